@@ -1,0 +1,29 @@
+# One command per routine. `make dev` and `make test` set up first when needed.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-stamp
+
+.PHONY: setup dev test lint bench clean
+
+setup: $(STAMP)
+
+# Reinstall only when the dependency list changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+dev: setup
+	$(BIN)/agentpay dev
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check layers functions tests
+	$(BIN)/cfn-lint template.yaml
+
+clean:
+	rm -rf $(VENV) .agentpay .pytest_cache

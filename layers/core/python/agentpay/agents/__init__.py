@@ -1,0 +1,1 @@
+"""Sales agents: personality, tools, rules and config per store."""

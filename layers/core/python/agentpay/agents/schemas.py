@@ -1,0 +1,61 @@
+"""The agent's shape at the API edge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from agentpay.kit.jsonsize import check_json_size
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(check_json_size)]
+ToolNames = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=64)]],
+    Field(max_length=64),
+]
+
+
+class AgentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    personality: JsonObject = Field(default_factory=dict)
+    tools: ToolNames = Field(default_factory=list)
+    rules: JsonObject = Field(default_factory=dict)
+    config: JsonObject = Field(default_factory=dict)
+    is_active: bool = True
+
+
+class AgentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    personality: JsonObject | None = None
+    tools: ToolNames | None = None
+    rules: JsonObject | None = None
+    config: JsonObject | None = None
+    is_active: bool | None = None
+
+
+class AgentOut(BaseModel):
+    id: UUID
+    organization_id: UUID
+    name: str
+    description: str | None
+    personality: dict[str, Any]
+    tools: list[str]
+    rules: dict[str, Any]
+    config: dict[str, Any]
+    is_active: bool
+    publishable_key: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AgentList(BaseModel):
+    data: list[AgentOut]
+    next_cursor: str | None = None

@@ -1,0 +1,1 @@
+"""The FastAPI application served by Lambda (Mangum) and by the local stack (uvicorn)."""

@@ -1,0 +1,23 @@
+"""The FastAPI app factory: the same app under Mangum in Lambda and uvicorn locally."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from agentpay import __version__
+from agentpay.agents.endpoints import router as agents_router
+from agentpay.api.errors import install_error_handlers
+from agentpay.api.health import router as health_router
+from agentpay.api.limits import BodySizeLimit
+from agentpay.config import get_settings
+from agentpay.conversations.endpoints import router as conversations_router
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="AgentPay", version=__version__, docs_url="/docs", redoc_url=None)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.include_router(health_router)
+    app.include_router(agents_router)
+    app.include_router(conversations_router)
+    return app

@@ -1,0 +1,92 @@
+"""Who is calling: an organization (secret key), an agent's widget (publishable key),
+or one conversation (its token). All travel as `Authorization: Bearer ...`.
+
+Anything that belongs to another organization, or to another conversation, is reported
+as not found, so ids never leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import Depends, Request
+
+from agentpay.agents import repository as agents_repo
+from agentpay.api.deps import ConnDep
+from agentpay.conversations import repository as conversations_repo
+from agentpay.kit.errors import Forbidden, NotFound, Unauthorized
+from agentpay.kit.tokens import (
+    CONVERSATION_TOKEN_PREFIX,
+    PUBLISHABLE_KEY_PREFIX,
+    SECRET_KEY_PREFIX,
+    hash_token,
+)
+from agentpay.organizations import repository as orgs_repo
+
+Kind = Literal["organization", "agent", "conversation"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: Kind
+    organization_id: UUID
+    agent_id: UUID | None = None
+    conversation_id: UUID | None = None
+
+    def require_conversation(self, conversation_id: UUID) -> None:
+        """Organizations see all their conversations; a token sees its own only."""
+        if self.kind == "organization":
+            return
+        if self.kind == "conversation" and self.conversation_id == conversation_id:
+            return
+        if self.kind == "agent":
+            raise Forbidden("a publishable key can only start conversations",
+                            code="secret_key_required")
+        raise NotFound("conversation not found", code="conversation_not_found")
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise Unauthorized("missing Authorization: Bearer header", code="missing_credentials")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        raise Unauthorized("Authorization must be 'Bearer <key>'", code="invalid_credentials")
+    return token
+
+
+def authenticate(conn, token: str) -> Principal:
+    digest = hash_token(token)
+    if token.startswith(SECRET_KEY_PREFIX):
+        key = orgs_repo.find_active_key(conn, digest)
+        if key is not None:
+            orgs_repo.touch_key(conn, key["id"])
+            return Principal("organization", key["organization_id"])
+    elif token.startswith(PUBLISHABLE_KEY_PREFIX):
+        agent = agents_repo.find_by_publishable_key(conn, token)
+        if agent is not None:
+            return Principal("agent", agent["organization_id"], agent_id=agent["id"])
+    elif token.startswith(CONVERSATION_TOKEN_PREFIX):
+        conv = conversations_repo.find_by_token_hash(conn, digest)
+        if conv is not None:
+            return Principal("conversation", conv["organization_id"], agent_id=conv["agent_id"],
+                             conversation_id=conv["id"])
+    raise Unauthorized("the key is not valid, revoked or expired", code="invalid_credentials")
+
+
+def _any_principal(request: Request, conn: ConnDep) -> Principal:
+    return authenticate(conn, bearer_token(request))
+
+
+def _organization(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:
+    if principal.kind != "organization":
+        raise Forbidden("this call needs the organization's secret key",
+                        code="secret_key_required")
+    return principal
+
+
+AnyPrincipal = Annotated[Principal, Depends(_any_principal)]
+OrgPrincipal = Annotated[Principal, Depends(_organization)]

@@ -1,0 +1,59 @@
+"""The one settings object. Every knob is an environment variable, listed in the README."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    # Project-local, so the CLI and a running dev server share one embedded database.
+    return Path(os.environ.get("AGENTPAY_DATA_DIR", Path.cwd() / ".agentpay"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGENTPAY_", extra="ignore")
+
+    env: str = "development"
+    data_dir: Path = Field(default_factory=_default_data_dir)
+
+    # Database: DATABASE_URL wins; else DB_HOST (+ secret) in Lambda; else embedded Postgres.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "AGENTPAY_DATABASE_URL")
+    )
+    db_host: str | None = Field(default=None, validation_alias=AliasChoices("DB_HOST"))
+    db_port: int = Field(default=5432, validation_alias=AliasChoices("DB_PORT"))
+    db_name: str = Field(default="agentpay", validation_alias=AliasChoices("DB_NAME"))
+    db_secret_arn: str | None = Field(default=None, validation_alias=AliasChoices("DB_SECRET_ARN"))
+    db_sslmode: str = Field(default="require", validation_alias=AliasChoices("DB_SSLMODE"))
+    db_pool_max: int = 10
+
+    # API limits.
+    max_message_chars: int = 4000
+    max_body_bytes: int = 1_000_000
+    conversation_token_ttl_seconds: int = 7 * 24 * 3600
+    history_page_max: int = 200
+
+    # Integrations wired by later layers of the stack.
+    index_queue_url: str | None = None
+    llm_secret_arn: str | None = None
+    ws_endpoint: str | None = None
+    embedding_provider: str = "local"
+
+    @property
+    def in_lambda(self) -> bool:
+        return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,84 @@
+"""HTTP for conversations and messages: translate requests to service calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from agentpay.api.auth import AnyPrincipal, OrgPrincipal
+from agentpay.api.deps import ConnDep, SettingsDep
+from agentpay.conversations import service
+from agentpay.conversations.schemas import (
+    ConversationCreate,
+    ConversationCreated,
+    ConversationOut,
+    MessageCreate,
+    MessageExchange,
+    MessageList,
+    SessionId,
+)
+from agentpay.kit.errors import Forbidden, InvalidInput, NotFound
+
+router = APIRouter(prefix="/v1/agent/conversations", tags=["conversations"])
+
+
+@router.post("", status_code=201, response_model=ConversationCreated)
+def create_conversation(body: ConversationCreate, principal: AnyPrincipal, conn: ConnDep,
+                        settings: SettingsDep, response: Response):
+    if principal.kind == "conversation":
+        raise Forbidden("a conversation token cannot start conversations",
+                        code="secret_key_required")
+    if principal.kind == "agent":
+        if body.agent_id is not None and body.agent_id != principal.agent_id:
+            raise NotFound("agent not found", code="agent_not_found")
+        agent_id = principal.agent_id
+    elif body.agent_id is None:
+        raise InvalidInput("agent_id is required with a secret key", code="agent_id_required")
+    else:
+        agent_id = body.agent_id
+    with conn.transaction():
+        conversation, token, expires, created = service.create_conversation(
+            conn, principal.organization_id, agent_id, body, settings,
+            may_resume=principal.kind == "organization",
+        )
+    if not created:
+        response.status_code = 200
+    return {"conversation": conversation, "token": token, "token_expires_at": expires}
+
+
+@router.get("/session/{session_id}", response_model=ConversationOut)
+def get_conversation_by_session(session_id: SessionId, principal: OrgPrincipal, conn: ConnDep,
+                                agent_id: UUID | None = None):
+    return service.get_by_session(conn, principal.organization_id, session_id, agent_id)
+
+
+@router.get("/{conversation_id}", response_model=ConversationOut)
+def get_conversation(conversation_id: UUID, principal: AnyPrincipal, conn: ConnDep):
+    principal.require_conversation(conversation_id)
+    return service.get_conversation(conn, principal.organization_id, conversation_id)
+
+
+@router.post("/{conversation_id}/messages", status_code=201, response_model=MessageExchange)
+def send_message(conversation_id: UUID, body: MessageCreate, principal: AnyPrincipal,
+                 conn: ConnDep, settings: SettingsDep, response: Response):
+    principal.require_conversation(conversation_id)
+    with conn.transaction():
+        exchange = service.send_message(
+            conn, principal.organization_id, conversation_id, body, settings
+        )
+    if exchange["replayed"]:
+        response.status_code = 200
+    return exchange
+
+
+@router.get("/{conversation_id}/messages", response_model=MessageList)
+def list_messages(conversation_id: UUID, principal: AnyPrincipal, conn: ConnDep,
+                  limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                  after_seq: Annotated[int, Query(ge=0)] = 0):
+    principal.require_conversation(conversation_id)
+    rows, next_after = service.list_messages(
+        conn, principal.organization_id, conversation_id, after_seq, limit
+    )
+    return {"data": rows, "next_after_seq": next_after}

@@ -1,0 +1,144 @@
+"""SQL for conversations and messages. Every statement is scoped to one organization."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+_CONV = """id, organization_id, agent_id, session_id, status, stage, customer, context,
+           negotiation_history, hesitation_signals, message_count, last_message_at,
+           created_at, updated_at"""
+_MSG = """id, conversation_id, seq, role, content, intent, intent_confidence, intent_source,
+          entities, tool_calls, usage, client_message_id, reply_to, created_at"""
+
+
+def insert_conversation(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID,
+                        session_id: str, customer: dict, token_hash: str,
+                        token_expires_at: datetime) -> dict[str, Any] | None:
+    """None when the session id is already taken for this agent."""
+    return conn.execute(
+        f"""
+        INSERT INTO conversations (organization_id, agent_id, session_id, customer,
+                                   token_hash, token_expires_at)
+        VALUES (%s, %s, %s, %s, %s, %s)
+        ON CONFLICT (agent_id, session_id) WHERE deleted_at IS NULL DO NOTHING
+        RETURNING {_CONV}
+        """,
+        (organization_id, agent_id, session_id, Jsonb(customer), token_hash, token_expires_at),
+    ).fetchone()
+
+
+def get_conversation(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                     *, for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(
+        f"""SELECT {_CONV} FROM conversations
+             WHERE id = %s AND organization_id = %s AND deleted_at IS NULL{lock}""",
+        (conversation_id, organization_id),
+    ).fetchone()
+
+
+def find_by_session(conn: psycopg.Connection, organization_id: UUID, session_id: str,
+                    agent_id: UUID | None) -> dict[str, Any] | None:
+    return conn.execute(
+        f"""SELECT {_CONV} FROM conversations
+             WHERE organization_id = %s AND session_id = %s AND deleted_at IS NULL
+               AND (%s::uuid IS NULL OR agent_id = %s::uuid)
+             ORDER BY created_at DESC LIMIT 1""",
+        (organization_id, session_id, agent_id, agent_id),
+    ).fetchone()
+
+
+def find_by_token_hash(conn: psycopg.Connection, token_hash: str) -> dict[str, Any] | None:
+    return conn.execute(
+        """SELECT c.id, c.organization_id, c.agent_id FROM conversations c
+             JOIN agents a ON a.id = c.agent_id
+             JOIN organizations o ON o.id = c.organization_id
+            WHERE c.token_hash = %s AND c.token_expires_at > now() AND c.deleted_at IS NULL
+              AND a.deleted_at IS NULL AND o.deleted_at IS NULL""",
+        (token_hash,),
+    ).fetchone()
+
+
+def rotate_token(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                 token_hash: str, token_expires_at: datetime) -> None:
+    conn.execute(
+        """UPDATE conversations SET token_hash = %s, token_expires_at = %s, updated_at = now()
+            WHERE id = %s AND organization_id = %s""",
+        (token_hash, token_expires_at, conversation_id, organization_id),
+    )
+
+
+def record_exchange(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                    messages_added: int, stage: str | None = None) -> dict[str, Any]:
+    return conn.execute(
+        f"""UPDATE conversations
+               SET message_count = message_count + %s, last_message_at = now(),
+                   updated_at = now(), stage = coalesce(%s, stage)
+             WHERE id = %s AND organization_id = %s RETURNING {_CONV}""",
+        (messages_added, stage, conversation_id, organization_id),
+    ).fetchone()
+
+
+def insert_message(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                   seq: int, role: str, content: str, *, client_message_id: str | None = None,
+                   reply_to: UUID | None = None, intent: str | None = None,
+                   intent_confidence: float | None = None, intent_source: str | None = None,
+                   entities: list | None = None, tool_calls: list | None = None,
+                   usage: dict | None = None) -> dict[str, Any]:
+    return conn.execute(
+        f"""
+        INSERT INTO messages (organization_id, conversation_id, seq, role, content,
+                              client_message_id, reply_to, intent, intent_confidence,
+                              intent_source, entities, tool_calls, usage)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_MSG}
+        """,
+        (
+            organization_id, conversation_id, seq, role, content, client_message_id, reply_to,
+            intent, intent_confidence, intent_source, Jsonb(entities or []),
+            Jsonb(tool_calls or []), Jsonb(usage or {}),
+        ),
+    ).fetchone()
+
+
+def find_by_client_id(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                      client_message_id: str) -> dict[str, Any] | None:
+    return conn.execute(
+        f"""SELECT {_MSG} FROM messages
+             WHERE conversation_id = %s AND organization_id = %s AND client_message_id = %s""",
+        (conversation_id, organization_id, client_message_id),
+    ).fetchone()
+
+
+def find_reply(conn: psycopg.Connection, organization_id: UUID,
+               message_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(
+        f"""SELECT {_MSG} FROM messages WHERE reply_to = %s AND organization_id = %s
+             ORDER BY seq LIMIT 1""",
+        (message_id, organization_id),
+    ).fetchone()
+
+
+def list_messages(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                  after_seq: int, limit: int) -> list[dict[str, Any]]:
+    return conn.execute(
+        f"""SELECT {_MSG} FROM messages
+             WHERE conversation_id = %s AND organization_id = %s AND seq > %s
+             ORDER BY seq LIMIT %s""",
+        (conversation_id, organization_id, after_seq, limit),
+    ).fetchall()
+
+
+def recent_messages(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                    limit: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        f"""SELECT {_MSG} FROM messages
+             WHERE conversation_id = %s AND organization_id = %s
+             ORDER BY seq DESC LIMIT %s""",
+        (conversation_id, organization_id, limit),
+    ).fetchall()
+    return list(reversed(rows))

@@ -1,0 +1,145 @@
+"""The per-process connection source.
+
+In Lambda: one lazily opened connection per execution environment, checked at the start of
+each use and reopened when broken (RDS Proxy multiplexes; a pool per container would only
+pin more backends). On a long-running server (the dev stack): a small pool.
+Connections are autocommit; writes run inside explicit `conn.transaction()` blocks owned
+by the caller. `prepare_threshold=None` because server-side prepared statements do not
+survive RDS Proxy multiplexing; no session-level SET anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import dict_row
+
+logger = logging.getLogger(__name__)
+
+CONNECT_KWARGS = {"autocommit": True, "prepare_threshold": None, "row_factory": dict_row}
+
+
+def configure_connection(conn: psycopg.Connection) -> None:
+    """Register pgvector's types when the extension is there (it is after migration)."""
+    from pgvector.psycopg import register_vector
+
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError:
+        logger.debug("vector extension not installed yet; skipping type registration")
+
+
+def open_connection(url: str, connect_timeout: int = 10) -> psycopg.Connection:
+    conn = psycopg.connect(url, connect_timeout=connect_timeout, **CONNECT_KWARGS)
+    configure_connection(conn)
+    return conn
+
+
+class _SingleConnection:
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._conn: psycopg.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _healthy(self) -> bool:
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            return False
+        try:
+            conn.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            return False
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        with self._lock:
+            if not self._healthy():
+                if self._conn is not None:
+                    logger.info("database connection broken; reopening")
+                    self._conn.close()
+                self._conn = open_connection(self._url)
+            yield self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class _Pool:
+    def __init__(self, url: str, max_size: int) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size,
+            kwargs=dict(CONNECT_KWARGS),
+            configure=configure_connection,
+            check=ConnectionPool.check_connection,
+            open=True,
+        )
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        with self._pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+class Database:
+    """Hands out connections; `transaction()` is the unit of work for writes."""
+
+    def __init__(self, url: str, *, single: bool = False, max_size: int = 10) -> None:
+        self.url = url
+        self._source = _SingleConnection(url) if single else _Pool(url, max_size)
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        with self._source.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        with self.connection() as conn, conn.transaction():
+            yield conn
+
+    def close(self) -> None:
+        self._source.close()
+
+
+_database: Database | None = None
+_lock = threading.Lock()
+
+
+def get_database() -> Database:
+    """The process-wide database, opened on first use."""
+    global _database
+    if _database is None:
+        with _lock:
+            if _database is None:
+                from agentpay.config import get_settings
+                from agentpay.db.url import resolve_database_url
+
+                settings = get_settings()
+                _database = Database(
+                    resolve_database_url(settings),
+                    single=settings.in_lambda,
+                    max_size=settings.db_pool_max,
+                )
+    return _database
+
+
+def set_database(database: Database | None) -> None:
+    """Replace the process-wide database (tests, the dev server)."""
+    global _database
+    if _database is not None and _database is not database:
+        _database.close()
+    _database = database

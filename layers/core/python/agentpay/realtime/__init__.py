@@ -1,0 +1,1 @@
+"""WebSocket connections of conversations and delivery to them."""

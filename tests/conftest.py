@@ -1,0 +1,178 @@
+"""Shared fixtures: fake AWS credentials always, a real Postgres (embedded by default)
+with a fresh database per run, the app, and helpers that build tenants through the API.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+# No test may reach AWS or a model provider: fake credentials, no real keys.
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "AgentPayTest",
+})
+for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AWS_PROFILE", "AWS_LAMBDA_FUNCTION_NAME"):
+    os.environ.pop(_name, None)
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A fresh database on the configured server, or on the embedded one."""
+    from agentpay.db.embedded import (
+        drop_database,
+        embedded_server_uri,
+        ensure_database,
+        with_database,
+    )
+
+    base = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if base:
+        maintenance = with_database(base, "postgres")
+    else:
+        data_dir = Path(os.environ.get("AGENTPAY_DATA_DIR", ROOT / ".agentpay"))
+        maintenance = embedded_server_uri(data_dir)
+    name = f"agentpay_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = ensure_database(maintenance, name)
+    os.environ["DATABASE_URL"] = url
+    yield url
+    drop_database(maintenance, name)
+
+
+@pytest.fixture(scope="session")
+def db(database_url):
+    from agentpay.config import reset_settings
+    from agentpay.db import Database, set_database
+    from agentpay.db.migrate import migrate
+
+    reset_settings()
+    database = Database(database_url, max_size=4)
+    with database.connection() as conn:
+        migrate(conn)
+    set_database(database)
+    yield database
+    set_database(None)
+
+
+@pytest.fixture
+def settings(db, monkeypatch):
+    """The live settings object; tests may monkeypatch its fields."""
+    from agentpay.config import get_settings
+
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def app(db):
+    from agentpay.api.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@dataclass
+class Tenant:
+    organization_id: str
+    api_key: str
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+@pytest.fixture
+def make_tenant(db):
+    from agentpay.organizations.service import create_organization
+
+    def make(name: str = "Test Store") -> Tenant:
+        with db.transaction() as conn:
+            org, key = create_organization(conn, name)
+        return Tenant(str(org["id"]), key.secret)
+
+    return make
+
+
+@pytest.fixture
+def tenant(make_tenant) -> Tenant:
+    return make_tenant("Store A")
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def make_agent(client):
+    def make(tenant: Tenant, **fields) -> dict:
+        body = {"name": "Sales assistant", "personality": {"tone": "friendly"}, **fields}
+        response = client.post("/v1/agent/agents", json=body, headers=tenant.auth)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return make
+
+
+@pytest.fixture
+def make_conversation(client):
+    def make(agent: dict, **fields) -> dict:
+        response = client.post("/v1/agent/conversations", json=fields,
+                               headers=bearer(agent["publishable_key"]))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return make
+
+
+def load_event(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())
+
+
+def load_handler(function_dir: str):
+    """Import functions/<dir>/app.py under a unique name (every handler file is app.py)."""
+    name = f"handler_{function_dir}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "functions" / function_dir / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
