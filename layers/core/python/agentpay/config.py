@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     db_sslmode: str = Field(default="require", validation_alias=AliasChoices("DB_SSLMODE"))
     db_pool_max: int = 10
 
+    # API Gateway puts a named stage in the path ("/prod/..."); Mangum strips this prefix.
+    api_base_path: str = "/"
+
     # API limits.
     max_message_chars: int = 4000
     max_body_bytes: int = 1_000_000

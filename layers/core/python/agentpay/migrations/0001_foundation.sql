@@ -108,10 +108,17 @@ CREATE TABLE products (
     url              text,
     active           boolean NOT NULL DEFAULT true,
     in_stock         boolean NOT NULL DEFAULT true,
+    colors           text[] NOT NULL DEFAULT '{}',
+    sizes            text[] NOT NULL DEFAULT '{}',
+    -- Attribute words (colours, sizes, material, ...) flattened by the service for search.
+    attribute_text   text NOT NULL DEFAULT '',
     content_hash     text NOT NULL,
+    indexed_hash     text,           -- content_hash of the version last indexed
+    indexed_at       timestamptz,
     search_vector    tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english', coalesce(name, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(brand, '') || ' ' || coalesce(category, '')), 'B') ||
+        setweight(to_tsvector('english', coalesce(brand, '') || ' ' || coalesce(category, '')
+                                         || ' ' || attribute_text), 'B') ||
         setweight(to_tsvector('english', coalesce(description, '')), 'C')
     ) STORED,
     created_at       timestamptz NOT NULL DEFAULT now(),
@@ -123,15 +130,25 @@ CREATE INDEX products_search_idx ON products USING gin (search_vector);
 CREATE INDEX products_name_trgm_idx ON products USING gin (name gin_trgm_ops);
 CREATE INDEX products_org_price_idx ON products (organization_id, price_minor)
     WHERE deleted_at IS NULL AND active;
+CREATE INDEX products_org_page_idx ON products (organization_id, created_at DESC, id DESC)
+    WHERE deleted_at IS NULL;
 
--- One row per product: the vector of its current text. 384 dimensions fit the local
--- embedder and OpenAI's text-embedding-3-small with dimensions=384.
+-- One row per indexed product: the vector of its current text, plus copies of the
+-- columns shoppers filter on, so pgvector's iterative HNSW scan can apply the filters
+-- inside the index scan and still return k rows. The products row stays authoritative.
+-- 384 dimensions fit the local embedder and text-embedding-3-small with dimensions=384.
 CREATE TABLE product_embeddings (
     product_id      uuid PRIMARY KEY REFERENCES products(id) ON DELETE CASCADE,
     organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     model           text NOT NULL,
     content_hash    text NOT NULL,
     embedding       vector(384) NOT NULL,
+    price_minor     bigint NOT NULL,
+    currency        char(3) NOT NULL,
+    in_stock        boolean NOT NULL,
+    category        text,
+    colors          text[] NOT NULL DEFAULT '{}',
+    sizes           text[] NOT NULL DEFAULT '{}',
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX product_embeddings_hnsw_idx ON product_embeddings

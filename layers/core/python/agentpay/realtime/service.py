@@ -108,6 +108,11 @@ def _message(db: Database, broadcaster: Broadcaster, settings: Settings, connect
         broadcaster.send(connection_id, _error("validation_error",
                                                "a message frame needs a string content"))
         return
+    try:
+        conversations.validate_content(frame.content, settings)
+    except AppError as exc:
+        broadcaster.send(connection_id, _error(exc.code, exc.message))
+        return
     with db.connection() as conn:
         targets = repository.for_conversation(conn, org_id, conversation_id)
     broadcaster.send_all(targets, {"type": "agent_typing"})

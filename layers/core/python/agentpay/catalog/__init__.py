@@ -1,0 +1,1 @@
+"""The store catalog: products, indexing and hybrid search."""

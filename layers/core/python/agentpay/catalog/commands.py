@@ -1,0 +1,114 @@
+"""Bodies of `agentpay catalog load` and `agentpay search`."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+from uuid import UUID
+
+from agentpay.catalog import repository, service
+from agentpay.catalog.queue import SqsIndexQueue, product_messages, set_index_queue
+from agentpay.catalog.schemas import MAX_BATCH
+from agentpay.catalog.search import search
+from agentpay.db import Database
+from agentpay.kit.errors import NotFound
+
+
+def read_jsonl(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object or an error marker) for each non-blank line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, {"__error__": f"line {number}: not JSON ({exc.msg})"}
+
+
+def load_catalog(db: Database, organization_id: UUID, path: Path,
+                 visibility_timeout: int = 30) -> dict[str, Any]:
+    """Upsert → SQS (local stand-in) → the real index_products handler → searchable."""
+    from agentpay.localstack.functions import LocalContext, load_function
+    from agentpay.localstack.sqs import SqsPoller, start_local_sqs
+
+    with db.connection() as conn:
+        if not repository.organization_exists(conn, organization_id):
+            raise NotFound("organization not found", code="organization_not_found")
+    started = time.perf_counter()
+    queues = start_local_sqs(visibility_timeout=visibility_timeout)
+    queue = SqsIndexQueue(queues.client(), queues.queue_url)
+    set_index_queue(queue)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    rejected: list[dict[str, Any]] = []
+    queued = 0
+    try:
+        with path.open() as handle:
+            batch: list[tuple[int, Any]] = []
+            for item in read_jsonl(handle):
+                batch.append(item)
+                if len(batch) == MAX_BATCH:
+                    queued += _load_batch(db, queue, organization_id, batch, counts, rejected)
+                    batch = []
+            if batch:
+                queued += _load_batch(db, queue, organization_id, batch, counts, rejected)
+        upserted = time.perf_counter()
+        handler = load_function("index_products").handler
+        SqsPoller(queues, handler, LocalContext("index_products")).drain()
+        dead = int(queues.client().get_queue_attributes(
+            QueueUrl=queues.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"])
+    finally:
+        set_index_queue(None)
+        queues.stop()
+    done = time.perf_counter()
+    with db.connection() as conn:
+        pending = len(repository.ids_needing_index(conn, organization_id))
+    accepted = sum(counts.values())
+    return {
+        "organization_id": str(organization_id), "accepted": accepted, **counts,
+        "rejected": len(rejected), "rejections": rejected[:20], "queued_products": queued,
+        "dead_lettered_messages": dead, "not_indexed": pending,
+        "upsert_seconds": round(upserted - started, 3),
+        "index_seconds": round(done - upserted, 3),
+        "products_per_second": round(queued / (done - upserted), 1) if queued else None,
+    }
+
+
+def _load_batch(db: Database, queue: SqsIndexQueue, organization_id: UUID,
+                batch: list[tuple[int, Any]], counts: dict[str, int],
+                rejected: list[dict[str, Any]]) -> int:
+    good = [(n, item) for n, item in batch if not (isinstance(item, dict) and "__error__" in item)]
+    for n, item in batch:
+        if isinstance(item, dict) and "__error__" in item:
+            rejected.append({"line": n, "errors": [{"msg": item["__error__"]}]})
+    with db.transaction() as conn:
+        outcome = service.upsert_products(conn, organization_id, [item for _, item in good])
+    for accepted in outcome.accepted:
+        counts[accepted["status"]] += 1
+    for rejection in outcome.rejected:
+        rejected.append({"line": good[rejection["index"]][0],
+                         "external_id": rejection["external_id"],
+                         "errors": rejection["errors"]})
+    queue.send(product_messages(organization_id, outcome.to_index))
+    return len(outcome.to_index)
+
+
+def search_lines(db: Database, organization_id: UUID, queries: Iterable[str], k: int,
+                 out: IO[str]) -> int:
+    count = 0
+    with db.connection() as conn:
+        for query in queries:
+            query = query.rstrip("\n")
+            if not query.strip():
+                continue
+            hits = search(conn, organization_id, query, k=k)
+            out.write(json.dumps({"query": query, "results": [
+                {"external_id": h.product["external_id"], "score": round(h.score, 6),
+                 "name": h.product["name"], "matched": h.matched} for h in hits
+            ]}) + "\n")
+            out.flush()
+            count += 1
+    return count

@@ -1,0 +1,36 @@
+"""The SQS side of indexing: one record at a time, partial batch failures.
+
+A record that cannot be parsed or indexed fails alone; SQS redelivers it after the
+visibility timeout and, after the queue's maxReceiveCount, moves it to the DLQ.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from agentpay.catalog.indexing import Indexer, IndexMessage
+from agentpay.catalog.queue import InlineIndexQueue, get_index_queue
+
+logger = logging.getLogger(__name__)
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _indexer() -> Indexer:
+    from agentpay.db import get_database
+    from agentpay.embeddings import get_embedder
+
+    queue = get_index_queue()
+    enqueue = None if isinstance(queue, InlineIndexQueue) else queue.send
+    return Indexer(get_database(), get_embedder(), enqueue)
+
+
+def record_handler(record: SQSRecord) -> dict:
+    message = IndexMessage.model_validate_json(record.body)
+    report = _indexer().handle(message)
+    logger.info("indexed", extra={"message_type": message.type, "embedded": report.embedded,
+                                  "cached": report.cached, "unchanged": report.unchanged,
+                                  "removed": report.removed, "fanned_out": report.fanned_out})
+    return {"embedded": report.embedded, "removed": report.removed}

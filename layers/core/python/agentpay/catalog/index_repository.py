@@ -1,0 +1,109 @@
+"""SQL for the search index: product vectors and the embedding cache."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+import psycopg
+
+
+def current_index(conn: psycopg.Connection, organization_id: UUID,
+                  product_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    rows = conn.execute(
+        """SELECT product_id, model, content_hash FROM product_embeddings
+            WHERE organization_id = %s AND product_id = ANY(%s)""",
+        (organization_id, product_ids),
+    ).fetchall()
+    return {r["product_id"]: r for r in rows}
+
+
+def cached_vectors(conn: psycopg.Connection, model: str,
+                   text_hashes: list[str]) -> dict[str, np.ndarray]:
+    if not text_hashes:
+        return {}
+    rows = conn.execute(
+        "SELECT text_hash, embedding FROM embedding_cache WHERE model = %s AND text_hash = ANY(%s)",
+        (model, text_hashes),
+    ).fetchall()
+    return {r["text_hash"]: np.asarray(r["embedding"], dtype=np.float32) for r in rows}
+
+
+def store_cache(conn: psycopg.Connection, model: str,
+                entries: list[tuple[str, np.ndarray]]) -> None:
+    if not entries:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO embedding_cache (model, text_hash, embedding) VALUES (%s, %s, %s)
+               ON CONFLICT (model, text_hash) DO NOTHING""",
+            [(model, h, v) for h, v in entries],
+        )
+
+
+def lock_current_hashes(conn: psycopg.Connection, organization_id: UUID,
+                        product_ids: list[UUID]) -> dict[UUID, str]:
+    """Live products' content hashes, share-locked so an update cannot slip in between."""
+    rows = conn.execute(
+        """SELECT id, content_hash FROM products
+            WHERE organization_id = %s AND id = ANY(%s) AND deleted_at IS NULL AND active
+            ORDER BY id FOR SHARE""",
+        (organization_id, product_ids),
+    ).fetchall()
+    return {r["id"]: r["content_hash"] for r in rows}
+
+
+def upsert_vectors(conn: psycopg.Connection, organization_id: UUID,
+                   rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """
+            INSERT INTO product_embeddings (product_id, organization_id, model, content_hash,
+                                            embedding, price_minor, currency, in_stock,
+                                            category, colors, sizes)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (product_id) DO UPDATE SET
+                model = EXCLUDED.model, content_hash = EXCLUDED.content_hash,
+                embedding = EXCLUDED.embedding, price_minor = EXCLUDED.price_minor,
+                currency = EXCLUDED.currency, in_stock = EXCLUDED.in_stock,
+                category = EXCLUDED.category, colors = EXCLUDED.colors, sizes = EXCLUDED.sizes,
+                updated_at = now()
+            """,
+            [
+                (r["product_id"], organization_id, r["model"], r["text_hash"], r["embedding"],
+                 r["price_minor"], r["currency"], r["in_stock"], r["category"], r["colors"],
+                 r["sizes"])
+                for r in rows
+            ],
+        )
+
+
+def refresh_filters(conn: psycopg.Connection, organization_id: UUID,
+                    rows: list[dict[str, Any]]) -> None:
+    """Text unchanged, but price or stock may have moved: keep the filter copies true."""
+    if not rows:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """UPDATE product_embeddings
+                  SET price_minor = %s, currency = %s, in_stock = %s, category = %s,
+                      colors = %s, sizes = %s, updated_at = now()
+                WHERE product_id = %s AND organization_id = %s""",
+            [(r["price_minor"], r["currency"], r["in_stock"], r["category"], r["colors"],
+              r["sizes"], r["product_id"], organization_id) for r in rows],
+        )
+
+
+def mark_indexed(conn: psycopg.Connection, organization_id: UUID,
+                 hashes: dict[UUID, str]) -> None:
+    if not hashes:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """UPDATE products SET indexed_hash = %s, indexed_at = now()
+                WHERE id = %s AND organization_id = %s AND content_hash = %s""",
+            [(h, pid, organization_id, h) for pid, h in hashes.items()],
+        )

@@ -1,0 +1,185 @@
+"""Turn catalog changes into search-index rows, idempotently.
+
+A message names products (one, a batch), one organization, or all. For each live product
+the text to embed is hashed with the model name: an unchanged hash skips the embedder; a
+known text reuses the embedding cache; deleted or deactivated products leave the index.
+Re-delivering a message is harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agentpay.catalog import index_repository as index_repo
+from agentpay.catalog import repository as products_repo
+from agentpay.db import Database
+
+logger = logging.getLogger(__name__)
+
+FANOUT_CHUNK = 100
+MAX_IDS_PER_MESSAGE = 500
+
+
+class IndexMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["product", "products", "organization", "all"]
+    organization_id: UUID | None = None
+    product_id: UUID | None = None
+    product_ids: list[UUID] = Field(default_factory=list, max_length=MAX_IDS_PER_MESSAGE)
+    force: bool = False
+
+    @model_validator(mode="after")
+    def _complete(self) -> IndexMessage:
+        if self.type != "all" and self.organization_id is None:
+            raise ValueError(f"a {self.type!r} message needs organization_id")
+        if self.type == "product" and self.product_id is None:
+            raise ValueError("a 'product' message needs product_id")
+        if self.type == "products" and not self.product_ids:
+            raise ValueError("a 'products' message needs product_ids")
+        return self
+
+    def ids(self) -> list[UUID]:
+        return [self.product_id] if self.type == "product" else list(self.product_ids)
+
+
+@dataclass
+class IndexReport:
+    embedded: int = 0
+    cached: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    fanned_out: int = 0
+    missing: list[UUID] = field(default_factory=list)
+
+    def add(self, other: IndexReport) -> None:
+        self.embedded += other.embedded
+        self.cached += other.cached
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.fanned_out += other.fanned_out
+        self.missing += other.missing
+
+
+def embedding_text(product: dict) -> str:
+    """Short, title-like text: name, brand, category and colours.
+
+    Descriptions are searched lexically; keeping them out of the vector keeps indexing
+    fast and the vector focused on what the product is (see ADR 0003).
+    """
+    parts = [product["name"]]
+    if product.get("brand"):
+        parts.append(product["brand"])
+    if product.get("category"):
+        parts.append(product["category"])
+    if product.get("colors"):
+        parts.append(", ".join(product["colors"][:8]))
+    return " | ".join(parts)
+
+
+def text_hash(model: str, text: str) -> str:
+    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class Indexer:
+    def __init__(self, db: Database, embedder, enqueue=None) -> None:
+        """`enqueue(messages)` fans large rebuilds out to the queue; None indexes inline."""
+        self.db = db
+        self.embedder = embedder
+        self.enqueue = enqueue
+
+    def handle(self, message: IndexMessage) -> IndexReport:
+        if message.type in ("product", "products"):
+            return self.index_products(message.organization_id, message.ids(), message.force)
+        if message.type == "organization":
+            return self.rebuild_organization(message.organization_id, message.force)
+        report = IndexReport()
+        with self.db.connection() as conn:
+            orgs = products_repo.organization_ids(conn)
+        for org_id in orgs:
+            if self.enqueue is not None:
+                self.enqueue([{"type": "organization", "organization_id": str(org_id),
+                               "force": message.force}])
+                report.fanned_out += 1
+            else:
+                report.add(self.rebuild_organization(org_id, message.force))
+        return report
+
+    def rebuild_organization(self, organization_id: UUID, force: bool) -> IndexReport:
+        with self.db.connection() as conn:
+            ids = (products_repo.all_product_ids(conn, organization_id) if force
+                   else products_repo.ids_needing_index(conn, organization_id))
+        report = IndexReport()
+        for chunk in _chunks(ids, FANOUT_CHUNK):
+            if self.enqueue is not None:
+                self.enqueue([{"type": "products", "organization_id": str(organization_id),
+                               "product_ids": [str(i) for i in chunk], "force": force}])
+                report.fanned_out += 1
+            else:
+                report.add(self.index_products(organization_id, chunk, force))
+        return report
+
+    def index_products(self, organization_id: UUID, product_ids: list[UUID],
+                       force: bool = False) -> IndexReport:
+        report = IndexReport()
+        model = self.embedder.name
+        with self.db.connection() as conn:
+            products = products_repo.get_many(conn, organization_id, product_ids)
+            live = [p for p in products if p["deleted_at"] is None and p["active"]]
+            found = {p["id"] for p in products}
+            report.missing = [pid for pid in product_ids if pid not in found]
+            current = index_repo.current_index(conn, organization_id, [p["id"] for p in live])
+            texts = {p["id"]: embedding_text(p) for p in live}
+            hashes = {pid: text_hash(model, text) for pid, text in texts.items()}
+            stale = [p for p in live if force or current.get(p["id"], {}).get("content_hash")
+                     != hashes[p["id"]]]
+            cached = index_repo.cached_vectors(conn, model,
+                                               list({hashes[p["id"]] for p in stale}))
+        misses = list(dict.fromkeys(hashes[p["id"]] for p in stale
+                                    if hashes[p["id"]] not in cached))
+        if misses:
+            by_hash = {hashes[p["id"]]: texts[p["id"]] for p in stale}
+            vectors = self.embedder.embed([by_hash[h] for h in misses])
+            fresh = dict(zip(misses, vectors, strict=True))
+        else:
+            fresh = {}
+        report.embedded = len(misses)
+        report.cached = len(stale) - len([p for p in stale if hashes[p["id"]] in fresh])
+        stale_ids = {p["id"] for p in stale}
+        report.unchanged = len(live) - len(stale)
+
+        with self.db.transaction() as conn:
+            still = index_repo.lock_current_hashes(conn, organization_id,
+                                                   [p["id"] for p in live])
+            # A product changed or vanished since we read it: its own message will follow.
+            current_live = [p for p in live if still.get(p["id"]) == p["content_hash"]]
+            index_repo.store_cache(conn, model, list(fresh.items()))
+            rows = []
+            for p in current_live:
+                h = hashes[p["id"]]
+                rows.append({
+                    "product_id": p["id"], "model": model, "text_hash": h,
+                    "embedding": fresh.get(h, cached.get(h)), "price_minor": p["price_minor"],
+                    "currency": p["currency"], "in_stock": p["in_stock"],
+                    "category": p["category"], "colors": p["colors"], "sizes": p["sizes"],
+                })
+            index_repo.upsert_vectors(conn, organization_id,
+                                      [r for r in rows if r["product_id"] in stale_ids])
+            index_repo.refresh_filters(conn, organization_id,
+                                       [r for r in rows if r["product_id"] not in stale_ids])
+            gone = [p["id"] for p in products if p["id"] not in still]
+            report.removed = products_repo.remove_from_index(conn, organization_id, gone)
+            index_repo.mark_indexed(conn, organization_id,
+                                    {p["id"]: p["content_hash"] for p in current_live})
+        return report

@@ -1,0 +1,158 @@
+"""SQL for products and their index rows. Every statement is scoped to one organization."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+_COLUMNS = """id, external_id, name, description, price_minor, currency, compare_at_minor,
+              category, brand, attributes, variants, image_url, url, active, in_stock,
+              colors, sizes, content_hash, indexed_hash, created_at, updated_at"""
+
+
+def existing_by_external_id(conn: psycopg.Connection, organization_id: UUID,
+                            external_ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = conn.execute(
+        """SELECT id, external_id, content_hash, indexed_hash, deleted_at, active
+             FROM products WHERE organization_id = %s AND external_id = ANY(%s)""",
+        (organization_id, external_ids),
+    ).fetchall()
+    return {r["external_id"]: r for r in rows}
+
+
+def upsert_many(conn: psycopg.Connection, organization_id: UUID,
+                rows: list[dict[str, Any]]) -> dict[str, UUID]:
+    """Insert or update by external id (also revives soft-deleted products)."""
+    if not rows:
+        return {}
+    params = [
+        (
+            organization_id, r["external_id"], r["name"], r["description"], r["price_minor"],
+            r["currency"], r["compare_at_minor"], r["category"], r["brand"],
+            Jsonb(r["attributes"]), Jsonb(r["variants"]), r["image_url"], r["url"], r["active"],
+            r["in_stock"], r["colors"], r["sizes"], r["attribute_text"], r["content_hash"],
+        )
+        for r in rows
+    ]
+    ids: dict[str, UUID] = {}
+    with conn.cursor() as cur:
+        cur.executemany(
+            """
+            INSERT INTO products (organization_id, external_id, name, description, price_minor,
+                                  currency, compare_at_minor, category, brand, attributes,
+                                  variants, image_url, url, active, in_stock, colors, sizes,
+                                  attribute_text, content_hash)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (organization_id, external_id) DO UPDATE SET
+                name = EXCLUDED.name, description = EXCLUDED.description,
+                price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency,
+                compare_at_minor = EXCLUDED.compare_at_minor, category = EXCLUDED.category,
+                brand = EXCLUDED.brand, attributes = EXCLUDED.attributes,
+                variants = EXCLUDED.variants, image_url = EXCLUDED.image_url,
+                url = EXCLUDED.url, active = EXCLUDED.active, in_stock = EXCLUDED.in_stock,
+                colors = EXCLUDED.colors, sizes = EXCLUDED.sizes,
+                attribute_text = EXCLUDED.attribute_text,
+                content_hash = EXCLUDED.content_hash, deleted_at = NULL, updated_at = now()
+            RETURNING id, external_id
+            """,
+            params,
+            returning=True,
+        )
+        while True:
+            row = cur.fetchone()
+            if row is not None:
+                ids[row["external_id"]] = row["id"]
+            if not cur.nextset():
+                break
+    return ids
+
+
+def remove_from_index(conn: psycopg.Connection, organization_id: UUID,
+                      product_ids: list[UUID]) -> int:
+    if not product_ids:
+        return 0
+    cur = conn.execute(
+        "DELETE FROM product_embeddings WHERE organization_id = %s AND product_id = ANY(%s)",
+        (organization_id, product_ids),
+    )
+    return cur.rowcount
+
+
+def soft_delete(conn: psycopg.Connection, organization_id: UUID,
+                external_id: str) -> UUID | None:
+    row = conn.execute(
+        """UPDATE products SET deleted_at = now(), active = false, updated_at = now()
+            WHERE organization_id = %s AND external_id = %s AND deleted_at IS NULL
+            RETURNING id""",
+        (organization_id, external_id),
+    ).fetchone()
+    return row["id"] if row else None
+
+
+def get_by_external_id(conn: psycopg.Connection, organization_id: UUID,
+                       external_id: str) -> dict[str, Any] | None:
+    return conn.execute(
+        f"""SELECT {_COLUMNS} FROM products
+             WHERE organization_id = %s AND external_id = %s AND deleted_at IS NULL""",
+        (organization_id, external_id),
+    ).fetchone()
+
+
+def get_many(conn: psycopg.Connection, organization_id: UUID,
+             product_ids: list[UUID]) -> list[dict[str, Any]]:
+    return conn.execute(
+        f"""SELECT {_COLUMNS}, deleted_at FROM products
+             WHERE organization_id = %s AND id = ANY(%s)""",
+        (organization_id, product_ids),
+    ).fetchall()
+
+
+def list_page(conn: psycopg.Connection, organization_id: UUID, limit: int,
+              after: tuple[datetime, UUID] | None) -> list[dict[str, Any]]:
+    if after is None:
+        return conn.execute(
+            f"""SELECT {_COLUMNS} FROM products
+                 WHERE organization_id = %s AND deleted_at IS NULL
+                 ORDER BY created_at DESC, id DESC LIMIT %s""",
+            (organization_id, limit),
+        ).fetchall()
+    return conn.execute(
+        f"""SELECT {_COLUMNS} FROM products
+             WHERE organization_id = %s AND deleted_at IS NULL
+               AND (created_at, id) < (%s, %s)
+             ORDER BY created_at DESC, id DESC LIMIT %s""",
+        (organization_id, after[0], after[1], limit),
+    ).fetchall()
+
+
+def ids_needing_index(conn: psycopg.Connection, organization_id: UUID) -> list[UUID]:
+    rows = conn.execute(
+        """SELECT id FROM products
+            WHERE organization_id = %s AND deleted_at IS NULL AND active
+              AND indexed_hash IS DISTINCT FROM content_hash""",
+        (organization_id,),
+    ).fetchall()
+    return [r["id"] for r in rows]
+
+
+def all_product_ids(conn: psycopg.Connection, organization_id: UUID) -> list[UUID]:
+    rows = conn.execute(
+        "SELECT id FROM products WHERE organization_id = %s AND deleted_at IS NULL AND active"
+        " ORDER BY id",
+        (organization_id,),
+    ).fetchall()
+    return [r["id"] for r in rows]
+
+
+def organization_ids(conn: psycopg.Connection) -> list[UUID]:
+    return [r["id"] for r in conn.execute(
+        "SELECT id FROM organizations WHERE deleted_at IS NULL ORDER BY id").fetchall()]
+
+
+def organization_exists(conn: psycopg.Connection, organization_id: UUID) -> bool:
+    return conn.execute("SELECT 1 FROM organizations WHERE id = %s AND deleted_at IS NULL",
+                        (organization_id,)).fetchone() is not None

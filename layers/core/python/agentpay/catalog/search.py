@@ -1,0 +1,160 @@
+"""Hybrid product search: dense cosine + full text + trigram, fused, filtered in SQL.
+
+The one function the API, the CLI, the benchmarks and the conversation engine's search
+tool all call. Fusion is configurable: `weighted` (default: a normalised lexical score,
+trigram similarity and the cosine, weighted) or `rrf` (reciprocal rank fusion over the
+three lists); `agentpay bench relevance` measures both.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from uuid import UUID
+
+import numpy as np
+import psycopg
+
+from agentpay.catalog import search_repository as repo
+from agentpay.catalog.search_repository import Filters
+
+Fusion = Literal["weighted", "rrf"]
+_TOKEN = re.compile(r"[0-9]+/[0-9]+|[\w][\w.\-']*", re.UNICODE)
+_MAX_TERMS = 16
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Weights:
+    lexical: float = 0.45
+    fuzzy: float = 0.25
+    cosine: float = 0.30
+
+
+@dataclass
+class SearchHit:
+    product: dict[str, Any]
+    score: float
+    matched: list[str]
+    components: dict[str, float] = field(default_factory=dict)
+
+
+def query_terms(query: str) -> list[str]:
+    terms = []
+    for token in _TOKEN.findall(query.lower()):
+        token = token.strip(".-'")
+        if token and token not in terms:
+            terms.append(token)
+    return terms[:_MAX_TERMS]
+
+
+def to_tsquery_text(query: str) -> str | None:
+    """OR of the query's terms, each quoted (Postgres stems them and drops stop words).
+
+    OR, not AND: shoppers add words the catalog lacks ("comfy", "for my dad"); ranking
+    rewards products that match more of them.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return None
+    return " | ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
+
+
+class _QueryVectors:
+    """Small LRU of query embeddings: shoppers repeat queries, the embedder is the cost."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._items: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, embedder, text: str) -> np.ndarray:
+        key = (embedder.name, text)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        vector = np.asarray(embedder.embed([text])[0], dtype=np.float32)
+        with self._lock:
+            self._items[key] = vector
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return vector
+
+
+query_vectors = _QueryVectors()
+
+
+def _normalise_query(query: str) -> str:
+    return " ".join(query.split())[:500]
+
+
+def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: int = 10,
+           filters: Filters | None = None, embedder=None, fusion: Fusion = "weighted",
+           weights: Weights = Weights(), depth: int | None = None,
+           ef_search: int = 100) -> list[SearchHit]:
+    """Top-k products of one organization for a shopper's query."""
+    if embedder is None:
+        from agentpay.embeddings import get_embedder
+
+        embedder = get_embedder()
+    filters = filters or Filters()
+    text = _normalise_query(query)
+    if not text:
+        return []
+    depth = depth or max(40, 4 * k)
+    vector = query_vectors.get(embedder, text)
+    with conn.transaction():
+        repo.configure_scan(conn, max(ef_search, depth))
+        rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
+                                      vector, filters, depth)
+    if not rows:
+        return []
+    scored = _rrf(rows) if fusion == "rrf" else _weighted(rows, weights)
+    scored.sort(key=lambda hit: (-hit.score, hit.product["external_id"]))
+    return scored[:k]
+
+
+def _matched(row: dict) -> list[str]:
+    parts = []
+    if row["in_vector"]:
+        parts.append("semantic")
+    if row["text_match"]:
+        parts.append("text")
+    if row["fuzzy"] >= 0.5:
+        parts.append("fuzzy")
+    return parts
+
+
+def _strip(row: dict) -> dict:
+    return {k: v for k, v in row.items()
+            if k not in ("cosine", "lexical", "text_match", "fuzzy", "in_vector")}
+
+
+def _weighted(rows: list[dict], w: Weights) -> list[SearchHit]:
+    top_lexical = max((r["lexical"] for r in rows), default=0.0) or 1.0
+    hits = []
+    for row in rows:
+        cosine = float(row["cosine"] or 0.0)
+        lexical = float(row["lexical"]) / top_lexical
+        fuzzy = float(row["fuzzy"])
+        score = w.lexical * lexical + w.fuzzy * fuzzy + w.cosine * max(cosine, 0.0)
+        hits.append(SearchHit(_strip(row), score, _matched(row),
+                              {"cosine": cosine, "lexical": lexical, "fuzzy": fuzzy}))
+    return hits
+
+
+def _rrf(rows: list[dict]) -> list[SearchHit]:
+    ranks: dict[Any, float] = {r["id"]: 0.0 for r in rows}
+    for key, present in (("cosine", lambda r: r["cosine"] is not None),
+                         ("lexical", lambda r: r["text_match"]),
+                         ("fuzzy", lambda r: r["fuzzy"] > 0)):
+        ordered = sorted((r for r in rows if present(r)), key=lambda r: -float(r[key]))
+        for rank, row in enumerate(ordered, start=1):
+            ranks[row["id"]] += 1.0 / (RRF_K + rank)
+    return [SearchHit(_strip(r), ranks[r["id"]], _matched(r),
+                      {"cosine": float(r["cosine"] or 0), "lexical": float(r["lexical"]),
+                       "fuzzy": float(r["fuzzy"])}) for r in rows]

@@ -1,0 +1,124 @@
+"""The hybrid search SQL: three candidate lists (HNSW cosine, full text, trigram) and
+every candidate's three scores, in one round trip. Always scoped to one organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+import psycopg
+
+PRODUCT_COLUMNS = """p.id, p.external_id, p.name, p.description, p.price_minor, p.currency,
+    p.compare_at_minor, p.category, p.brand, p.attributes, p.variants, p.image_url, p.url,
+    p.active, p.in_stock, p.colors, p.sizes, p.created_at, p.updated_at"""
+
+
+@dataclass
+class Filters:
+    """Structured filters from the shopper's entities; money in minor units."""
+
+    price_min: int | None = None
+    price_max: int | None = None
+    currency: str | None = None
+    colors: list[str] = field(default_factory=list)
+    sizes: list[str] = field(default_factory=list)
+    category: str | None = None
+    in_stock: bool | None = None
+
+    def sql(self, alias: str) -> tuple[str, dict[str, Any]]:
+        """WHERE fragments over columns that both products and product_embeddings carry."""
+        clauses, params = [], {}
+        if self.price_min is not None:
+            clauses.append(f"{alias}.price_minor >= %(f_price_min)s")
+            params["f_price_min"] = self.price_min
+        if self.price_max is not None:
+            clauses.append(f"{alias}.price_minor <= %(f_price_max)s")
+            params["f_price_max"] = self.price_max
+        if self.currency:
+            clauses.append(f"{alias}.currency = %(f_currency)s")
+            params["f_currency"] = self.currency.upper()
+        if self.colors:
+            clauses.append(f"{alias}.colors && %(f_colors)s")
+            params["f_colors"] = [c.lower() for c in self.colors]
+        if self.sizes:
+            clauses.append(f"{alias}.sizes && %(f_sizes)s")
+            params["f_sizes"] = [s.lower() for s in self.sizes]
+        if self.category:
+            clauses.append(f"lower({alias}.category) = lower(%(f_category)s)")
+            params["f_category"] = self.category
+        if self.in_stock is not None:
+            clauses.append(f"{alias}.in_stock = %(f_in_stock)s")
+            params["f_in_stock"] = self.in_stock
+        return "".join(f" AND {c}" for c in clauses), params
+
+
+def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
+    """Transaction-local planner settings (SET LOCAL: safe behind RDS Proxy)."""
+    conn.execute("SELECT set_config('hnsw.ef_search', %s, true),"
+                 " set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+                 " set_config('pg_trgm.word_similarity_threshold', '0.5', true)",
+                 (str(ef_search),))
+
+
+def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: str,
+                      tsquery: str | None, embedding: np.ndarray, filters: Filters,
+                      depth: int) -> list[dict[str, Any]]:
+    e_filter, params = filters.sql("e")
+    p_filter, _ = filters.sql("p")
+    lexical = ""
+    if tsquery:
+        lexical = f"""
+        UNION
+        (SELECT p.id FROM products p
+          WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+            AND p.search_vector @@ to_tsquery('english', %(tsq)s){p_filter}
+          ORDER BY ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
+          LIMIT %(depth)s)"""
+    sql = f"""
+    WITH vec AS MATERIALIZED (
+        SELECT e.product_id AS id FROM product_embeddings e
+         WHERE e.organization_id = %(org)s{e_filter}
+         ORDER BY e.embedding <=> %(emb)s LIMIT %(depth)s
+    ),
+    cand AS (
+        SELECT id FROM vec
+        {lexical}
+        UNION
+        (SELECT p.id FROM products p
+          WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+            AND %(q)s <%% p.name{p_filter}
+          ORDER BY word_similarity(%(q)s, p.name) DESC LIMIT %(depth)s)
+    )
+    SELECT {PRODUCT_COLUMNS},
+           1 - (e.embedding <=> %(emb)s) AS cosine,
+           {"ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32)" if tsquery
+            else "0.0"} AS lexical,
+           {"p.search_vector @@ to_tsquery('english', %(tsq)s)" if tsquery else "false"}
+               AS text_match,
+           word_similarity(%(q)s, p.name) AS fuzzy,
+           (p.id IN (SELECT id FROM vec)) AS in_vector
+      FROM cand
+      JOIN products p ON p.id = cand.id
+      LEFT JOIN product_embeddings e ON e.product_id = p.id
+     WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
+    """
+    params.update({"org": organization_id, "q": query, "tsq": tsquery, "emb": embedding,
+                   "depth": depth})
+    return conn.execute(sql, params).fetchall()
+
+
+def vector_only(conn: psycopg.Connection, organization_id: UUID, embedding: np.ndarray,
+                filters: Filters, k: int, exact: bool = False) -> list[dict[str, Any]]:
+    """HNSW top-k; `exact` scans without the index (the ground truth for recall)."""
+    e_filter, params = filters.sql("e")
+    order = "(e.embedding <=> %(emb)s) + 0" if exact else "e.embedding <=> %(emb)s"
+    params.update({"org": organization_id, "emb": embedding, "k": k})
+    return conn.execute(
+        f"""SELECT e.product_id AS id, 1 - (e.embedding <=> %(emb)s) AS cosine
+              FROM product_embeddings e
+             WHERE e.organization_id = %(org)s{e_filter}
+             ORDER BY {order} LIMIT %(k)s""",
+        params,
+    ).fetchall()

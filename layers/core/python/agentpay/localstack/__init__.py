@@ -1,0 +1,1 @@
+"""The local stack's stand-ins for AWS: same handlers, same event shapes, one machine."""

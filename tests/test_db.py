@@ -1,0 +1,131 @@
+"""Migrations and connections against the real Postgres."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import boto3
+import psycopg
+import pytest
+from moto import mock_aws
+
+from agentpay.db.embedded import drop_database, ensure_database, with_database
+
+
+@pytest.fixture
+def fresh_url(database_url):
+    maintenance = with_database(database_url, "postgres")
+    name = f"agentpay_fresh_{uuid.uuid4().hex[:8]}"
+    url = ensure_database(maintenance, name)
+    yield url
+    drop_database(maintenance, name)
+
+
+def test_migrations_apply_once_and_are_recorded(fresh_url):
+    from agentpay.db.connection import open_connection
+    from agentpay.db.migrate import load_migrations, migrate
+
+    with open_connection(fresh_url) as conn:
+        first = migrate(conn)
+        second = migrate(conn)
+        recorded = [r["version"] for r in conn.execute(
+            "SELECT version FROM schema_migrations ORDER BY version")]
+        tables = {r["tablename"] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        hnsw = conn.execute("SELECT indexdef FROM pg_indexes"
+                            " WHERE indexname = 'product_embeddings_hnsw_idx'").fetchone()
+        vector = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+                              ).fetchone()
+    assert first == [m.version for m in load_migrations()] and second == []
+    assert recorded == first
+    assert {"organizations", "api_keys", "agents", "conversations", "messages", "products",
+            "product_embeddings", "embedding_cache", "ws_connections"} <= tables
+    assert "hnsw" in hnsw["indexdef"] and "vector_cosine_ops" in hnsw["indexdef"]
+    assert tuple(int(x) for x in vector["extversion"].split(".")[:2]) >= (0, 8)
+
+
+def test_concurrent_migrators_apply_once(fresh_url):
+    from agentpay.db.connection import open_connection
+    from agentpay.db.migrate import migrate
+
+    results, errors = [], []
+
+    def run():
+        try:
+            with open_connection(fresh_url) as conn:
+                results.append(migrate(conn))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    assert sorted(len(r) for r in results)[:2] == [0, 0]
+
+
+def test_an_edited_migration_is_refused(fresh_url, tmp_path):
+    from agentpay.db.connection import open_connection
+    from agentpay.db.migrate import MigrationError, migrate
+
+    (tmp_path / "0001_one.sql").write_text("CREATE TABLE one (id int);")
+    with open_connection(fresh_url) as conn:
+        assert migrate(conn, tmp_path) == ["0001"]
+        (tmp_path / "0001_one.sql").write_text("CREATE TABLE one (id bigint);")
+        with pytest.raises(MigrationError):
+            migrate(conn, tmp_path)
+
+
+def test_a_failed_migration_leaves_nothing(fresh_url, tmp_path):
+    from agentpay.db.connection import open_connection
+    from agentpay.db.migrate import migrate
+
+    (tmp_path / "0001_ok.sql").write_text("CREATE TABLE ok_table (id int);")
+    (tmp_path / "0002_bad.sql").write_text("CREATE TABLE half (id int); SELECT 1/0;")
+    with open_connection(fresh_url) as conn:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            migrate(conn, tmp_path)
+        assert conn.execute("SELECT to_regclass('half') AS t").fetchone()["t"] is None
+        assert conn.execute("SELECT to_regclass('schema_migrations') AS t").fetchone()["t"] \
+            is None or conn.execute("SELECT count(*) AS n FROM schema_migrations"
+                                    ).fetchone()["n"] == 0
+
+
+def test_single_connection_reopens_after_the_server_drops_it(database_url):
+    from agentpay.db import Database
+
+    db = Database(database_url, single=True)
+    with db.connection() as conn:
+        pid = conn.info.backend_pid
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with db.connection() as conn:
+        assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
+        assert conn.info.backend_pid != pid
+        # no server-side prepared statements (RDS Proxy multiplexing)
+        assert conn.prepare_threshold is None
+    db.close()
+
+
+def test_lambda_builds_the_proxy_url_from_secrets_manager():
+    from agentpay.config import Settings
+    from agentpay.db.url import resolve_database_url
+
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arn = client.create_secret(Name="db", SecretString='{"username": "agentpay",'
+                                   ' "password": "p@ss/word"}')["ARN"]
+        settings = Settings(DB_HOST="proxy.example.internal", DB_SECRET_ARN=arn,
+                            DATABASE_URL=None)
+        url = resolve_database_url(settings)
+    assert url == ("postgresql://agentpay:p%40ss%2Fword@proxy.example.internal:5432/agentpay"
+                   "?sslmode=require")
+
+
+def test_database_url_wins(monkeypatch):
+    from agentpay.config import Settings
+    from agentpay.db.url import resolve_database_url
+
+    settings = Settings(DATABASE_URL="postgresql://u@h/db", DB_HOST="x", DB_SECRET_ARN="y")
+    assert resolve_database_url(settings) == "postgresql://u@h/db"

@@ -1,0 +1,210 @@
+"""Every Lambda handler, invoked with the real-shaped events in events/ (moto for AWS,
+the embedded Postgres for data)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import quote
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from conftest import load_event, load_handler
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+@pytest.fixture
+def conversation(tenant, make_agent, make_conversation):
+    return make_conversation(make_agent(tenant))
+
+
+def test_http_api_health(db, lambda_context):
+    handler = load_handler("http_api").handler
+    response = handler(load_event("http_api_healthz.json"), lambda_context)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["status"] == "ok"
+
+
+def test_http_api_create_agent_and_no_key_in_logs(tenant, lambda_context, capsys):
+    event = load_event("http_api_create_agent.json")
+    event["headers"]["authorization"] = f"Bearer {tenant.api_key}"
+    response = load_handler("http_api").handler(event, lambda_context)
+    assert response["statusCode"] == 201, response["body"]
+    assert json.loads(response["body"])["organization_id"] == tenant.organization_id
+    captured = capsys.readouterr()
+    assert tenant.api_key not in captured.out + captured.err
+
+
+def test_http_api_bad_key_is_401(db, lambda_context):
+    event = load_event("http_api_create_agent.json")
+    event["headers"]["authorization"] = "Bearer ap_sk_wrong"
+    response = load_handler("http_api").handler(event, lambda_context)
+    assert response["statusCode"] == 401
+    assert json.loads(response["body"])["error"]["code"] == "invalid_credentials"
+
+
+def _connect(conversation, connection_id, lambda_context):
+    event = load_event("ws_connect.json")
+    event["queryStringParameters"] = {"token": conversation["token"]}
+    event["requestContext"]["connectionId"] = connection_id
+    return load_handler("ws_connect").handler(event, lambda_context)
+
+
+def _connections(db, conversation_id):
+    with db.connection() as conn:
+        return [r["connection_id"] for r in conn.execute(
+            "SELECT connection_id FROM ws_connections WHERE conversation_id = %s"
+            " ORDER BY connected_at", (conversation_id,)).fetchall()]
+
+
+def test_ws_connect_records_a_valid_token_and_refuses_others(db, conversation, lambda_context):
+    assert _connect(conversation, "conn-ok=", lambda_context)["statusCode"] == 200
+    assert _connections(db, conversation["conversation"]["id"]) == ["conn-ok="]
+    bad = load_event("ws_connect.json")
+    bad["requestContext"]["connectionId"] = "conn-bad="
+    assert load_handler("ws_connect").handler(bad, lambda_context)["statusCode"] == 401
+    bad["queryStringParameters"] = None
+    assert load_handler("ws_connect").handler(bad, lambda_context)["statusCode"] == 401
+    with db.connection() as conn:
+        assert conn.execute("SELECT 1 FROM ws_connections WHERE connection_id = 'conn-bad='"
+                            ).fetchone() is None
+
+
+def test_ws_disconnect_forgets_the_connection(db, conversation, lambda_context):
+    _connect(conversation, "conn-bye=", lambda_context)
+    event = load_event("ws_disconnect.json")
+    event["requestContext"]["connectionId"] = "conn-bye="
+    assert load_handler("ws_disconnect").handler(event, lambda_context)["statusCode"] == 200
+    assert _connections(db, conversation["conversation"]["id"]) == []
+
+
+def _frames(connection_id):
+    from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+    backend = apigatewaymanagementapi_backends[ACCOUNT][REGION]
+    key = quote(connection_id, safe="")  # moto keys connections by the URL-encoded id
+    raw = backend.connections[key].data if key in backend.connections else b""
+    decoder, frames, text = json.JSONDecoder(), [], raw.decode()
+    while text:
+        frame, end = decoder.raw_decode(text)
+        frames.append(frame)
+        text = text[end:]
+    return frames
+
+
+@pytest.fixture
+def aws():
+    from agentpay.realtime import lambda_glue
+
+    with mock_aws():
+        lambda_glue._broadcasters.clear()
+        yield
+        lambda_glue._broadcasters.clear()
+
+
+def test_ws_ping_gets_pong(db, conversation, lambda_context, aws):
+    _connect(conversation, "conn-ping=", lambda_context)
+    event = load_event("ws_message.json")
+    event["requestContext"]["connectionId"] = "conn-ping="
+    assert load_handler("ws_message").handler(event, lambda_context)["statusCode"] == 200
+    assert _frames("conn-ping=") == [{"type": "pong"}]
+
+
+def test_ws_message_runs_the_conversation_and_reaches_every_tab(db, conversation,
+                                                                lambda_context, aws):
+    _connect(conversation, "tab-1=", lambda_context)
+    _connect(conversation, "tab-2=", lambda_context)
+    event = load_event("ws_message_send.json")
+    event["requestContext"]["connectionId"] = "tab-1="
+    assert load_handler("ws_message").handler(event, lambda_context)["statusCode"] == 200
+    for tab in ("tab-1=", "tab-2="):
+        kinds = [f["type"] for f in _frames(tab)]
+        assert kinds == ["agent_typing", "user_message", "agent_message"]
+    reply = _frames("tab-2=")[2]["message"]
+    assert reply["role"] == "assistant" and reply["content"]
+    with db.connection() as conn:
+        count = conn.execute("SELECT message_count FROM conversations WHERE id = %s",
+                             (conversation["conversation"]["id"],)).fetchone()["message_count"]
+    assert count == 2
+
+
+def test_ws_bad_frames_get_error_frames(db, conversation, lambda_context, aws):
+    _connect(conversation, "conn-err=", lambda_context)
+    handler = load_handler("ws_message").handler
+    for body in ("not json", json.dumps({"action": "dance"}),
+                 json.dumps({"action": "message", "content": ""})):
+        event = load_event("ws_message.json")
+        event["requestContext"]["connectionId"] = "conn-err="
+        event["body"] = body
+        assert handler(event, lambda_context)["statusCode"] == 200
+    codes = [f["error"]["code"] for f in _frames("conn-err=")]
+    assert codes == ["invalid_frame", "unknown_action", "empty_content"]
+
+
+def test_gone_connection_is_deleted_not_the_senders(db, conversation, lambda_context):
+    """A 410 for one tab forgets that tab only (the aws-samples bug deletes the sender)."""
+    from agentpay.realtime.broadcast import Broadcaster
+    from agentpay.realtime.lambda_glue import _forget
+
+    _connect(conversation, "sender=", lambda_context)
+    _connect(conversation, "stale=", lambda_context)
+    client = boto3.client("apigatewaymanagementapi", region_name=REGION,
+                          endpoint_url="https://abc.execute-api.us-east-1.amazonaws.com/prod")
+    with Stubber(client) as stub:
+        stub.add_response("post_to_connection", {}, {"ConnectionId": "sender=", "Data": b"{}"})
+        stub.add_client_error("post_to_connection", service_error_code="GoneException",
+                              http_status_code=410)
+        delivered = Broadcaster(client, _forget).send_all(["sender=", "stale="], {})
+    assert delivered == 1
+    assert _connections(db, conversation["conversation"]["id"]) == ["sender="]
+
+
+class _CloudFormation(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_PUT(self):  # noqa: N802
+        length = int(self.headers["content-length"])
+        _CloudFormation.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_migrate_custom_resource_reports_success(db, lambda_context):
+    server = HTTPServer(("127.0.0.1", 0), _CloudFormation)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    event = load_event("cfn_migrate_create.json")
+    event["ResponseURL"] = f"http://127.0.0.1:{server.server_port}/response"
+    _CloudFormation.received.clear()
+    result = load_handler("migrate").handler(event, lambda_context)
+    server.server_close()
+    assert result["Status"] == "SUCCESS"
+    [reply] = _CloudFormation.received
+    assert reply["Status"] == "SUCCESS"
+    assert reply["RequestId"] == event["RequestId"]
+    assert reply["LogicalResourceId"] == event["LogicalResourceId"]
+
+
+def test_migrate_custom_resource_reports_failure(db, lambda_context, monkeypatch):
+    from agentpay.db import migrate_resource
+
+    def broken(conn):
+        raise RuntimeError("cannot reach database")
+
+    monkeypatch.setattr(migrate_resource, "migrate", broken)
+    server = HTTPServer(("127.0.0.1", 0), _CloudFormation)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    event = load_event("cfn_migrate_create.json")
+    event["ResponseURL"] = f"http://127.0.0.1:{server.server_port}/response"
+    _CloudFormation.received.clear()
+    load_handler("migrate").handler(event, lambda_context)
+    server.server_close()
+    assert _CloudFormation.received[0]["Status"] == "FAILED"
+    assert "cannot reach database" in _CloudFormation.received[0]["Reason"]
