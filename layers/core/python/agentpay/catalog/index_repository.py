@@ -27,7 +27,14 @@ def cached_vectors(conn: psycopg.Connection, model: str,
         "SELECT text_hash, embedding FROM embedding_cache WHERE model = %s AND text_hash = ANY(%s)",
         (model, text_hashes),
     ).fetchall()
-    return {r["text_hash"]: np.asarray(r["embedding"], dtype=np.float32) for r in rows}
+    return {r["text_hash"]: as_array(r["embedding"]) for r in rows}
+
+
+def as_array(value: Any) -> np.ndarray:
+    """pgvector returns its own Vector type (or an array, by version)."""
+    if hasattr(value, "to_numpy"):
+        value = value.to_numpy()
+    return np.asarray(value, dtype=np.float32)
 
 
 def store_cache(conn: psycopg.Connection, model: str,

@@ -25,6 +25,8 @@ Fusion = Literal["weighted", "rrf"]
 _TOKEN = re.compile(r"[0-9]+/[0-9]+|[\w][\w.\-']*", re.UNICODE)
 _MAX_TERMS = 16
 RRF_K = 60
+FUZZY_MATCH = 0.5
+MIN_SEMANTIC = 0.3
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,12 @@ def _normalise_query(query: str) -> str:
 def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: int = 10,
            filters: Filters | None = None, embedder=None, fusion: Fusion = "weighted",
            weights: Weights = Weights(), depth: int | None = None,
-           ef_search: int = 100) -> list[SearchHit]:
-    """Top-k products of one organization for a shopper's query."""
+           ef_search: int = 100, min_semantic: float = MIN_SEMANTIC) -> list[SearchHit]:
+    """Top-k products of one organization for a shopper's query.
+
+    A candidate found only by the vector (no word or trigram match) must reach
+    `min_semantic` cosine: better three right products than ten with a mug among shoes.
+    """
     if embedder is None:
         from agentpay.embeddings import get_embedder
 
@@ -111,6 +117,8 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
         repo.configure_scan(conn, max(ef_search, depth))
         rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
                                       vector, filters, depth)
+    rows = [r for r in rows if r["text_match"] or r["fuzzy"] >= FUZZY_MATCH
+            or (r["cosine"] is not None and r["cosine"] >= min_semantic)]
     if not rows:
         return []
     scored = _rrf(rows) if fusion == "rrf" else _weighted(rows, weights)
@@ -124,7 +132,7 @@ def _matched(row: dict) -> list[str]:
         parts.append("semantic")
     if row["text_match"]:
         parts.append("text")
-    if row["fuzzy"] >= 0.5:
+    if row["fuzzy"] >= FUZZY_MATCH:
         parts.append("fuzzy")
     return parts
 

@@ -23,12 +23,21 @@ logger = logging.getLogger(__name__)
 CONNECT_KWARGS = {"autocommit": True, "prepare_threshold": None, "row_factory": dict_row}
 
 
+_REGISTERED = "_agentpay_vector_registered"
+
+
 def configure_connection(conn: psycopg.Connection) -> None:
-    """Register pgvector's types when the extension is there (it is after migration)."""
+    """Register pgvector's types once the extension exists (it does after migration).
+
+    A connection opened before the first migration retries on its next use.
+    """
+    if getattr(conn, _REGISTERED, False):
+        return
     from pgvector.psycopg import register_vector
 
     try:
         register_vector(conn)
+        setattr(conn, _REGISTERED, True)
     except psycopg.ProgrammingError:
         logger.debug("vector extension not installed yet; skipping type registration")
 
@@ -104,6 +113,7 @@ class Database:
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
         with self._source.connection() as conn:
+            configure_connection(conn)
             yield conn
 
     @contextmanager
