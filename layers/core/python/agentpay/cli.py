@@ -67,6 +67,26 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from agentpay.catalog import bench
+
+    db = _database()
+    _ensure_migrated(db)
+    if args.what == "search":
+        sizes = tuple(int(s) for s in args.sizes.split(","))
+        result = bench.bench_search(db, sizes=sizes, queries=args.queries)
+    elif args.what == "indexing":
+        result = bench.bench_indexing(db, size=args.products)
+    elif args.what == "relevance":
+        result = bench.bench_relevance(db, size=args.products)
+    else:
+        from agentpay.understanding.commands import run_bench_intents
+
+        result = run_bench_intents(None, None)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
 def _ensure_migrated(db) -> None:
     from agentpay.db.migrate import migrate
 
@@ -107,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--org", required=True, type=_uuid)
     p.add_argument("--k", type=int, default=10)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("bench", help="benchmarks; JSON on stdout")
+    p.add_argument("what", choices=["search", "indexing", "relevance", "intents"])
+    p.add_argument("--sizes", default="10000,100000", help="catalog sizes for `search`")
+    p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--products", type=int, default=2000,
+                   help="catalog size for `indexing` and `relevance`")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("dev", help="run the local stack")
     p.add_argument("--host", default="127.0.0.1")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -33,4 +34,10 @@ def record_handler(record: SQSRecord) -> dict:
     logger.info("indexed", extra={"message_type": message.type, "embedded": report.embedded,
                                   "cached": report.cached, "unchanged": report.unchanged,
                                   "removed": report.removed, "fanned_out": report.fanned_out})
+    from agentpay.observability import metrics
+
+    metrics.add_metric(name="ProductsEmbedded", unit=MetricUnit.Count, value=report.embedded)
+    metrics.add_metric(name="ProductsFromCache", unit=MetricUnit.Count, value=report.cached)
+    metrics.add_metric(name="ProductsRemovedFromIndex", unit=MetricUnit.Count,
+                       value=report.removed)
     return {"embedded": report.embedded, "removed": report.removed}

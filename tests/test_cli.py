@@ -1,0 +1,52 @@
+"""The `agentpay` console script, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AGENTPAY = str(Path(sys.executable).parent / "agentpay")
+
+
+def run(*args: str, database_url: str, stdin: str | None = None, check: bool = True):
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([AGENTPAY, *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=300, check=check)
+
+
+def test_migrate_is_idempotent(database_url, db):
+    result = run("migrate", database_url=database_url)
+    assert json.loads(result.stdout) == {"applied": []}
+
+
+def test_org_create_prints_a_working_key(database_url, client):
+    result = run("org", "create", "CLI Store", database_url=database_url)
+    created = json.loads(result.stdout)
+    assert created["name"] == "CLI Store"
+    assert created["api_key"].startswith("ap_sk_")
+    assert created["api_key"].startswith(created["api_key_prefix"])
+    response = client.get("/v1/agent/agents",
+                          headers={"Authorization": f"Bearer {created['api_key']}"})
+    assert response.status_code == 200 and response.json()["data"] == []
+
+
+def test_org_create_rejects_a_blank_name(database_url):
+    result = run("org", "create", "   ", database_url=database_url, check=False)
+    assert result.returncode == 2
+    assert json.loads(result.stderr)["error"]["code"] == "invalid_name"
+
+
+def test_unknown_command_and_bad_uuid_fail_cleanly(database_url):
+    result = run("search", "x", "--org", "nope", database_url=database_url, check=False)
+    assert result.returncode == 2 and "not a UUID" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["catalog", "load", "--help"]])
+def test_help(args, database_url):
+    assert run(*args, database_url=database_url).returncode == 0
