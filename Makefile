@@ -30,5 +30,11 @@ lint: setup
 	$(BIN)/ruff check layers functions tests
 	$(BIN)/cfn-lint template.yaml
 
+# Figures as JSON (one run each; the machine is shared, quote medians).
+bench: setup
+	$(BIN)/agentpay bench relevance
+	$(BIN)/agentpay bench indexing
+	$(BIN)/agentpay bench search --sizes 10000
+
 clean:
 	rm -rf $(VENV) .agentpay .pytest_cache

@@ -87,6 +87,11 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     poller = SqsPoller(queues, load_function("index_products").handler,
                        LocalContext("index_products"))
     poller.start()
+    # Load the embedding model before serving, so the first search or indexing batch
+    # does not pay for it.
+    from agentpay.embeddings import get_embedder
+
+    get_embedder().embed(["warm up"])
 
     print(f"AgentPay dev stack\n  HTTP API   http://{host}:{port}  (OpenAPI docs at /docs)\n"
           f"  SQS        {queues.endpoint_url}  (index queue + DLQ, polled into "
