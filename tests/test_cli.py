@@ -50,3 +50,13 @@ def test_unknown_command_and_bad_uuid_fail_cleanly(database_url):
 @pytest.mark.parametrize("args", [["--help"], ["catalog", "load", "--help"]])
 def test_help(args, database_url):
     assert run(*args, database_url=database_url).returncode == 0
+
+
+def test_classify_reads_lines_and_writes_json_lines(database_url):
+    result = run("classify", database_url=database_url,
+                 stdin="hey there\nwhere is order 1135426?\n")
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert (first["intent"], first["source"]) == ("greeting", "rules")
+    assert second["intent"] == "order_status"
+    assert second["entities"][0]["type"] == "order_id"
+    assert second["entities"][0]["value"] == "1135426"

@@ -67,7 +67,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    from agentpay.understanding.commands import run_classify
+
+    run_classify(sys.stdin, sys.stdout)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.what == "intents":
+        from agentpay.understanding.commands import run_bench_intents
+
+        print(json.dumps(run_bench_intents(None, args.embedder), indent=2, default=str))
+        return 0
     from agentpay.catalog import bench
 
     db = _database()
@@ -77,12 +89,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         result = bench.bench_search(db, sizes=sizes, queries=args.queries)
     elif args.what == "indexing":
         result = bench.bench_indexing(db, size=args.products)
-    elif args.what == "relevance":
-        result = bench.bench_relevance(db, size=args.products)
     else:
-        from agentpay.understanding.commands import run_bench_intents
-
-        result = run_bench_intents(None, None)
+        result = bench.bench_relevance(db, size=args.products)
     print(json.dumps(result, indent=2, default=str))
     return 0
 
@@ -128,12 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10)
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("classify", help="intent + entities, one message per stdin line")
+    p.set_defaults(func=cmd_classify)
+
     p = sub.add_parser("bench", help="benchmarks; JSON on stdout")
     p.add_argument("what", choices=["search", "indexing", "relevance", "intents"])
     p.add_argument("--sizes", default="10000,100000", help="catalog sizes for `search`")
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--products", type=int, default=2000,
                    help="catalog size for `indexing` and `relevance`")
+    p.add_argument("--embedder", default=None,
+                   help="embedder of the semantic fallback for `intents` (local, hashing)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("dev", help="run the local stack")
