@@ -1,7 +1,7 @@
 """Index work goes to SQS (SendMessageBatch, grouped); without a queue it runs inline.
 
-Locally the dev stack points AGENTPAY_INDEX_QUEUE_URL and AWS_ENDPOINT_URL_SQS at its
-SQS stand-in, so this is the production path on one machine.
+Locally the dev stack and `agentpay catalog load` install an `SqsIndexQueue` on their
+moto SQS stand-in (`set_index_queue`), so this is the production path on one machine.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-
 from collections.abc import Iterable
 from typing import Protocol
 from uuid import UUID
