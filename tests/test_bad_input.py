@@ -120,19 +120,19 @@ def test_unknown_route_and_method_are_json_4xx(client, tenant):
 
 def test_failure_mid_exchange_leaves_nothing_half_written(client, db, conversation):
     """The reply step fails after the conversation row is locked: no message survives."""
-    from agentpay.conversations import responder
+    from agentpay.orchestrator import engine
 
-    class Exploding:
-        def respond(self, *args):
-            raise RuntimeError("model crashed")
+    class Exploding(engine.Engine):
+        def run(self, *args, **kwargs):
+            raise RuntimeError("engine crashed")
 
     conv_id, auth = conversation
-    responder.set_responder(Exploding())
+    engine.set_engine(Exploding())
     try:
         response = client.post(f"/v1/agent/conversations/{conv_id}/messages", headers=auth,
                                json={"content": "hello", "client_message_id": "c1"})
     finally:
-        responder.set_responder(responder.GreetingResponder())
+        engine.set_engine(None)
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert _count_messages(db, conv_id) == 0

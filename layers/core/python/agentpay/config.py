@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     ws_endpoint: str | None = None
     embedding_provider: str = "local"
 
+    # Checkout links: signed with this secret (a file under data_dir when unset locally),
+    # addressed from this public base URL (the HTTP API's URL with its stage).
+    checkout_secret: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    checkout_ttl_minutes: int = 60
+
     @property
     def in_lambda(self) -> bool:
         return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))

@@ -10,6 +10,7 @@ from agentpay.api.errors import install_error_handlers
 from agentpay.api.health import router as health_router
 from agentpay.api.limits import BodySizeLimit
 from agentpay.catalog.endpoints import router as catalog_router
+from agentpay.checkout.endpoints import router as checkout_router
 from agentpay.config import get_settings
 from agentpay.conversations.endpoints import router as conversations_router
 
@@ -22,4 +23,5 @@ def create_app() -> FastAPI:
     app.include_router(agents_router)
     app.include_router(conversations_router)
     app.include_router(catalog_router)
+    app.include_router(checkout_router)
     return app

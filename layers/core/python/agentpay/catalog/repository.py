@@ -156,3 +156,14 @@ def organization_ids(conn: psycopg.Connection) -> list[UUID]:
 def organization_exists(conn: psycopg.Connection, organization_id: UUID) -> bool:
     return conn.execute("SELECT 1 FROM organizations WHERE id = %s AND deleted_at IS NULL",
                         (organization_id,)).fetchone() is not None
+
+
+def get_active_by_external_ids(conn: psycopg.Connection, organization_id: UUID,
+                               external_ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = conn.execute(
+        f"""SELECT {_COLUMNS} FROM products
+             WHERE organization_id = %s AND external_id = ANY(%s) AND deleted_at IS NULL
+               AND active""",
+        (organization_id, external_ids),
+    ).fetchall()
+    return {row["external_id"]: row for row in rows}

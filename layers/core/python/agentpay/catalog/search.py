@@ -17,6 +17,7 @@ from uuid import UUID
 
 import numpy as np
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from agentpay.catalog import search_repository as repo
 from agentpay.catalog.search_repository import Filters
@@ -94,6 +95,9 @@ def _normalise_query(query: str) -> str:
     return " ".join(query.split())[:500]
 
 
+DATABASE_EF_SEARCH = 100  # migration 0002's default for hnsw.ef_search
+
+
 def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: int = 10,
            filters: Filters | None = None, embedder=None, fusion: Fusion = "weighted",
            weights: Weights = Weights(), depth: int | None = None,
@@ -113,10 +117,17 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
         return []
     depth = depth or max(40, 4 * k)
     vector = query_vectors.get(embedder, text)
-    with conn.transaction():
-        repo.configure_scan(conn, max(ef_search, depth))
+    scan = max(ef_search, depth)
+    if scan <= DATABASE_EF_SEARCH and conn.info.transaction_status == TransactionStatus.INTRANS:
+        # inside a caller's transaction (a shopper's turn) the database defaults set by
+        # migration 0002 apply: one statement, no savepoint, no set_config round trips
         rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
                                       vector, filters, depth)
+    else:
+        with conn.transaction():
+            repo.configure_scan(conn, scan)
+            rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
+                                          vector, filters, depth)
     rows = [r for r in rows if r["text_match"] or r["fuzzy"] >= FUZZY_MATCH
             or (r["cosine"] is not None and r["cosine"] >= min_semantic)]
     if not rows:

@@ -142,3 +142,91 @@ def recent_messages(conn: psycopg.Connection, organization_id: UUID, conversatio
         (conversation_id, organization_id, limit),
     ).fetchall()
     return list(reversed(rows))
+
+
+def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+              client_message_id: str | None, history: int) -> dict[str, Any] | None:
+    """Everything a turn reads, in one round trip: the conversation (locked), its agent,
+    the recent history, and the earlier message with this idempotency key if any."""
+    return conn.execute(
+        f"""
+        SELECT {", ".join("c." + col.strip() for col in _CONV.split(","))},
+               (SELECT to_jsonb(a) FROM (
+                   SELECT id, name, description, personality, tools, rules, config, is_active
+                     FROM agents
+                    WHERE id = c.agent_id AND organization_id = c.organization_id
+                      AND deleted_at IS NULL) a) AS agent,
+               (SELECT coalesce(jsonb_agg(h ORDER BY h.seq), '[]'::jsonb) FROM (
+                   SELECT seq, role, content, intent FROM messages
+                    WHERE conversation_id = c.id AND organization_id = c.organization_id
+                    ORDER BY seq DESC LIMIT %(history)s) h) AS history,
+               (SELECT id FROM messages
+                 WHERE conversation_id = c.id AND organization_id = c.organization_id
+                   AND client_message_id = %(client_id)s) AS earlier_id
+          FROM conversations c
+         WHERE c.id = %(id)s AND c.organization_id = %(org)s AND c.deleted_at IS NULL
+           FOR UPDATE OF c
+        """,
+        {"id": conversation_id, "org": organization_id, "history": history,
+         "client_id": client_message_id},
+    ).fetchone()
+
+
+_MSG_UUIDS = ("id", "conversation_id", "reply_to")
+_CONV_UUIDS = ("id", "organization_id", "agent_id")
+_TIMES = ("created_at", "updated_at", "last_message_at")
+
+
+def _revive(row: dict[str, Any], uuids: tuple[str, ...]) -> dict[str, Any]:
+    """JSON from a multi-row statement back to the types single-row reads return."""
+    for key in uuids:
+        if row.get(key) is not None:
+            row[key] = UUID(row[key])
+    for key in _TIMES:
+        if row.get(key) is not None:
+            row[key] = datetime.fromisoformat(row[key])
+    return row
+
+
+def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+              seq: int, user: dict[str, Any], reply: dict[str, Any],
+              state: dict[str, Any]) -> tuple[dict, dict, dict]:
+    """Both messages and the conversation's new state in one statement (one round trip)."""
+    row = conn.execute(
+        f"""
+        WITH u AS (
+            INSERT INTO messages (organization_id, conversation_id, seq, role, content,
+                                  client_message_id, intent, intent_confidence, intent_source,
+                                  entities)
+            VALUES (%(org)s, %(conv)s, %(seq)s, 'user', %(u_content)s, %(u_client)s,
+                    %(u_intent)s, %(u_conf)s, %(u_source)s, %(u_entities)s)
+            RETURNING {_MSG}),
+        r AS (
+            INSERT INTO messages (organization_id, conversation_id, seq, role, content,
+                                  reply_to, tool_calls, usage)
+            SELECT %(org)s, %(conv)s, %(seq)s + 1, 'assistant', %(r_content)s, u.id,
+                   %(r_tools)s, %(r_usage)s FROM u
+            RETURNING {_MSG}),
+        c AS (
+            UPDATE conversations
+               SET message_count = message_count + 2, last_message_at = now(),
+                   updated_at = now(), stage = %(stage)s, status = %(status)s,
+                   context = %(context)s, negotiation_history = %(negotiation)s,
+                   hesitation_signals = %(hesitation)s
+             WHERE id = %(conv)s AND organization_id = %(org)s
+            RETURNING {_CONV})
+        SELECT (SELECT to_jsonb(u) FROM u) AS message, (SELECT to_jsonb(r) FROM r) AS reply,
+               (SELECT to_jsonb(c) FROM c) AS conversation
+        """,
+        {"org": organization_id, "conv": conversation_id, "seq": seq,
+         "u_content": user["content"], "u_client": user.get("client_message_id"),
+         "u_intent": user.get("intent"), "u_conf": user.get("intent_confidence"),
+         "u_source": user.get("intent_source"), "u_entities": Jsonb(user.get("entities") or []),
+         "r_content": reply["content"], "r_tools": Jsonb(reply.get("tool_calls") or []),
+         "r_usage": Jsonb(reply.get("usage") or {}),
+         "stage": state["stage"], "status": state["status"], "context": Jsonb(state["context"]),
+         "negotiation": Jsonb(state["negotiation_history"]),
+         "hesitation": Jsonb(state["hesitation_signals"])},
+    ).fetchone()
+    return (_revive(row["message"], _MSG_UUIDS), _revive(row["reply"], _MSG_UUIDS),
+            _revive(row["conversation"], _CONV_UUIDS))

@@ -82,6 +82,9 @@ class MessageExchange(BaseModel):
     reply: MessageOut
     conversation: ConversationOut
     replayed: bool = False
+    # what the reply shows (product cards) and the cart after this turn
+    products: list[dict[str, Any]] = Field(default_factory=list)
+    cart: dict[str, Any] = Field(default_factory=dict)
 
 
 class MessageList(BaseModel):

@@ -6,6 +6,7 @@ Services never commit; the caller (endpoint, handler, CLI) owns the transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -14,10 +15,12 @@ import psycopg
 from agentpay.agents import repository as agents_repo
 from agentpay.config import Settings
 from agentpay.conversations import repository
-from agentpay.conversations.responder import get_responder
 from agentpay.conversations.schemas import ConversationCreate, MessageCreate
 from agentpay.kit.errors import Conflict, InvalidInput, NotFound
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
+from agentpay.orchestrator import cart
+from agentpay.orchestrator.context import TurnContext
+from agentpay.orchestrator.engine import get_engine
 
 HISTORY_WINDOW = 20
 CLOSED = {"completed", "abandoned"}
@@ -89,51 +92,58 @@ def validate_content(content: str, settings: Settings) -> str:
 
 
 def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
-                 data: MessageCreate, settings: Settings) -> dict:
-    """Store the shopper's message and the agent's reply together, or replay a retry."""
+                 data: MessageCreate, settings: Settings, *,
+                 on_delta: Callable[[str], None] | None = None,
+                 on_restart: Callable[[], None] | None = None) -> dict:
+    """Store the shopper's message and the agent's reply together, or replay a retry.
+
+    Three statements in the caller's transaction: load the turn (conversation locked),
+    whatever the tools read, and one write of both messages and the new state.
+    """
     content = validate_content(data.content, settings)
-    conversation = repository.get_conversation(
-        conn, organization_id, conversation_id, for_update=True
-    )
-    if conversation is None:
+    loaded = repository.load_turn(conn, organization_id, conversation_id,
+                                  data.client_message_id, HISTORY_WINDOW)
+    if loaded is None:
         raise NotFound("conversation not found", code="conversation_not_found")
-    if data.client_message_id:
+    agent = loaded.pop("agent")
+    history = loaded.pop("history")
+    earlier_id = loaded.pop("earlier_id")
+    conversation = loaded
+    if earlier_id is not None:
         earlier = repository.find_by_client_id(
             conn, organization_id, conversation_id, data.client_message_id
         )
-        if earlier is not None:
-            if earlier["content"] != content:
-                raise Conflict(
-                    "client_message_id was already used for a different message",
-                    code="idempotency_key_reused",
-                )
-            reply = repository.find_reply(conn, organization_id, earlier["id"])
-            return {"message": earlier, "reply": reply, "conversation": conversation,
-                    "replayed": True}
+        if earlier["content"] != content:
+            raise Conflict(
+                "client_message_id was already used for a different message",
+                code="idempotency_key_reused",
+            )
+        reply = repository.find_reply(conn, organization_id, earlier["id"])
+        return {"message": earlier, "reply": reply, "conversation": conversation,
+                "replayed": True, "products": [], "cart": cart.summary(
+                    dict(conversation.get("context") or {}))}
     if conversation["status"] in CLOSED:
         raise Conflict(f"conversation is {conversation['status']}", code="conversation_closed")
-    agent = agents_repo.get(conn, organization_id, conversation["agent_id"])
     if agent is None:
         raise NotFound("conversation not found", code="conversation_not_found")
+    agent["id"] = UUID(agent["id"])
 
-    history = repository.recent_messages(conn, organization_id, conversation_id, HISTORY_WINDOW)
-    reply = get_responder().respond(agent, conversation, history, content)
-
-    seq = conversation["message_count"]
-    message = repository.insert_message(
-        conn, organization_id, conversation_id, seq + 1, "user", content,
-        client_message_id=data.client_message_id, intent=reply.intent,
-        intent_confidence=reply.intent_confidence, intent_source=reply.intent_source,
-        entities=reply.entities,
+    now = datetime.now(UTC)
+    ctx = TurnContext.load(conn, organization_id, agent, conversation, history, settings, now)
+    seq = conversation["message_count"] + 1
+    outcome = get_engine().run(ctx, content, seq, on_delta=on_delta, on_restart=on_restart)
+    message, reply, conversation = repository.save_turn(
+        conn, organization_id, conversation_id, seq,
+        user={"content": content, "client_message_id": data.client_message_id,
+              "intent": outcome.intent, "intent_confidence": outcome.confidence,
+              "intent_source": outcome.source, "entities": outcome.entities},
+        reply={"content": outcome.text, "tool_calls": outcome.tool_records(),
+               "usage": outcome.usage},
+        state={"stage": outcome.stage, "status": ctx.status, "context": ctx.state,
+               "negotiation_history": ctx.negotiation, "hesitation_signals": ctx.hesitation},
     )
-    answer = repository.insert_message(
-        conn, organization_id, conversation_id, seq + 2, "assistant", reply.content,
-        reply_to=message["id"], tool_calls=reply.tool_calls, usage=reply.usage,
-    )
-    conversation = repository.record_exchange(
-        conn, organization_id, conversation_id, 2, reply.stage
-    )
-    return {"message": message, "reply": answer, "conversation": conversation, "replayed": False}
+    return {"message": message, "reply": reply, "conversation": conversation,
+            "replayed": False, "products": outcome.products(), "cart": cart.summary(ctx.state)}
 
 
 def list_messages(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,

@@ -1,0 +1,1 @@
+"""Checkout: signed, expiring links built from the server's cart and recorded offers."""

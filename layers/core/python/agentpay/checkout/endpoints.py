@@ -1,0 +1,19 @@
+"""GET /checkout/{token}: the local provider's page (the signature is the credential)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from agentpay.api.deps import SettingsDep
+from agentpay.checkout.links import verify
+from agentpay.checkout.page import render
+from agentpay.checkout.secret import signing_secret
+
+router = APIRouter(tags=["checkout"])
+
+
+@router.get("/checkout/{token}", response_class=HTMLResponse)
+def checkout_page(token: str, settings: SettingsDep) -> HTMLResponse:
+    payload = verify(token[:8192], signing_secret(settings))
+    return HTMLResponse(render(payload), headers={"Cache-Control": "no-store"})

@@ -1,0 +1,1 @@
+"""The six-layer message path: understand, enrich, decide, invoke tools, generate, remember."""

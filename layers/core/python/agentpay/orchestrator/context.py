@@ -1,0 +1,67 @@
+"""What one turn knows and may change: loaded once, mutated by tools, saved once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from agentpay.config import Settings
+from agentpay.orchestrator.negotiation import NegotiationRules, rules_of
+
+MAX_SHOWN = 10
+
+
+@dataclass
+class TurnContext:
+    conn: psycopg.Connection
+    organization_id: UUID
+    conversation_id: UUID
+    agent: dict
+    conversation: dict
+    settings: Settings
+    now: datetime
+    history: list[dict] = field(default_factory=list)
+    embedder: Any = None
+    # mutable copies, written back in the turn's one save
+    state: dict = field(default_factory=dict)
+    negotiation: list[dict] = field(default_factory=list)
+    hesitation: list[dict] = field(default_factory=list)
+    status: str = "active"
+    rules: NegotiationRules = field(default_factory=NegotiationRules)
+
+    @classmethod
+    def load(cls, conn: psycopg.Connection, organization_id: UUID, agent: dict,
+             conversation: dict, history: list[dict], settings: Settings, now: datetime,
+             embedder: Any = None) -> TurnContext:
+        import copy
+
+        return cls(conn=conn, organization_id=organization_id,
+                   conversation_id=conversation["id"], agent=agent, conversation=conversation,
+                   settings=settings, now=now, history=history, embedder=embedder,
+                   state=copy.deepcopy(conversation.get("context") or {}),
+                   negotiation=copy.deepcopy(conversation.get("negotiation_history") or []),
+                   hesitation=copy.deepcopy(conversation.get("hesitation_signals") or []),
+                   status=conversation.get("status") or "active", rules=rules_of(agent))
+
+    @property
+    def currency(self) -> str:
+        return str((self.agent.get("config") or {}).get("currency") or "USD").upper()
+
+    @property
+    def last_shown(self) -> list[dict]:
+        return self.state.get("last_shown") or []
+
+    def show(self, products: list[dict]) -> None:
+        """Remember what the shopper now sees, for "the second one" next turn."""
+        self.state["last_shown"] = products[:MAX_SHOWN]
+        if len(products) == 1:
+            self.state["focus"] = products[0]
+        elif products:
+            self.state.pop("focus", None)
+
+    def focus(self, product: dict) -> None:
+        self.state["focus"] = product

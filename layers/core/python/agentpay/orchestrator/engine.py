@@ -1,0 +1,161 @@
+"""The six layers of one shopper message, in order, over one loaded turn.
+
+understand (intent, entities) -> enrich (history, cart, hesitation, references) ->
+decide (action) -> invoke tools (registry) -> generate (model or offline) -> remember
+(stage, proposal, hesitation; saved by the caller in the turn's one write).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentpay.orchestrator import offline, stages
+from agentpay.orchestrator.actions import Action
+from agentpay.orchestrator.context import TurnContext
+from agentpay.orchestrator.decide import decide
+from agentpay.orchestrator.generate import generate
+from agentpay.tools.default import default_registry, enabled_tools
+from agentpay.tools.registry import ToolResult
+
+logger = logging.getLogger(__name__)
+
+_HESITATION = {"price_objection": "price_objection", "discount_request": "discount_request"}
+MAX_SIGNALS = 50
+
+
+@dataclass
+class TurnOutcome:
+    text: str
+    intent: str
+    confidence: float
+    source: str
+    entities: list[dict]
+    action: Action
+    results: list[ToolResult]
+    stage: str
+    usage: dict[str, Any]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def tool_records(self) -> list[dict]:
+        return [{"action": self.action.record()}] + [r.record() for r in self.results]
+
+    def products(self) -> list[dict]:
+        """Products this reply shows (for cards in a widget)."""
+        for r in reversed(self.results):
+            if r.ok and r.data:
+                if "products" in r.data:
+                    return [{k: v for k, v in p.items() if k not in ("score", "matched",
+                                                                      "variants",
+                                                                      "description")}
+                            for p in r.data["products"]]
+                if "product" in r.data:
+                    p = r.data["product"]
+                    return [{k: v for k, v in p.items() if k not in ("variants",
+                                                                     "description")}]
+        return []
+
+
+def _understand(ctx: TurnContext, text: str):
+    from agentpay.understanding.classifier import classify
+
+    context = {"last_shown": ctx.last_shown, "focus": ctx.state.get("focus"),
+               "currency": ctx.currency}
+    return classify(text, context)
+
+
+def _note_hesitation(ctx: TurnContext, intent: str, seq: int) -> None:
+    signal = _HESITATION.get(intent)
+    proposal = (ctx.state.get("proposal") or {}).get("type")
+    if intent == "deny" and proposal == "create_checkout":
+        signal = "declined_checkout"
+    if intent == "remove_from_cart":
+        signal = "removed_item"
+    if signal:
+        ctx.hesitation.append({"signal": signal, "at": ctx.now.isoformat(), "seq": seq})
+        del ctx.hesitation[:-MAX_SIGNALS]
+
+
+def _next_proposal(action: Action, results: list[ToolResult], ctx: TurnContext) -> dict | None:
+    ok = {r.name: r for r in results if r.ok}
+    if "cart_add" in ok or ("offer_discount" in ok and ok["offer_discount"].data.get("offered")):
+        return {"type": "create_checkout"}
+    if action.type in ("show_product_details", "quote_price", "check_availability") \
+            and "product_details" in ok:
+        return {"type": "add_to_cart",
+                "external_id": ok["product_details"].data["external_id"]}
+    search = ok.get("search_products")
+    if search and search.data["count"] == 1:
+        return {"type": "add_to_cart", "external_id": search.data["external_ids"][0]}
+    return None
+
+
+def _stage_target(action: Action, results: list[ToolResult]) -> str | None:
+    if action.stage is None:
+        return None
+    if action.steps and not any(r.ok for r in results):
+        return None  # nothing happened; the conversation has not moved on
+    return action.stage
+
+
+class Engine:
+    """Runs one turn; the caller loads the turn and saves the outcome in one transaction."""
+
+    def __init__(self, registry=None) -> None:
+        self.registry = registry or default_registry()
+
+    def run(self, ctx: TurnContext, text: str, seq: int, *,
+            on_delta: Callable[[str], None] | None = None,
+            on_restart: Callable[[], None] | None = None) -> TurnOutcome:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        understanding = _understand(ctx, text)
+        timings["understand"] = (time.perf_counter() - t0) * 1000
+        intent, entities = understanding.intent, understanding.entities
+
+        _note_hesitation(ctx, intent, seq)
+        t1 = time.perf_counter()
+        action = decide(ctx, intent, entities, text)
+        timings["decide"] = (time.perf_counter() - t1) * 1000
+
+        t2 = time.perf_counter()
+        allowed = enabled_tools(ctx.agent)
+        results = [self.registry.invoke(ctx, step.name, step.arguments, allowed=allowed)
+                   for step in action.steps]
+        timings["tools"] = (time.perf_counter() - t2) * 1000
+
+        draft = offline.respond(action, results, ctx.agent, ctx.state)
+        t3 = time.perf_counter()
+        generated = generate(ctx, text, action, results, draft, on_delta, on_restart)
+        timings["generate"] = (time.perf_counter() - t3) * 1000
+        results = results + generated.extra_results
+
+        proposal = _next_proposal(action, results, ctx)
+        if proposal:
+            ctx.state["proposal"] = proposal
+        else:
+            ctx.state.pop("proposal", None)
+        stage = stages.advance(ctx.conversation["stage"], _stage_target(action, results))
+        return TurnOutcome(text=generated.text, intent=intent,
+                           confidence=understanding.confidence, source=understanding.source,
+                           entities=entities, action=action, results=results, stage=stage,
+                           usage=generated.usage, timings_ms=timings)
+
+
+_engine: Engine | None = None
+
+
+def get_engine() -> Engine:
+    global _engine
+    if _engine is None:
+        _engine = Engine()
+    return _engine
+
+
+def set_engine(engine: Engine | None) -> None:
+    """Replace the process-wide engine (None: the default); tests inject failures here."""
+    global _engine
+    _engine = engine

@@ -1,0 +1,171 @@
+"""Generate: a model phrases the reply from the grounded draft and the tool results.
+
+The model sees the agent's persona and rules (system prompt), the recent history, and
+this turn's facts inside <data> blocks; it may look things up with read-only tools. Its
+reply is checked by the guard; when no model is configured, or every provider fails, or
+the guard objects, the offline reply stands, and the stored usage says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentpay.orchestrator import guard
+from agentpay.orchestrator.actions import Action
+from agentpay.orchestrator.context import TurnContext
+from agentpay.tools.default import MODEL_TOOLS, default_registry, enabled_tools
+from agentpay.tools.registry import ToolResult
+
+logger = logging.getLogger(__name__)
+
+HISTORY_TURNS = 10
+MAX_TOOL_ROUNDS = 2
+
+
+@dataclass
+class Generated:
+    text: str
+    usage: dict[str, Any]
+    extra_results: list[ToolResult] = field(default_factory=list)
+
+
+def facts_of(action: Action, results: list[ToolResult], ctx: TurnContext) -> dict[str, Any]:
+    return {
+        "action": action.record(),
+        "tool_results": [{"tool": r.name, "ok": r.ok, "data": r.data, "error": r.error}
+                         for r in results],
+        "cart": ctx.state.get("cart") or {"lines": []},
+        "checkout": ctx.state.get("checkout"),
+    }
+
+
+def _messages(ctx: TurnContext, text: str, facts: dict, draft: str):
+    from agentpay.llm.base import ChatMessage
+    from agentpay.llm.prompts import render_data
+
+    out: list[ChatMessage] = []
+    for m in ctx.history[-HISTORY_TURNS:]:
+        if m["role"] in ("user", "assistant") and m["content"]:
+            out.append(ChatMessage(role=m["role"], content=m["content"]))
+    # the API needs alternating roles starting with the user
+    while out and out[0].role != "user":
+        out.pop(0)
+    merged: list[ChatMessage] = []
+    for m in out:
+        if merged and merged[-1].role == m.role:
+            merged[-1] = ChatMessage(role=m.role, content=merged[-1].content + "\n" + m.content)
+        else:
+            merged.append(m)
+    turn = (render_data("shopper_message", text) + "\n"
+            + render_data("turn_facts", facts) + "\n"
+            + render_data("grounded_draft", draft) + "\n"
+            "Write the reply to the shopper now, in your own voice, using only these facts.")
+    if merged and merged[-1].role == "user":
+        merged[-1] = ChatMessage(role="user", content=merged[-1].content + "\n" + turn)
+    else:
+        merged.append(ChatMessage(role="user", content=turn))
+    return merged
+
+
+def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResult],
+             draft: str, on_delta: Callable[[str], None] | None = None,
+             on_restart: Callable[[], None] | None = None) -> Generated:
+    try:
+        from agentpay.llm.factory import get_generator
+    except ImportError:  # pragma: no cover - the llm package ships with the core layer
+        return Generated(draft, {"responder": "offline"})
+    generator = get_generator()
+    if generator is None:
+        _emit(draft, on_delta)
+        return Generated(draft, {"responder": "offline"})
+    from agentpay.llm.base import (
+        ChatMessage,
+        GenerationRequest,
+        LLMError,
+        ToolResultContent,
+        ToolSpec,
+    )
+    from agentpay.llm.prompts import build_system_prompt, render_data
+    from agentpay.llm.runner import generate as run
+
+    facts = facts_of(action, results, ctx)
+    registry = default_registry()
+    allowed = [n for n in enabled_tools(ctx.agent) if n in MODEL_TOOLS]
+    tools = [ToolSpec(**spec) for spec in registry.specs(allowed)]
+    messages = _messages(ctx, text, facts, draft)
+    system = build_system_prompt(ctx.agent)
+    extra: list[ToolResult] = []
+    usage = {"responder": "llm", "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0,
+             "calls": 0}
+    streamed: list[str] = []
+
+    def delta(piece: str) -> None:
+        streamed.append(piece)
+        if on_delta is not None:
+            on_delta(piece)
+
+    def restart() -> None:
+        streamed.clear()
+        if on_restart is not None:
+            on_restart()
+
+    try:
+        for round_ in range(MAX_TOOL_ROUNDS + 1):
+            request = GenerationRequest(system=system, messages=messages,
+                                        tools=tools if round_ < MAX_TOOL_ROUNDS else [])
+            result = run(generator, request, delta, on_restart=restart)
+            usage["input_tokens"] += result.usage.input_tokens
+            usage["output_tokens"] += result.usage.output_tokens
+            usage["cost_usd"] = round(usage["cost_usd"] + result.cost_usd, 6)
+            usage["calls"] += 1
+            usage.update(provider=result.provider, model=result.model,
+                         latency_ms=round(result.latency_ms, 1))
+            if result.failures:
+                usage["fallback"] = result.failures
+            if not result.tool_calls:
+                break
+            messages.append(ChatMessage(role="assistant", content=result.text,
+                                        tool_calls=list(result.tool_calls)))
+            contents = []
+            for call in result.tool_calls:
+                r = registry.invoke(ctx, call.name, call.arguments, caller="model",
+                                    allowed=allowed)
+                extra.append(r)
+                payload = {"ok": r.ok, "data": r.data, "error": r.error}
+                contents.append(ToolResultContent(tool_call_id=call.id,
+                                                  content=render_data(call.name, payload),
+                                                  is_error=not r.ok))
+            messages.append(ChatMessage(role="user", tool_results=contents))
+            restart()
+    except LLMError as exc:
+        logger.warning("LLM unavailable, offline reply: %s", exc)
+        usage = {"responder": "offline", "fallback_reason": str(exc)[:300]}
+        if streamed and on_restart is not None:
+            on_restart()
+        _emit(draft, on_delta)
+        return Generated(draft, usage, extra)
+    reply = result.text.strip()
+    all_facts = facts_of(action, results + extra, ctx)
+    problem = guard.check(reply, all_facts, text) if reply else "empty reply"
+    if problem:
+        logger.warning("model reply refused by the grounding guard: %s", problem)
+        usage["guard"] = problem
+        usage["responder"] = "offline"
+        if on_restart is not None:
+            on_restart()
+        _emit(draft, on_delta)
+        return Generated(draft, usage, extra)
+    return Generated(reply, usage, extra)
+
+
+def _emit(text: str, on_delta: Callable[[str], None] | None) -> None:
+    if on_delta is not None:
+        on_delta(text)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str)

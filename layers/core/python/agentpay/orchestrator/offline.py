@@ -1,0 +1,313 @@
+"""The offline responder: natural replies from templates, grounded on tool results only.
+
+Used when no model key is configured (the local default), when every provider fails, and
+as the grounded draft a model rephrases. Every product name, price and link here comes
+from a tool result of this turn or from the server's state; nothing is invented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentpay.kit.money import format_money
+from agentpay.orchestrator.actions import Action
+from agentpay.tools.registry import ToolResult
+
+_POLICY_FALLBACK = {
+    "shipping": "I don't have this store's shipping details to hand",
+    "returns": "I don't have this store's returns policy to hand",
+    "payment": "I don't have this store's payment options to hand",
+}
+
+
+def _product_line(i: int, p: dict) -> str:
+    bits = [f"{i}. {p['name']} — {p['price']}"]
+    if p.get("compare_at"):
+        bits.append(f" (was {p['compare_at']})")
+    extras = []
+    if p.get("colors") and len(p["colors"]) > 1:
+        extras.append(", ".join(p["colors"][:4]))
+    sizes = [s for s in p.get("sizes") or [] if s.lower() != "one size"]
+    if sizes:
+        extras.append("sizes " + ", ".join(sizes[:6]) + ("…" if len(sizes) > 6 else ""))
+    if not p.get("in_stock", True):
+        extras.append("out of stock")
+    if extras:
+        bits.append(f" · {'; '.join(extras)}")
+    return "".join(bits)
+
+
+def _cart_text(cart: dict) -> str:
+    cur = cart["currency"]
+    rows = [f"• {li['quantity']} × {li['name']}"
+            + (f" (size {li['size']})" if li.get("size") else "")
+            + f" — {format_money(li['unit_price_minor'] * li['quantity'], cur)}"
+            for li in cart["lines"]]
+    return "\n".join(rows) + f"\nSubtotal: {format_money(cart['subtotal_minor'], cur)}"
+
+
+def _options(values: list[str]) -> str:
+    values = [str(v) for v in values]
+    if len(values) <= 1:
+        return "".join(values)
+    return ", ".join(values[:-1]) + " or " + values[-1]
+
+
+def _store_fact(agent: dict, topic: str) -> str | None:
+    rules = agent.get("rules") or {}
+    policies = rules.get("policies") or {}
+    config = agent.get("config") or {}
+    for source in (policies, config.get("policies") or {}, rules, config):
+        if isinstance(source, dict):
+            value = source.get(topic) or source.get(f"{topic}_policy")
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
+
+
+def respond(action: Action, results: list[ToolResult], agent: dict, state: dict) -> str:
+    """The reply text for one decided action and its tool results."""
+    name = agent.get("name") or "the shop assistant"
+    personality = agent.get("personality") or {}
+    by_name = {r.name: r for r in results}
+    t = action.type
+
+    if t == "greet":
+        return str(personality.get("greeting") or
+                   f"Hi! I'm {name}. Tell me what you're looking for and I'll find it for you.")
+    if t == "farewell":
+        return "Thanks for stopping by — have a great day!"
+    if t == "acknowledge_thanks":
+        return "You're welcome! Anything else I can help you find?"
+    if t == "confirm_proposal":
+        return "Great! What would you like to do next — look for something, or see your cart?"
+    if t == "acknowledge_decline":
+        if action.params.get("declined") == "create_checkout":
+            return ("No problem — there's no rush. Is there anything about the items that's "
+                    "holding you back?")
+        return "No problem. Tell me what you'd prefer and I'll look again."
+    if t in ("search_products", "refine_search", "recommend_products"):
+        r = by_name.get("search_products")
+        if r is None or not r.ok:
+            return "Sorry, I couldn't search the catalog just now. Could you try again?"
+        items = r.data["products"]
+        query = action.params.get("query", "that")
+        if not items:
+            return (f"I couldn't find anything for “{query}”"
+                    + (" in that price range" if action.params.get("filters") else "")
+                    + ". Could you describe it another way, or widen the budget?")
+        lead = {"recommend_products": "Here's what I'd recommend",
+                "refine_search": "Here are the closest matches"}.get(t, "Here's what I found")
+        listing = "\n".join(_product_line(i, p) for i, p in enumerate(items, 1))
+        tail = ("Would you like more details on any of these, or shall I add one to your cart?"
+                if len(items) > 1 else "Shall I add it to your cart?")
+        return f"{lead} for “{query}”:\n{listing}\n{tail}"
+    if t in ("show_product_details", "quote_price", "check_availability"):
+        r = by_name.get("product_details")
+        if r is None or not r.ok:
+            return "Sorry, I couldn't find that product. Which one did you mean?"
+        p = r.data["product"]
+        if t == "quote_price":
+            return (f"{p['name']} is {p['price']}"
+                    + (f" (was {p['compare_at']})" if p.get("compare_at") else "")
+                    + ". Shall I add it to your cart?")
+        if t == "check_availability":
+            return _availability(p, action.params)
+        text = f"{p['name']} — {p['price']}."
+        if p.get("description"):
+            text += f" {p['description'][:400]}"
+        attrs = p.get("attributes") or {}
+        facts = [f"{k.replace('_', ' ')}: {v}" for k, v in attrs.items()
+                 if isinstance(v, (str, int, float)) and k not in ("product_type",)][:5]
+        if facts:
+            text += "\n" + "; ".join(facts) + "."
+        sizes = [s for s in p.get("sizes") or [] if s.lower() != "one size"]
+        if sizes:
+            text += f"\nSizes: {', '.join(sizes)}."
+        if len(p.get("colors") or []) > 1:
+            text += f"\nColours: {', '.join(p['colors'])}."
+        if not p.get("in_stock", True):
+            text += "\nIt's out of stock right now."
+        return text + "\nWould you like me to add it to your cart?"
+    if t == "compare_products":
+        r = by_name.get("compare_products")
+        if r is None or not r.ok:
+            return "I couldn't pull those products up to compare. Which ones did you mean?"
+        rows = []
+        for p in r.data["products"]:
+            attrs = p.get("attributes") or {}
+            detail = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in attrs.items()
+                               if isinstance(v, (str, int, float))
+                               and k not in ("product_type",))[:160]
+            rows.append(f"• {p['name']} — {p['price']}"
+                        + (f" ({detail})" if detail else "")
+                        + ("" if p.get("in_stock", True) else " — out of stock"))
+        cheapest = min(r.data["products"], key=lambda p: p["price_minor"])
+        return ("Here's how they compare:\n" + "\n".join(rows)
+                + f"\n{cheapest['name']} is the most affordable. Which one suits you better?")
+    if t == "add_to_cart":
+        r = by_name.get("cart_add")
+        if r is None:
+            return "Which product would you like me to add?"
+        if not r.ok:
+            return _cart_problem(r)
+        line = r.data["line"]
+        cart = r.data["cart"]
+        what = f"{line['quantity'] if r.data['quantity'] > 1 else 'the'} {line['name']}"
+        size = f" in size {line['size']}" if line.get("size") else ""
+        return (f"Done — I've added {what}{size} to your cart. "
+                f"Your cart is now {format_money(cart['subtotal_minor'], cart['currency'])}"
+                f" ({cart['item_count']} item{'s' if cart['item_count'] != 1 else ''}). "
+                "Would you like to check out, or keep browsing?")
+    if t == "remove_from_cart":
+        r = by_name.get("cart_remove")
+        if r is None or not r.ok:
+            return "That item isn't in your cart. Shall I show you what is?"
+        cart = r.data["cart"]
+        removed = r.data["removed"]["name"]
+        if not cart["lines"]:
+            return f"I've taken {removed} out. Your cart is empty now."
+        return f"I've taken {removed} out. Here's your cart now:\n{_cart_text(cart)}"
+    if t == "show_cart":
+        r = by_name.get("cart_view")
+        cart = r.data["cart"] if r is not None and r.ok else None
+        if not cart or not cart["lines"]:
+            return "Your cart is empty. What can I help you find?"
+        return f"Here's your cart:\n{_cart_text(cart)}\nReady to check out?"
+    if t == "create_checkout":
+        r = by_name.get("create_checkout_link")
+        if r is None:
+            return "Your cart is empty — add something first and I'll get you a checkout link."
+        if not r.ok:
+            return _checkout_problem(r)
+        d = r.data
+        text = f"Here's your secure checkout link: {d['url']}\n"
+        if d.get("discount_minor"):
+            text += (f"Subtotal {d['subtotal']}, your {d['discount_percent']:g}% discount "
+                     f"−{d['discount']}, total {d['total']}.")
+        else:
+            text += f"Total: {d['total']}."
+        return text + " The link is valid for a limited time."
+    if t == "offer_discount":
+        r = by_name.get("offer_discount")
+        if r is None or not r.ok:
+            return ("I can only look at a discount once there's something in your cart. "
+                    "What would you like?")
+        d = r.data
+        if not d.get("offered"):
+            return ("I'm afraid I can't change the price on this one — it's already our best "
+                    "price. I'm happy to find you something similar for less if you like.")
+        if d["reason"] == "at_limit":
+            return (f"{d['percent']:g}% off is the best I'm able to do: {d['total']} instead of "
+                    f"{d['base_total']}. I've renewed it for you — shall I send the checkout "
+                    "link?")
+        return (f"I can offer you {d['percent']:g}% off: {d['total']} instead of "
+                f"{d['base_total']}. The offer holds for a little while — shall I send the "
+                "checkout link?")
+    if t == "hold_price":
+        return ("Let's find the right item first — once something's in your cart I can see "
+                "what I can do on price.")
+    if t == "answer_policy":
+        topic = action.params.get("topic", "")
+        fact = _store_fact(agent, topic)
+        if fact:
+            return fact + " Anything else I can help with?"
+        return (f"{_POLICY_FALLBACK.get(topic, 'I do not have that information')}, "
+                "so I'd rather not guess. I can pass you to someone on the team who knows — "
+                "just say “talk to a person”.")
+    if t == "order_support":
+        order = action.params.get("order_id")
+        ref = f" for order {order}" if order else ""
+        return (f"I can't look up orders from this chat{ref}, but our team can. Say "
+                "“talk to a person” and I'll hand this conversation over to them.")
+    if t == "account_support":
+        return ("I can't access accounts from this chat. Someone on the team can help — say "
+                "“talk to a person” and I'll hand you over.")
+    if t == "handoff_to_human":
+        return ("I've flagged this conversation for a person on our team; they'll pick it up "
+                "here as soon as they can. I'm still here if you want to keep browsing "
+                "meanwhile.")
+    if t == "handle_complaint":
+        return ("I'm really sorry about that. I'd like to make it right — tell me what "
+                "happened, or say “talk to a person” and I'll bring in someone from the team.")
+    if t == "ask_clarification":
+        return _question(action, state)
+    if action.params.get("reason") == "language":
+        return ("Sorry — I can only chat in English at the moment. What are you looking for "
+                "today?")
+    return ("I'm here to help with this store's products, your cart and checkout. What are "
+            "you looking for today?")
+
+
+def _availability(p: dict, params: dict[str, Any]) -> str:
+    size, color = params.get("size"), params.get("color")
+    variants = p.get("variants") or []
+    if size and variants:
+        matching = [v for v in variants
+                    if str(v.get("size", "")).lower() == str(size).lower()
+                    and (not color or str(v.get("color", "")).lower() == str(color).lower())]
+        if not matching:
+            sizes = [s for s in p.get("sizes") or []]
+            return (f"{p['name']} doesn't come in size {size}. It comes in "
+                    f"{_options(sizes)}.")
+        if sum(int(v.get("stock", 0) or 0) for v in matching) > 0:
+            return f"Yes — {p['name']} is in stock in size {size}. Shall I add it to your cart?"
+        others = sorted({str(v["size"]) for v in variants
+                         if int(v.get("stock", 0) or 0) > 0 and v.get("size")})
+        return (f"Sorry, {p['name']} is sold out in size {size}."
+                + (f" It's available in {_options(others)}." if others else ""))
+    if not p.get("in_stock", True):
+        return f"Sorry, {p['name']} is out of stock right now."
+    sizes = [s for s in p.get("sizes") or [] if s.lower() != "one size"]
+    extra = f" Sizes: {', '.join(sizes)}." if sizes else ""
+    return f"Yes — {p['name']} is in stock at {p['price']}.{extra} Shall I add it to your cart?"
+
+
+def _cart_problem(r: ToolResult) -> str:
+    code = r.error["code"] if r.error else ""
+    details = (r.error or {}).get("details") or {}
+    if code == "needs_size":
+        return f"Which size would you like? It comes in {_options(details.get('sizes', []))}."
+    if code == "needs_color":
+        return (f"Which colour would you like? It comes in "
+                f"{_options(details.get('colors', []))}.")
+    if code == "size_unavailable":
+        return f"That size isn't available. It comes in {_options(details.get('sizes', []))}."
+    if code == "color_unavailable":
+        return f"That colour isn't available. It comes in {_options(details.get('colors', []))}."
+    if code == "out_of_stock":
+        sizes = details.get("in_stock_sizes") or []
+        return ("Sorry, that one is out of stock"
+                + (f" in that size — it's available in {_options(sizes)}." if sizes else "."))
+    if code == "not_enough_stock":
+        return f"Sorry, there are only {details.get('available')} left. Shall I add those?"
+    if code == "quantity_limit":
+        return f"Sorry — {r.error['message']}."
+    return f"I couldn't add that: {r.error['message'] if r.error else 'unknown problem'}."
+
+
+def _checkout_problem(r: ToolResult) -> str:
+    code = r.error["code"] if r.error else ""
+    if code == "cart_empty":
+        return "Your cart is empty — add something first and I'll get you a checkout link."
+    if code == "cart_unavailable":
+        return ("Some items in your cart can't be bought right now (out of stock or no "
+                "longer sold). Shall I show your cart so we can fix it?")
+    return "Sorry, I couldn't create the checkout link just now. Could you try again?"
+
+
+def _question(action: Action, state: dict) -> str:
+    q = action.question
+    if q == "what_looking_for":
+        return "Happy to help! What are you looking for — and is there a budget I should stay within?"
+    if q == "cart_empty":
+        return "Your cart is empty so far. What would you like to buy?"
+    if q == "compare_which":
+        return "Which products would you like me to compare? Search for a few first and I'll line them up."
+    if q == "remove_which":
+        return "Which item should I take out of your cart?"
+    shown = state.get("last_shown") or []
+    if shown:
+        names = "; ".join(f"{i}. {p['name']}" for i, p in enumerate(shown[:5], 1))
+        return f"Which one do you mean? {names}"
+    return "Which product do you mean? Tell me what you're looking for and I'll find it."

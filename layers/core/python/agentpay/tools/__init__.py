@@ -1,0 +1,1 @@
+"""Tools the engine (and a model) may call: registry plus the store's actions."""
