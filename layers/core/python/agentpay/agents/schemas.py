@@ -11,6 +11,17 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from agentpay.kit.jsonsize import check_json_size
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(check_json_size)]
+
+
+def _valid_rules(rules: dict[str, Any]) -> dict[str, Any]:
+    """The money rules must make sense before an agent can sell with them."""
+    from agentpay.orchestrator.negotiation import NegotiationRules
+
+    NegotiationRules.model_validate(rules)
+    return rules
+
+
+Rules = Annotated[dict[str, Any], AfterValidator(check_json_size), AfterValidator(_valid_rules)]
 ToolNames = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=64)]],
     Field(max_length=64),
@@ -24,7 +35,7 @@ class AgentCreate(BaseModel):
     description: str | None = Field(default=None, max_length=2000)
     personality: JsonObject = Field(default_factory=dict)
     tools: ToolNames = Field(default_factory=list)
-    rules: JsonObject = Field(default_factory=dict)
+    rules: Rules = Field(default_factory=dict)
     config: JsonObject = Field(default_factory=dict)
     is_active: bool = True
 
@@ -36,7 +47,7 @@ class AgentUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=2000)
     personality: JsonObject | None = None
     tools: ToolNames | None = None
-    rules: JsonObject | None = None
+    rules: Rules | None = None
     config: JsonObject | None = None
     is_active: bool | None = None
 

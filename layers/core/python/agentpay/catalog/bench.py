@@ -103,7 +103,7 @@ def bench_search(db: Database, sizes: tuple[int, ...] = (10_000, 100_000),
                 # warm caches, then measure
                 for t, v in zip(texts[:20], vectors[:20], strict=True):
                     search(conn, org, t, k=10, embedder=_Fixed(embedder, t, v))
-                vec_ms, hyb_ms, filt_ms, recalls = [], [], [], []
+                vec_ms, hyb_ms, filt_ms, recalls, tie_recalls = [], [], [], [], []
                 for t, v in zip(texts, vectors, strict=True):
                     with conn.transaction():
                         configure_scan(conn, 100)
@@ -113,6 +113,12 @@ def bench_search(db: Database, sizes: tuple[int, ...] = (10_000, 100_000),
                         exact = vector_only(conn, org, v, Filters(), 10, exact=True)
                     truth = {r["id"] for r in exact}
                     recalls.append(len(truth & {r["id"] for r in approx}) / max(len(truth), 1))
+                    # Generated catalogs repeat titles, so many products share one vector;
+                    # a hit as close as the 10th true neighbour is a correct answer that
+                    # only lost a tie-break, and is counted as found.
+                    bound = min((r["cosine"] for r in exact), default=1.0) - 1e-6
+                    tie_recalls.append(min(1.0, sum(1 for r in approx if r["cosine"] >= bound)
+                                           / max(len(truth), 1)))
                     fixed = _Fixed(embedder, t, v)
                     t0 = time.perf_counter()
                     search(conn, org, t, k=10, embedder=fixed)
@@ -134,7 +140,8 @@ def bench_search(db: Database, sizes: tuple[int, ...] = (10_000, 100_000),
             "hybrid_filtered_p95_ms": _ms(_percentile(filt_ms, 95)),
             "query_embedding_single_p50_ms": _ms(statistics.median(single)),
             "query_embedding_batched_ms": _ms(embed_each),
-            "vector_recall_at_10": round(statistics.fmean(recalls), 4),
+            "vector_recall_at_10": round(statistics.fmean(tie_recalls), 4),
+            "vector_recall_at_10_by_id": round(statistics.fmean(recalls), 4),
         }
     return results
 
