@@ -95,7 +95,7 @@ def test_a_failed_migration_leaves_nothing(fresh_url, tmp_path):
 def test_single_connection_reopens_after_the_server_drops_it(database_url):
     from agentpay.db import Database
 
-    db = Database(database_url, single=True)
+    db = Database(database_url, single=True, ping_after=0)
     with db.connection() as conn:
         pid = conn.info.backend_pid
     with psycopg.connect(database_url, autocommit=True) as admin:
@@ -129,3 +129,21 @@ def test_database_url_wins(monkeypatch):
 
     settings = Settings(DATABASE_URL="postgresql://u@h/db", DB_HOST="x", DB_SECRET_ARN="y")
     assert resolve_database_url(settings) == "postgresql://u@h/db"
+
+
+def test_a_connection_dropped_within_a_burst_fails_once_then_reopens(database_url):
+    """Within `ping_after` there is no ping: the first statement on a dead connection
+    fails cleanly (psycopg marks it broken) and the next use opens a new one."""
+    from agentpay.db import Database
+
+    db = Database(database_url, single=True, ping_after=3600)
+    with db.connection() as conn:
+        pid = conn.info.backend_pid
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(psycopg.OperationalError), db.connection() as conn:
+        conn.execute("SELECT 1")
+    with db.connection() as conn:
+        assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
+        assert conn.info.backend_pid != pid
+    db.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -75,24 +76,35 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    # The handlers log and emit metrics on stdout (as in Lambda); stdout is for the JSON.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = _run_bench(args)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def _run_bench(args: argparse.Namespace) -> dict:
     if args.what == "intents":
         from agentpay.understanding.commands import run_bench_intents
 
-        print(json.dumps(run_bench_intents(None, args.embedder), indent=2, default=str))
-        return 0
+        return run_bench_intents(None, args.embedder)
     from agentpay.catalog import bench
 
     db = _database()
     _ensure_migrated(db)
+    if args.what == "message":
+        from agentpay.orchestrator.bench import bench_message
+
+        return bench_message(db.url, products=args.products or 10_000,
+                             conversations=args.conversations)
     if args.what == "search":
         sizes = tuple(int(s) for s in args.sizes.split(","))
         result = bench.bench_search(db, sizes=sizes, queries=args.queries)
     elif args.what == "indexing":
-        result = bench.bench_indexing(db, size=args.products)
+        result = bench.bench_indexing(db, size=args.products or 2000)
     else:
-        result = bench.bench_relevance(db, size=args.products)
-    print(json.dumps(result, indent=2, default=str))
-    return 0
+        result = bench.bench_relevance(db, size=args.products or 2000)
+    return result
 
 
 def _ensure_migrated(db) -> None:
@@ -140,11 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("bench", help="benchmarks; JSON on stdout")
-    p.add_argument("what", choices=["search", "indexing", "relevance", "intents"])
+    p.add_argument("what", choices=["search", "indexing", "relevance", "intents", "message"])
+    p.add_argument("--conversations", type=int, default=5,
+                   help="scripted conversations for `message` (after one warm-up)")
     p.add_argument("--sizes", default="10000,100000", help="catalog sizes for `search`")
     p.add_argument("--queries", type=int, default=200)
-    p.add_argument("--products", type=int, default=2000,
-                   help="catalog size for `indexing` and `relevance`")
+    p.add_argument("--products", type=int, default=None,
+                   help="catalog size (indexing, relevance: 2000; message: 10000)")
     p.add_argument("--embedder", default=None,
                    help="embedder of the semantic fallback for `intents` (local, hashing)")
     p.set_defaults(func=cmd_bench)
@@ -162,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     get_settings()
     try:
         return args.func(args)
-    except Exception as exc:  # noqa: BLE001 - the CLI reports, it does not trace back
+    except Exception as exc:
         from agentpay.kit.errors import AppError
 
         if isinstance(exc, AppError):

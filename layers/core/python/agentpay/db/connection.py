@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -49,15 +50,27 @@ def open_connection(url: str, connect_timeout: int = 10) -> psycopg.Connection:
 
 
 class _SingleConnection:
-    def __init__(self, url: str) -> None:
+    """One connection per Lambda execution environment, checked before use.
+
+    The check is a ``SELECT 1`` only when the connection has been idle for ``ping_after``
+    seconds (when RDS Proxy or the network may have dropped it); within a burst of
+    invocations it would cost every request a round trip for nothing. A connection that
+    fails mid-request is marked broken by psycopg and reopened on the next use.
+    """
+
+    def __init__(self, url: str, ping_after: float = 5.0) -> None:
         self._url = url
+        self._ping_after = ping_after
         self._conn: psycopg.Connection | None = None
+        self._last_ok = 0.0
         self._lock = threading.Lock()
 
     def _healthy(self) -> bool:
         conn = self._conn
         if conn is None or conn.closed or conn.broken:
             return False
+        if time.monotonic() - self._last_ok < self._ping_after:
+            return True
         try:
             conn.execute("SELECT 1")
             return True
@@ -72,7 +85,11 @@ class _SingleConnection:
                     logger.info("database connection broken; reopening")
                     self._conn.close()
                 self._conn = open_connection(self._url)
-            yield self._conn
+            try:
+                yield self._conn
+            finally:
+                if not (self._conn.closed or self._conn.broken):
+                    self._last_ok = time.monotonic()
 
     def close(self) -> None:
         if self._conn is not None:
@@ -106,9 +123,10 @@ class _Pool:
 class Database:
     """Hands out connections; `transaction()` is the unit of work for writes."""
 
-    def __init__(self, url: str, *, single: bool = False, max_size: int = 10) -> None:
+    def __init__(self, url: str, *, single: bool = False, max_size: int = 10,
+                 ping_after: float = 5.0) -> None:
         self.url = url
-        self._source = _SingleConnection(url) if single else _Pool(url, max_size)
+        self._source = _SingleConnection(url, ping_after) if single else _Pool(url, max_size)
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
