@@ -63,12 +63,19 @@ def test_readme_curl_examples_work(dev_server, database_url):
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     outputs = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    health, put, search, first, retry, history, by_session, bad = outputs
+    health, put, search, first, retry, added, checkout, history, by_session, bad = outputs
     assert health["status"] == "ok"
     assert [a["status"] for a in put["accepted"]] == ["created", "created"]
     assert search["data"][0]["external_id"] == "shoe-1"
     assert first["reply"]["role"] == "assistant" and first["replayed"] is False
     assert retry["replayed"] is True and retry["message"]["id"] == first["message"]["id"]
-    assert len(history["data"]) == 2
+    # the offline responder answers from the catalog, with its real price
+    assert "Trail Running Shoe" in first["reply"]["content"]
+    assert "$129.00" in first["reply"]["content"]
+    assert [(li["external_id"], li["size"]) for li in added["cart"]["lines"]] == [("shoe-1", "9")]
+    assert "/checkout/" in checkout["reply"]["content"]
+    assert checkout["conversation"]["stage"] == "checkout"
+    assert checkout["conversation"]["context"]["checkout"]["total_minor"] == 12900
+    assert len(history["data"]) == 6
     assert by_session["session_id"] == "visitor-123"
     assert bad["error"]["code"] == "empty_content"

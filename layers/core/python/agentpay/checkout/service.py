@@ -55,9 +55,10 @@ def variant_stock(product: dict, size: str | None, color: str | None) -> int | N
         return None
     total = 0
     for v in variants:
-        if size and str(v.get("size", "")).lower() != size.lower():
+        # a variant without a size or colour fits any: the product has only the other option
+        if size and v.get("size") and str(v["size"]).lower() != size.lower():
             continue
-        if color and str(v.get("color", "")).lower() != color.lower():
+        if color and v.get("color") and str(v["color"]).lower() != color.lower():
             continue
         total += int(v.get("stock", 0) or 0)
     return total
