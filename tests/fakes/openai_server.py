@@ -18,17 +18,27 @@ Extending: register a handler for another route in ``routes`` (e.g.
 returns a :class:`Reply` (JSON) or a :class:`StreamReply` (server-sent events: each item
 is sent as ``data: <json>\\n\\n`` and flushed, then ``data: [DONE]``), so chat completions
 with ``stream=True`` fit without touching the transport.
+
+Chat completions (``POST /v1/chat/completions``) are served too, streamed or not, from
+scripts: ``reply_chat_text("Hi", " there")`` streams those deltas next;
+``reply_chat_tool("search_products", {"query": "tea"})`` streams a tool call whose
+arguments arrive in index-keyed fragments; ``ChatScript(error_after=1)`` sends an error
+object mid-stream, ``drop_after`` ends the body early, ``stall_after`` goes silent.
+Without a script the answer is a short default text. ``fail_next`` / ``hang_next`` apply
+to chat requests as to embeddings (use ``paths`` to aim them).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
+import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -85,6 +95,34 @@ class _Scripted:
     paths: frozenset[str] | None = None
 
 
+@dataclass
+class ChatToolCall:
+    name: str
+    arguments: dict[str, Any]
+    id: str = ""  # generated ("call_fake_N") when empty
+
+
+@dataclass
+class ChatScript:
+    """One scripted chat answer. Streaming sends each ``text`` item as one content delta
+    and each tool call's JSON arguments in ``argument_pieces`` fragments."""
+
+    text: list[str] = field(default_factory=list)
+    tool_calls: list[ChatToolCall] = field(default_factory=list)
+    finish_reason: str | None = None  # default: "tool_calls" with tools, else "stop"
+    prompt_tokens: int | None = None  # default: a rough count of the request
+    completion_tokens: int | None = None  # default: a rough count of the answer
+    argument_pieces: int = 3
+    delay: float = 0.0  # pause between streamed chunks
+    error_after: int | None = None  # after this many text deltas, an error object; end
+    drop_after: int | None = None  # after this many text deltas, end the body (no [DONE])
+    stall_after: int | None = None  # after this many text deltas, go silent ...
+    stall_seconds: float = 30.0  # ... for this long, then carry on
+
+
+_chat_ids = itertools.count(1)
+
+
 def openai_error(status: int, message: str, type_: str, code: str | None = None,
                  param: str | None = None, headers: dict[str, str] | None = None) -> Reply:
     """An error in OpenAI's JSON shape, which the client turns into its exception classes."""
@@ -120,8 +158,10 @@ class FakeOpenAIServer:
         self.requests: list[RecordedRequest] = []
         self.routes: dict[tuple[str, str], Callable[[RecordedRequest], Reply | StreamReply]] = {
             ("POST", "/v1/embeddings"): self.handle_embeddings,
+            ("POST", "/v1/chat/completions"): self.handle_chat_completions,
         }
         self._script: deque[_Scripted] = deque()
+        self._chat_scripts: deque[ChatScript] = deque()
         self._lock = threading.Lock()
         self._release = threading.Event()  # wakes hanging handlers at shutdown
         self._httpd: ThreadingHTTPServer | None = None
@@ -180,6 +220,26 @@ class FakeOpenAIServer:
         with self._lock:
             self.requests.clear()
             self._script.clear()
+            self._chat_scripts.clear()
+
+    def script_chat(self, *scripts: ChatScript) -> None:
+        """Queue answers for the next chat completions, in order."""
+        with self._lock:
+            self._chat_scripts.extend(scripts)
+
+    def reply_chat_text(self, *chunks: str, **options: Any) -> None:
+        """The next chat answer streams ``chunks`` (``options``: ChatScript fields)."""
+        self.script_chat(ChatScript(text=list(chunks), **options))
+
+    def reply_chat_tool(self, name: str, arguments: dict[str, Any], *,
+                        text: Iterable[str] = (), id: str = "", **options: Any) -> None:
+        """The next chat answer (after optional ``text``) calls tool ``name``."""
+        self.script_chat(ChatScript(text=list(text),
+                                    tool_calls=[ChatToolCall(name, arguments, id)], **options))
+
+    def chat_bodies(self) -> list[dict[str, Any]]:
+        """The JSON bodies sent to ``POST /v1/chat/completions``, oldest first."""
+        return [r.json for r in self.requests_to("/v1/chat/completions")]
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._lock:
@@ -263,6 +323,147 @@ class FakeOpenAIServer:
             data.append({"object": "embedding", "index": index, "embedding": embedding})
         return Reply(200, {"object": "list", "data": data, "model": model,
                            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+
+    def handle_chat_completions(self, request: RecordedRequest) -> Reply | StreamReply:
+        try:
+            payload = request.json
+        except ValueError:
+            return openai_error(400, "We could not parse the JSON body of your request.",
+                                "invalid_request_error")
+        problem = validate_chat_request(payload)
+        if problem:
+            message, param = problem
+            return openai_error(400, message, "invalid_request_error", param=param)
+        with self._lock:
+            script = (self._chat_scripts.popleft() if self._chat_scripts
+                      else ChatScript(text=["Hello", " from", " the", " fake", " GPT."]))
+        calls = [{"id": call.id or f"call_fake_{next(_chat_ids)}", "type": "function",
+                  "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
+                 for call in script.tool_calls]
+        finish = script.finish_reason or ("tool_calls" if calls else "stop")
+        usage = _chat_usage(payload, script)
+        base = {"id": f"chatcmpl-fake{next(_chat_ids)}", "created": int(time.time()),
+                "model": payload["model"], "system_fingerprint": "fp_fake"}
+        if not payload.get("stream"):
+            message: dict[str, Any] = {"role": "assistant",
+                                       "content": "".join(script.text) or None,
+                                       "refusal": None}
+            if calls:
+                message["tool_calls"] = calls
+            return Reply(200, {**base, "object": "chat.completion", "usage": usage,
+                               "choices": [{"index": 0, "message": message,
+                                            "logprobs": None, "finish_reason": finish}]})
+        include_usage = bool((payload.get("stream_options") or {}).get("include_usage"))
+        broken = script.error_after is not None or script.drop_after is not None
+        return StreamReply(self._chat_chunks(base, script, calls, finish,
+                                             usage if include_usage else None),
+                           done_marker=not broken)
+
+    def _chat_chunks(self, base: dict[str, Any], script: ChatScript, calls: list[dict],
+                     finish: str, usage: dict[str, int] | None) -> Iterator[dict[str, Any]]:
+        """The chunk sequence OpenAI streams (a generator: pauses happen while sending)."""
+        chunk = {**base, "object": "chat.completion.chunk"}
+        if usage is not None:
+            chunk["usage"] = None
+
+        def choice(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+            return {**chunk, "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                                          "finish_reason": finish_reason}]}
+
+        yield choice({"role": "assistant", "content": "", "refusal": None})
+        for sent, text in enumerate(script.text):
+            if sent == script.error_after:
+                yield {"error": {"message": "The server had an error while processing your "
+                                            "request. Sorry about that!",
+                                 "type": "server_error", "param": None, "code": None}}
+                return
+            if sent == script.drop_after:
+                return
+            if sent == script.stall_after:
+                self._release.wait(script.stall_seconds)
+            yield choice({"content": text})
+            if script.delay:
+                self._release.wait(script.delay)
+        for index, call in enumerate(calls):
+            yield choice({"tool_calls": [{"index": index, "id": call["id"], "type": "function",
+                                          "function": {"name": call["function"]["name"],
+                                                       "arguments": ""}}]})
+            arguments = call["function"]["arguments"]
+            size = -(-len(arguments) // max(1, script.argument_pieces))
+            for start in range(0, len(arguments), max(1, size)):
+                yield choice({"tool_calls": [{"index": index, "function": {
+                    "arguments": arguments[start:start + size]}}]})
+                if script.delay:
+                    self._release.wait(script.delay)
+        yield choice({}, finish)
+        if usage is not None:
+            yield {**chunk, "choices": [], "usage": usage}
+
+
+def validate_chat_request(body: Any) -> tuple[str, str | None] | None:
+    """What the real API would reject in this body (a subset): (message, param) or None."""
+    if not isinstance(body, dict):
+        return "Invalid body.", None
+    if not body.get("model"):
+        return "you must provide a model parameter", "model"
+    if body.get("stream_options") is not None and not body.get("stream"):
+        return ("The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                "stream_options")
+    for name in ("max_tokens", "max_completion_tokens"):
+        if name in body and (not isinstance(body[name], int) or body[name] < 1):
+            return f"Invalid '{name}': integer below minimum value.", name
+    for i, tool in enumerate(body.get("tools") or []):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if tool.get("type") != "function" or not isinstance(function, dict) or not re.match(
+                r"^[a-zA-Z0-9_-]{1,64}$", str(function.get("name", ""))):
+            return f"Invalid 'tools[{i}]'.", f"tools[{i}]"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "[] is too short - 'messages'", "messages"
+    pending: set[str] = set()  # tool_call ids still waiting for their tool message
+    for i, message in enumerate(messages):
+        role = message.get("role") if isinstance(message, dict) else None
+        if role not in ("system", "developer", "user", "assistant", "tool"):
+            return f"Invalid value: '{role}'.", f"messages.[{i}].role"
+        if role == "tool":
+            if message.get("tool_call_id") not in pending:
+                complaint = ("Invalid parameter: messages with role 'tool' must be a response "
+                             "to a preceeding message with 'tool_calls'.")
+                return complaint, f"messages.[{i}].role"
+            pending.discard(message["tool_call_id"])
+            if not isinstance(message.get("content"), str):
+                return "Invalid type for 'content'.", f"messages.[{i}].content"
+            continue
+        if pending:
+            missing = ", ".join(sorted(pending))
+            unanswered = ("An assistant message with 'tool_calls' must be followed by tool "
+                          "messages responding to each 'tool_call_id'. The following "
+                          f"tool_call_ids did not have response messages: {missing}")
+            return unanswered, "messages"
+        calls = message.get("tool_calls") if role == "assistant" else None
+        if calls:
+            for call in calls:
+                function = call.get("function") or {}
+                if call.get("type") != "function" or not call.get("id") or not isinstance(
+                        function.get("arguments"), str):
+                    return "Invalid 'tool_calls'.", f"messages.[{i}].tool_calls"
+                pending.add(call["id"])
+        elif not isinstance(message.get("content"), str | list):
+            return "Invalid type for 'content'.", f"messages.[{i}].content"
+    return None
+
+
+def _chat_usage(payload: dict[str, Any], script: ChatScript) -> dict[str, int]:
+    prompt = script.prompt_tokens
+    if prompt is None:
+        prompt = max(1, len(json.dumps(payload.get("messages"))) // 4)
+    completion = script.completion_tokens
+    if completion is None:
+        completion = max(1, (sum(len(t) for t in script.text) + sum(
+            len(json.dumps(c.arguments)) for c in script.tool_calls)) // 4)
+    return {"prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion}
 
 
 def _paths(paths: Iterable[str] | None) -> frozenset[str] | None:

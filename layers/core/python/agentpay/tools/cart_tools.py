@@ -52,8 +52,8 @@ def _add(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
     if not product["in_stock"] or (stock is not None and stock < 1):
         in_stock_sizes = sorted({str(v["size"]) for v in product.get("variants") or []
                                  if v.get("size") and int(v.get("stock", 0) or 0) > 0
-                                 and (color is None
-                                      or str(v.get("color", "")).lower() == color.lower())})
+                                 and (color is None or not v.get("color")
+                                      or str(v["color"]).lower() == color.lower())})
         raise ToolFailure("out_of_stock", f"{product['name']} is out of stock"
                           + (f" in size {size}" if size else ""),
                           {"in_stock_sizes": in_stock_sizes})
