@@ -124,13 +124,39 @@ def test_ws_message_runs_the_conversation_and_reaches_every_tab(db, conversation
     assert load_handler("ws_message").handler(event, lambda_context)["statusCode"] == 200
     for tab in ("tab-1=", "tab-2="):
         kinds = [f["type"] for f in _frames(tab)]
-        assert kinds == ["agent_typing", "user_message", "agent_message"]
-    reply = _frames("tab-2=")[2]["message"]
+        deltas = kinds.count("agent_message_delta")
+        assert deltas >= 1
+        assert kinds == ["agent_typing"] + ["agent_message_delta"] * deltas + [
+            "user_message", "agent_message"]
+    frames = _frames("tab-2=")
+    final = frames[-1]
+    reply = final["message"]
     assert reply["role"] == "assistant" and reply["content"]
+    streamed = "".join(f["delta"] for f in frames if f["type"] == "agent_message_delta")
+    assert streamed == reply["content"]
+    assert final["stage"] and "cart" in final and "products" in final
     with db.connection() as conn:
         count = conn.execute("SELECT message_count FROM conversations WHERE id = %s",
                              (conversation["conversation"]["id"],)).fetchone()["message_count"]
     assert count == 2
+
+
+def test_ws_resume_replays_what_a_tab_missed(db, conversation, lambda_context, aws):
+    _connect(conversation, "early=", lambda_context)
+    handler = load_handler("ws_message").handler
+    event = load_event("ws_message_send.json")
+    event["requestContext"]["connectionId"] = "early="
+    assert handler(event, lambda_context)["statusCode"] == 200
+    # a tab that saw nothing after seq 1 reconnects and asks for the rest
+    _connect(conversation, "late=", lambda_context)
+    event = load_event("ws_message.json")
+    event["requestContext"]["connectionId"] = "late="
+    event["body"] = json.dumps({"action": "resume", "after_seq": 1})
+    assert handler(event, lambda_context)["statusCode"] == 200
+    frames = _frames("late=")
+    assert [f["type"] for f in frames] == ["agent_message", "resumed"]
+    assert frames[0]["message"]["seq"] == 2 and frames[0]["replayed"] is True
+    assert frames[1] == {"type": "resumed", "count": 1, "more": False}
 
 
 def test_ws_bad_frames_get_error_frames(db, conversation, lambda_context, aws):

@@ -1,8 +1,10 @@
 """WebSocket behaviour: authenticate on connect, forget on disconnect, act on frames.
 
 Frames are JSON objects with an `action`: `ping` → `pong`; `typing` → relayed to the
-conversation's other connections; `message` → the same send path as HTTP, with the reply
-delivered to every connection of the conversation.
+conversation's other connections; `message` → the same send path as HTTP, streamed to
+every connection of the conversation (`agent_typing`, `agent_message_delta`…,
+`user_message`, `agent_message` with products, cart and stage); `resume` → the messages
+after `after_seq`, replayed to the asking connection only.
 """
 
 from __future__ import annotations
@@ -94,10 +96,53 @@ def handle_frame(db: Database, broadcaster: Broadcaster, settings: Settings,
         broadcaster.send_all(others, {"type": "typing"})
     elif frame.action == "message":
         _message(db, broadcaster, settings, connection_id, org_id, conversation_id, raw)
+    elif frame.action == "resume":
+        _resume(db, broadcaster, connection_id, org_id, conversation_id, raw)
     else:
         broadcaster.send(connection_id, _error("unknown_action",
                                                f"unknown action {frame.action!r}"))
     return Outcome(200)
+
+
+class DeltaStream:
+    """Turns the engine's text deltas into `agent_message_delta` frames for every tab.
+
+    A model streams small pieces; the offline responder hands over its whole reply at once,
+    so pieces are cut into word-bounded chunks (well under the 32 KB frame limit) to let a
+    widget show the reply as it comes either way.
+    """
+
+    CHUNK = 200
+
+    def __init__(self, broadcaster: Broadcaster, targets: list[str]) -> None:
+        self._broadcaster = broadcaster
+        self._targets = targets
+        self.index = 0
+
+    def delta(self, piece: str) -> None:
+        while piece:
+            cut = len(piece) if len(piece) <= self.CHUNK else (
+                piece.rfind(" ", 0, self.CHUNK) + 1 or self.CHUNK)
+            chunk, piece = piece[:cut], piece[cut:]
+            self._broadcaster.send_all(self._targets, {"type": "agent_message_delta",
+                                                       "index": self.index, "delta": chunk})
+            self.index += 1
+
+    def restart(self) -> None:
+        """A provider failed mid-stream and another took over: tabs drop what they showed."""
+        self._broadcaster.send_all(self._targets, {"type": "agent_message_reset"})
+        self.index = 0
+
+
+def _fit(frame: dict) -> dict:
+    """Trim optional parts until the frame fits the WebSocket limit."""
+    from agentpay.realtime.broadcast import MAX_FRAME_BYTES
+
+    for key in ("products", "cart"):
+        if len(json.dumps(frame, default=str).encode()) <= MAX_FRAME_BYTES - 512:
+            break
+        frame = {**frame, key: [] if key == "products" else {"truncated": True}}
+    return frame
 
 
 def _message(db: Database, broadcaster: Broadcaster, settings: Settings, connection_id: str,
@@ -116,16 +161,54 @@ def _message(db: Database, broadcaster: Broadcaster, settings: Settings, connect
     with db.connection() as conn:
         targets = repository.for_conversation(conn, org_id, conversation_id)
     broadcaster.send_all(targets, {"type": "agent_typing"})
+    stream = DeltaStream(broadcaster, targets)
     try:
         with db.transaction() as conn:
             exchange = conversations.send_message(
                 conn, org_id, conversation_id,
                 MessageCreate(content=frame.content, client_message_id=frame.client_message_id),
-                settings,
+                settings, on_delta=stream.delta, on_restart=stream.restart,
             )
     except AppError as exc:
         broadcaster.send(connection_id, _error(exc.code, exc.message))
         return
-    for key, kind in (("message", "user_message"), ("reply", "agent_message")):
-        payload = MessageOut.model_validate(exchange[key]).model_dump(mode="json")
-        broadcaster.send_all(targets, {"type": kind, "message": payload})
+    if exchange["replayed"]:
+        stream.delta(exchange["reply"]["content"] if exchange["reply"] else "")
+    user = MessageOut.model_validate(exchange["message"]).model_dump(mode="json")
+    broadcaster.send_all(targets, {"type": "user_message", "message": user})
+    reply = MessageOut.model_validate(exchange["reply"]).model_dump(mode="json")
+    conversation = exchange["conversation"]
+    broadcaster.send_all(targets, _fit({
+        "type": "agent_message", "message": reply, "products": exchange.get("products", []),
+        "cart": exchange.get("cart", {}), "stage": conversation["stage"],
+        "status": conversation["status"], "replayed": exchange["replayed"]}))
+
+
+class ResumeFrame(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    action: str
+    after_seq: int = Field(default=0, ge=0)
+
+
+RESUME_LIMIT = 200
+
+
+def _resume(db: Database, broadcaster: Broadcaster, connection_id: str, org_id,
+            conversation_id, raw: dict) -> None:
+    """Replay what this tab missed (messages after `after_seq`), to this tab only."""
+    try:
+        frame = ResumeFrame.model_validate(raw)
+    except ValidationError:
+        broadcaster.send(connection_id, _error("validation_error",
+                                               "resume needs a non-negative after_seq"))
+        return
+    with db.connection() as conn:
+        rows = conversations_repo.list_messages(conn, org_id, conversation_id,
+                                                frame.after_seq, RESUME_LIMIT + 1)
+    for row in rows[:RESUME_LIMIT]:
+        payload = MessageOut.model_validate(row).model_dump(mode="json")
+        kind = "agent_message" if row["role"] == "assistant" else "user_message"
+        broadcaster.send(connection_id, {"type": kind, "message": payload, "replayed": True})
+    broadcaster.send(connection_id, {"type": "resumed", "count": min(len(rows), RESUME_LIMIT),
+                                     "more": len(rows) > RESUME_LIMIT})
