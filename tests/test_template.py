@@ -589,7 +589,7 @@ def test_send_message_is_scoped_to_the_index_queue_only():
                 assert "SQS" not in str(policy), name
 
 
-def test_every_function_reads_exactly_the_two_app_secrets():
+def test_every_function_reads_exactly_the_app_secrets():
     for name in FUNCTIONS:
         statements = [
             s
@@ -598,8 +598,18 @@ def test_every_function_reads_exactly_the_two_app_secrets():
         ]
         resources = [r for s in statements for r in as_list(s["Resource"])]
         assert sorted(resources, key=str) == sorted(
-            [{"Ref": "DBSecret"}, {"Ref": "LlmApiKeysSecret"}], key=str
+            [{"Ref": "DBSecret"}, {"Ref": "LlmApiKeysSecret"},
+             {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"}], key=str
         ), name
+
+
+def test_checkout_signing_key_is_generated_and_wired():
+    resources = TEMPLATE["Resources"]
+    secret = resources["CheckoutSigningSecret"]["Properties"]
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["AGENTPAY_CHECKOUT_SECRET_ARN"] == {"Ref": "CheckoutSigningSecret"}
+    assert env["AGENTPAY_PAYMENTS_SECRET_ARN"] == {"Ref": "PaymentsSecret"}
 
 
 def test_no_iam_statement_allows_a_write_action_on_every_resource():

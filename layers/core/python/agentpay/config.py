@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # Checkout links: signed with this secret (a file under data_dir when unset locally),
     # addressed from this public base URL (the HTTP API's URL with its stage).
     checkout_secret: str | None = None
+    checkout_secret_arn: str | None = None  # Lambda: a generated Secrets Manager secret
+    payments_secret_arn: str | None = None  # Lambda: provider keys and webhook secrets
     public_base_url: str = "http://127.0.0.1:8000"
     checkout_ttl_minutes: int = 60
 

@@ -13,6 +13,7 @@ from agentpay.catalog.endpoints import router as catalog_router
 from agentpay.checkout.endpoints import router as checkout_router
 from agentpay.config import get_settings
 from agentpay.conversations.endpoints import router as conversations_router
+from agentpay.payments.endpoints import router as payments_router
 
 
 def create_app() -> FastAPI:
@@ -24,4 +25,5 @@ def create_app() -> FastAPI:
     app.include_router(conversations_router)
     app.include_router(catalog_router)
     app.include_router(checkout_router)
+    app.include_router(payments_router)
     return app

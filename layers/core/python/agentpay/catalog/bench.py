@@ -97,7 +97,7 @@ def bench_search(db: Database, sizes: tuple[int, ...] = (10_000, 100_000),
             t0 = time.perf_counter()
             vectors = embedder.embed(texts)
             embed_each = (time.perf_counter() - t0) / len(texts)
-            single = _timed(lambda: embedder.embed([texts[0] + " x"]), 20)
+            single = _timed(lambda texts=texts: embedder.embed([texts[0] + " x"]), 20)
             with db.connection() as conn:
                 conn.execute("ANALYZE products; ANALYZE product_embeddings")
                 # warm caches, then measure
@@ -215,6 +215,7 @@ def bench_relevance(db: Database, size: int = 2000, seed: int = 7) -> dict[str, 
     """nDCG@10 on the project's own graded queries for the demo catalog, per fusion."""
     from agentpay.catalog.demo import generate_catalog
     from agentpay.catalog.relevance import QUERIES, evaluate
+    from agentpay.catalog.shopper_query import parse_shopper_query
     from agentpay.embeddings import get_embedder
 
     embedder = get_embedder()
@@ -232,9 +233,10 @@ def bench_relevance(db: Database, size: int = 2000, seed: int = 7) -> dict[str, 
         with db.connection() as conn:
             for name, options in variants.items():
                 def run(query: str, k: int, options=options) -> list[str]:
+                    words, filters = parse_shopper_query(query)  # as `agentpay search` does
                     return [h.product["external_id"]
-                            for h in search(conn, org, query, k=k, embedder=embedder,
-                                            **options)]
+                            for h in search(conn, org, words, k=k, embedder=embedder,
+                                            filters=filters, **options)]
                 result = evaluate(run, products, QUERIES, k=10)
                 out["ndcg_at_10"][name] = round(result["ndcg"], 4)
                 out["by_kind"][name] = {k: round(v, 3) for k, v in result["by_kind"].items()}

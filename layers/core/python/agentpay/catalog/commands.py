@@ -13,6 +13,7 @@ from agentpay.catalog import repository, service
 from agentpay.catalog.queue import SqsIndexQueue, product_messages, set_index_queue
 from agentpay.catalog.schemas import MAX_BATCH
 from agentpay.catalog.search import search
+from agentpay.catalog.shopper_query import parse_shopper_query
 from agentpay.db import Database
 from agentpay.kit.errors import NotFound
 
@@ -104,7 +105,8 @@ def search_lines(db: Database, organization_id: UUID, queries: Iterable[str], k:
             query = query.rstrip("\n")
             if not query.strip():
                 continue
-            hits = search(conn, organization_id, query, k=k)
+            words, filters = parse_shopper_query(query)
+            hits = search(conn, organization_id, words, k=k, filters=filters)
             out.write(json.dumps({"query": query, "results": [
                 {"external_id": h.product["external_id"], "score": round(h.score, 6),
                  "name": h.product["name"], "matched": h.matched} for h in hits

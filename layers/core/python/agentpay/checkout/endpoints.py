@@ -16,4 +16,5 @@ router = APIRouter(tags=["checkout"])
 @router.get("/checkout/{token}", response_class=HTMLResponse)
 def checkout_page(token: str, settings: SettingsDep) -> HTMLResponse:
     payload = verify(token[:8192], signing_secret(settings))
-    return HTMLResponse(render(payload), headers={"Cache-Control": "no-store"})
+    return HTMLResponse(render(payload, pay_action=f"{token}/pay"),
+                        headers={"Cache-Control": "no-store"})

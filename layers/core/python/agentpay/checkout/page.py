@@ -8,7 +8,7 @@ from typing import Any
 from agentpay.kit.money import format_money
 
 
-def render(payload: dict[str, Any]) -> str:
+def render(payload: dict[str, Any], pay_action: str | None = None) -> str:
     cur = payload["currency"]
     rows = "".join(
         f"<tr><td>{escape(li['name'])}"
@@ -24,6 +24,9 @@ def render(payload: dict[str, Any]) -> str:
     if payload.get("discount_minor"):
         discount = (f"<tr><td colspan=3>Discount ({payload['discount_percent']:g}%)</td>"
                     f"<td class=n>-{escape(format_money(payload['discount_minor'], cur))}</td></tr>")
+    pay = (f'<form method="post" action="{escape(pay_action)}">'
+           f'<button type="submit" id="pay">Pay {escape(format_money(payload["total_minor"], cur))}'
+           '</button></form>') if pay_action else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Checkout</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -39,5 +42,6 @@ table{{width:100%;border-collapse:collapse}}td,th{{padding:.4rem;border-bottom:1
 <tfoot><tr><td colspan=3>Total</td>
 <td class=n data-total="{payload['total_minor']}">{escape(format_money(payload['total_minor'], cur))}</td></tr></tfoot>
 </table>
+{pay}
 <p>Checkout {escape(payload['id'])} · valid until {escape(payload['expires_at'])}</p>
 </body></html>"""

@@ -1,8 +1,9 @@
 """The checkout signing secret: configured in deployments, generated once locally.
 
 Locally a random secret is written under the data directory (mode 0600) so links survive
-a restart of `make dev`; a deployment must configure AGENTPAY_CHECKOUT_SECRET (the SAM
-template generates one in Secrets Manager).
+a restart of `make dev`; a deployment reads it from Secrets Manager
+(AGENTPAY_CHECKOUT_SECRET_ARN: the SAM template generates one) or from
+AGENTPAY_CHECKOUT_SECRET.
 """
 
 from __future__ import annotations
@@ -22,11 +23,24 @@ class CheckoutNotConfigured(RuntimeError):
     pass
 
 
+def _from_secrets_manager(arn: str) -> bytes:
+    with _lock:
+        if arn not in _cache:
+            import boto3
+
+            value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)
+            _cache[arn] = value["SecretString"].strip().encode()
+        return _cache[arn]
+
+
 def signing_secret(settings: Settings) -> bytes:
     if settings.checkout_secret:
         return settings.checkout_secret.encode()
+    if settings.checkout_secret_arn:
+        return _from_secrets_manager(settings.checkout_secret_arn)
     if settings.in_lambda:
-        raise CheckoutNotConfigured("AGENTPAY_CHECKOUT_SECRET is not set")
+        raise CheckoutNotConfigured(
+            "set AGENTPAY_CHECKOUT_SECRET_ARN (or AGENTPAY_CHECKOUT_SECRET) to sign checkouts")
     path = Path(settings.data_dir) / "checkout_secret"
     key = str(path)
     with _lock:

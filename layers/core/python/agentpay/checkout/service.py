@@ -1,25 +1,18 @@
-"""Build a checkout from the server's cart and recorded offer only.
+"""Price the server's cart from the catalog: the only source of a checkout's numbers.
 
-Every price is re-read from the catalog here, stock is re-checked, and the discount is
-the conversation's recorded, unexpired offer re-checked against the agent's current
-rules. Nothing a shopper or a model wrote reaches these numbers.
+Every price is re-read from the catalog here and stock is re-checked; the discount is
+added by the quote (see `agentpay.payments.quotes`) from the recorded offer only.
+Nothing a shopper or a model wrote reaches these numbers.
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
 from agentpay.catalog import repository as products
-from agentpay.checkout.links import sign
-from agentpay.checkout.secret import signing_secret
-from agentpay.config import Settings
-from agentpay.orchestrator import negotiation
 from agentpay.orchestrator.negotiation import NegotiationRules
 
 
@@ -28,24 +21,6 @@ class CheckoutRefused(ValueError):
         super().__init__(message)
         self.code = code
         self.details = details
-
-
-@dataclass
-class Checkout:
-    id: str
-    url: str
-    token: str
-    lines: list[dict]
-    subtotal_minor: int
-    discount_minor: int
-    discount_percent: float
-    total_minor: int
-    currency: str
-    expires_at: str
-    offer_id: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "token"}
 
 
 def variant_stock(product: dict, size: str | None, color: str | None) -> int | None:
@@ -64,10 +39,9 @@ def variant_stock(product: dict, size: str | None, color: str | None) -> int | N
     return total
 
 
-def build_checkout(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
-                   state: dict, history: list[dict], rules: NegotiationRules,
-                   settings: Settings, now: datetime) -> Checkout:
-    cart_lines = (state.get("cart") or {}).get("lines") or []
+def price_cart(conn: psycopg.Connection, organization_id: UUID, cart_lines: list[dict],
+               rules: NegotiationRules) -> tuple[list[dict], int, str]:
+    """(lines at today's catalog prices, subtotal, currency), or CheckoutRefused."""
     if not cart_lines:
         raise CheckoutRefused("cart_empty", "the cart is empty")
     ids = list({UUID(line["product_id"]) for line in cart_lines})
@@ -98,27 +72,4 @@ def build_checkout(conn: psycopg.Connection, organization_id: UUID, conversation
     if len(currencies) != 1:
         raise CheckoutRefused("currency_mismatch", "the cart mixes currencies")
     currency = currencies.pop()
-    subtotal = sum(li["unit_price_minor"] * li["quantity"] for li in lines)
-    offer = negotiation.active_offer(history, now)
-    if offer is not None and offer.get("currency") != currency:
-        offer = None
-    discount, percent = negotiation.apply_offer(rules, offer, subtotal, now)
-    total = subtotal - discount
-    floor = subtotal * (rules.min_price_floor_percent or 0) / 100
-    if total < floor or total < 0:  # unreachable by construction; refuse rather than trust
-        raise CheckoutRefused("below_floor", "the price would fall below the store's floor")
-    checkout_id = f"chk_{uuid.uuid4().hex[:20]}"
-    expires = now + timedelta(minutes=settings.checkout_ttl_minutes)
-    payload = {
-        "v": 1, "id": checkout_id, "organization_id": str(organization_id),
-        "conversation_id": str(conversation_id), "lines": lines,
-        "subtotal_minor": subtotal, "discount_minor": discount, "discount_percent": percent,
-        "offer_id": offer["id"] if offer and discount else None, "total_minor": total,
-        "currency": currency, "issued_at": now.isoformat(), "expires_at": expires.isoformat(),
-    }
-    token = sign(payload, signing_secret(settings))
-    url = f"{settings.public_base_url.rstrip('/')}/checkout/{token}"
-    return Checkout(id=checkout_id, url=url, token=token, lines=lines, subtotal_minor=subtotal,
-                    discount_minor=discount, discount_percent=percent, total_minor=total,
-                    currency=currency, expires_at=payload["expires_at"],
-                    offer_id=payload["offer_id"])
+    return lines, sum(li["unit_price_minor"] * li["quantity"] for li in lines), currency

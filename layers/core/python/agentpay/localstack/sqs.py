@@ -118,7 +118,7 @@ class SqsPoller:
         try:
             response = self.handler(event, self.context) or {}
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
-        except Exception:  # noqa: BLE001 - a crashed invocation fails the whole batch
+        except Exception:
             logger.exception("index handler failed; the batch will be redelivered")
             failed = {m["MessageId"] for m in messages}
         done = [m for m in messages if m["MessageId"] not in failed]
@@ -153,7 +153,7 @@ class SqsPoller:
             while not self._stop.is_set():
                 try:
                     self.poll_once(wait_seconds=1)
-                except Exception:  # noqa: BLE001 - keep the dev stack's poller alive
+                except Exception:
                     logger.exception("SQS poll failed")
                     time.sleep(1)
 

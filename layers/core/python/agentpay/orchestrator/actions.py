@@ -32,6 +32,9 @@ class Action:
     question: str | None = None
     # the stage this action moves the conversation towards (the stage table decides)
     stage: str | None = None
+    # when the conversation shows the message meant something else than its words alone
+    # ("only in size 9" right after a search refines the search): the intent to record
+    intent: str | None = None
 
     def record(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "reason": self.reason}

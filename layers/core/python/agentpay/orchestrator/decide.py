@@ -10,16 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agentpay.kit.money import to_minor
+from agentpay.catalog.shopper_query import price_filters, search_query
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.actions import Action, ToolStep
 from agentpay.orchestrator.context import TurnContext
 
-_FILLER = re.compile(
-    r"\b(?:hi|hello|hey|please|pls|thanks|thank you|i(?:'m| am)? (?:looking|searching|shopping)"
-    r" for|i (?:need|want|would like|'d like)|looking for|searching for|show me|do you (?:have|"
-    r"sell|carry|stock)|have you got|can you (?:find|show|recommend)(?: me)?|find me|"
-    r"i'm after|some|any|a pair of|got any)\b", re.IGNORECASE)
 _POLICY_TOPICS = {"payment_help": "payment", "shipping_info": "shipping",
                   "returns_refunds": "returns"}
 _FOREIGN = re.compile(
@@ -44,48 +39,6 @@ def looks_foreign(text: str) -> bool:
     return len(_FOREIGN.findall(text)) >= 2 and not _ENGLISH.search(text)
 
 
-_PRICE_PHRASE = re.compile(
-    r"(?:\b(?:for\s+)?(?:under|below|less than|cheaper than|over|above|more than|at least|"
-    r"at most|up to|no more than|max(?:imum)?|min(?:imum)?|around|about|between|from|"
-    r"budget(?: of| is)?|within|priced at|costing)\s+)*\x00"
-    r"(?:\s*(?:and|to|-)\s*\x00)?\s*(?:euros?\b|dollars?\b|bucks\b|pounds?\b|usd\b|eur\b|"
-    r"gbp\b)?", re.IGNORECASE)
-
-
-def search_query(text: str, entities: list[dict]) -> str:
-    """The shopper's words minus prices (with "under", "between ... and"), quantities,
-    ids, references and polite filler."""
-    spans = sorted((e["start"], e["end"]) for e in entities
-                   if e.get("type") in ("price_min", "price_max", "amount", "quantity",
-                                        "order_id", "reference"))
-    kept, pos = [], 0
-    for start, end in spans:
-        if start >= pos:
-            kept.append(text[pos:start])
-            kept.append("\x00")
-            pos = end
-    kept.append(text[pos:])
-    query = "".join(kept)
-    query = re.sub(r"(?:US\$|CA\$|A\$|[$€£¥₹])\s*(?=\x00)", "", query)
-    query = _PRICE_PHRASE.sub(" ", query).replace("\x00", " ")
-    query = _FILLER.sub(" ", query)
-    query = re.sub(r"(?:US\$|CA\$|A\$|[$€£¥₹])(?!\w)", " ", query)
-    query = re.sub(r"[?!.,;:]+", " ", query)
-    return " ".join(query.split())[:300]
-
-
-def price_filters(entities: list[dict], currency: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for kind in ("price_min", "price_max"):
-        for e in _entities(entities, kind):
-            cur = str(e.get("currency") or currency).upper()
-            out[kind] = to_minor(float(e["value"]), cur)
-            out["currency"] = cur
-    if "price_min" in out and "price_max" in out and out["price_min"] > out["price_max"]:
-        out["price_min"], out["price_max"] = out["price_max"], out["price_min"]
-    return out
-
-
 def _name_match(phrase: str, items: list[dict]) -> list[dict]:
     words = [w for w in re.findall(r"[a-z0-9]+", phrase.lower()) if len(w) > 2]
     if not words:
@@ -101,12 +54,18 @@ def _name_match(phrase: str, items: list[dict]) -> list[dict]:
 
 def target_products(ctx: TurnContext, entities: list[dict]) -> list[dict]:
     """The products a message points at: references, then names, then the focus."""
-    for ref in _entities(entities, "reference"):
+    refs = _entities(entities, "reference")
+    picked: list[dict] = []
+    for ref in refs:
         resolved = ref.get("resolved")
         if isinstance(resolved, list):
-            return [r for r in resolved if isinstance(r, dict)]
-        if isinstance(resolved, dict):
-            return [resolved]
+            # "those", "them": the product being discussed, else everything shown
+            focus = ctx.state.get("focus")
+            return [focus] if focus else [r for r in resolved if isinstance(r, dict)]
+        if isinstance(resolved, dict) and resolved not in picked:
+            picked.append(resolved)  # "the first and the third": both
+    if picked:
+        return picked
     product_type = _first(entities, "product_type")
     if product_type:
         pool = ctx.last_shown + [
@@ -117,7 +76,7 @@ def target_products(ctx: TurnContext, entities: list[dict]) -> list[dict]:
             unique = {h["external_id"]: h for h in hits}
             return list(unique.values())
         return []
-    if _entities(entities, "reference"):
+    if refs:
         focus = ctx.state.get("focus")
         return [focus] if focus else []
     focus = ctx.state.get("focus")
@@ -128,11 +87,31 @@ def target_products(ctx: TurnContext, entities: list[dict]) -> list[dict]:
     return []
 
 
+def _size_filters(entities: list[dict]) -> list[str]:
+    """Sizes that are sizes ("size 9", "XL"), not counts ("4 person", "2-pack")."""
+    out = []
+    for e in _entities(entities, "size"):
+        text = str(e.get("text", "")).lower()
+        value = str(e["value"])
+        if "size" in text or value.lower() in _LETTER_SIZES:
+            out.append(value)
+    return out
+
+
+_LETTER_SIZES = {"xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "small", "medium", "large"}
+_SHOPPING_LEAD = re.compile(
+    r"^\s*(?:please\s+)?(?:show me|i(?:'m| am) (?:looking|searching) for|looking for|"
+    r"i (?:need|want|would like|'d like)|do you (?:have|sell|carry|stock)|got any|"
+    r"find me|search for)\b", re.IGNORECASE)
+_DISCOUNT_WORDS = re.compile(r"\b(?:discount|off|deal|coupon|promo|code|cheaper|lower|"
+                             r"better price|reduce|knock)\b", re.IGNORECASE)
+
+
 def _search(ctx: TurnContext, text: str, entities: list[dict], *, recommend: bool = False
             ) -> Action:
     query = search_query(text, entities)
     filters = price_filters(entities, ctx.currency)
-    sizes = [str(e["value"]) for e in _entities(entities, "size")]
+    sizes = _size_filters(entities)
     previous = ctx.state.get("last_query") or {}
     product_type = _first(entities, "product_type")
     refine = bool(previous) and not product_type and (filters or sizes or
@@ -175,11 +154,89 @@ def _one_target(ctx: TurnContext, entities: list[dict], action: str, stage: str,
                                                           for p in ctx.last_shown[:5]]})
 
 
+def _pending_answer(ctx: TurnContext, intent: str, entities: list[dict],
+                    text: str) -> Action | None:
+    """The shopper answers "which size?" / "which colour?" asked last turn."""
+    pending = ctx.state.get("pending") or {}
+    if not pending or intent in ("checkout", "view_cart", "remove_from_cart", "human_handoff",
+                                 "goodbye", "complaint") or _first(entities, "product_type"):
+        return None
+    options = [str(o) for o in pending.get("options") or []]
+    bare = text.strip().strip(".!").lower()
+    bare = re.sub(r"^(?:size|in|in size|the)\s+", "", bare)
+    chosen = None
+    if pending.get("needs") == "size":
+        said = [str(e["value"]) for e in _entities(entities, "size")]
+        candidates = said + [bare]
+        chosen = next((o for c in candidates for o in options if o.lower() == c.lower()), None)
+    elif pending.get("needs") == "color":
+        said = [str(e["value"]) for e in _entities(entities, "color")] + [bare]
+        chosen = next((o for c in said for o in options if c.lower() in o.lower()), None)
+    if chosen is None:
+        return None
+    args = {"external_id": pending["external_id"], "quantity": pending.get("quantity", 1),
+            pending["needs"]: chosen}
+    for key in ("size", "color"):
+        if key != pending["needs"] and pending.get(key):
+            args[key] = pending[key]
+    return Action("add_to_cart", f"answer to which {pending['needs']}",
+                  steps=[ToolStep("cart_add", args)], stage="consideration")
+
+
+def _lookup(ctx: TurnContext, entities: list[dict], then: str) -> Action | None:
+    """A product named but not on screen: search for it, then answer about the best hit."""
+    product_type = _first(entities, "product_type")
+    if not product_type:
+        return None
+    action = _search(ctx, str(product_type), [e for e in entities
+                                              if e.get("type") not in ("size", "color")])
+    action.params["then"] = then
+    action.params["name"] = str(product_type)
+    return action
+
+
 def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str) -> Action:
     proposal = ctx.state.get("proposal") or {}
+    if not any(ch.isalnum() for ch in text):
+        return Action("out_of_scope", "no words in the message", params={"reason": "unknown"})
     if intent in ("product_search", "unknown") and looks_foreign(text):
         return Action("out_of_scope", "message in another language",
                       params={"reason": "language"})
+    answered = _pending_answer(ctx, intent, entities, text)
+    if answered is not None:
+        return answered
+    action = _in_context(ctx, intent, entities, text)
+    if action is not None:
+        action.intent = "product_search"
+        return action
+    return _by_intent(ctx, intent, entities, text, proposal)
+
+
+def _in_context(ctx: TurnContext, intent: str, entities: list[dict],
+                text: str) -> Action | None:
+    """Messages whose meaning comes from the conversation more than from their words."""
+    if intent == "unknown" and _SHOPPING_LEAD.search(text):
+        return _search(ctx, text, entities)  # "show me a carry-on backpack": unknown noun
+    has_budget = bool(_entities(entities, "price_max") or _entities(entities, "price_min"))
+    if intent in ("discount_request", "price_objection") and has_budget \
+            and not _entities(entities, "amount") and ctx.state.get("last_query") \
+            and not _DISCOUNT_WORDS.search(text):
+        return _search(ctx, text, entities)  # "what about under $140?" is a new budget
+    if intent == "availability" and ctx.state.get("last_query") \
+            and not _entities(entities, "reference") and not _first(entities, "product_type") \
+            and (_size_filters(entities) or _entities(entities, "color")) \
+            and len(ctx.last_shown) > 1:
+        return _search(ctx, text, entities)  # "only in size 9", "in black"
+    return None
+
+
+_FIRST_N = re.compile(r"\b(?:the\s+)?first\s+(two|three|four|2|3|4)\b|\b(both|these two|"
+                      r"those two|the two)\b", re.IGNORECASE)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+
+
+def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
+               proposal: dict) -> Action:
     if intent == "greeting":
         return Action("greet", "shopper said hello")
     if intent == "goodbye":
@@ -205,13 +262,18 @@ def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str) -> Ac
         found = _one_target(ctx, entities, "show_product_details", "consideration",
                             "which_product")
         if isinstance(found, Action):
-            return found
+            return _lookup(ctx, entities, "show_product_details") or found
         return Action("show_product_details", "details of the product in question",
                       steps=[ToolStep("product_details",
                                       {"external_id": found[0]["external_id"]})],
                       stage="consideration")
     if intent == "compare_products":
-        targets = target_products(ctx, entities)
+        first_n = _FIRST_N.search(text)
+        if first_n and len(ctx.last_shown) >= 2:
+            n = _COUNTS.get((first_n.group(1) or "").lower(), 2)
+            targets = ctx.last_shown[:n]
+        else:
+            targets = target_products(ctx, entities)
         if len(targets) < 2:
             targets = ctx.last_shown[:3] if len(ctx.last_shown) >= 2 else []
         if len(targets) < 2:
@@ -225,9 +287,8 @@ def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str) -> Ac
         found = _one_target(ctx, entities, "quote_price" if intent == "price_inquiry"
                             else "check_availability", "consideration", "which_product")
         if isinstance(found, Action):
-            if _first(entities, "product_type"):
-                return _search(ctx, text, entities)
-            return found
+            then = "quote_price" if intent == "price_inquiry" else "check_availability"
+            return _lookup(ctx, entities, then) or found
         params = {"size": _first(entities, "size"), "color": _first(entities, "color")}
         return Action("quote_price" if intent == "price_inquiry" else "check_availability",
                       f"{intent} for the product in question",
@@ -235,6 +296,16 @@ def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str) -> Ac
                                       {"external_id": found[0]["external_id"]})],
                       params={k: v for k, v in params.items() if v}, stage="consideration")
     if intent == "add_to_cart":
+        lines = cart.lines(ctx.state)
+        if (not _entities(entities, "reference") and not _first(entities, "product_type")
+                and len(lines) == 1
+                and re.search(r"\bmore\b|\banother\b", text, re.IGNORECASE)):
+            line = lines[0]
+            args = {"external_id": line["external_id"],
+                    "quantity": max(1, int(_first(entities, "quantity") or 1))}
+            args.update({k: line[k] for k in ("size", "color") if line.get(k)})
+            return Action("add_to_cart", "more of what is in the cart",
+                          steps=[ToolStep("cart_add", args)], stage="consideration")
         found = _one_target(ctx, entities, "add_to_cart", "consideration", "which_product")
         if isinstance(found, Action):
             if _first(entities, "product_type") and not target_products(ctx, entities):
@@ -255,7 +326,16 @@ def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str) -> Ac
                           steps=[ToolStep("cart_view", {})])
         targets = [t for t in target_products(ctx, entities)
                    if any(li["external_id"] == t["external_id"] for li in lines)]
-        if not targets and len(lines) == 1:
+        named = _first(entities, "product_type") or _entities(entities, "reference")
+        if not targets and named and _first(entities, "product_type"):
+            product_type = str(_first(entities, "product_type"))
+            in_cart = _name_match(product_type, lines)
+            if not in_cart:
+                return Action("remove_from_cart", f"{product_type!r} is not in the cart",
+                              steps=[ToolStep("cart_remove", {"external_id": product_type})],
+                              stage="consideration")
+            targets = in_cart
+        if not targets and not named and len(lines) == 1:
             targets = [{"external_id": lines[0]["external_id"], "name": lines[0]["name"]}]
         if len(targets) != 1:
             return Action("ask_clarification", "which cart item to remove is unclear",

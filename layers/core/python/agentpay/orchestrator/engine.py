@@ -85,6 +85,8 @@ def _next_proposal(action: Action, results: list[ToolResult], ctx: TurnContext) 
         return {"type": "create_checkout"}
     if action.type in ("show_product_details", "quote_price", "check_availability") \
             and "product_details" in ok:
+        if not ok["product_details"].data["product"].get("in_stock", True):
+            return None  # never propose adding what cannot be bought
         return {"type": "add_to_cart",
                 "external_id": ok["product_details"].data["external_id"]}
     search = ok.get("search_products")
@@ -101,11 +103,63 @@ def _stage_target(action: Action, results: list[ToolResult]) -> str | None:
     return action.stage
 
 
+def _remember_pending(ctx: TurnContext, results: list[ToolResult]) -> None:
+    """After "which size?" the next message may be just "10": keep what was asked."""
+    ctx.state.pop("pending", None)
+    for r in results:
+        if r.name != "cart_add" or r.ok or not r.error:
+            continue
+        details = r.error.get("details") or {}
+        needs, options = None, []
+        if r.error["code"] in ("needs_size", "size_unavailable"):
+            needs, options = "size", details.get("sizes") or []
+        elif r.error["code"] == "out_of_stock" and details.get("in_stock_sizes"):
+            needs, options = "size", details["in_stock_sizes"]
+        elif r.error["code"] in ("needs_color", "color_unavailable"):
+            needs, options = "color", details.get("colors") or []
+        if needs and options:
+            pending = {"external_id": r.arguments["external_id"], "needs": needs,
+                       "options": options, "quantity": r.arguments.get("quantity", 1)}
+            for key in ("size", "color"):
+                if key != needs and r.arguments.get(key):
+                    pending[key] = r.arguments[key]
+            ctx.state["pending"] = pending
+
+
+def _names_all(phrase: str, name: str) -> bool:
+    from agentpay.orchestrator.decide import _name_match
+
+    return bool(_name_match(phrase, [{"name": name}]))
+
+
 class Engine:
     """Runs one turn; the caller loads the turn and saves the outcome in one transaction."""
 
     def __init__(self, registry=None) -> None:
         self.registry = registry or default_registry()
+
+    def _follow_up(self, ctx: TurnContext, action: Action, results: list[ToolResult],
+                   allowed: list[str]) -> list[ToolResult]:
+        """A search that clearly found the product asked about answers about it; a search
+        whose top hit is exactly what was named puts that product in focus ("add it")."""
+        search = next((r for r in results if r.name == "search_products" and r.ok), None)
+        if search is None or not search.data["products"]:
+            return []
+        top = search.data["products"][0]
+        others = search.data["products"][1:]
+        phrase = action.params.get("name") or action.params.get("query") or ""
+        exact = bool(phrase) and _names_all(phrase, top["name"]) and not any(
+            _names_all(phrase, p["name"]) for p in others[:1])
+        if exact:
+            ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
+        then = action.params.get("then")
+        if not then or not _names_all(phrase, top["name"]):
+            return []
+        action.type = then
+        action.stage = "consideration"
+        action.reason += f"; answered about {top['external_id']}"
+        return [self.registry.invoke(ctx, "product_details",
+                                     {"external_id": top["external_id"]}, allowed=allowed)]
 
     def run(self, ctx: TurnContext, text: str, seq: int, *,
             on_delta: Callable[[str], None] | None = None,
@@ -125,7 +179,9 @@ class Engine:
         allowed = enabled_tools(ctx.agent)
         results = [self.registry.invoke(ctx, step.name, step.arguments, allowed=allowed)
                    for step in action.steps]
+        results += self._follow_up(ctx, action, results, allowed)
         timings["tools"] = (time.perf_counter() - t2) * 1000
+        _remember_pending(ctx, results)
 
         draft = offline.respond(action, results, ctx.agent, ctx.state)
         t3 = time.perf_counter()
@@ -139,7 +195,7 @@ class Engine:
         else:
             ctx.state.pop("proposal", None)
         stage = stages.advance(ctx.conversation["stage"], _stage_target(action, results))
-        return TurnOutcome(text=generated.text, intent=intent,
+        return TurnOutcome(text=generated.text, intent=action.intent or intent,
                            confidence=understanding.confidence, source=understanding.source,
                            entities=entities, action=action, results=results, stage=stage,
                            usage=generated.usage, timings_ms=timings)

@@ -46,8 +46,17 @@ def _cart_text(cart: dict) -> str:
     return "\n".join(rows) + f"\nSubtotal: {format_money(cart['subtotal_minor'], cur)}"
 
 
+def _size_key(value: str) -> tuple:
+    try:
+        return (0, float(value), "")
+    except ValueError:
+        order = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"]
+        low = value.lower()
+        return (1, order.index(low) if low in order else 99, low)
+
+
 def _options(values: list[str]) -> str:
-    values = [str(v) for v in values]
+    values = sorted({str(v) for v in values}, key=_size_key)
     if len(values) <= 1:
         return "".join(values)
     return ", ".join(values[:-1]) + " or " + values[-1]
@@ -93,8 +102,10 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict)
         items = r.data["products"]
         query = action.params.get("query", "that")
         if not items:
+            filters = action.params.get("filters") or {}
+            priced = "price_min" in filters or "price_max" in filters
             return (f"I couldn't find anything for “{query}”"
-                    + (" in that price range" if action.params.get("filters") else "")
+                    + (" in that price range" if priced else "")
                     + ". Could you describe it another way, or widen the budget?")
         lead = {"recommend_products": "Here's what I'd recommend",
                 "refine_search": "Here are the closest matches"}.get(t, "Here's what I found")
@@ -127,7 +138,8 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict)
         if len(p.get("colors") or []) > 1:
             text += f"\nColours: {', '.join(p['colors'])}."
         if not p.get("in_stock", True):
-            text += "\nIt's out of stock right now."
+            return text + ("\nIt's out of stock right now, I'm afraid. Shall I find you "
+                           "something similar?")
         return text + "\nWould you like me to add it to your cart?"
     if t == "compare_products":
         r = by_name.get("compare_products")
@@ -256,6 +268,17 @@ def _availability(p: dict, params: dict[str, Any]) -> str:
                          if int(v.get("stock", 0) or 0) > 0 and v.get("size")})
         return (f"Sorry, {p['name']} is sold out in size {size}."
                 + (f" It's available in {_options(others)}." if others else ""))
+    if color and variants:
+        matching = [v for v in variants if str(v.get("color", "")).lower() == str(color).lower()]
+        others = sorted({str(v["color"]) for v in variants
+                         if v.get("color") and int(v.get("stock", 0) or 0) > 0})
+        if not matching:
+            return (f"{p['name']} doesn't come in {color}."
+                    + (f" It's available in {_options(others)}." if others else ""))
+        if sum(int(v.get("stock", 0) or 0) for v in matching) <= 0:
+            return (f"Sorry, {p['name']} is sold out in {color}."
+                    + (f" It's available in {_options(others)}." if others else ""))
+        return f"Yes — {p['name']} is in stock in {color}. Shall I add it to your cart?"
     if not p.get("in_stock", True):
         return f"Sorry, {p['name']} is out of stock right now."
     sizes = [s for s in p.get("sizes") or [] if s.lower() != "one size"]

@@ -31,7 +31,20 @@ def _offer(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
         return {"offered": False, "reason": decision.reason}
     offer = decision.offer
     ctx.negotiation.append(offer)
-    return {"offered": True, "reason": decision.reason, "offer_id": offer["id"],
+    quote_id = None
+    if lines:
+        # the price just offered is backed by a signed server-side quote of this cart
+        from agentpay.checkout.service import CheckoutRefused
+        from agentpay.payments.quotes import create_quote
+
+        try:
+            quote = create_quote(ctx.conn, ctx.organization_id, ctx.conversation_id,
+                                 ctx.agent["id"], lines, ctx.negotiation, ctx.rules,
+                                 ctx.settings, ctx.now)
+            offer["quote_id"] = quote_id = quote["id"]
+        except CheckoutRefused:
+            pass  # an item went out of stock: the offer stands, checkout will say why
+    return {"quote_id": quote_id, "offered": True, "reason": decision.reason, "offer_id": offer["id"],
             "percent": offer["percent"], "base_total_minor": base,
             "discount_minor": offer["discount_minor"], "total_minor": offer["total_minor"],
             "currency": currency, "expires_at": offer["expires_at"],

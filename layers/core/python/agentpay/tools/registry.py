@@ -62,6 +62,7 @@ class ToolResult:
 
 
 _RECORDED_KEYS = {"count", "external_ids", "offer_id", "percent", "reason", "checkout_id",
+                  "quote_id", "provider",
                   "total_minor", "currency", "status", "subtotal_minor", "discount_minor",
                   "external_id", "quantity"}
 

@@ -56,8 +56,8 @@ class Classifier:
 
     def intent(self, text: str) -> tuple[str, float, Source]:
         """(intent, confidence, deciding layer) without entities."""
-        if not text or not text.strip():
-            return UNKNOWN, 1.0, "rules"
+        if not text or not any(ch.isalnum() for ch in text):
+            return UNKNOWN, 1.0, "rules"  # "????", "...", emoji only: nothing to read
         rule = classify_rules(text)
         if rule.confidence >= self.rule_threshold:
             return rule.intent, rule.confidence, "rules"

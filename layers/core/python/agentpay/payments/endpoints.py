@@ -1,0 +1,196 @@
+"""HTTP doors of payments: provider webhooks, the local page's pay button, checkouts from
+quotes, and conversion analytics."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from agentpay.api.auth import AnyPrincipal, OrgPrincipal
+from agentpay.api.deps import ConnDep, SettingsDep
+from agentpay.kit.errors import AppError, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["payments"])
+
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+class WebhookRejected(AppError):
+    status_code = 400
+    code = "invalid_webhook"
+
+
+def _paid_event(provider: str, event: dict) -> tuple[str, str, str | None, int | None,
+                                                      str | None] | None:
+    """(provider checkout id, event type, provider order id, amount, currency) of a paid
+    event, or None for events that do not complete an order."""
+    kind = str(event.get("type", ""))
+    data = event.get("data") or {}
+    if provider == "stripe" and kind == "checkout.session.completed":
+        session = data.get("object") or {}
+        if session.get("payment_status") != "paid":
+            return None
+        return (str(session.get("id")), kind, session.get("payment_intent"),
+                session.get("amount_total"), session.get("currency"))
+    if provider == "polar" and kind == "order.paid":
+        checkout_id = data.get("checkout_id")
+        if not checkout_id:
+            return None
+        # Polar adds tax on top of the quote: compare what the store nets, before tax
+        amount = data.get("net_amount", data.get("subtotal_amount"))
+        return (str(checkout_id), kind, data.get("id"), None if amount is None else int(amount),
+                data.get("currency"))
+    return None
+
+
+def _process_webhook(provider: str, event_id: str, event: dict) -> str:
+    from agentpay.db import get_database
+    from agentpay.payments.service import complete_paid
+
+    paid = _paid_event(provider, event)
+    with get_database().transaction() as conn:
+        if paid is None:
+            from agentpay.payments import repository
+
+            fresh = repository.record_event(conn, provider, event_id,
+                                            str(event.get("type", "")), None)
+            return "ignored" if fresh else "duplicate"
+        checkout_id, kind, order_id, amount, currency = paid
+        return complete_paid(conn, provider, checkout_id, event_id=event_id, event_type=kind,
+                             provider_order_id=order_id, amount_minor=amount,
+                             currency=currency)
+
+
+@router.post("/v1/agent/webhooks/{provider}")
+async def webhook(provider: str, request: Request) -> dict:
+    import os
+
+    from agentpay.payments.webhooks import (
+        WebhookSignatureError,
+        verify_standard_webhook,
+        verify_stripe_signature,
+    )
+
+    if provider not in ("stripe", "polar"):
+        raise NotFound("no such webhook", code="unknown_provider")
+    from agentpay.config import get_settings
+    from agentpay.payments.secrets import load_payment_secrets
+
+    load_payment_secrets(get_settings().payments_secret_arn)
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise WebhookRejected("webhook body too large", code="payload_too_large")
+    secret = os.environ.get(f"{provider.upper()}_WEBHOOK_SECRET", "")
+    if not secret:
+        raise WebhookRejected(f"{provider} webhooks are not configured",
+                              code="webhook_not_configured")
+    try:
+        if provider == "stripe":
+            event = verify_stripe_signature(body, request.headers.get("stripe-signature", ""),
+                                            secret)
+            event_id = str(event.get("id", ""))
+        else:
+            event = verify_standard_webhook(body, request.headers, secret)
+            event_id = request.headers.get("webhook-id", "")
+    except WebhookSignatureError as exc:
+        raise WebhookRejected("the webhook signature is not valid",
+                              code=getattr(exc, "code", "bad_signature")) from exc
+    if not event_id:
+        raise WebhookRejected("the event has no id", code="invalid_payload")
+    outcome = await run_in_threadpool(_process_webhook, provider, event_id, event)
+    logger.info("webhook processed", extra={"provider": provider, "outcome": outcome})
+    return {"received": True, "outcome": outcome}
+
+
+@router.post("/checkout/{token}/pay", response_class=HTMLResponse)
+def local_pay(token: str, settings: SettingsDep, conn: ConnDep) -> HTMLResponse:
+    """The local provider's pay button: completes the order through the same path as a
+    provider's paid webhook."""
+    from agentpay.checkout.links import verify
+    from agentpay.checkout.secret import signing_secret
+    from agentpay.payments.service import complete_paid
+
+    payload = verify(token[:8192], signing_secret(settings))
+    checkout_id = str(payload["id"])
+    with conn.transaction():
+        outcome = complete_paid(conn, "local", checkout_id, event_id=f"local_{checkout_id}",
+                                event_type="local.paid", provider_order_id=f"local_{checkout_id}",
+                                amount_minor=int(payload["total_minor"]),
+                                currency=str(payload["currency"]))
+    if outcome not in ("completed", "already_completed", "duplicate"):
+        raise InvalidInput("this checkout cannot be paid", code=f"checkout_{outcome}")
+    return HTMLResponse(
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Thank you</title>"
+        "<body style='font-family:system-ui;max-width:40rem;margin:2rem auto'>"
+        "<h1>Thank you!</h1><p>Your order is confirmed.</p></body></html>",
+        headers={"Cache-Control": "no-store"})
+
+
+class CheckoutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quote_id: Annotated[str, Field(min_length=3, max_length=64)] | None = None
+
+
+@router.post("/v1/agent/conversations/{conversation_id}/checkout", status_code=201)
+def create_checkout(conversation_id: UUID, body: CheckoutRequest, principal: AnyPrincipal,
+                    conn: ConnDep, settings: SettingsDep) -> dict:
+    """A checkout for the conversation's server-side cart, optionally from a given quote."""
+    from agentpay.agents import repository as agents_repo
+    from agentpay.conversations import repository as conv_repo
+    from agentpay.orchestrator.negotiation import rules_of
+    from agentpay.payments.base import PaymentError
+    from agentpay.payments.service import start_checkout
+
+    principal.require_conversation(conversation_id)
+    with conn.transaction():
+        conversation = conv_repo.get_conversation(conn, principal.organization_id,
+                                                  conversation_id, for_update=True)
+        if conversation is None:
+            raise NotFound("conversation not found", code="conversation_not_found")
+        agent = agents_repo.get(conn, principal.organization_id, conversation["agent_id"])
+        if agent is None:
+            raise NotFound("conversation not found", code="conversation_not_found")
+        lines = ((conversation.get("context") or {}).get("cart") or {}).get("lines") or []
+        try:
+            started = start_checkout(conn, principal.organization_id, conversation_id,
+                                     agent["id"], lines,
+                                     conversation.get("negotiation_history") or [],
+                                     rules_of(agent), settings, datetime.now(UTC),
+                                     quote_id=body.quote_id)
+        except PaymentError as exc:
+            raise AppError("the payment provider could not create a checkout",
+                           code=exc.code) from exc
+    checkout = started.checkout
+    return {"id": checkout["id"], "url": checkout["url"], "provider": checkout["provider"],
+            "quote_id": checkout["quote_id"], "total_minor": checkout["total_minor"],
+            "discount_minor": checkout["discount_minor"], "currency": checkout["currency"],
+            "expires_at": checkout["expires_at"]}
+
+
+@router.get("/v1/agent/analytics")
+def analytics(principal: OrgPrincipal, conn: ConnDep,
+              agent_id: UUID | None = None,
+              since: Annotated[datetime | None, Query(alias="from")] = None,
+              until: Annotated[datetime | None, Query(alias="to")] = None) -> dict:
+    from agentpay.payments.analytics import agent_figures
+
+    until = until or datetime.now(UTC)
+    since = since or until - timedelta(days=30)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    if since >= until:
+        raise InvalidInput("`from` must be before `to`", code="invalid_period")
+    return {"from": since, "to": until,
+            "agents": agent_figures(conn, principal.organization_id, since, until, agent_id)}
