@@ -183,7 +183,8 @@ class Engine:
         timings["tools"] = (time.perf_counter() - t2) * 1000
         _remember_pending(ctx, results)
 
-        draft = offline.respond(action, results, ctx.agent, ctx.state)
+        draft = offline.respond(action, results, ctx.agent, ctx.state,
+                                ctx.conversation.get("customer"))
         t3 = time.perf_counter()
         generated = generate(ctx, text, action, results, draft, on_delta, on_restart)
         timings["generate"] = (time.perf_counter() - t3) * 1000

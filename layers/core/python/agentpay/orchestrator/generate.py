@@ -40,6 +40,9 @@ def facts_of(action: Action, results: list[ToolResult], ctx: TurnContext) -> dic
                          for r in results],
         "cart": ctx.state.get("cart") or {"lines": []},
         "checkout": ctx.state.get("checkout"),
+        # what the store told us about this shopper (name, locale, past orders...)
+        "customer": ctx.conversation.get("customer") or {},
+        "hesitation_signals": [h["signal"] for h in ctx.hesitation[-5:]],
     }
 
 

@@ -74,7 +74,8 @@ def _store_fact(agent: dict, topic: str) -> str | None:
     return None
 
 
-def respond(action: Action, results: list[ToolResult], agent: dict, state: dict) -> str:
+def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
+            customer: dict | None = None) -> str:
     """The reply text for one decided action and its tool results."""
     name = agent.get("name") or "the shop assistant"
     personality = agent.get("personality") or {}
@@ -82,8 +83,11 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict)
     t = action.type
 
     if t == "greet":
+        shopper = str((customer or {}).get("name") or "").strip()[:60]
+        hello = f"Hi {shopper}!" if shopper else "Hi!"
         return str(personality.get("greeting") or
-                   f"Hi! I'm {name}. Tell me what you're looking for and I'll find it for you.")
+                   f"{hello} I'm {name}. Tell me what you're looking for and I'll find it "
+                   "for you.")
     if t == "farewell":
         return "Thanks for stopping by — have a great day!"
     if t == "acknowledge_thanks":
