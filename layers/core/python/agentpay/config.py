@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     conversation_token_ttl_seconds: int = 7 * 24 * 3600
     history_page_max: int = 200
+    # Rate limits per minute (0 = off): every API key / token, and messages per conversation.
+    rate_limit_key_per_minute: int = 600
+    rate_limit_conversation_per_minute: int = 30
 
     # Integrations wired by later layers of the stack.
     index_queue_url: str | None = None

@@ -78,7 +78,14 @@ def authenticate(conn, token: str) -> Principal:
 
 
 def _any_principal(request: Request, conn: ConnDep) -> Principal:
-    return authenticate(conn, bearer_token(request))
+    from agentpay.config import get_settings
+    from agentpay.kit.ratelimit import limiter
+
+    token = bearer_token(request)
+    principal = authenticate(conn, token)
+    # keyed by the credential's hash: one noisy key never slows another store
+    limiter("key", get_settings().rate_limit_key_per_minute).hit(hash_token(token)[:32])
+    return principal
 
 
 def _organization(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:

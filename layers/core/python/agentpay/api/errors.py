@@ -37,9 +37,20 @@ def _clean(errors: list[dict]) -> list[dict]:
 
 
 async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(error_body(exc.code, exc.message, exc.details),
-                        status_code=exc.status_code, headers=headers)
+                        status_code=exc.status_code, headers=headers or None)
+
+
+async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    """The database went away (failover, proxy restart): nothing was committed, so the
+    caller may retry; the Lambda connection is reopened on the next invocation."""
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return JSONResponse(error_body("database_unavailable",
+                                   "the service is briefly unavailable; retry shortly"),
+                        status_code=503, headers={"Retry-After": "1"})
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -68,4 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    import psycopg
+
+    app.add_exception_handler(psycopg.OperationalError, _database_down)
     app.add_exception_handler(Exception, _unexpected)

@@ -144,6 +144,12 @@ def recent_messages(conn: psycopg.Connection, organization_id: UUID, conversatio
     return list(reversed(rows))
 
 
+def lock_conversation(conn: psycopg.Connection, organization_id: UUID,
+                      conversation_id: UUID) -> None:
+    conn.execute("SELECT 1 FROM conversations WHERE id = %s AND organization_id = %s"
+                 " FOR UPDATE", (conversation_id, organization_id))
+
+
 def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
               client_message_id: str | None, history: int) -> dict[str, Any] | None:
     """Everything a turn reads, in one round trip: the conversation (locked), its agent,

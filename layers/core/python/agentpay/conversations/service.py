@@ -17,6 +17,7 @@ from agentpay.config import Settings
 from agentpay.conversations import repository
 from agentpay.conversations.schemas import ConversationCreate, MessageCreate
 from agentpay.kit.errors import Conflict, InvalidInput, NotFound
+from agentpay.kit.ratelimit import limiter
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.context import TurnContext
@@ -101,6 +102,10 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
     whatever the tools read, and one write of both messages and the new state.
     """
     content = validate_content(data.content, settings)
+    if data.client_message_id:
+        # Lock before reading: a concurrent retry must see the first attempt's message,
+        # and a statement's subqueries keep the snapshot taken before its lock wait.
+        repository.lock_conversation(conn, organization_id, conversation_id)
     loaded = repository.load_turn(conn, organization_id, conversation_id,
                                   data.client_message_id, HISTORY_WINDOW)
     if loaded is None:
@@ -124,6 +129,9 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
                     dict(conversation.get("context") or {}))}
     if conversation["status"] in CLOSED:
         raise Conflict(f"conversation is {conversation['status']}", code="conversation_closed")
+    # replays above are free; new messages are rationed per conversation
+    limiter("conversation", settings.rate_limit_conversation_per_minute,
+            what="messages in this conversation").hit(str(conversation_id))
     if agent is None:
         raise NotFound("conversation not found", code="conversation_not_found")
     agent["id"] = UUID(agent["id"])
