@@ -6,6 +6,7 @@ stack need no X-Ray daemon. Nothing here logs events or headers: keys never reac
 
 from __future__ import annotations
 
+import logging
 import os
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -18,3 +19,9 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "AgentPay")
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
+
+# The Powertools logger is the "agentpay" logger: every agentpay.* module logger propagates
+# to it, so each line is JSON with the request's correlation id, and passes redaction.
+from agentpay.kit.redact import install as _install_redaction
+
+_install_redaction(logging.getLogger(logger.name))
