@@ -107,3 +107,42 @@ def test_database_gone_mid_request_is_a_503_and_nothing_is_half_written(
     retry = client.post(f"/v1/agent/conversations/{conv_id}/messages", headers=auth,
                         json={"content": "hello", "client_message_id": "c1"})
     assert retry.status_code == 201
+
+
+def test_embedder_down_during_indexing_retries_then_dlq_then_recovers(
+        client, tenant, db, local_queue, drain, monkeypatch):
+    """Records whose embedding fails are retried by SQS, parked in the DLQ after the
+    queue's maxReceiveCount, and indexed once the provider is back and they are redriven."""
+    from agentpay.embeddings import factory
+    from agentpay.embeddings.base import EmbeddingError
+
+    class Down:
+        name, dimensions = "minilm-l6-v2", 384
+
+        def embed(self, texts):
+            raise EmbeddingError("provider unavailable (test)")
+
+    real = factory.get_embedder()
+    monkeypatch.setitem(factory._instances, "local", Down())
+    products = [{"external_id": f"fault-{n}", "name": f"Storm Shell Jacket {n}",
+                 "price": 9900 + n, "currency": "USD"} for n in range(3)]
+    assert client.put("/v1/agent/products", headers=tenant.auth,
+                      json={"products": products}).status_code == 200
+    drain(timeout=90)
+    sqs, queues = local_queue.client, local_queue.queues
+    dead = sqs.receive_message(QueueUrl=queues.dlq_url, MaxNumberOfMessages=10,
+                               AttributeNames=["All"], VisibilityTimeout=0)["Messages"]
+    assert dead and all(int(m["Attributes"]["ApproximateReceiveCount"]) >= 5 for m in dead)
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM product_embeddings "
+                            "WHERE organization_id = %s", (tenant.organization_id,)
+                            ).fetchone()["n"] == 0
+    # the provider comes back; an operator redrives the DLQ
+    monkeypatch.setitem(factory._instances, "local", real)
+    for message in dead:
+        sqs.send_message(QueueUrl=queues.queue_url, MessageBody=message["Body"])
+        sqs.delete_message(QueueUrl=queues.dlq_url, ReceiptHandle=message["ReceiptHandle"])
+    drain(timeout=90)
+    hits = client.post("/v1/agent/products/search", headers=tenant.auth,
+                       json={"query": "storm shell jacket", "k": 5}).json()["data"]
+    assert {h["external_id"] for h in hits} == {p["external_id"] for p in products}
