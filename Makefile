@@ -3,10 +3,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
+BROWSER_STAMP := $(VENV)/.browser-stamp
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: setup dev test lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(BROWSER_STAMP)
 
 # Reinstall only when the dependency list changes.
 $(STAMP): pyproject.toml
@@ -19,6 +21,22 @@ $(STAMP): pyproject.toml
 	# recompile every module it imports.
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib layers/core/python > /dev/null || true
 	touch $(STAMP)
+
+# The widget's browser test drives Debian's chromium through Playwright, which never
+# downloads a browser of its own. Installed once (as root, as in CI); otherwise a hint,
+# and that one test skips. Stamped only once chromium is there.
+$(BROWSER_STAMP): | $(STAMP)
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	    echo "installing chromium for the widget's browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium > /dev/null \
+	      || echo "warning: could not install chromium; the widget's browser test will skip"; \
+	  else \
+	    echo "hint: install chromium (sudo apt-get install chromium) to run the widget's browser test"; \
+	  fi; \
+	fi
+	@if [ -x $(CHROMIUM) ]; then touch $(BROWSER_STAMP); fi
 
 dev: setup
 	$(BIN)/agentpay dev
@@ -35,6 +53,7 @@ bench: setup
 	$(BIN)/agentpay bench relevance
 	$(BIN)/agentpay bench indexing
 	$(BIN)/agentpay bench search --sizes 10000
+	$(BIN)/agentpay bench realtime
 
 clean:
 	rm -rf $(VENV) .agentpay .pytest_cache

@@ -141,3 +141,15 @@ def test_failure_mid_exchange_leaves_nothing_half_written(client, db, conversati
                         json={"content": "hello", "client_message_id": "c1"})
     assert retry.status_code == 201
     assert _count_messages(db, conv_id) == 2
+
+
+def test_the_widget_may_call_the_api_from_a_stores_site(client):
+    """CORS: a store's page (another origin) can start a conversation with its key."""
+    preflight = client.options("/v1/agent/conversations", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] in ("*", "https://shop.example")
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    response = client.get("/healthz", headers={"Origin": "https://shop.example"})
+    assert response.headers["access-control-allow-origin"] in ("*", "https://shop.example")

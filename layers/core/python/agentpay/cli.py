@@ -92,6 +92,10 @@ def _run_bench(args: argparse.Namespace) -> dict:
 
     db = _database()
     _ensure_migrated(db)
+    if args.what == "realtime":
+        from agentpay.realtime.bench import bench_realtime
+
+        return bench_realtime(db)
     if args.what == "message":
         from agentpay.orchestrator.bench import bench_message
 
@@ -152,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("bench", help="benchmarks; JSON on stdout")
-    p.add_argument("what", choices=["search", "indexing", "relevance", "intents", "message"])
+    p.add_argument("what", choices=["search", "indexing", "relevance", "intents", "message",
+                                     "realtime"])
     p.add_argument("--conversations", type=int, default=5,
                    help="scripted conversations for `message` (after one warm-up)")
     p.add_argument("--sizes", default="10000,100000", help="catalog sizes for `search`")

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
 
     # API Gateway puts a named stage in the path ("/prod/..."); Mangum strips this prefix.
     api_base_path: str = "/"
+    # Browser origins allowed to call the API (the widget on the store's site); comma
+    # separated, "*" for any. Credentials are bearer tokens, never cookies.
+    cors_origins: str = "*"
 
     # API limits.
     max_message_chars: int = 4000

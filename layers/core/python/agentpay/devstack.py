@@ -1,6 +1,9 @@
 """The local stack: the production handlers on one machine, no AWS account, no keys.
 
 - HTTP: the same FastAPI app as Lambda, on uvicorn.
+- WebSocket: `/ws` on the same port turns sockets into API Gateway events for the real
+  ws handlers, and `/@connections` lets their boto3 `post_to_connection` reach the browser.
+- Widget: `/widget/*` (the embeddable chat) and `/demo` (a storefront page using it).
 - SQS: moto's server on loopback with the index queue and its DLQ; a poller hands
   SQS-shaped batches to the real `index_products` handler.
 - Database: embedded Postgres (or DATABASE_URL).
@@ -10,10 +13,14 @@
 
 from __future__ import annotations
 
+import html
+import importlib.util
 import json
 import logging
 import os
 from pathlib import Path
+
+from agentpay.localstack.functions import REPO_ROOT
 
 logger = logging.getLogger("agentpay.dev")
 DEMO_PRODUCTS = 1000
@@ -64,6 +71,54 @@ def seed_demo_catalog(db, demo: dict, queue) -> int:
     return len(outcome.to_index)
 
 
+def local_base_url(host: str, port: int) -> str:
+    """Where processes on this machine reach the server (a wildcard bind is not an address)."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def point_handlers_here(base_url: str) -> None:
+    """The ws handlers post through `@connections` on this server; links name this server.
+
+    `settings.ws_endpoint` wins over the endpoint derived from an event (which is always
+    https:// in AWS), so the production boto3 path is kept and only its address changes.
+    """
+    from agentpay.config import reset_settings
+
+    os.environ["AGENTPAY_WS_ENDPOINT"] = base_url
+    os.environ.setdefault("AGENTPAY_PUBLIC_BASE_URL", base_url)
+    reset_settings()
+
+
+def mount_widget(app, demo: dict | None) -> None:
+    """Serve the chat widget and a demo storefront page; only the dev stack does this."""
+    from fastapi.responses import HTMLResponse, PlainTextResponse
+    from fastapi.staticfiles import StaticFiles
+
+    widget_dir = REPO_ROOT / "widget"
+    app.mount("/widget", StaticFiles(directory=widget_dir), name="widget")
+
+    async def demo_page(request):
+        if demo is None:
+            return PlainTextResponse("no demo store: run `agentpay dev` without --no-demo",
+                                     status_code=404)
+        page = (widget_dir / "demo.html").read_text()
+        base = str(request.base_url).rstrip("/")
+        page = page.replace("__AGENTPAY_AGENT_KEY__", html.escape(demo["publishable_key"]))
+        return HTMLResponse(page.replace("__AGENTPAY_API__", html.escape(base)))
+
+    app.add_route("/demo", demo_page, methods=["GET"], include_in_schema=False)
+
+
+def _check_websocket_support() -> None:
+    if not (importlib.util.find_spec("websockets") or importlib.util.find_spec("wsproto")):
+        logger.warning("no WebSocket library for uvicorn: `pip install websockets` "
+                       "(or run `make setup`) to serve /ws")
+
+
 def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int:
     import uvicorn
 
@@ -73,8 +128,12 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     from agentpay.db.migrate import migrate
     from agentpay.localstack.functions import LocalContext, load_function
     from agentpay.localstack.sqs import SqsPoller, start_local_sqs
+    from agentpay.localstack.websocket import WS_PATH, LocalWebSocketGateway
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    base_url = local_base_url(host, port)
+    point_handlers_here(base_url)
+    _check_websocket_support()
     db = get_database()
     with db.connection() as conn:
         applied = migrate(conn)
@@ -93,19 +152,32 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
 
     get_embedder().embed(["warm up"])
 
-    print(f"AgentPay dev stack\n  HTTP API   http://{host}:{port}  (OpenAPI docs at /docs)\n"
+    app = create_app()
+    gateway = LocalWebSocketGateway(base_url.removeprefix("http://"))
+    gateway.attach(app)
+    # Build the handlers' management-API client now, before worker threads race to.
+    from agentpay.realtime.lambda_glue import broadcaster_for
+
+    broadcaster_for({})
+    ws_url = base_url.replace("http://", "ws://", 1) + WS_PATH
+    print(f"AgentPay dev stack\n  HTTP API   {base_url}  (OpenAPI docs at /docs)\n"
+          f"  WebSocket  {ws_url}?token=CONVERSATION_TOKEN  (@connections at {base_url})\n"
           f"  SQS        {queues.endpoint_url}  (index queue + DLQ, polled into "
           "index_products)", flush=True)
+    creds = None
     if demo:
         path = demo_credentials_path()
         creds = ensure_demo_store(db, path)
         queued = seed_demo_catalog(db, creds, queue)
         print(f"  Demo store organization {creds['organization_id']}\n"
               f"             secret key and agent keys in {path}\n"
-              f"             {queued} products queued for indexing", flush=True)
+              f"             {queued} products queued for indexing\n"
+              f"  Demo page  {base_url}/demo  (the chat widget on a storefront)", flush=True)
+    mount_widget(app, creds)
     try:
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
+        gateway.close()
         poller.stop()
         queues.stop()
     return 0

@@ -11,8 +11,9 @@ from agentpay.agents import service
 from agentpay.agents.schemas import AgentCreate, AgentList, AgentOut, AgentUpdate
 from agentpay.api.auth import OrgPrincipal
 from agentpay.api.deps import ConnDep
+from agentpay.api.errors import COMMON_ERRORS
 
-router = APIRouter(prefix="/v1/agent/agents", tags=["agents"])
+router = APIRouter(prefix="/v1/agent/agents", tags=["agents"], responses=COMMON_ERRORS)
 
 
 @router.post("", status_code=201, response_model=AgentOut)

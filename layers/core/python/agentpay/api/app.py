@@ -19,7 +19,15 @@ from agentpay.payments.endpoints import router as payments_router
 def create_app() -> FastAPI:
     app = FastAPI(title="AgentPay", version=__version__, docs_url="/docs", redoc_url=None)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    settings = get_settings()
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
     app.include_router(health_router)
     app.include_router(agents_router)
     app.include_router(conversations_router)

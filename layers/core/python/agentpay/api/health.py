@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 from agentpay import __version__
 from agentpay.api.deps import ConnDep
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses={
+    503: {"description": "The database is unmigrated or briefly unavailable"}})
 
 
 @router.get("/healthz")

@@ -9,13 +9,13 @@ from fastapi.responses import JSONResponse
 
 from agentpay.api.auth import OrgPrincipal
 from agentpay.api.deps import ConnDep
-from agentpay.api.errors import error_body
+from agentpay.api.errors import COMMON_ERRORS, error_body
 from agentpay.catalog import service
 from agentpay.catalog.queue import QueueUnavailable, get_index_queue, product_messages
 from agentpay.catalog.schemas import ProductBatch, ProductList, ProductOut, UpsertResult
 from agentpay.catalog.search_api import SearchRequest, SearchResponse, run_search
 
-router = APIRouter(prefix="/v1/agent/products", tags=["catalog"])
+router = APIRouter(prefix="/v1/agent/products", tags=["catalog"], responses=COMMON_ERRORS)
 ExternalIdPath = Annotated[str, Path(min_length=1, max_length=200)]
 
 

@@ -17,6 +17,7 @@ from agentpay.catalog.normalize import product_row
 from agentpay.catalog.schemas import ProductIn
 from agentpay.kit.errors import NotFound
 from agentpay.kit.pagination import decode_cursor, encode_cursor
+from agentpay.kit.text import utf8_encodable
 
 
 @dataclass
@@ -39,7 +40,9 @@ def upsert_products(conn: psycopg.Connection, organization_id: UUID,
     seen: set[str] = set()
     for index, item in enumerate(items):
         external_id = item.get("external_id") if isinstance(item, dict) else None
-        external_id = external_id if isinstance(external_id, str) else None
+        # echoed in the answer: only if it can be (an unpaired surrogate cannot)
+        external_id = external_id if isinstance(external_id, str) and utf8_encodable(
+            external_id) else None
         try:
             product = ProductIn.model_validate(item)
         except ValidationError as exc:

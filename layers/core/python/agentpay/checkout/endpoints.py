@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from agentpay.api.deps import SettingsDep
+from agentpay.api.errors import error_responses
 from agentpay.checkout.links import verify
 from agentpay.checkout.page import render
 from agentpay.checkout.secret import signing_secret
 
-router = APIRouter(tags=["checkout"])
+router = APIRouter(tags=["checkout"], responses=error_responses(400, 410, 422, 503))
 
 
 @router.get("/checkout/{token}", response_class=HTMLResponse)

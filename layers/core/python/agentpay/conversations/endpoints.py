@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from agentpay.api.auth import AnyPrincipal, OrgPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
+from agentpay.api.errors import COMMON_ERRORS, error_responses
 from agentpay.conversations import service
 from agentpay.conversations.schemas import (
     ConversationCreate,
@@ -21,10 +22,13 @@ from agentpay.conversations.schemas import (
 )
 from agentpay.kit.errors import Forbidden, InvalidInput, NotFound
 
-router = APIRouter(prefix="/v1/agent/conversations", tags=["conversations"])
+router = APIRouter(prefix="/v1/agent/conversations", tags=["conversations"],
+                   responses={**COMMON_ERRORS, **error_responses(409)})
 
 
-@router.post("", status_code=201, response_model=ConversationCreated)
+@router.post("", status_code=201, response_model=ConversationCreated, responses={
+    200: {"model": ConversationCreated,
+          "description": "An existing conversation resumed (secret key, known session_id)"}})
 def create_conversation(body: ConversationCreate, principal: AnyPrincipal, conn: ConnDep,
                         settings: SettingsDep, response: Response):
     if principal.kind == "conversation":
@@ -60,7 +64,9 @@ def get_conversation(conversation_id: UUID, principal: AnyPrincipal, conn: ConnD
     return service.get_conversation(conn, principal.organization_id, conversation_id)
 
 
-@router.post("/{conversation_id}/messages", status_code=201, response_model=MessageExchange)
+@router.post("/{conversation_id}/messages", status_code=201, response_model=MessageExchange,
+             responses={200: {"model": MessageExchange,
+                              "description": "A replay (an earlier client_message_id)"}})
 def send_message(conversation_id: UUID, body: MessageCreate, principal: AnyPrincipal,
                  conn: ConnDep, settings: SettingsDep, response: Response):
     principal.require_conversation(conversation_id)

@@ -18,6 +18,7 @@ from agentpay.conversations import repository
 from agentpay.conversations.schemas import ConversationCreate, MessageCreate
 from agentpay.kit.errors import Conflict, InvalidInput, NotFound
 from agentpay.kit.ratelimit import limiter
+from agentpay.kit.text import utf8_encodable
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.context import TurnContext
@@ -81,6 +82,9 @@ def get_by_session(conn: psycopg.Connection, organization_id: UUID, session_id: 
 def validate_content(content: str, settings: Settings) -> str:
     if "\x00" in content:
         raise InvalidInput("content must not contain NUL characters", code="invalid_content")
+    if not utf8_encodable(content):
+        raise InvalidInput("content must not contain unpaired surrogates",
+                           code="invalid_content")
     text = content.strip()
     if not text:
         raise InvalidInput("content must not be empty", code="empty_content")
@@ -102,6 +106,9 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
     whatever the tools read, and one write of both messages and the new state.
     """
     content = validate_content(data.content, settings)
+    if data.client_message_id is not None and "\x00" in data.client_message_id:
+        raise InvalidInput("client_message_id must be plain text",
+                           code="invalid_client_message_id")
     if data.client_message_id:
         # Lock before reading: a concurrent retry must see the first attempt's message,
         # and a statement's subqueries keep the snapshot taken before its lock wait.

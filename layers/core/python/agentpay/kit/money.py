@@ -6,6 +6,9 @@ the currency's minor unit, and rounding always favours the store (discounts roun
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 _ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
                            "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"})
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$",
@@ -40,6 +43,8 @@ def percent_of(minor: int, percent: float) -> int:
     """``percent`` % of an amount, rounded down: a discount never exceeds what was granted."""
     if minor <= 0 or percent <= 0:
         return 0
-    # integer arithmetic on hundredths of a percent avoids float drift
-    basis = round(percent * 100)
+    # integer arithmetic on whole hundredths of a percent avoids float drift; the percent
+    # is read as written (0.29 is 29 hundredths, not 28.999...) and rounded down, so
+    # 1.375 % is 137 hundredths, never 138
+    basis = math.floor(Fraction(repr(float(percent))) * 100)
     return (minor * basis) // 10_000

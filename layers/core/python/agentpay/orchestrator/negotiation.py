@@ -84,7 +84,8 @@ def next_offer(rules: NegotiationRules, history: list[dict], base_total_minor: i
     if ceiling <= 0:
         return Decision(None, "not_allowed")
     current = active_offer(history, now)
-    last = float(current["percent"]) if current else 0.0
+    # an offer made under looser rules is renewed at today's ceiling, never above it
+    last = min(max(float(current["percent"]), 0.0), ceiling) if current else 0.0
     percent = min(ceiling, last + rules.discount_step_percent)
     if current and percent <= last:
         # already at the limit: renew the same offer's expiry, never deepen it

@@ -15,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from agentpay.api.auth import AnyPrincipal, OrgPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
+from agentpay.api.errors import COMMON_ERRORS, error_responses
 from agentpay.kit.errors import AppError, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["payments"])
+router = APIRouter(tags=["payments"], responses=error_responses(400, 404, 413, 422, 503))
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 
@@ -111,7 +112,8 @@ async def webhook(provider: str, request: Request) -> dict:
     return {"received": True, "outcome": outcome}
 
 
-@router.post("/checkout/{token}/pay", response_class=HTMLResponse)
+@router.post("/checkout/{token}/pay", response_class=HTMLResponse,
+             responses=error_responses(410))
 def local_pay(token: str, settings: SettingsDep, conn: ConnDep) -> HTMLResponse:
     """The local provider's pay button: completes the order through the same path as a
     provider's paid webhook."""
@@ -141,7 +143,8 @@ class CheckoutRequest(BaseModel):
     quote_id: Annotated[str, Field(min_length=3, max_length=64)] | None = None
 
 
-@router.post("/v1/agent/conversations/{conversation_id}/checkout", status_code=201)
+@router.post("/v1/agent/conversations/{conversation_id}/checkout", status_code=201,
+             responses={**COMMON_ERRORS, **error_responses(409)})
 def create_checkout(conversation_id: UUID, body: CheckoutRequest, principal: AnyPrincipal,
                     conn: ConnDep, settings: SettingsDep) -> dict:
     """A checkout for the conversation's server-side cart, optionally from a given quote."""
@@ -177,7 +180,7 @@ def create_checkout(conversation_id: UUID, body: CheckoutRequest, principal: Any
             "expires_at": checkout["expires_at"]}
 
 
-@router.get("/v1/agent/analytics")
+@router.get("/v1/agent/analytics", responses=COMMON_ERRORS)
 def analytics(principal: OrgPrincipal, conn: ConnDep,
               agent_id: UUID | None = None,
               since: Annotated[datetime | None, Query(alias="from")] = None,

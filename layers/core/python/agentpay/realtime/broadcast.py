@@ -16,13 +16,18 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 32 * 1024
 
 
+def encode(frame: dict) -> bytes:
+    """UTF-8 JSON, not \\u-escaped: an emoji costs 4 bytes of the limit, not 12."""
+    return json.dumps(frame, default=str, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 class Broadcaster:
     def __init__(self, client: Any, forget: Callable[[str], None]) -> None:
         self._client = client
         self._forget = forget
 
     def send(self, connection_id: str, frame: dict) -> bool:
-        data = json.dumps(frame, default=str, separators=(",", ":")).encode()
+        data = encode(frame)
         if len(data) > MAX_FRAME_BYTES:
             raise ValueError(f"frame of {len(data)} bytes exceeds the 32 KB WebSocket limit")
         try:

@@ -82,7 +82,7 @@ def handle_frame(db: Database, broadcaster: Broadcaster, settings: Settings,
     try:
         raw: Any = json.loads(body or "")
         frame = Frame.model_validate(raw)
-    except (ValueError, ValidationError):
+    except (ValueError, RecursionError, ValidationError):  # RecursionError: "[[[[...]]]]"
         broadcaster.send(connection_id, _error("invalid_frame",
                                                "frames are JSON objects with an action"))
         return Outcome(200)
@@ -134,14 +134,22 @@ class DeltaStream:
         self.index = 0
 
 
-def _fit(frame: dict) -> dict:
-    """Trim optional parts until the frame fits the WebSocket limit."""
-    from agentpay.realtime.broadcast import MAX_FRAME_BYTES
+_TRIMS = (("products", lambda f: {**f, "products": []}),
+          ("cart", lambda f: {**f, "cart": {"truncated": True}}),
+          # "red red red ..." has an entity per word: tens of KB for one message
+          ("message", lambda f: {**f, "message": {**f["message"], "entities": []}}))
 
-    for key in ("products", "cart"):
-        if len(json.dumps(frame, default=str).encode()) <= MAX_FRAME_BYTES - 512:
+
+def _fit(frame: dict) -> dict:
+    """Trim optional parts (cards, cart, entities) until the frame fits the WebSocket
+    limit."""
+    from agentpay.realtime.broadcast import MAX_FRAME_BYTES, encode
+
+    for key, trim in _TRIMS:
+        if len(encode(frame)) <= MAX_FRAME_BYTES - 512:
             break
-        frame = {**frame, key: [] if key == "products" else {"truncated": True}}
+        if key in frame:
+            frame = trim(frame)
     return frame
 
 
@@ -175,7 +183,7 @@ def _message(db: Database, broadcaster: Broadcaster, settings: Settings, connect
     if exchange["replayed"]:
         stream.delta(exchange["reply"]["content"] if exchange["reply"] else "")
     user = MessageOut.model_validate(exchange["message"]).model_dump(mode="json")
-    broadcaster.send_all(targets, {"type": "user_message", "message": user})
+    broadcaster.send_all(targets, _fit({"type": "user_message", "message": user}))
     reply = MessageOut.model_validate(exchange["reply"]).model_dump(mode="json")
     conversation = exchange["conversation"]
     broadcaster.send_all(targets, _fit({
@@ -209,6 +217,7 @@ def _resume(db: Database, broadcaster: Broadcaster, connection_id: str, org_id,
     for row in rows[:RESUME_LIMIT]:
         payload = MessageOut.model_validate(row).model_dump(mode="json")
         kind = "agent_message" if row["role"] == "assistant" else "user_message"
-        broadcaster.send(connection_id, {"type": kind, "message": payload, "replayed": True})
+        broadcaster.send(connection_id, _fit({"type": kind, "message": payload,
+                                              "replayed": True}))
     broadcaster.send(connection_id, {"type": "resumed", "count": min(len(rows), RESUME_LIMIT),
                                      "more": len(rows) > RESUME_LIMIT})

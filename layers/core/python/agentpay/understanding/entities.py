@@ -371,10 +371,16 @@ def _currency_of(m: re.Match, p: str, default: str) -> str | None:
     return None
 
 
+# No price is above a quadrillion: "under $999…9" (hundreds of nines) would even be
+# infinity, which neither jsonb nor a price filter can hold, so it is no price at all.
+MAX_PRICE = 1e15
+
+
 def _number_span(m: re.Match, p: str) -> tuple[int, int, float] | None:
     for key, kkey in ((f"{p}num", f"{p}k"), (f"{p}bnum", f"{p}bk")):
         if m.group(key) is not None:
-            return m.start(key), m.end(key), _num(m.group(key), m.group(kkey))
+            value = _num(m.group(key), m.group(kkey))
+            return (m.start(key), m.end(key), value) if value <= MAX_PRICE else None
     return None
 
 
