@@ -150,10 +150,11 @@ def test_a_quote_expiring_soon_still_gets_a_session_stripe_accepts(server):
 def test_the_same_idempotency_key_replays_the_same_session(server):
     # GIVEN a checkout already created for a quote
     provider = stripe(server)
-    first = checkout(provider, make_quote(), key="same-key")
+    quote = make_quote()  # one quote: a second one made later would carry another expiry
+    first = checkout(provider, quote, key="same-key")
 
     # WHEN the caller repeats the call with the same key (a retried Lambda, a double click)
-    second = checkout(provider, make_quote(), key="same-key")
+    second = checkout(provider, quote, key="same-key")
 
     # THEN Stripe replays both answers: one coupon and one session exist
     assert second.id == first.id and second.url == first.url
