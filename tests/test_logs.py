@@ -27,7 +27,16 @@ def _event(path: str, token: str, body: dict, method: str = "POST") -> dict:
 
 
 def test_a_conversations_logs_are_correlated_and_redacted(capfd, tenant, lambda_context):
+    import sys
+
     handler = load_handler("http_api").handler
+    # the Powertools handler keeps the stdout of the test that first imported it: point it
+    # at this test's stdout (the JSON lines and filters are unchanged)
+    for h in logging.getLogger("agentpay").handlers:
+        if isinstance(h, logging.StreamHandler):
+            h.setStream(sys.stdout)
+    logging.getLogger("agentpay").setLevel(logging.INFO)
+    logging.getLogger("agentpay").propagate = True
     capfd.readouterr()
     agent = json.loads(handler(_event("/v1/agent/agents", tenant.api_key,
                                       {"name": "Log test"}), lambda_context)["body"])
