@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from agentpay.embeddings import DIMENSIONS, Embedder, EmbeddingError, get_embedder
 from agentpay.embeddings.factory import reset_embedders
 from agentpay.embeddings.hashing import HashingEmbedder
@@ -29,6 +30,7 @@ from agentpay.embeddings.minilm import (
     model_available,
 )
 from agentpay.embeddings.openai_provider import OpenAIEmbedder, plan_batches
+from agentpay.embeddings.static import StaticEmbedder
 from fakes.openai_server import FakeOpenAIServer, StreamReply, fake_embedding
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -57,6 +59,103 @@ def minilm() -> MiniLMEmbedder:
     embedder = MiniLMEmbedder()
     embedder.load()
     return embedder
+
+
+# --------------------------------------------------------------------------- static
+
+
+@pytest.fixture(scope="module")
+def static() -> StaticEmbedder:
+    embedder = StaticEmbedder()
+    embedder.load()
+    return embedder
+
+
+@needs_model
+def test_static_table_is_minilm_itself_for_one_word_texts(static, minilm):
+    # GIVEN texts of exactly one word piece each
+    words = ["sofa", "lamp", "sneakers", "blue"]
+    from agentpay.embeddings.static import find_table
+
+    table = np.load(find_table())
+    ids = [static._get()[0].token_to_id(word) for word in words]
+    # WHEN embedded by the full model
+    # THEN the stored rows are MiniLM's vectors (up to float16 storage)
+    for word, row, want in zip(words, table[ids], minilm.embed(words), strict=True):
+        assert cosine(row.astype(np.float32), want) > 0.999, word
+    # AND the served vectors, centred, still point the same way
+    for word, got, want in zip(words, static.embed(words), minilm.embed(words), strict=True):
+        assert cosine(got, want) > 0.8, word
+
+
+@needs_model
+def test_static_unrelated_titles_are_far_apart(static):
+    # Without centring, any two titles would score ~0.6 and no cosine floor could work.
+    shoe, tent, lamp = static.embed(["running shoe", "Trail Tent 2-Person", "Desk Lamp"])
+    assert cosine(shoe, tent) < 0.3 and cosine(shoe, lamp) < 0.3
+
+
+@needs_model
+def test_static_is_semantic_and_close_to_minilm_on_titles(static, minilm):
+    # GIVEN a query, a synonym phrasing and an unrelated product
+    query, near, far = static.embed(["running shoes", "sneakers for jogging", "ceramic teapot"])
+    # THEN meaning, not spelling, decides what is near
+    assert cosine(query, near) > cosine(query, far) + 0.2
+    # AND each title's static vector is nearest MiniLM's vector of the same title
+    titles = ["Oak Coffee Table, Walnut", "Merino Wool Hiking Socks", "Wireless Gaming Mouse"]
+    similarity = static.embed(titles) @ minilm.embed(titles).T
+    assert list(similarity.argmax(axis=1)) == [0, 1, 2]
+    assert similarity.diagonal().min() > 0.6
+
+
+@needs_model
+def test_static_rows_are_unit_deterministic_and_order_free(static):
+    texts = ["red dress", "", "!!!", "x" * 5000, "Größe 42 Schuhe", "🙂 mug"]
+    first = static.embed(texts)
+    assert_unit_rows(first, len(texts))
+    # batch and single agree, whatever the neighbours
+    for text, row in zip(texts, first, strict=True):
+        assert np.allclose(static.embed_one(text), row, atol=1e-6)
+    assert np.allclose(static.embed(list(reversed(texts)))[::-1], first, atol=1e-6)
+
+
+@needs_model
+def test_static_weights_quiet_filler_words(static):
+    # "the" and "for" carry little: adding them barely moves a title's vector
+    plain, padded = static.embed(["walnut desk", "the walnut desk for the office"])
+    other = static.embed_one("office chair")
+    assert cosine(plain, padded) > cosine(padded, other)
+
+
+def test_static_table_is_built_atomically_where_it_can_be_written(tmp_path, monkeypatch):
+    from agentpay.embeddings import static as static_module
+
+    # GIVEN no table anywhere but a writable model cache
+    monkeypatch.setenv("AGENTPAY_MODEL_CACHE", str(tmp_path))
+    monkeypatch.delenv("AGENTPAY_STATIC_TABLE", raising=False)
+    monkeypatch.setattr(static_module.minilm, "model_zip_path", lambda: None)
+    assert static_module.find_table() is None
+
+    class TinyModel:  # a four-piece vocabulary keeps the build instant
+        word = np.zeros((4, DIMENSIONS), dtype=np.float32)
+        cls_id, sep_id = 2, 3
+
+        def forward(self, ids, workspace):
+            rows = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)
+            for n, (_, piece, _) in enumerate(ids):
+                rows[n, piece] = 1.0
+            return rows
+
+    monkeypatch.setattr(static_module.minilm.MiniLMEmbedder, "_get_model",
+                        lambda self: TinyModel())
+    # WHEN it is built
+    path = static_module.build_table()
+    # THEN it sits in the cache, complete, with no staging file left behind
+    assert path == tmp_path / static_module.TABLE_FILE
+    assert static_module.find_table() == path
+    table = np.load(path)
+    assert table.shape == (4, DIMENSIONS) and table[3, 3] == 1.0
+    assert [p.name for p in tmp_path.iterdir()] == [static_module.TABLE_FILE]
 
 
 @needs_model
@@ -471,14 +570,15 @@ def test_factory_follows_the_environment_and_caches(clean_factory):
 
 
 @needs_model
-def test_factory_local_means_minilm(clean_factory):
+def test_factory_local_means_the_static_distillation(clean_factory):
     embedder = get_embedder()  # default provider: local
-    assert isinstance(embedder, MiniLMEmbedder) and embedder.name == "minilm-l6-v2"
+    assert isinstance(embedder, StaticEmbedder) and embedder.name == "minilm-static-v1"
+    assert isinstance(get_embedder("minilm"), MiniLMEmbedder)
 
 
 def test_factory_local_falls_back_to_hashing_without_the_model(clean_factory, caplog):
-    # GIVEN the model package is missing
-    clean_factory.setattr("agentpay.embeddings.minilm.model_available", lambda: False)
+    # GIVEN the model package is missing (and so no static table either)
+    clean_factory.setattr("agentpay.embeddings.static.available", lambda: False)
 
     # WHEN the default provider is requested
     with caplog.at_level(logging.WARNING, logger="agentpay.embeddings.factory"):

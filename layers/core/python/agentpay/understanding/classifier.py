@@ -91,9 +91,14 @@ _default_lock = threading.Lock()
 
 
 def default_embedder(name: str | None = None) -> TextEmbedder | None:
-    """The embedder named (or AGENTPAY_INTENT_EMBEDDER, default "local"), or None when
-    the embeddings package cannot provide it - then the rules answer alone."""
-    name = name or os.environ.get("AGENTPAY_INTENT_EMBEDDER", "local")
+    """The embedder named (or AGENTPAY_INTENT_EMBEDDER), or None when the embeddings
+    package cannot provide it - then the rules answer alone.
+
+    Default: the full MiniLM when installed. A message reaches this layer only when the
+    rules are unsure (about one in five), it is one short text, and context matters here
+    far more than in catalog titles: macro-F1 0.93 against 0.87 for the static vectors.
+    """
+    name = name or os.environ.get("AGENTPAY_INTENT_EMBEDDER") or _default_intent_embedder()
     if name.lower() in ("none", "off", "rules"):
         return None
     try:
@@ -103,6 +108,12 @@ def default_embedder(name: str | None = None) -> TextEmbedder | None:
     except Exception as exc:  # noqa: BLE001 - no embedder means rules only, not an outage
         logger.warning("no embedder %r for intents (%s); rules only", name, exc)
         return None
+
+
+def _default_intent_embedder() -> str:
+    from agentpay.embeddings.minilm import model_available
+
+    return "minilm" if model_available() else "local"
 
 
 def get_classifier() -> Classifier:
