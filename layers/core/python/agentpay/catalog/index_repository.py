@@ -70,10 +70,11 @@ def upsert_vectors(conn: psycopg.Connection, organization_id: UUID,
             """
             INSERT INTO product_embeddings (product_id, organization_id, model, content_hash,
                                             embedding, price_minor, currency, in_stock,
-                                            category, colors, sizes)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                                            category, colors, sizes, product_hash)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             ON CONFLICT (product_id) DO UPDATE SET
                 model = EXCLUDED.model, content_hash = EXCLUDED.content_hash,
+                product_hash = EXCLUDED.product_hash,
                 embedding = EXCLUDED.embedding, price_minor = EXCLUDED.price_minor,
                 currency = EXCLUDED.currency, in_stock = EXCLUDED.in_stock,
                 category = EXCLUDED.category, colors = EXCLUDED.colors, sizes = EXCLUDED.sizes,
@@ -82,7 +83,7 @@ def upsert_vectors(conn: psycopg.Connection, organization_id: UUID,
             [
                 (r["product_id"], organization_id, r["model"], r["text_hash"], r["embedding"],
                  r["price_minor"], r["currency"], r["in_stock"], r["category"], r["colors"],
-                 r["sizes"])
+                 r["sizes"], r["product_hash"])
                 for r in rows
             ],
         )
@@ -90,27 +91,16 @@ def upsert_vectors(conn: psycopg.Connection, organization_id: UUID,
 
 def refresh_filters(conn: psycopg.Connection, organization_id: UUID,
                     rows: list[dict[str, Any]]) -> None:
-    """Text unchanged, but price or stock may have moved: keep the filter copies true."""
+    """Text unchanged, but price or stock may have moved: keep the filter copies true
+    and record which version of the product the row now reflects."""
     if not rows:
         return
     with conn.cursor() as cur:
         cur.executemany(
             """UPDATE product_embeddings
                   SET price_minor = %s, currency = %s, in_stock = %s, category = %s,
-                      colors = %s, sizes = %s, updated_at = now()
+                      colors = %s, sizes = %s, product_hash = %s, updated_at = now()
                 WHERE product_id = %s AND organization_id = %s""",
             [(r["price_minor"], r["currency"], r["in_stock"], r["category"], r["colors"],
-              r["sizes"], r["product_id"], organization_id) for r in rows],
-        )
-
-
-def mark_indexed(conn: psycopg.Connection, organization_id: UUID,
-                 hashes: dict[UUID, str]) -> None:
-    if not hashes:
-        return
-    with conn.cursor() as cur:
-        cur.executemany(
-            """UPDATE products SET indexed_hash = %s, indexed_at = now()
-                WHERE id = %s AND organization_id = %s AND content_hash = %s""",
-            [(h, pid, organization_id, h) for pid, h in hashes.items()],
+              r["sizes"], r["product_hash"], r["product_id"], organization_id) for r in rows],
         )

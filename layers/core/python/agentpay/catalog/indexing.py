@@ -173,6 +173,7 @@ class Indexer:
                     "embedding": fresh.get(h, cached.get(h)), "price_minor": p["price_minor"],
                     "currency": p["currency"], "in_stock": p["in_stock"],
                     "category": p["category"], "colors": p["colors"], "sizes": p["sizes"],
+                    "product_hash": p["content_hash"],
                 })
             index_repo.upsert_vectors(conn, organization_id,
                                       [r for r in rows if r["product_id"] in stale_ids])
@@ -180,6 +181,4 @@ class Indexer:
                                        [r for r in rows if r["product_id"] not in stale_ids])
             gone = [p["id"] for p in products if p["id"] not in still]
             report.removed = products_repo.remove_from_index(conn, organization_id, gone)
-            index_repo.mark_indexed(conn, organization_id,
-                                    {p["id"]: p["content_hash"] for p in current_live})
         return report

@@ -11,14 +11,18 @@ from psycopg.types.json import Jsonb
 
 _COLUMNS = """id, external_id, name, description, price_minor, currency, compare_at_minor,
               category, brand, attributes, variants, image_url, url, active, in_stock,
-              colors, sizes, content_hash, indexed_hash, created_at, updated_at"""
+              colors, sizes, content_hash, created_at, updated_at,
+              (SELECT e.product_hash FROM product_embeddings e
+                WHERE e.product_id = products.id) AS indexed_hash"""
 
 
 def existing_by_external_id(conn: psycopg.Connection, organization_id: UUID,
                             external_ids: list[str]) -> dict[str, dict[str, Any]]:
     rows = conn.execute(
-        """SELECT id, external_id, content_hash, indexed_hash, deleted_at, active
-             FROM products WHERE organization_id = %s AND external_id = ANY(%s)""",
+        """SELECT p.id, p.external_id, p.content_hash, e.product_hash AS indexed_hash,
+                  p.deleted_at, p.active
+             FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id
+            WHERE p.organization_id = %s AND p.external_id = ANY(%s)""",
         (organization_id, external_ids),
     ).fetchall()
     return {r["external_id"]: r for r in rows}
@@ -131,9 +135,9 @@ def list_page(conn: psycopg.Connection, organization_id: UUID, limit: int,
 
 def ids_needing_index(conn: psycopg.Connection, organization_id: UUID) -> list[UUID]:
     rows = conn.execute(
-        """SELECT id FROM products
-            WHERE organization_id = %s AND deleted_at IS NULL AND active
-              AND indexed_hash IS DISTINCT FROM content_hash""",
+        """SELECT p.id FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id
+            WHERE p.organization_id = %s AND p.deleted_at IS NULL AND p.active
+              AND e.product_hash IS DISTINCT FROM p.content_hash""",
         (organization_id,),
     ).fetchall()
     return [r["id"] for r in rows]
