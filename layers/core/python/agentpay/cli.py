@@ -96,6 +96,11 @@ def _run_bench(args: argparse.Namespace) -> dict:
         from agentpay.realtime.bench import bench_realtime
 
         return bench_realtime(db)
+    if args.what == "load":
+        from agentpay.loadbench.bench import bench_load
+
+        return bench_load(db, shoppers=args.shoppers, duration_s=args.duration,
+                          products=args.products or 1000)
     if args.what == "message":
         from agentpay.orchestrator.bench import bench_message
 
@@ -127,6 +132,27 @@ def _uuid(value: str):
         raise argparse.ArgumentTypeError(f"not a UUID: {value!r}") from None
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    return number
+
+
+def cmd_embeddings_prepare(args: argparse.Namespace) -> int:
+    from agentpay.embeddings.static import prepare
+
+    print(prepare())
+    return 0
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agentpay", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,18 +178,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10)
     p.set_defaults(func=cmd_search)
 
+    emb = sub.add_parser("embeddings", help="the local embedding model").add_subparsers(
+        dest="embeddings_cmd", required=True)
+    p = emb.add_parser("prepare", help="distil the static token table from MiniLM (once)")
+    p.set_defaults(func=cmd_embeddings_prepare)
+
     p = sub.add_parser("classify", help="intent + entities, one message per stdin line")
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("bench", help="benchmarks; JSON on stdout")
     p.add_argument("what", choices=["search", "indexing", "relevance", "intents", "message",
-                                     "realtime"])
+                                     "realtime", "load"])
     p.add_argument("--conversations", type=int, default=5,
                    help="scripted conversations for `message` (after one warm-up)")
     p.add_argument("--sizes", default="10000,100000", help="catalog sizes for `search`")
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--products", type=int, default=None,
-                   help="catalog size (indexing, relevance: 2000; message: 10000)")
+                   help="catalog size (indexing, relevance: 2000; message: 10000; load: 1000)")
+    p.add_argument("--shoppers", type=_positive_int, default=20,
+                   help="concurrent shoppers for `load`, half HTTP and half WebSocket")
+    p.add_argument("--duration", type=_positive_float, default=30.0,
+                   help="seconds of load for `load` (and as much again for the bare baseline)")
     p.add_argument("--embedder", default=None,
                    help="embedder of the semantic fallback for `intents` (local, hashing)")
     p.set_defaults(func=cmd_bench)

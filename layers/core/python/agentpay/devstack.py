@@ -24,6 +24,10 @@ from agentpay.localstack.functions import REPO_ROOT
 
 logger = logging.getLogger("agentpay.dev")
 DEMO_PRODUCTS = 1000
+# How the dev stack runs uvicorn (and logging); `agentpay bench load` serves its bare
+# FastAPI baseline the same way, so the two are compared like for like.
+UVICORN_SETTINGS = {"log_level": "info"}
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def demo_credentials_path() -> Path:
@@ -130,7 +134,7 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     from agentpay.localstack.sqs import SqsPoller, start_local_sqs
     from agentpay.localstack.websocket import WS_PATH, LocalWebSocketGateway
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     base_url = local_base_url(host, port)
     point_handlers_here(base_url)
     _check_websocket_support()
@@ -175,7 +179,7 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
               f"  Demo page  {base_url}/demo  (the chat widget on a storefront)", flush=True)
     mount_widget(app, creds)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, **UVICORN_SETTINGS)
     finally:
         gateway.close()
         poller.stop()

@@ -1,0 +1,109 @@
+"""The servers `agentpay bench load` drives, each a subprocess on a free port.
+
+- `dev_stack`: `agentpay dev --no-demo` as a developer runs it (HTTP API and `/ws` on one
+  uvicorn), against the given database, with no model keys (the offline responder) and
+  the rate limits raised so the bench measures throughput rather than the limiter.
+- `bare_app`: the baseline FastAPI app (`loadbench.bare_app`) under the same settings.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+STARTUP_TIMEOUT_S = 180
+# Per key and per conversation, a minute; the defaults (600 and 30) are for real traffic.
+RAISED_RATE_LIMIT = 1_000_000
+
+
+class Server:
+    """A server process; `base` is its URL once `wait_ready` returns."""
+
+    def __init__(self, command: list[str], env: dict[str, str], ready_path: str) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._ready_url = self.base + ready_path
+        self.startup_s = 0.0
+        self._dir = tempfile.TemporaryDirectory(prefix="agentpay-bench-load-")
+        self._log = Path(self._dir.name) / "server.log"
+        env = {**env, "AGENTPAY_DATA_DIR": self._dir.name}
+        with self._log.open("w") as log:
+            self._proc = subprocess.Popen([*command, "--port", str(self.port)], env=env,
+                                          stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self) -> float:
+        """Wait until the server answers (any HTTP status counts); the seconds it took."""
+        t0 = time.perf_counter()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _answers(self._ready_url):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self._ready_url} did not start:\n"
+                                   + self._log.read_text()[-4000:])
+            time.sleep(0.2)
+        self.startup_s = time.perf_counter() - t0
+        return self.startup_s
+
+    def stop(self) -> None:
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._dir.cleanup()
+
+
+@contextmanager
+def dev_stack(database_url: str) -> Iterator[Server]:
+    env = {**os.environ, "DATABASE_URL": database_url,
+           "AGENTPAY_RATE_LIMIT_KEY_PER_MINUTE": str(RAISED_RATE_LIMIT),
+           "AGENTPAY_RATE_LIMIT_CONVERSATION_PER_MINUTE": str(RAISED_RATE_LIMIT)}
+    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AGENTPAY_LLM_SECRET_ARN",
+                 "AGENTPAY_WS_ENDPOINT", "AGENTPAY_PUBLIC_BASE_URL"):
+        env.pop(name, None)  # the offline responder, and @connections on this server
+    with _running(Server([sys.executable, "-m", "agentpay.cli", "dev", "--no-demo"], env,
+                         "/healthz")) as server:
+        yield server
+
+
+@contextmanager
+def bare_app() -> Iterator[Server]:
+    from agentpay.loadbench.bare_app import ECHO_PATH
+
+    with _running(Server([sys.executable, "-m", "agentpay.loadbench.bare_app"],
+                         dict(os.environ), ECHO_PATH)) as server:
+        yield server
+
+
+@contextmanager
+def _running(server: Server) -> Iterator[Server]:
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # e.g. 405 from a POST-only endpoint: the server is up
+    except OSError:
+        return False
