@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import quote
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from typing import ClassVar
+from urllib.parse import quote, unquote
 
 import boto3
 import pytest
@@ -185,15 +187,99 @@ def test_gone_connection_is_deleted_not_the_senders(db, conversation, lambda_con
         stub.add_response("post_to_connection", {}, {"ConnectionId": "sender=", "Data": b"{}"})
         stub.add_client_error("post_to_connection", service_error_code="GoneException",
                               http_status_code=410)
-        delivered = Broadcaster(client, _forget).send_all(["sender=", "stale="], {})
+        # one worker: the Stubber hands out its answers in the order the calls come
+        delivered = Broadcaster(client, _forget, workers=1).send_all(["sender=", "stale="], {})
     assert delivered == 1
     assert _connections(db, conversation["conversation"]["id"]) == ["sender="]
 
 
-class _CloudFormation(BaseHTTPRequestHandler):
-    received: list = []
+class _ConnectionsApi(BaseHTTPRequestHandler):
+    """A slow `@connections` API: records each connection's frames in arrival order and
+    how many posts were in flight at once; `stale*` ids are gone (410), `broken*` fail."""
 
-    def do_PUT(self):  # noqa: N802
+    lock = threading.Lock()
+    frames: ClassVar[dict[str, list[dict]]] = {}
+    in_flight = 0
+    most_in_flight = 0
+
+    def do_POST(self):
+        cls = _ConnectionsApi
+        connection_id = unquote(self.path.rsplit("/", 1)[-1])
+        data = self.rfile.read(int(self.headers["content-length"]))
+        with cls.lock:
+            cls.in_flight += 1
+            cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
+        time.sleep(0.03)  # a network round trip: sequential posts would never overlap
+        with cls.lock:
+            cls.in_flight -= 1
+            if connection_id.startswith(("stale", "broken")):
+                status, kind = ((410, "GoneException") if connection_id.startswith("stale")
+                                else (403, "ForbiddenException"))
+            else:
+                status, kind = 200, None
+                cls.frames.setdefault(connection_id, []).append(json.loads(data))
+        body = json.dumps({"message": kind} if kind else {}).encode()
+        self.send_response(status)
+        if kind:
+            self.send_header("x-amzn-ErrorType", kind)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def connections_api(settings, monkeypatch):
+    from agentpay.realtime import lambda_glue
+
+    _ConnectionsApi.frames, _ConnectionsApi.in_flight, _ConnectionsApi.most_in_flight = {}, 0, 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ConnectionsApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(settings, "ws_endpoint", f"http://127.0.0.1:{server.server_port}")
+    lambda_glue._broadcasters.clear()
+    yield _ConnectionsApi
+    lambda_glue._broadcasters.clear()
+    server.shutdown()
+    server.server_close()
+
+
+def test_concurrent_fanout_keeps_each_tabs_order_and_isolates_failures(
+        db, conversation, lambda_context, connections_api):
+    from agentpay.realtime.broadcast import FANOUT_WORKERS
+
+    # GIVEN twelve live tabs, one whose socket is gone and one whose posts fail
+    live = [f"tab-{n}=" for n in range(12)]
+    for connection_id in [*live, "stale-1=", "broken-1="]:
+        assert _connect(conversation, connection_id, lambda_context)["statusCode"] == 200
+    # WHEN the first tab sends a message
+    event = load_event("ws_message_send.json")
+    event["requestContext"]["connectionId"] = live[0]
+    assert load_handler("ws_message").handler(event, lambda_context)["statusCode"] == 200
+    # THEN posts overlapped, within the pool's bound
+    assert 1 < connections_api.most_in_flight <= FANOUT_WORKERS
+    # AND every live tab got the whole stream, in order
+    for connection_id in live:
+        frames = connections_api.frames[connection_id]
+        kinds = [f["type"] for f in frames]
+        deltas = kinds.count("agent_message_delta")
+        assert deltas >= 1
+        assert kinds == ["agent_typing"] + ["agent_message_delta"] * deltas + [
+            "user_message", "agent_message"], connection_id
+        assert [f["index"] for f in frames[1:-2]] == list(range(deltas))
+        streamed = "".join(f["delta"] for f in frames[1:-2])
+        assert streamed == frames[-1]["message"]["content"]
+    # AND only the gone tab was forgotten: the failing one is kept, the sender too
+    assert sorted(_connections(db, conversation["conversation"]["id"])) == sorted(
+        [*live, "broken-1="])
+
+
+class _CloudFormation(BaseHTTPRequestHandler):
+    received: ClassVar[list] = []
+
+    def do_PUT(self):
         length = int(self.headers["content-length"])
         _CloudFormation.received.append(json.loads(self.rfile.read(length)))
         self.send_response(200)

@@ -251,6 +251,9 @@ def test_connections_api_speaks_boto3(dev_server, conversation, db):
     status, headers, body = http("GET", f"{dev_server}/@connections/{cid}")
     assert status == 410 and headers.get("x-amzn-ErrorType") == "GoneException"
     assert "gone" in body["message"]
+    # AND what the management API does not serve is refused in its shape
+    status, headers, _ = http("PUT", f"{dev_server}/@connections/{cid}", {})
+    assert status == 405 and headers.get("x-amzn-ErrorType") == "MethodNotAllowedException"
 
 
 def test_the_token_never_reaches_the_log(dev_server, dev_dir, conversation):

@@ -95,7 +95,8 @@ def _run_bench(args: argparse.Namespace) -> dict:
     if args.what == "realtime":
         from agentpay.realtime.bench import bench_realtime
 
-        return bench_realtime(db)
+        return bench_realtime(db, load_conversations=args.load_conversations,
+                              load_messages=args.load_messages)
     if args.what == "load":
         from agentpay.loadbench.bench import bench_load
 
@@ -199,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="concurrent shoppers for `load`, half HTTP and half WebSocket")
     p.add_argument("--duration", type=_positive_float, default=30.0,
                    help="seconds of load for `load` (and as much again for the bare baseline)")
+    p.add_argument("--load-conversations", type=int, default=50,
+                   help="shoppers at once in the load run of `realtime` (0: no load run)")
+    p.add_argument("--load-messages", type=int, default=20,
+                   help="messages per shopper in the load run of `realtime`")
     p.add_argument("--embedder", default=None,
                    help="embedder of the semantic fallback for `intents` (local, hashing)")
     p.set_defaults(func=cmd_bench)

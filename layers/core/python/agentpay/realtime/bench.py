@@ -10,6 +10,13 @@ reports:
 - per shopper message, the time to the first `agent_message_delta` and to the final
   `agent_message` (a scripted conversation over a small generated catalog);
 - the time for one message to reach 100 tabs of one conversation (`agent_message` on all).
+  Locally each of its ~400 posts is CPU work in the one dev-server process (boto3 on the
+  handler side, uvicorn on the `@connections` side), so this tracks the CPU the machine
+  gives that process; in AWS the posts wait on the network, where fanning out pays most;
+- a load run: 50 shoppers at once, each on its own socket and conversation, sending 20
+  messages of a scripted visit over the demo catalog, each after the agent_message of the
+  previous one: throughput, latency (send → agent_message) and any message that got no
+  reply.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +39,33 @@ from agentpay.db import Database
 
 STARTUP_TIMEOUT_S = 180
 FRAME_TIMEOUT_S = 60
+# In the load run, a message with no agent_message after this long counts as lost.
+LOAD_REPLY_TIMEOUT_S = 120
+
+# Shoppers of the load run, over the demo catalog (`agentpay.catalog.demo`): greet, search,
+# refine, ask about one, add to cart, look at the cart, haggle or ask a policy question,
+# check out. A shopper with more messages to send goes on with the next visit.
+SHOPPERS: tuple[tuple[str, ...], ...] = (
+    ("hi", "I'm looking for running shoes under $150", "any in blue?",
+     "tell me more about the second one", "do you have it in size 9?", "add it in size 9",
+     "what's in my cart?", "hmm, that's a bit expensive", "how long does shipping take?",
+     "ok, checkout please"),
+    ("hello", "do you have rain jackets?", "any waterproof ones in green?",
+     "what is the first one made of?", "add the first one in size M", "show me my cart",
+     "I also need hiking socks", "add the first one", "what's your return policy?",
+     "thanks, that's all"),
+    ("hey there", "I need a coffee mug", "any ceramic mugs under $30?",
+     "tell me more about the second one", "add 2 in 12 oz", "I also need an electric kettle",
+     "tell me about the first one", "add it to my cart", "what's in my cart now?",
+     "checkout please"),
+    ("hi", "looking for wireless headphones", "any with noise cancelling?",
+     "compare the first two", "does the first one come in black?",
+     "add the first one in black", "do you have a laptop sleeve too?", "add the first one",
+     "can I get a discount?", "ok let's check out"),
+    ("good morning", "show me sofas", "any in gray?", "how big is the second one?",
+     "any under $800?", "add the first one", "do you have a coffee table to match?",
+     "add the first one", "what's in my cart?", "proceed to checkout"),
+)
 
 
 def _free_port() -> int:
@@ -41,8 +76,11 @@ def _free_port() -> int:
 
 def _stats(values_ms: list[float]) -> dict[str, float]:
     ordered = sorted(values_ms)
+    if not ordered:
+        return {"n": 0}
     return {"n": len(ordered), "p50": round(statistics.median(ordered), 2),
             "p95": round(ordered[round(0.95 * (len(ordered) - 1))], 2),
+            "p99": round(ordered[round(0.99 * (len(ordered) - 1))], 2),
             "max": round(ordered[-1], 2)}
 
 
@@ -179,6 +217,103 @@ async def _broadcast(url: str, tabs: int) -> dict[str, Any]:
             "all_tabs_ms": round(arrivals[-1], 1)}
 
 
+def shopper_messages(shopper: int, count: int) -> list[str]:
+    """What shopper `shopper` of the load run says: its visit, then the next ones, cycling."""
+    visits = SHOPPERS[shopper % len(SHOPPERS):] + SHOPPERS[:shopper % len(SHOPPERS)]
+    lines = [line for visit in visits for line in visit]
+    return [lines[k % len(lines)] for k in range(count)]
+
+
+async def _load(urls: list[str], messages: int,
+                reply_timeout_s: float = LOAD_REPLY_TIMEOUT_S) -> dict[str, Any]:
+    """Every url is one shopper on its own socket; all play their visit at once.
+
+    A message is matched to its reply by its `client_message_id` (echoed in the
+    `user_message` frame) and the reply's `reply_to`, so a late reply to an earlier
+    message is never taken for the current one.
+    """
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import WebSocketException
+
+    gate = asyncio.Semaphore(20)
+    latencies: list[float] = []
+    counts: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+
+    async def open_one(url: str):
+        async with gate:
+            try:
+                return await connect(url, open_timeout=120, max_queue=None)
+            except (OSError, TimeoutError, WebSocketException) as exc:
+                errors[f"connect: {type(exc).__name__}"] += 1
+                return None
+
+    async def reply(ws, client_message_id: str, deadline: float) -> str:
+        """`agent_message`, `error`, or `timeout`: how this message ended."""
+        loop = asyncio.get_running_loop()
+        user_id = None
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return "timeout"
+            try:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), remaining))
+            except TimeoutError:
+                return "timeout"
+            kind = frame.get("type")
+            message = frame.get("message") if isinstance(frame.get("message"), dict) else {}
+            if kind == "user_message" and message.get("client_message_id") == client_message_id:
+                user_id = message.get("id")
+            elif kind == "agent_message" and user_id and message.get("reply_to") == user_id:
+                return "agent_message"
+            elif kind == "error":
+                errors[f"frame: {(frame.get('error') or {}).get('code')}"] += 1
+                return "error"
+            elif kind is None and frame.get("message") == "Internal server error":
+                errors["frame: internal_server_error"] += 1  # the handler crashed
+                return "error"
+
+    async def shopper(n: int, ws) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            for k, text in enumerate(shopper_messages(n, messages)):
+                client_message_id = f"load-{n}-{k}"
+                t0 = time.perf_counter()
+                await ws.send(json.dumps({"action": "message", "content": text,
+                                          "client_message_id": client_message_id}))
+                counts["sent"] += 1
+                ended = await reply(ws, client_message_id, loop.time() + reply_timeout_s)
+                if ended == "agent_message":
+                    counts["received"] += 1
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                # else lost (an error frame, or no reply in time): on to the next message
+        except WebSocketException as exc:  # the socket closed under this shopper
+            errors[f"connection: {type(exc).__name__}"] += 1
+
+    t0 = time.perf_counter()
+    sockets = await asyncio.gather(*(open_one(url) for url in urls))
+    open_s = time.perf_counter() - t0
+    try:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(shopper(n, ws) for n, ws in enumerate(sockets)
+                               if ws is not None))
+        duration_s = time.perf_counter() - t0
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets if ws is not None),
+                             return_exceptions=True)
+    return {
+        "conversations": len(urls), "messages_per_conversation": messages,
+        "messages_sent": counts["sent"], "agent_messages_received": counts["received"],
+        "messages_lost": counts["sent"] - counts["received"],
+        "messages_unsent": len(urls) * messages - counts["sent"],  # their socket failed
+        "throughput_msg_s": round(counts["received"] / duration_s, 2) if duration_s else 0.0,
+        "latency_ms": _stats(latencies),
+        "errors": sum(errors.values()), "errors_by_kind": dict(errors),
+        "open_all_s": round(open_s, 2), "duration_s": round(duration_s, 2),
+        "reply_timeout_s": reply_timeout_s,
+    }
+
+
 def _conversations(db: Database, org_id, count: int) -> list[str]:
     """An agent and `count` conversations; their tokens."""
     from agentpay.agents.schemas import AgentCreate
@@ -201,25 +336,42 @@ def _conversations(db: Database, org_id, count: int) -> list[str]:
 
 
 def bench_realtime(db: Database, pings: int = 200, messages: int = 20, tabs: int = 100,
-                   products: int = 300) -> dict[str, Any]:
+                   products: int = 300, load_conversations: int = 50,
+                   load_messages: int = 20) -> dict[str, Any]:
+    """Every part runs unless its count is 0 (a test runs a small load run alone)."""
     from agentpay.catalog.bench import bench_org, load_inline
     from agentpay.catalog.demo import generate_catalog
     from agentpay.embeddings import get_embedder
     from agentpay.orchestrator.bench import SCRIPT
 
     load_before = os.getloadavg()[0]
-    script_runs = -(-messages // len(SCRIPT))  # conversations needed for `messages`
+    script_runs = -(-messages // len(SCRIPT)) + 1 if messages else 0  # + one warm-up
+    load_runs = load_conversations if load_messages else 0
     with bench_org(db, "bench-realtime") as org_id:
         load = load_inline(db, org_id, generate_catalog(products, seed=7), get_embedder())
-        # conversation 0: pings; 1: warm-up; 2..: the script; last: the 100 tabs
-        tokens = _conversations(db, org_id, script_runs + 3)
+        # in order: pings; warm-up and the script; the tabs; the load run's shoppers
+        tokens = _conversations(db, org_id, (1 if pings else 0) + script_runs
+                                + (1 if tabs else 0) + load_runs)
         server = DevServer(db.url)
+        result: dict[str, Any] = {}
         try:
             startup_s = server.wait_ready()
-            urls = [f"{server.ws}?token={token}" for token in tokens]
-            ping_ms = asyncio.run(_pings(urls[0], pings))
-            timed = asyncio.run(_messages(urls[1:-1], SCRIPT))
-            fanout = asyncio.run(_broadcast(urls[-1], tabs))
+            urls = iter([f"{server.ws}?token={token}" for token in tokens])
+            if pings:
+                result["ping_rtt_ms"] = _stats(asyncio.run(_pings(next(urls), pings)))
+            if script_runs:
+                timed = asyncio.run(_messages([next(urls) for _ in range(script_runs)],
+                                              SCRIPT))
+                result["message"] = {
+                    "first_delta_ms": _stats(timed["first_delta"]),
+                    "agent_message_ms": _stats(timed["final"]),
+                    "deltas_per_message_p50": statistics.median(timed["deltas"]),
+                }
+            if tabs:
+                result["broadcast_one_message"] = asyncio.run(_broadcast(next(urls), tabs))
+            if load_runs:
+                result["load"] = asyncio.run(_load([next(urls) for _ in range(load_runs)],
+                                                   load_messages))
         finally:
             server.stop()
     return {
@@ -231,11 +383,5 @@ def bench_realtime(db: Database, pings: int = 200, messages: int = 20, tabs: int
                             "after": round(os.getloadavg()[0], 2)},
         "catalog_load_s": round(load["upsert_s"] + load["index_s"], 1),
         "stack_startup_s": round(startup_s, 1),
-        "ping_rtt_ms": _stats(ping_ms),
-        "message": {
-            "first_delta_ms": _stats(timed["first_delta"]),
-            "agent_message_ms": _stats(timed["final"]),
-            "deltas_per_message_p50": statistics.median(timed["deltas"]),
-        },
-        "broadcast_one_message": fanout,
+        **result,
     }

@@ -1,19 +1,34 @@
 """Deliver frames through the API Gateway Management API (`@connections`).
 
 A 410 (GoneException) means that one connection is stale: it is forgotten, and delivery
-to the others goes on.
+to the others goes on. Any other failure of one connection is logged and counted as not
+delivered; the others still get the frame.
+
+Fan-out is concurrent: every post is an HTTP call (to API Gateway in Lambda, to the local
+`@connections` API in the dev stack), so one frame to 100 tabs in sequence costs 100 round
+trips. `send_all` posts one frame to all its connections on a small shared thread pool and
+returns once every post has answered, so the next frame to a connection is posted only
+after the previous one was taken: connections no longer wait on each other, and frames to
+one connection keep their order (agent_typing, deltas, user_message, agent_message).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 32 * 1024
+# Posts in flight per execution environment. Each is mostly waiting on the network, so a
+# few dozen threads cost little; boto3's connection pool is sized to match below.
+FANOUT_WORKERS = 16
+
+_DELIVERED, _GONE, _FAILED = "delivered", "gone", "failed"
 
 
 def encode(frame: dict) -> bytes:
@@ -21,31 +36,87 @@ def encode(frame: dict) -> bytes:
     return json.dumps(frame, default=str, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _checked(frame: dict) -> bytes:
+    data = encode(frame)
+    if len(data) > MAX_FRAME_BYTES:
+        raise ValueError(f"frame of {len(data)} bytes exceeds the 32 KB WebSocket limit")
+    return data
+
+
 class Broadcaster:
-    def __init__(self, client: Any, forget: Callable[[str], None]) -> None:
+    """Posts frames to connections; one per management-API client, shared by threads.
+
+    boto3 clients are safe to call from several threads; the pool is created on the first
+    fan-out to more than one connection and lives as long as the execution environment.
+    """
+
+    def __init__(self, client: Any, forget: Callable[[str], None],
+                 workers: int = FANOUT_WORKERS) -> None:
         self._client = client
         self._forget = forget
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def send(self, connection_id: str, frame: dict) -> bool:
-        data = encode(frame)
-        if len(data) > MAX_FRAME_BYTES:
-            raise ValueError(f"frame of {len(data)} bytes exceeds the 32 KB WebSocket limit")
+        """One frame to one connection; errors other than a gone connection propagate."""
+        data = _checked(frame)
         try:
             self._client.post_to_connection(ConnectionId=connection_id, Data=data)
             return True
         except self._client.exceptions.GoneException:
-            logger.info("connection gone; forgetting it", extra={"connection_id": connection_id})
-            self._forget(connection_id)
+            self._gone(connection_id)
             return False
 
     def send_all(self, connection_ids: Iterable[str], frame: dict) -> int:
-        return sum(1 for cid in connection_ids if self.send(cid, frame))
+        """One frame to every connection, concurrently; how many took it.
+
+        Returns after every post has answered. A gone connection is forgotten (on this
+        thread, after the fan-out); any other failure is logged for that connection only.
+        """
+        data = _checked(frame)
+        ids = list(connection_ids)
+        if len(ids) <= 1 or self._workers <= 1:
+            outcomes = [self._post(cid, data) for cid in ids]
+        else:
+            outcomes = list(self._executor().map(lambda cid: self._post(cid, data), ids))
+        for cid, outcome in zip(ids, outcomes, strict=True):
+            if outcome == _GONE:
+                self._gone(cid)
+        return outcomes.count(_DELIVERED)
+
+    def _post(self, connection_id: str, data: bytes) -> str:
+        try:
+            self._client.post_to_connection(ConnectionId=connection_id, Data=data)
+            return _DELIVERED
+        except self._client.exceptions.GoneException:
+            return _GONE
+        except Exception:  # one connection's failure must not stop the others
+            logger.exception("post to connection failed",
+                             extra={"connection_id": connection_id})
+            return _FAILED
+
+    def _gone(self, connection_id: str) -> None:
+        logger.info("connection gone; forgetting it", extra={"connection_id": connection_id})
+        self._forget(connection_id)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=self._workers,
+                                                    thread_name_prefix="ws-fanout")
+        return self._pool
 
 
 def management_client(endpoint_url: str):
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url)
+    # The fan-out threads plus the callers' own single sends (the dev stack runs ten
+    # handlers in one process): without room for both, urllib3 discards connections.
+    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url,
+                        config=Config(max_pool_connections=2 * FANOUT_WORKERS))
 
 
 def endpoint_from_event(event: dict) -> str:
