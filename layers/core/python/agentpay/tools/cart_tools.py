@@ -28,6 +28,14 @@ def _match(options: list[str], wanted: str | None) -> str | None:
     return None
 
 
+def _in_stock_sizes(product: dict, color: str | None) -> set[str]:
+    """Sizes with a variant in stock (in `color`, when one is chosen)."""
+    return {str(v["size"]) for v in product.get("variants") or []
+            if v.get("size") and int(v.get("stock", 0) or 0) > 0
+            and (color is None or not v.get("color")
+                 or str(v["color"]).lower() == color.lower())}
+
+
 def _add(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
     product = load_product(ctx, args["external_id"])
     sizes = [s for s in (product.get("sizes") or []) if s.lower() != "one size"]
@@ -41,7 +49,10 @@ def _add(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
         raise ToolFailure("color_unavailable",
                           f"{product['name']} does not come in that colour", {"colors": colors})
     if sizes and size is None:
-        raise ToolFailure("needs_size", f"which size of {product['name']}?", {"sizes": sizes})
+        # Ask with the sizes that can be added now; offering an out-of-stock one invites
+        # a "sorry, out of stock" next turn.
+        offer = [s for s in sizes if s in _in_stock_sizes(product, color)] or sizes
+        raise ToolFailure("needs_size", f"which size of {product['name']}?", {"sizes": offer})
     if len(colors) > 1 and color is None:
         raise ToolFailure("needs_color", f"which colour of {product['name']}?",
                           {"colors": colors})
@@ -50,10 +61,7 @@ def _add(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
     quantity = int(args.get("quantity", 1))
     stock = variant_stock(product, size, color)
     if not product["in_stock"] or (stock is not None and stock < 1):
-        in_stock_sizes = sorted({str(v["size"]) for v in product.get("variants") or []
-                                 if v.get("size") and int(v.get("stock", 0) or 0) > 0
-                                 and (color is None or not v.get("color")
-                                      or str(v["color"]).lower() == color.lower())})
+        in_stock_sizes = sorted(_in_stock_sizes(product, color))
         raise ToolFailure("out_of_stock", f"{product['name']} is out of stock"
                           + (f" in size {size}" if size else ""),
                           {"in_stock_sizes": in_stock_sizes})
