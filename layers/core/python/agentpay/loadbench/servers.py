@@ -63,10 +63,12 @@ class Server:
 
 
 @contextmanager
-def dev_stack(database_url: str) -> Iterator[Server]:
-    env = {**os.environ, "DATABASE_URL": database_url,
-           "AGENTPAY_RATE_LIMIT_KEY_PER_MINUTE": str(RAISED_RATE_LIMIT),
-           "AGENTPAY_RATE_LIMIT_CONVERSATION_PER_MINUTE": str(RAISED_RATE_LIMIT)}
+def dev_stack(database_url: str, raise_limits: bool = True) -> Iterator[Server]:
+    """Also `agentpay bench realtime`'s stack, which keeps the default rate limits."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    if raise_limits:
+        env.update({"AGENTPAY_RATE_LIMIT_KEY_PER_MINUTE": str(RAISED_RATE_LIMIT),
+                    "AGENTPAY_RATE_LIMIT_CONVERSATION_PER_MINUTE": str(RAISED_RATE_LIMIT)})
     for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AGENTPAY_LLM_SECRET_ARN",
                  "AGENTPAY_WS_ENDPOINT", "AGENTPAY_PUBLIC_BASE_URL"):
         env.pop(name, None)  # the offline responder, and @connections on this server

@@ -24,20 +24,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from agentpay.db import Database
+from agentpay.loadbench.servers import dev_stack
 
-STARTUP_TIMEOUT_S = 180
 FRAME_TIMEOUT_S = 60
 # In the load run, a message with no agent_message after this long counts as lost.
 LOAD_REPLY_TIMEOUT_S = 120
@@ -68,12 +62,6 @@ SHOPPERS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _stats(values_ms: list[float]) -> dict[str, float]:
     ordered = sorted(values_ms)
     if not ordered:
@@ -82,50 +70,6 @@ def _stats(values_ms: list[float]) -> dict[str, float]:
             "p95": round(ordered[round(0.95 * (len(ordered) - 1))], 2),
             "p99": round(ordered[round(0.99 * (len(ordered) - 1))], 2),
             "max": round(ordered[-1], 2)}
-
-
-class DevServer:
-    """`agentpay dev --no-demo` in a subprocess: the stack exactly as a developer runs it."""
-
-    def __init__(self, database_url: str) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.port}/ws"
-        self._dir = tempfile.TemporaryDirectory(prefix="agentpay-bench-realtime-")
-        self._log = Path(self._dir.name) / "dev.log"
-        env = {**os.environ, "DATABASE_URL": database_url, "AGENTPAY_DATA_DIR": self._dir.name}
-        for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AGENTPAY_LLM_SECRET_ARN",
-                     "AGENTPAY_WS_ENDPOINT"):
-            env.pop(name, None)  # the offline responder, and @connections on this server
-        command = [sys.executable, "-m", "agentpay.cli", "dev", "--no-demo",
-                   "--port", str(self.port)]
-        with self._log.open("w") as log:
-            self._proc = subprocess.Popen(command, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT)
-
-    def wait_ready(self) -> float:
-        t0 = time.perf_counter()
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return time.perf_counter() - t0
-            except OSError:
-                pass
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the dev stack did not start:\n"
-                                   + self._log.read_text()[-4000:])
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._dir.cleanup()
 
 
 async def _next(ws, kind: str) -> dict:
@@ -352,11 +296,11 @@ def bench_realtime(db: Database, pings: int = 200, messages: int = 20, tabs: int
         # in order: pings; warm-up and the script; the tabs; the load run's shoppers
         tokens = _conversations(db, org_id, (1 if pings else 0) + script_runs
                                 + (1 if tabs else 0) + load_runs)
-        server = DevServer(db.url)
         result: dict[str, Any] = {}
-        try:
-            startup_s = server.wait_ready()
-            urls = iter([f"{server.ws}?token={token}" for token in tokens])
+        with dev_stack(db.url, raise_limits=False) as server:
+            startup_s = server.startup_s
+            ws_url = server.base.replace("http://", "ws://", 1) + "/ws"
+            urls = iter([f"{ws_url}?token={token}" for token in tokens])
             if pings:
                 result["ping_rtt_ms"] = _stats(asyncio.run(_pings(next(urls), pings)))
             if script_runs:
@@ -372,8 +316,6 @@ def bench_realtime(db: Database, pings: int = 200, messages: int = 20, tabs: int
             if load_runs:
                 result["load"] = asyncio.run(_load([next(urls) for _ in range(load_runs)],
                                                    load_messages))
-        finally:
-            server.stop()
     return {
         "stack": "agentpay dev subprocess: uvicorn /ws → ws handlers on worker threads → "
                  "boto3 post_to_connection → local @connections → socket",
