@@ -51,7 +51,8 @@ def _add(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
     if sizes and size is None:
         # Ask with the sizes that can be added now; offering an out-of-stock one invites
         # a "sorry, out of stock" next turn.
-        offer = [s for s in sizes if s in _in_stock_sizes(product, color)] or sizes
+        in_stock = _in_stock_sizes(product, color)
+        offer = [s for s in sizes if s in in_stock] or sizes
         raise ToolFailure("needs_size", f"which size of {product['name']}?", {"sizes": offer})
     if len(colors) > 1 and color is None:
         raise ToolFailure("needs_color", f"which colour of {product['name']}?",
