@@ -321,6 +321,21 @@ def test_anthropic_request_that_hangs_times_out(anthropic_server):
     assert time.monotonic() - started < 6
 
 
+def test_a_request_held_across_a_reset_leaves_the_next_tests_script_alone(anthropic_server):
+    # GIVEN a request the fake holds for 2 s, abandoned by its 0.5 s client
+    anthropic_server.hang_next(1, seconds=2)
+    with pytest.raises(LLMError):
+        events_of(claude(anthropic_server, timeout=0.5), ask())
+
+    # WHEN the next test resets the fake and scripts its answer before the hold ends
+    anthropic_server.reset()
+    anthropic_server.reply_text("Mine.")
+    time.sleep(2.5)
+
+    # THEN the held request woke without taking it, and the next request gets it
+    assert split(events_of(claude(anthropic_server), ask()))[1].result.text == "Mine."
+
+
 def test_anthropic_sdk_retries_are_bounded_by_max_retries(anthropic_server):
     # GIVEN one retry allowed, and a server that is overloaded once
     anthropic_server.fail_next(1, status=529)

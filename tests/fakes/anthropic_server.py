@@ -123,6 +123,7 @@ class FakeAnthropicServer:
         self._scripts: deque[Script] = deque()
         self._lock = threading.Lock()
         self._release = threading.Event()  # wakes sleeping handlers at shutdown
+        self._generation = 0  # bumped by reset(): a request held across it is stale
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -191,6 +192,7 @@ class FakeAnthropicServer:
             self.requests.clear()
             self._faults.clear()
             self._scripts.clear()
+            self._generation += 1
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._lock:
@@ -210,8 +212,12 @@ class FakeAnthropicServer:
         with self._lock:
             self.requests.append(request)
             fault = self._faults.popleft() if self._faults else None
+            generation = self._generation
         if fault is not None and fault.hang_seconds:
             self.sleep(fault.hang_seconds)
+            with self._lock:
+                if generation != self._generation:  # held past reset(): the next test's
+                    return anthropic_error(503, "Held past a reset.")  # script is not ours
         presented = request.headers.get("x-api-key") or (
             request.authorization or "").removeprefix("Bearer ")
         if self.api_key is not None and presented != self.api_key:

@@ -164,6 +164,7 @@ class FakeOpenAIServer:
         self._chat_scripts: deque[ChatScript] = deque()
         self._lock = threading.Lock()
         self._release = threading.Event()  # wakes hanging handlers at shutdown
+        self._generation = 0  # bumped by reset(): a request held across it is stale
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -221,6 +222,7 @@ class FakeOpenAIServer:
             self.requests.clear()
             self._script.clear()
             self._chat_scripts.clear()
+            self._generation += 1
 
     def script_chat(self, *scripts: ChatScript) -> None:
         """Queue answers for the next chat completions, in order."""
@@ -257,9 +259,13 @@ class FakeOpenAIServer:
     def dispatch(self, request: RecordedRequest) -> Reply | StreamReply:
         with self._lock:
             self.requests.append(request)
+            generation = self._generation
         scripted = self._take_script(request.path)
         if scripted is not None and scripted.hang_seconds:
             self._release.wait(scripted.hang_seconds)
+            with self._lock:
+                if generation != self._generation:  # held past reset(): the next test's
+                    return openai_error(503, "Held past a reset.", "server_error")  # not ours
         if self.api_key is not None and request.authorization != f"Bearer {self.api_key}":
             presented = (request.authorization or "").removeprefix("Bearer ")
             return openai_error(
