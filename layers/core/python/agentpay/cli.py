@@ -55,7 +55,7 @@ def cmd_catalog_load(args: argparse.Namespace) -> int:
 
     db = _database()
     _ensure_migrated(db)
-    print(json.dumps(load_catalog(db, args.org, Path(args.file))))
+    print(json.dumps(load_catalog(db, args.org, Path(args.file), workers=args.workers)))
     return 0
 
 
@@ -111,7 +111,7 @@ def _run_bench(args: argparse.Namespace) -> dict:
         sizes = tuple(int(s) for s in args.sizes.split(","))
         result = bench.bench_search(db, sizes=sizes, queries=args.queries)
     elif args.what == "indexing":
-        result = bench.bench_indexing(db, size=args.products or 2000)
+        result = bench.bench_indexing(db, size=args.products or 2000, workers=args.workers)
     else:
         result = bench.bench_relevance(db, size=args.products or 2000)
     return result
@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = catalog.add_parser("load", help="load a JSON-lines file of products and index it")
     p.add_argument("file")
     p.add_argument("--org", required=True, type=_uuid)
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="index_products consumer processes (default: one per core, <= 5)")
     p.set_defaults(func=cmd_catalog_load)
 
     p = sub.add_parser("search", help="hybrid product search (queries from stdin or one arg)")
@@ -204,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="shoppers at once in the load run of `realtime` (0: no load run)")
     p.add_argument("--load-messages", type=int, default=20,
                    help="messages per shopper in the load run of `realtime`")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="index_products consumer processes for `indexing` (default: cores, <= 5)")
     p.add_argument("--embedder", default=None,
                    help="embedder of the semantic fallback for `intents` (local, hashing)")
     p.set_defaults(func=cmd_bench)

@@ -30,10 +30,14 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
 
 
 def load_catalog(db: Database, organization_id: UUID, path: Path,
-                 visibility_timeout: int = 30) -> dict[str, Any]:
-    """Upsert → SQS (local stand-in) → the real index_products handler → searchable."""
-    from agentpay.localstack.functions import LocalContext, load_function
-    from agentpay.localstack.sqs import SqsPoller, start_local_sqs
+                 visibility_timeout: int = 30, workers: int | None = None) -> dict[str, Any]:
+    """Upsert → SQS (local stand-in) → the real index_products handler → searchable.
+
+    More than one batch of messages is consumed by several handler processes at once
+    (`workers`, default one per core), as the deployed event source mapping does.
+    """
+    from agentpay.localstack.sqs import start_local_sqs
+    from agentpay.localstack.sqs_workers import drain_queue
 
     with db.connection() as conn:
         if not repository.organization_exists(conn, organization_id):
@@ -45,6 +49,7 @@ def load_catalog(db: Database, organization_id: UUID, path: Path,
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     rejected: list[dict[str, Any]] = []
     queued = 0
+    consumers = 0
     try:
         with path.open() as handle:
             batch: list[tuple[int, Any]] = []
@@ -56,8 +61,10 @@ def load_catalog(db: Database, organization_id: UUID, path: Path,
             if batch:
                 queued += _load_batch(db, queue, organization_id, batch, counts, rejected)
         upserted = time.perf_counter()
-        handler = load_function("index_products").handler
-        SqsPoller(queues, handler, LocalContext("index_products")).drain()
+        waiting = int(queues.client().get_queue_attributes(
+            QueueUrl=queues.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"])
+        consumers = drain_queue(queues, messages=waiting, workers=workers)
         dead = int(queues.client().get_queue_attributes(
             QueueUrl=queues.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]["ApproximateNumberOfMessages"])
@@ -75,6 +82,7 @@ def load_catalog(db: Database, organization_id: UUID, path: Path,
         "upsert_seconds": round(upserted - started, 3),
         "index_seconds": round(done - upserted, 3),
         "products_per_second": round(queued / (done - upserted), 1) if queued else None,
+        "consumers": consumers,
     }
 
 
