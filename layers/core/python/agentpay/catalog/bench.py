@@ -23,7 +23,7 @@ from agentpay.catalog.search_repository import Filters, configure_scan, vector_o
 from agentpay.db import Database
 
 
-EF_SEARCH_SWEEP = (40, 100, 200, 400)
+EF_SEARCH_SWEEP = (40, 100, 200, 400, 800)
 
 
 def _ms(seconds: float) -> float:

@@ -28,6 +28,7 @@ _MAX_TERMS = 16
 RRF_K = 60
 FUZZY_MATCH = 0.5
 MIN_SEMANTIC = 0.3
+MIN_TYPO_TERM = 3  # shorter words are not worth a trigram search when they match nothing
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ DATABASE_EF_SEARCH = 100  # migration 0002's default for hnsw.ef_search
 def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: int = 10,
            filters: Filters | None = None, embedder=None, fusion: Fusion = "weighted",
            weights: Weights = Weights(), depth: int | None = None,
-           ef_search: int = 100, min_semantic: float = MIN_SEMANTIC) -> list[SearchHit]:
+           ef_search: int = 100, min_semantic: float = MIN_SEMANTIC,
+           gate_fuzzy: bool = True) -> list[SearchHit]:
     """Top-k products of one organization for a shopper's query.
 
     A candidate found only by the vector (no word or trigram match) must reach
@@ -118,16 +120,17 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
     depth = depth or max(40, 4 * k)
     vector = query_vectors.get(embedder, text)
     scan = max(ef_search, depth)
+    gate_terms = [t for t in query_terms(text) if len(t) >= MIN_TYPO_TERM] if gate_fuzzy else None
     if scan <= DATABASE_EF_SEARCH and conn.info.transaction_status == TransactionStatus.INTRANS:
         # inside a caller's transaction (a shopper's turn) the database defaults set by
         # migration 0002 apply: one statement, no savepoint, no set_config round trips
         rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
-                                      vector, filters, depth)
+                                      vector, filters, depth, gate_terms)
     else:
         with conn.transaction():
             repo.configure_scan(conn, scan)
             rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
-                                          vector, filters, depth)
+                                          vector, filters, depth, gate_terms)
     rows = [r for r in rows if r["text_match"] or r["fuzzy"] >= FUZZY_MATCH
             or (r["cosine"] is not None and r["cosine"] >= min_semantic)]
     if not rows:

@@ -64,31 +64,48 @@ def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
 
 def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: str,
                       tsquery: str | None, embedding: np.ndarray, filters: Filters,
-                      depth: int) -> list[dict[str, Any]]:
+                      depth: int, gate_terms: list[str] | None = None) -> list[dict[str, Any]]:
+    """Candidates and their scores. `gate_terms`: the query's words; when given, the
+    trigram arm runs only if one of them is in none of the full-text candidates (None:
+    always run it)."""
     e_filter, params = filters.sql("e")
     p_filter, _ = filters.sql("p")
-    lexical = ""
+    lexical_cte = lexical = unmatched_gate = ""
     if tsquery:
-        lexical = f"""
-        UNION
-        (SELECT p.id FROM products p
-          WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-            AND p.search_vector @@ to_tsquery('english', %(tsq)s){p_filter}
-          ORDER BY ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
-          LIMIT %(depth)s)"""
+        lexical_cte = f"""
+    lex AS MATERIALIZED (
+        SELECT p.id, p.search_vector FROM products p
+         WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+           AND p.search_vector @@ to_tsquery('english', %(tsq)s){p_filter}
+         ORDER BY ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
+         LIMIT %(depth)s
+    ),"""
+        lexical = "UNION SELECT id FROM lex"
+        if gate_terms:
+            # The trigram arm is for words the catalog spells differently (typos). When
+            # every word of the query occurs in the full-text candidates it would add
+            # nothing but cost, so it runs only if some word occurs in none of them (a
+            # one-time filter: the planner skips the whole arm when it is false).
+            unmatched_gate = """
+            AND EXISTS (
+                SELECT 1 FROM unnest(%(terms)s::text[]) AS t(term)
+                 WHERE numnode(to_tsquery('english', quote_literal(t.term))) > 0
+                   AND NOT EXISTS (
+                    SELECT 1 FROM lex
+                     WHERE lex.search_vector @@ to_tsquery('english', quote_literal(t.term))))"""
     sql = f"""
     WITH vec AS MATERIALIZED (
         SELECT e.product_id AS id FROM product_embeddings e
          WHERE e.organization_id = %(org)s{e_filter}
          ORDER BY e.embedding <=> %(emb)s LIMIT %(depth)s
-    ),
+    ),{lexical_cte}
     cand AS (
         SELECT id FROM vec
         {lexical}
         UNION
         (SELECT p.id FROM products p
           WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-            AND %(q)s <%% p.name{p_filter}
+            AND %(q)s <%% p.name{p_filter}{unmatched_gate}
           ORDER BY word_similarity(%(q)s, p.name) DESC LIMIT %(depth)s)
     )
     SELECT {PRODUCT_COLUMNS},
@@ -105,7 +122,7 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
      WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
     """
     params.update({"org": organization_id, "q": query, "tsq": tsquery, "emb": embedding,
-                   "depth": depth})
+                   "depth": depth, "terms": gate_terms or []})
     return conn.execute(sql, params).fetchall()
 
 
