@@ -67,6 +67,14 @@ def to_tsquery_text(query: str) -> str | None:
     return " | ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
 
 
+def to_tsquery_all(query: str) -> str | None:
+    """AND of the query's terms: the products that have every word."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    return " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
+
+
 class _QueryVectors:
     """Small LRU of query embeddings: shoppers repeat queries, the embedder is the cost."""
 
@@ -125,12 +133,14 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
         # inside a caller's transaction (a shopper's turn) the database defaults set by
         # migration 0002 apply: one statement, no savepoint, no set_config round trips
         rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
-                                      vector, filters, depth, gate_terms)
+                                      vector, filters, depth, gate_terms,
+                                      to_tsquery_all(text))
     else:
         with conn.transaction():
             repo.configure_scan(conn, scan)
             rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
-                                          vector, filters, depth, gate_terms)
+                                          vector, filters, depth, gate_terms,
+                                          to_tsquery_all(text))
     rows = [r for r in rows if r["text_match"] or r["fuzzy"] >= FUZZY_MATCH
             or (r["cosine"] is not None and r["cosine"] >= min_semantic)]
     if not rows:

@@ -10,6 +10,8 @@ from uuid import UUID
 import numpy as np
 import psycopg
 
+RANK_CAP = 1000  # full-text matches ranked per arm, at most
+
 PRODUCT_COLUMNS = """p.id, p.external_id, p.name, p.description, p.price_minor, p.currency,
     p.compare_at_minor, p.category, p.brand, p.attributes, p.variants, p.image_url, p.url,
     p.active, p.in_stock, p.colors, p.sizes, p.created_at, p.updated_at"""
@@ -64,7 +66,8 @@ def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
 
 def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: str,
                       tsquery: str | None, embedding: np.ndarray, filters: Filters,
-                      depth: int, gate_terms: list[str] | None = None) -> list[dict[str, Any]]:
+                      depth: int, gate_terms: list[str] | None = None,
+                      tsquery_all: str | None = None) -> list[dict[str, Any]]:
     """Candidates and their scores. `gate_terms`: the query's words; when given, the
     trigram arm runs only if one of them is in none of the full-text candidates (None:
     always run it)."""
@@ -72,13 +75,34 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
     p_filter, _ = filters.sql("p")
     lexical_cte = lexical = unmatched_gate = ""
     if tsquery:
+        # Full text ranks every match, so its cost grows with the catalog. Products that
+        # have every word come first and are usually enough; products with any word are
+        # ranked only when those are fewer than `depth` (a one-time filter). Each arm ranks
+        # at most RANK_CAP matches: a bound on the worst case for very common words.
+        any_arm = ""
+        if tsquery_all and tsquery_all != tsquery:
+            any_arm = f"""
+        UNION ALL
+        (SELECT m.id, m.search_vector FROM (
+            SELECT p.id, p.search_vector FROM products p
+             WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+               AND p.search_vector @@ to_tsquery('english', %(tsq)s){p_filter}
+               AND (SELECT count(*) FROM lex_all) < %(depth)s
+             LIMIT %(rank_cap)s) m
+          ORDER BY ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
+          LIMIT %(depth)s)"""
         lexical_cte = f"""
-    lex AS MATERIALIZED (
-        SELECT p.id, p.search_vector FROM products p
-         WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-           AND p.search_vector @@ to_tsquery('english', %(tsq)s){p_filter}
-         ORDER BY ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
+    lex_all AS MATERIALIZED (
+        SELECT m.id, m.search_vector FROM (
+            SELECT p.id, p.search_vector FROM products p
+             WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+               AND p.search_vector @@ to_tsquery('english', %(tsq_all)s){p_filter}
+             LIMIT %(rank_cap)s) m
+         ORDER BY ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
          LIMIT %(depth)s
+    ),
+    lex AS MATERIALIZED (
+        SELECT id, search_vector FROM lex_all{any_arm}
     ),"""
         lexical = "UNION SELECT id FROM lex"
         if gate_terms:
@@ -122,7 +146,8 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
      WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
     """
     params.update({"org": organization_id, "q": query, "tsq": tsquery, "emb": embedding,
-                   "depth": depth, "terms": gate_terms or []})
+                   "depth": depth, "terms": gate_terms or [], "tsq_all": tsquery_all or tsquery,
+                   "rank_cap": RANK_CAP})
     return conn.execute(sql, params).fetchall()
 
 

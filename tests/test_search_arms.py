@@ -1,11 +1,12 @@
-"""The trigram arm of hybrid search runs only when a query word is missing from the
-full-text candidates: typos still find products, plain queries skip its cost."""
+"""Hybrid search skips work it does not need: the trigram arm runs only when a query word
+is missing from the full-text candidates, the any-word full-text arm only when too few
+products have every word. Typos and partial matches still find products."""
 
 from __future__ import annotations
 
 import pytest
 
-from catalog_helpers import SHOES
+from catalog_helpers import SHOES, product
 
 
 @pytest.fixture
@@ -61,3 +62,55 @@ def test_a_misspelt_word_runs_the_trigram_arm_and_still_finds_the_product(shoes,
 def test_stop_words_alone_do_not_run_the_trigram_arm(shoes, db):
     # "for" and "the" have no lexeme: missing from the candidates is not a typo
     assert not _trigram_arm_ran(db, shoes.organization_id, "shoe for the trail")
+
+
+# ------------------------------------------------------------------ every word first
+
+WOOL = [product(f"wool-{i}", f"Blue Wool {kind}") for i, kind in
+        enumerate(["Sock", "Scarf", "Hat"])] + [product("mitten", "Red Wool Mitten")]
+
+
+def _any_word_arm_ran(db, organization_id, query: str, depth: int) -> tuple[bool, set]:
+    """Whether the any-word full-text arm ran, and the candidate ids."""
+    from agentpay.catalog import search_repository as repo
+    from agentpay.catalog.search import query_vectors, to_tsquery_all, to_tsquery_text
+    from agentpay.catalog.search_repository import Filters
+    from agentpay.embeddings import get_embedder
+
+    plans: list[str] = []
+
+    class Explaining:
+        def __init__(self, conn) -> None:
+            self.conn = conn
+
+        def execute(self, sql, params):
+            rows = self.conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).fetchall()
+            plans.extend(row["QUERY PLAN"] for row in rows)
+            return self.conn.execute(sql, params)
+
+    with db.connection() as conn, conn.transaction():
+        rows = repo.hybrid_candidates(
+            Explaining(conn), organization_id, query, to_tsquery_text(query),
+            query_vectors.get(get_embedder(), query), Filters(), depth, None,
+            to_tsquery_all(query))
+    gates = [i for i, line in enumerate(plans) if "One-Time Filter: ((InitPlan" in line]
+    assert len(gates) == 1, "\n".join(plans)
+    below = next(line for line in plans[gates[0] + 1:] if "->" in line)
+    return "never executed" not in below, {r["external_id"] for r in rows if r["text_match"]}
+
+
+@pytest.fixture
+def wool(client, tenant, local_queue, drain):
+    client.put("/v1/agent/products", headers=tenant.auth, json={"products": WOOL})
+    drain()
+    return tenant
+
+
+def test_enough_products_with_every_word_skip_ranking_those_with_any(wool, db):
+    ran, found = _any_word_arm_ran(db, wool.organization_id, "blue wool", depth=2)
+    assert not ran and found <= {"wool-0", "wool-1", "wool-2"} and len(found) >= 2
+
+
+def test_too_few_with_every_word_ranks_those_with_any(wool, db):
+    ran, found = _any_word_arm_ran(db, wool.organization_id, "blue mitten", depth=2)
+    assert ran and "mitten" in found
