@@ -10,8 +10,6 @@ from uuid import UUID
 import numpy as np
 import psycopg
 
-RANK_CAP = 1000  # full-text matches ranked per arm, at most
-
 PRODUCT_COLUMNS = """p.id, p.external_id, p.name, p.description, p.price_minor, p.currency,
     p.compare_at_minor, p.category, p.brand, p.attributes, p.variants, p.image_url, p.url,
     p.active, p.in_stock, p.colors, p.sizes, p.created_at, p.updated_at"""
@@ -77,28 +75,23 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
     if tsquery:
         # Full text ranks every match, so its cost grows with the catalog. Products that
         # have every word come first and are usually enough; products with any word are
-        # ranked only when those are fewer than `depth` (a one-time filter). Each arm ranks
-        # at most RANK_CAP matches: a bound on the worst case for very common words.
+        # ranked only when those are fewer than `depth` (a one-time filter).
         any_arm = ""
         if tsquery_all and tsquery_all != tsquery:
             any_arm = f"""
         UNION ALL
-        (SELECT m.id, m.search_vector FROM (
-            SELECT p.id, p.search_vector FROM products p
-             WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-               AND p.search_vector @@ to_tsquery('english', %(tsq)s){p_filter}
-               AND (SELECT count(*) FROM lex_all) < %(depth)s
-             LIMIT %(rank_cap)s) m
-          ORDER BY ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
+        (SELECT p.id, p.search_vector FROM products p
+          WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+            AND p.search_vector @@ to_tsquery('english', %(tsq)s){p_filter}
+            AND (SELECT count(*) FROM lex_all) < %(depth)s
+          ORDER BY ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
           LIMIT %(depth)s)"""
         lexical_cte = f"""
     lex_all AS MATERIALIZED (
-        SELECT m.id, m.search_vector FROM (
-            SELECT p.id, p.search_vector FROM products p
-             WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-               AND p.search_vector @@ to_tsquery('english', %(tsq_all)s){p_filter}
-             LIMIT %(rank_cap)s) m
-         ORDER BY ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
+        SELECT p.id, p.search_vector FROM products p
+         WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+           AND p.search_vector @@ to_tsquery('english', %(tsq_all)s){p_filter}
+         ORDER BY ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
          LIMIT %(depth)s
     ),
     lex AS MATERIALIZED (
@@ -106,17 +99,22 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
     ),"""
         lexical = "UNION SELECT id FROM lex"
         if gate_terms:
-            # The trigram arm is for words the catalog spells differently (typos). When
-            # every word of the query occurs in the full-text candidates it would add
-            # nothing but cost, so it runs only if some word occurs in none of them (a
-            # one-time filter: the planner skips the whole arm when it is false).
+            # The trigram arm is for words the catalog spells differently (typos), and its
+            # cost grows with the catalog. It runs only if some word of the query occurs in
+            # none of the full-text candidates (cheap to check) and in no product of this
+            # organization (one index probe per such word): a one-time filter, so the
+            # planner skips the whole arm when it is false.
             unmatched_gate = """
             AND EXISTS (
                 SELECT 1 FROM unnest(%(terms)s::text[]) AS t(term)
                  WHERE numnode(to_tsquery('english', quote_literal(t.term))) > 0
                    AND NOT EXISTS (
                     SELECT 1 FROM lex
-                     WHERE lex.search_vector @@ to_tsquery('english', quote_literal(t.term))))"""
+                     WHERE lex.search_vector @@ to_tsquery('english', quote_literal(t.term)))
+                   AND NOT EXISTS (
+                    SELECT 1 FROM products x
+                     WHERE x.organization_id = %(org)s AND x.deleted_at IS NULL AND x.active
+                       AND x.search_vector @@ to_tsquery('english', quote_literal(t.term))))"""
     sql = f"""
     WITH vec AS MATERIALIZED (
         SELECT e.product_id AS id FROM product_embeddings e
@@ -146,8 +144,7 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
      WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
     """
     params.update({"org": organization_id, "q": query, "tsq": tsquery, "emb": embedding,
-                   "depth": depth, "terms": gate_terms or [], "tsq_all": tsquery_all or tsquery,
-                   "rank_cap": RANK_CAP})
+                   "depth": depth, "terms": gate_terms or [], "tsq_all": tsquery_all or tsquery})
     return conn.execute(sql, params).fetchall()
 
 
