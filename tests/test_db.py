@@ -45,6 +45,23 @@ def test_migrations_apply_once_and_are_recorded(fresh_url):
     assert tuple(int(x) for x in vector["extversion"].split(".")[:2]) >= (0, 8)
 
 
+def test_migrations_set_the_search_defaults_for_new_sessions(fresh_url):
+    from agentpay.db.connection import open_connection
+    from agentpay.db.migrate import migrate
+
+    # GIVEN a migrated database, WHEN a new session starts (as behind RDS Proxy)
+    with open_connection(fresh_url) as conn:
+        migrate(conn)
+    with open_connection(fresh_url) as conn:
+        settings = {name: conn.execute(f"SHOW {name}").fetchone()[name] for name in (
+            "jit", "hnsw.iterative_scan", "hnsw.ef_search",
+            "pg_trgm.word_similarity_threshold")}
+
+    # THEN no JIT (it cost more than the search itself) and the search defaults hold
+    assert settings == {"jit": "off", "hnsw.iterative_scan": "relaxed_order",
+                        "hnsw.ef_search": "100", "pg_trgm.word_similarity_threshold": "0.5"}
+
+
 def test_concurrent_migrators_apply_once(fresh_url):
     from agentpay.db.connection import open_connection
     from agentpay.db.migrate import migrate

@@ -58,7 +58,8 @@ def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
     """Transaction-local planner settings (SET LOCAL: safe behind RDS Proxy)."""
     conn.execute("SELECT set_config('hnsw.ef_search', %s, true),"
                  " set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-                 " set_config('pg_trgm.word_similarity_threshold', '0.5', true)",
+                 " set_config('pg_trgm.word_similarity_threshold', '0.5', true),"
+                 " set_config('jit', 'off', true)",
                  (str(ef_search),))
 
 
