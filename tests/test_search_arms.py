@@ -16,11 +16,12 @@ def shoes(client, tenant, local_queue, drain):
     return tenant
 
 
-def _trigram_arm_ran(db, organization_id, query: str) -> bool:
-    """EXPLAIN ANALYZE the search SQL and read whether the trigram arm executed."""
+def _explained(db, organization_id, query: str, depth: int = 40,
+               gate_terms: list[str] | None = None) -> tuple[list[str], list[dict]]:
+    """The search SQL's EXPLAIN ANALYZE lines and its rows, with the arguments search()
+    passes."""
     from agentpay.catalog import search_repository as repo
-    from agentpay.catalog.search import MIN_TYPO_TERM, query_terms, query_vectors, \
-        to_tsquery_text
+    from agentpay.catalog.search import query_vectors, to_tsquery_all, to_tsquery_text
     from agentpay.catalog.search_repository import Filters
     from agentpay.embeddings import get_embedder
 
@@ -35,16 +36,28 @@ def _trigram_arm_ran(db, organization_id, query: str) -> bool:
             plans.extend(row["QUERY PLAN"] for row in rows)
             return self.conn.execute(sql, params)
 
-    terms = [t for t in query_terms(query) if len(t) >= MIN_TYPO_TERM]
     with db.connection() as conn, conn.transaction():
-        repo.hybrid_candidates(Explaining(conn), organization_id, query,
-                               to_tsquery_text(query), query_vectors.get(get_embedder(), query),
-                               Filters(), 40, terms)
-    # The gate is the only one-time filter: the node under it ran or was never executed.
-    gates = [i for i, line in enumerate(plans) if "One-Time Filter: (InitPlan" in line]
+        rows = repo.hybrid_candidates(
+            Explaining(conn), organization_id, query, to_tsquery_text(query),
+            query_vectors.get(get_embedder(), query), Filters(), depth, gate_terms,
+            to_tsquery_all(query))
+    return plans, rows
+
+
+def _gated_part_ran(plans: list[str], gate: str) -> bool:
+    """The one plan node under the one-time filter `gate` ran or was never executed."""
+    gates = [i for i, line in enumerate(plans) if gate in line]
     assert len(gates) == 1, "\n".join(plans)
     below = next(line for line in plans[gates[0] + 1:] if "->" in line)
     return "never executed" not in below
+
+
+def _trigram_arm_ran(db, organization_id, query: str) -> bool:
+    from agentpay.catalog.search import MIN_TYPO_TERM, query_terms
+
+    terms = [t for t in query_terms(query) if len(t) >= MIN_TYPO_TERM]
+    plans, _ = _explained(db, organization_id, query, gate_terms=terms)
+    return _gated_part_ran(plans, "One-Time Filter: (InitPlan")
 
 
 def test_words_all_found_by_full_text_skip_the_trigram_arm(shoes, db):
@@ -71,32 +84,10 @@ WOOL = [product(f"wool-{i}", f"Blue Wool {kind}") for i, kind in
 
 
 def _any_word_arm_ran(db, organization_id, query: str, depth: int) -> tuple[bool, set]:
-    """Whether the any-word full-text arm ran, and the candidate ids."""
-    from agentpay.catalog import search_repository as repo
-    from agentpay.catalog.search import query_vectors, to_tsquery_all, to_tsquery_text
-    from agentpay.catalog.search_repository import Filters
-    from agentpay.embeddings import get_embedder
-
-    plans: list[str] = []
-
-    class Explaining:
-        def __init__(self, conn) -> None:
-            self.conn = conn
-
-        def execute(self, sql, params):
-            rows = self.conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).fetchall()
-            plans.extend(row["QUERY PLAN"] for row in rows)
-            return self.conn.execute(sql, params)
-
-    with db.connection() as conn, conn.transaction():
-        rows = repo.hybrid_candidates(
-            Explaining(conn), organization_id, query, to_tsquery_text(query),
-            query_vectors.get(get_embedder(), query), Filters(), depth, None,
-            to_tsquery_all(query))
-    gates = [i for i, line in enumerate(plans) if "One-Time Filter: ((InitPlan" in line]
-    assert len(gates) == 1, "\n".join(plans)
-    below = next(line for line in plans[gates[0] + 1:] if "->" in line)
-    return "never executed" not in below, {r["external_id"] for r in rows if r["text_match"]}
+    """Whether the any-word full-text arm ran, and the full-text matches among the rows."""
+    plans, rows = _explained(db, organization_id, query, depth)
+    return (_gated_part_ran(plans, "One-Time Filter: ((InitPlan"),
+            {r["external_id"] for r in rows if r["text_match"]})
 
 
 @pytest.fixture
