@@ -22,7 +22,6 @@ from agentpay.catalog.search import DATABASE_EF_SEARCH, Weights, search
 from agentpay.catalog.search_repository import Filters, configure_scan, vector_only
 from agentpay.db import Database
 
-
 EF_SEARCH_SWEEP = (40, 100, 200, 400, 800)
 
 
@@ -36,6 +35,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 @contextmanager
 def bench_org(db: Database, name: str):
+    from agentpay.catalog.index_repository import drop_vector_partition
     from agentpay.organizations.service import create_organization
 
     with db.transaction() as conn:
@@ -45,6 +45,7 @@ def bench_org(db: Database, name: str):
     finally:
         with db.transaction() as conn:
             conn.execute("DELETE FROM organizations WHERE id = %s", (org["id"],))
+            drop_vector_partition(conn, org["id"])
 
 
 def load_inline(db: Database, organization_id: UUID, products: list[dict],

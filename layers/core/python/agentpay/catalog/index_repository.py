@@ -7,6 +7,7 @@ from uuid import UUID
 
 import numpy as np
 import psycopg
+from psycopg import sql
 
 
 def current_index(conn: psycopg.Connection, organization_id: UUID,
@@ -72,7 +73,7 @@ def upsert_vectors(conn: psycopg.Connection, organization_id: UUID,
                                             embedding, price_minor, currency, in_stock,
                                             category, colors, sizes, product_hash)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (product_id) DO UPDATE SET
+            ON CONFLICT (organization_id, product_id) DO UPDATE SET
                 model = EXCLUDED.model, content_hash = EXCLUDED.content_hash,
                 product_hash = EXCLUDED.product_hash,
                 embedding = EXCLUDED.embedding, price_minor = EXCLUDED.price_minor,
@@ -104,3 +105,16 @@ def refresh_filters(conn: psycopg.Connection, organization_id: UUID,
             [(r["price_minor"], r["currency"], r["in_stock"], r["category"], r["colors"],
               r["sizes"], r["product_hash"], r["product_id"], organization_id) for r in rows],
         )
+
+
+def vector_partition(organization_id: UUID) -> str:
+    """The organization's partition of product_embeddings (made by migration 0006's
+    trigger when the organization is inserted)."""
+    return "product_embeddings_" + str(organization_id).replace("-", "")
+
+
+def drop_vector_partition(conn: psycopg.Connection, organization_id: UUID) -> None:
+    """For organizations deleted outright (benchmarks): their empty partition and graph
+    would otherwise stay behind."""
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
+        sql.Identifier(vector_partition(organization_id))))

@@ -9,11 +9,15 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
-_COLUMNS = """id, external_id, name, description, price_minor, currency, compare_at_minor,
-              category, brand, attributes, variants, image_url, url, active, in_stock,
-              colors, sizes, content_hash, created_at, updated_at,
-              (SELECT e.product_hash FROM product_embeddings e
-                WHERE e.product_id = products.id) AS indexed_hash"""
+_PRODUCT_FIELDS = ("id", "external_id", "name", "description", "price_minor", "currency",
+                   "compare_at_minor", "category", "brand", "attributes", "variants",
+                   "image_url", "url", "active", "in_stock", "colors", "sizes", "content_hash",
+                   "created_at", "updated_at")
+# Read with `_FROM`: the index row is joined on the organization too, so the planner reads
+# only that organization's partition of product_embeddings (migration 0006).
+_COLUMNS = ", ".join(f"p.{c}" for c in _PRODUCT_FIELDS) + ", e.product_hash AS indexed_hash"
+_FROM = """products p LEFT JOIN product_embeddings e
+              ON e.organization_id = p.organization_id AND e.product_id = p.id"""
 
 
 def existing_by_external_id(conn: psycopg.Connection, organization_id: UUID,
@@ -21,7 +25,8 @@ def existing_by_external_id(conn: psycopg.Connection, organization_id: UUID,
     rows = conn.execute(
         """SELECT p.id, p.external_id, p.content_hash, e.product_hash AS indexed_hash,
                   p.deleted_at, p.active
-             FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id
+             FROM products p LEFT JOIN product_embeddings e
+                  ON e.organization_id = p.organization_id AND e.product_id = p.id
             WHERE p.organization_id = %s AND p.external_id = ANY(%s)""",
         (organization_id, external_ids),
     ).fetchall()
@@ -100,8 +105,8 @@ def soft_delete(conn: psycopg.Connection, organization_id: UUID,
 def get_by_external_id(conn: psycopg.Connection, organization_id: UUID,
                        external_id: str) -> dict[str, Any] | None:
     return conn.execute(
-        f"""SELECT {_COLUMNS} FROM products
-             WHERE organization_id = %s AND external_id = %s AND deleted_at IS NULL""",
+        f"""SELECT {_COLUMNS} FROM {_FROM}
+             WHERE p.organization_id = %s AND p.external_id = %s AND p.deleted_at IS NULL""",
         (organization_id, external_id),
     ).fetchone()
 
@@ -109,8 +114,8 @@ def get_by_external_id(conn: psycopg.Connection, organization_id: UUID,
 def get_many(conn: psycopg.Connection, organization_id: UUID,
              product_ids: list[UUID]) -> list[dict[str, Any]]:
     return conn.execute(
-        f"""SELECT {_COLUMNS}, deleted_at FROM products
-             WHERE organization_id = %s AND id = ANY(%s)""",
+        f"""SELECT {_COLUMNS}, p.deleted_at FROM {_FROM}
+             WHERE p.organization_id = %s AND p.id = ANY(%s)""",
         (organization_id, product_ids),
     ).fetchall()
 
@@ -119,23 +124,24 @@ def list_page(conn: psycopg.Connection, organization_id: UUID, limit: int,
               after: tuple[datetime, UUID] | None) -> list[dict[str, Any]]:
     if after is None:
         return conn.execute(
-            f"""SELECT {_COLUMNS} FROM products
-                 WHERE organization_id = %s AND deleted_at IS NULL
-                 ORDER BY created_at DESC, id DESC LIMIT %s""",
+            f"""SELECT {_COLUMNS} FROM {_FROM}
+                 WHERE p.organization_id = %s AND p.deleted_at IS NULL
+                 ORDER BY p.created_at DESC, p.id DESC LIMIT %s""",
             (organization_id, limit),
         ).fetchall()
     return conn.execute(
-        f"""SELECT {_COLUMNS} FROM products
-             WHERE organization_id = %s AND deleted_at IS NULL
-               AND (created_at, id) < (%s, %s)
-             ORDER BY created_at DESC, id DESC LIMIT %s""",
+        f"""SELECT {_COLUMNS} FROM {_FROM}
+             WHERE p.organization_id = %s AND p.deleted_at IS NULL
+               AND (p.created_at, p.id) < (%s, %s)
+             ORDER BY p.created_at DESC, p.id DESC LIMIT %s""",
         (organization_id, after[0], after[1], limit),
     ).fetchall()
 
 
 def ids_needing_index(conn: psycopg.Connection, organization_id: UUID) -> list[UUID]:
     rows = conn.execute(
-        """SELECT p.id FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id
+        """SELECT p.id FROM products p LEFT JOIN product_embeddings e
+                  ON e.organization_id = p.organization_id AND e.product_id = p.id
             WHERE p.organization_id = %s AND p.deleted_at IS NULL AND p.active
               AND e.product_hash IS DISTINCT FROM p.content_hash""",
         (organization_id,),
@@ -165,9 +171,9 @@ def organization_exists(conn: psycopg.Connection, organization_id: UUID) -> bool
 def get_active_by_external_ids(conn: psycopg.Connection, organization_id: UUID,
                                external_ids: list[str]) -> dict[str, dict[str, Any]]:
     rows = conn.execute(
-        f"""SELECT {_COLUMNS} FROM products
-             WHERE organization_id = %s AND external_id = ANY(%s) AND deleted_at IS NULL
-               AND active""",
+        f"""SELECT {_COLUMNS} FROM {_FROM}
+             WHERE p.organization_id = %s AND p.external_id = ANY(%s) AND p.deleted_at IS NULL
+               AND p.active""",
         (organization_id, external_ids),
     ).fetchall()
     return {row["external_id"]: row for row in rows}

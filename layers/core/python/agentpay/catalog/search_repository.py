@@ -141,7 +141,8 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
            (p.id IN (SELECT id FROM vec)) AS in_vector
       FROM cand
       JOIN products p ON p.id = cand.id
-      LEFT JOIN product_embeddings e ON e.product_id = p.id
+      LEFT JOIN product_embeddings e
+        ON e.organization_id = p.organization_id AND e.product_id = p.id
      WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
     """
     params.update({"org": organization_id, "q": query, "tsq": tsquery, "emb": embedding,

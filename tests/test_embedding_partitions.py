@@ -1,0 +1,157 @@
+"""Each store's vectors live in their own partition of product_embeddings (own HNSW
+graph): a search reads that partition only, and an upgrade moves existing vectors there."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import numpy as np
+
+from catalog_helpers import SHOES, product
+from test_db import fresh_url  # noqa: F401 - the fixture
+
+
+def _partition(organization_id) -> str:
+    from agentpay.catalog.index_repository import vector_partition
+
+    return vector_partition(organization_id)
+
+
+def _relations(plan: dict) -> set[str]:
+    """Every table or index a JSON plan reads."""
+    found = {plan[k] for k in ("Relation Name", "Index Name") if k in plan}
+    for child in plan.get("Plans", []):
+        found |= _relations(child)
+    return found
+
+
+def test_a_new_store_gets_its_own_partition_with_its_own_hnsw_index(db, make_tenant):
+    tenant = make_tenant("Partitioned Store")
+
+    with db.connection() as conn:
+        parent = conn.execute(
+            "SELECT inhparent::regclass::text AS parent FROM pg_inherits"
+            " WHERE inhrelid = to_regclass(%s)", (_partition(tenant.organization_id),)
+        ).fetchone()
+        indexes = [r["indexdef"] for r in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s",
+            (_partition(tenant.organization_id),))]
+
+    assert parent == {"parent": "product_embeddings"}
+    assert any("USING hnsw" in i and "vector_cosine_ops" in i for i in indexes), indexes
+
+
+def test_search_reads_only_its_own_stores_partition(db, client, make_tenant, local_queue,
+                                                    drain):
+    from agentpay.catalog import search_repository as repo
+    from agentpay.catalog.search import query_vectors, to_tsquery_all, to_tsquery_text
+    from agentpay.catalog.search_repository import Filters
+    from agentpay.embeddings import get_embedder
+
+    mine, other = make_tenant("Mine"), make_tenant("Other")
+    for tenant, products in ((mine, SHOES), (other, SHOES + [product("x", "Running Shoe")])):
+        assert client.put("/v1/agent/products", headers=tenant.auth,
+                          json={"products": products}).status_code == 200
+    drain()
+    query = "running shoe"
+    vector = query_vectors.get(get_embedder(), query)
+    plans: list[dict] = []
+
+    class Explaining:
+        def __init__(self, conn) -> None:
+            self.conn = conn
+
+        def execute(self, sql, params):
+            plans.append(self.conn.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+                         .fetchone()["QUERY PLAN"][0]["Plan"])
+            return self.conn.execute(sql, params)
+
+    with db.connection() as conn:
+        rows = repo.hybrid_candidates(Explaining(conn), mine.organization_id, query,
+                                      to_tsquery_text(query), vector, Filters(), 40, [],
+                                      to_tsquery_all(query))
+        exact = repo.vector_only(Explaining(conn), mine.organization_id, vector, Filters(),
+                                 10)
+
+    read = set().union(*(_relations(p) for p in plans))
+    vector_tables = {r for r in read if r.startswith("product_embeddings_")}
+    assert vector_tables and all(_partition(mine.organization_id) in r
+                                 for r in vector_tables), read
+    assert not any(_partition(other.organization_id) in r for r in read)
+    ids = {str(r["id"]) for r in rows} | {str(r["id"]) for r in exact}
+    with db.connection() as conn:
+        owners = {str(r["organization_id"]) for r in conn.execute(
+            "SELECT organization_id FROM products WHERE id = ANY(%s)", (list(ids),))}
+    assert owners == {mine.organization_id}
+
+
+def test_an_upgrade_moves_every_stores_vectors_into_its_own_partition(fresh_url, tmp_path):  # noqa: F811
+    from agentpay.db.connection import open_connection
+    from agentpay.db.migrate import MIGRATIONS_DIR, migrate
+
+    # GIVEN a database at migration 0005 (one shared vector table) holding two stores
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < "0006":
+            shutil.copy(path, tmp_path / path.name)
+    rng = np.random.default_rng(3)
+    with open_connection(fresh_url) as conn:
+        migrate(conn, tmp_path)
+        stores = {}
+        for name in ("Old Store A", "Old Store B"):
+            org = conn.execute("INSERT INTO organizations (name) VALUES (%s) RETURNING id",
+                               (name,)).fetchone()["id"]
+            stores[org] = []
+            for n in range(3):
+                pid = conn.execute(
+                    """INSERT INTO products (organization_id, external_id, name, price_minor,
+                                             currency, content_hash)
+                       VALUES (%s, %s, %s, 1000, 'USD', 'h') RETURNING id""",
+                    (org, f"p{n}", f"{name} product {n}")).fetchone()["id"]
+                conn.execute(
+                    """INSERT INTO product_embeddings (product_id, organization_id, model,
+                           content_hash, embedding, price_minor, currency, in_stock,
+                           product_hash)
+                       VALUES (%s, %s, 'm', 'c', %s::vector, 1000, 'USD', true, 'h')""",
+                    (pid, org, str(rng.standard_normal(384).round(4).tolist())))
+                stores[org].append(pid)
+        conn.commit()
+
+        # WHEN it is upgraded
+        applied = migrate(conn)
+
+        # THEN each store's rows sit in its own partition, all of them, searchable by HNSW
+        placed = {}
+        for r in conn.execute("SELECT tableoid::regclass::text AS part, organization_id,"
+                              " product_id FROM product_embeddings"):
+            placed.setdefault(r["part"], set()).add((r["organization_id"], r["product_id"]))
+        hnsw = {r["tablename"] for r in conn.execute(
+            "SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%%USING hnsw%%'")}
+        shared = conn.execute("SELECT to_regclass('product_embeddings_shared') AS t"
+                              ).fetchone()["t"]
+    assert applied[0] == "0006"
+    assert placed == {_partition(org): {(org, pid) for pid in pids}
+                      for org, pids in stores.items()}
+    assert {_partition(org) for org in stores} <= hnsw
+    assert shared is None
+
+
+def test_a_store_made_outside_the_service_still_gets_its_partition(db):
+    # The partition comes from a trigger, so no way of inserting a store can skip it.
+    name = f"raw-{uuid.uuid4().hex[:6]}"
+    with db.transaction() as conn:
+        org = conn.execute("INSERT INTO organizations (name) VALUES (%s) RETURNING id",
+                           (name,)).fetchone()["id"]
+    with db.connection() as conn:
+        found = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
+    assert found["t"] is not None
+
+
+def test_a_bench_store_deleted_outright_leaves_no_partition_behind(db):
+    from agentpay.catalog.bench import bench_org
+
+    with bench_org(db, "bench-partition") as org, db.connection() as conn:
+        during = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
+    with db.connection() as conn:
+        after = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
+    assert during["t"] is not None and after["t"] is None
