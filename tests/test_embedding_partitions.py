@@ -155,3 +155,27 @@ def test_a_bench_store_deleted_outright_leaves_no_partition_behind(db):
     with db.connection() as conn:
         after = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
     assert during["t"] is not None and after["t"] is None
+
+
+def test_an_application_role_that_cannot_create_tables_can_still_add_a_store(db):
+    # GIVEN a role allowed to insert organizations and nothing else
+    role = f"agentpay_app_{uuid.uuid4().hex[:8]}"
+    with db.transaction() as conn:
+        conn.execute(f"CREATE ROLE {role} NOLOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        conn.execute(f"GRANT SELECT, INSERT ON organizations TO {role}")
+    try:
+        # WHEN it inserts one
+        with db.transaction() as conn:
+            conn.execute(f"SET LOCAL ROLE {role}")
+            org = conn.execute("INSERT INTO organizations (name) VALUES ('by app role')"
+                               " RETURNING id").fetchone()["id"]
+            conn.execute("RESET ROLE")
+        # THEN its partition exists, made with the schema owner's rights
+        with db.connection() as conn:
+            found = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
+        assert found["t"] is not None
+    finally:
+        with db.transaction() as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")

@@ -33,8 +33,10 @@ CREATE TABLE product_embeddings (
     PRIMARY KEY (organization_id, product_id)
 ) PARTITION BY LIST (organization_id);
 
+-- SECURITY DEFINER: the partition is made with the rights of the schema's owner, also
+-- when the application connects as a role that may not create tables.
 CREATE FUNCTION agentpay_embedding_partition(org uuid) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     part text := 'product_embeddings_' || replace(org::text, '-', '');
 BEGIN
