@@ -129,18 +129,16 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
     vector = query_vectors.get(embedder, text)
     scan = max(ef_search, depth)
     gate_terms = [t for t in query_terms(text) if len(t) >= MIN_TYPO_TERM] if gate_fuzzy else None
+    args = (organization_id, text, to_tsquery_text(text), vector, filters, depth,
+            gate_terms, to_tsquery_all(text))
     if scan <= DATABASE_EF_SEARCH and conn.info.transaction_status == TransactionStatus.INTRANS:
         # inside a caller's transaction (a shopper's turn) the database defaults set by
         # migration 0002 apply: one statement, no savepoint, no set_config round trips
-        rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
-                                      vector, filters, depth, gate_terms,
-                                      to_tsquery_all(text))
+        rows = repo.hybrid_candidates(conn, *args)
     else:
         with conn.transaction():
             repo.configure_scan(conn, scan)
-            rows = repo.hybrid_candidates(conn, organization_id, text, to_tsquery_text(text),
-                                          vector, filters, depth, gate_terms,
-                                          to_tsquery_all(text))
+            rows = repo.hybrid_candidates(conn, *args)
     rows = [r for r in rows if r["text_match"] or r["fuzzy"] >= FUZZY_MATCH
             or (r["cosine"] is not None and r["cosine"] >= min_semantic)]
     if not rows:
