@@ -35,6 +35,16 @@ class LocalQueues:
 
         return boto3.client("sqs", endpoint_url=self.endpoint_url, region_name=_region())
 
+    def outstanding(self, client=None) -> int:
+        """Messages visible or in flight on the index queue."""
+        attrs = (client or self.client()).get_queue_attributes(
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages",
+                            "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(
+            attrs["ApproximateNumberOfMessagesNotVisible"])
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
@@ -129,13 +139,7 @@ class SqsPoller:
         return len(messages), len(failed)
 
     def outstanding(self) -> int:
-        attrs = self.client.get_queue_attributes(
-            QueueUrl=self.queues.queue_url,
-            AttributeNames=["ApproximateNumberOfMessages",
-                            "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attrs["ApproximateNumberOfMessages"]) + int(
-            attrs["ApproximateNumberOfMessagesNotVisible"])
+        return self.queues.outstanding(self.client)
 
     def drain(self, timeout: float = 600.0) -> None:
         """Process until nothing is visible or in flight (failures wait out visibility)."""

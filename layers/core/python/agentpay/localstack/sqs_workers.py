@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Self
 
 from agentpay.localstack.sqs import LocalQueues, SqsPoller
 
@@ -76,10 +77,10 @@ class WorkerPool:
 
     def drain(self, timeout: float = 3600.0) -> None:
         """Return once nothing is visible or in flight on the queue."""
-        poller = SqsPoller(self.queues, handler=lambda event, context: {}, context=None)
+        client = self.queues.client()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if poller.outstanding() == 0:
+            if self.queues.outstanding(client) == 0:
                 return
             dead = [p.returncode for p in self._procs if p.poll() is not None]
             if len(dead) == len(self._procs):
@@ -104,7 +105,7 @@ class WorkerPool:
                 proc.wait()
         self._procs = []
 
-    def __enter__(self) -> WorkerPool:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
