@@ -179,3 +179,33 @@ def test_an_application_role_that_cannot_create_tables_can_still_add_a_store(db)
         with db.transaction() as conn:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+def test_product_reads_join_only_their_stores_partition(db, make_tenant):
+    from agentpay.catalog import repository
+
+    mine, other = make_tenant("Reads Mine"), make_tenant("Reads Other")
+    plans: list[dict] = []
+
+    class Explaining:
+        def __init__(self, conn) -> None:
+            self.conn = conn
+
+        def execute(self, sql, params):
+            plans.append(self.conn.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+                         .fetchone()["QUERY PLAN"][0]["Plan"])
+            return self.conn.execute(sql, params)
+
+    with db.connection() as conn:
+        spy = Explaining(conn)
+        repository.get_many(spy, mine.organization_id, [uuid.uuid4()])
+        repository.list_page(spy, mine.organization_id, 10, None)
+        repository.get_active_by_external_ids(spy, mine.organization_id, ["x"])
+        repository.existing_by_external_id(spy, mine.organization_id, ["x"])
+        repository.ids_needing_index(spy, mine.organization_id)
+
+    for plan in plans:
+        vector_tables = {r for r in _relations(plan) if r.startswith("product_embeddings")}
+        assert vector_tables and all(_partition(mine.organization_id) in r
+                                     for r in vector_tables), vector_tables
+        assert not any(_partition(other.organization_id) in r for r in vector_tables)

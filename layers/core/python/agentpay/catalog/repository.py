@@ -23,10 +23,9 @@ _FROM = """products p LEFT JOIN product_embeddings e
 def existing_by_external_id(conn: psycopg.Connection, organization_id: UUID,
                             external_ids: list[str]) -> dict[str, dict[str, Any]]:
     rows = conn.execute(
-        """SELECT p.id, p.external_id, p.content_hash, e.product_hash AS indexed_hash,
+        f"""SELECT p.id, p.external_id, p.content_hash, e.product_hash AS indexed_hash,
                   p.deleted_at, p.active
-             FROM products p LEFT JOIN product_embeddings e
-                  ON e.organization_id = p.organization_id AND e.product_id = p.id
+             FROM {_FROM}
             WHERE p.organization_id = %s AND p.external_id = ANY(%s)""",
         (organization_id, external_ids),
     ).fetchall()
@@ -140,8 +139,7 @@ def list_page(conn: psycopg.Connection, organization_id: UUID, limit: int,
 
 def ids_needing_index(conn: psycopg.Connection, organization_id: UUID) -> list[UUID]:
     rows = conn.execute(
-        """SELECT p.id FROM products p LEFT JOIN product_embeddings e
-                  ON e.organization_id = p.organization_id AND e.product_id = p.id
+        f"""SELECT p.id FROM {_FROM}
             WHERE p.organization_id = %s AND p.deleted_at IS NULL AND p.active
               AND e.product_hash IS DISTINCT FROM p.content_hash""",
         (organization_id,),
