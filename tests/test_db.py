@@ -59,7 +59,7 @@ def test_migrations_set_the_search_defaults_for_new_sessions(fresh_url):
 
     # THEN no JIT (it cost more than the search itself) and the search defaults hold
     assert settings == {"jit": "off", "hnsw.iterative_scan": "relaxed_order",
-                        "hnsw.ef_search": "100", "pg_trgm.word_similarity_threshold": "0.5"}
+                        "hnsw.ef_search": "200", "pg_trgm.word_similarity_threshold": "0.5"}
 
 
 def test_concurrent_migrators_apply_once(fresh_url):

@@ -104,13 +104,13 @@ def _normalise_query(query: str) -> str:
     return " ".join(query.split())[:500]
 
 
-DATABASE_EF_SEARCH = 100  # migration 0002's default for hnsw.ef_search
+DATABASE_EF_SEARCH = 200  # migration 0007's default for hnsw.ef_search
 
 
 def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: int = 10,
            filters: Filters | None = None, embedder=None, fusion: Fusion = "weighted",
            weights: Weights = Weights(), depth: int | None = None,
-           ef_search: int = 100, min_semantic: float = MIN_SEMANTIC,
+           ef_search: int = DATABASE_EF_SEARCH, min_semantic: float = MIN_SEMANTIC,
            gate_fuzzy: bool = True) -> list[SearchHit]:
     """Top-k products of one organization for a shopper's query.
 
