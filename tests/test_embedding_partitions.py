@@ -18,6 +18,26 @@ def _partition(organization_id) -> str:
     return vector_partition(organization_id)
 
 
+def _partition_exists(db, organization_id) -> bool:
+    with db.connection() as conn:
+        return conn.execute("SELECT to_regclass(%s) AS t",
+                            (_partition(organization_id),)).fetchone()["t"] is not None
+
+
+class _Explaining:
+    """A connection stand-in for repository functions: keeps each statement's JSON plan,
+    then runs it."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.plans: list[dict] = []
+
+    def execute(self, sql, params):
+        self.plans.append(self.conn.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+                          .fetchone()["QUERY PLAN"][0]["Plan"])
+        return self.conn.execute(sql, params)
+
+
 def _relations(plan: dict) -> set[str]:
     """Every table or index a JSON plan reads."""
     found = {plan[k] for k in ("Relation Name", "Index Name") if k in plan}
@@ -56,25 +76,15 @@ def test_search_reads_only_its_own_stores_partition(db, client, make_tenant, loc
     drain()
     query = "running shoe"
     vector = query_vectors.get(get_embedder(), query)
-    plans: list[dict] = []
-
-    class Explaining:
-        def __init__(self, conn) -> None:
-            self.conn = conn
-
-        def execute(self, sql, params):
-            plans.append(self.conn.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-                         .fetchone()["QUERY PLAN"][0]["Plan"])
-            return self.conn.execute(sql, params)
 
     with db.connection() as conn:
-        rows = repo.hybrid_candidates(Explaining(conn), mine.organization_id, query,
+        spy = _Explaining(conn)
+        rows = repo.hybrid_candidates(spy, mine.organization_id, query,
                                       to_tsquery_text(query), vector, Filters(), 40, [],
                                       to_tsquery_all(query))
-        exact = repo.vector_only(Explaining(conn), mine.organization_id, vector, Filters(),
-                                 10)
+        exact = repo.vector_only(spy, mine.organization_id, vector, Filters(), 10)
 
-    read = set().union(*(_relations(p) for p in plans))
+    read = set().union(*(_relations(p) for p in spy.plans))
     vector_tables = {r for r in read if r.startswith("product_embeddings_")}
     assert vector_tables and all(_partition(mine.organization_id) in r
                                  for r in vector_tables), read
@@ -142,19 +152,15 @@ def test_a_store_made_outside_the_service_still_gets_its_partition(db):
     with db.transaction() as conn:
         org = conn.execute("INSERT INTO organizations (name) VALUES (%s) RETURNING id",
                            (name,)).fetchone()["id"]
-    with db.connection() as conn:
-        found = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
-    assert found["t"] is not None
+    assert _partition_exists(db, org)
 
 
 def test_a_bench_store_deleted_outright_leaves_no_partition_behind(db):
     from agentpay.catalog.bench import bench_org
 
-    with bench_org(db, "bench-partition") as org, db.connection() as conn:
-        during = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
-    with db.connection() as conn:
-        after = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
-    assert during["t"] is not None and after["t"] is None
+    with bench_org(db, "bench-partition") as org:
+        during = _partition_exists(db, org)
+    assert during and not _partition_exists(db, org)
 
 
 def test_an_application_role_that_cannot_create_tables_can_still_add_a_store(db):
@@ -172,9 +178,7 @@ def test_an_application_role_that_cannot_create_tables_can_still_add_a_store(db)
                                " RETURNING id").fetchone()["id"]
             conn.execute("RESET ROLE")
         # THEN its partition exists, made with the schema owner's rights
-        with db.connection() as conn:
-            found = conn.execute("SELECT to_regclass(%s) AS t", (_partition(org),)).fetchone()
-        assert found["t"] is not None
+        assert _partition_exists(db, org)
     finally:
         with db.transaction() as conn:
             conn.execute(f"DROP OWNED BY {role}")
@@ -185,26 +189,16 @@ def test_product_reads_join_only_their_stores_partition(db, make_tenant):
     from agentpay.catalog import repository
 
     mine, other = make_tenant("Reads Mine"), make_tenant("Reads Other")
-    plans: list[dict] = []
-
-    class Explaining:
-        def __init__(self, conn) -> None:
-            self.conn = conn
-
-        def execute(self, sql, params):
-            plans.append(self.conn.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-                         .fetchone()["QUERY PLAN"][0]["Plan"])
-            return self.conn.execute(sql, params)
 
     with db.connection() as conn:
-        spy = Explaining(conn)
+        spy = _Explaining(conn)
         repository.get_many(spy, mine.organization_id, [uuid.uuid4()])
         repository.list_page(spy, mine.organization_id, 10, None)
         repository.get_active_by_external_ids(spy, mine.organization_id, ["x"])
         repository.existing_by_external_id(spy, mine.organization_id, ["x"])
         repository.ids_needing_index(spy, mine.organization_id)
 
-    for plan in plans:
+    for plan in spy.plans:
         vector_tables = {r for r in _relations(plan) if r.startswith("product_embeddings")}
         assert vector_tables and all(_partition(mine.organization_id) in r
                                      for r in vector_tables), vector_tables
