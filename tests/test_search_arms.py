@@ -105,3 +105,24 @@ def test_enough_products_with_every_word_skip_ranking_those_with_any(wool, db):
 def test_too_few_with_every_word_ranks_those_with_any(wool, db):
     ran, found = _any_word_arm_ran(db, wool.organization_id, "blue mitten", depth=2)
     assert ran and "mitten" in found
+
+
+def _ranked_rows(plans: list[str]) -> list[float]:
+    """Rows fed into each full-text tier's ranking (the `m` subqueries)."""
+    import re
+
+    return [float(re.search(r"rows=([\d.]+)", line).group(1))
+            for line in plans if re.search(r"Subquery Scan on m(_\d+)? ", line)]
+
+
+def test_each_full_text_tier_ranks_at_most_the_rank_limit(wool, db, monkeypatch):
+    from agentpay.catalog import search_repository as repo
+
+    every_word = _explained(db, wool.organization_id, "wool", depth=40)[0]
+    assert _ranked_rows(every_word) == [4.0]
+    monkeypatch.setattr(repo, "LEXICAL_RANK_LIMIT", 2)
+    every_word = _explained(db, wool.organization_id, "wool", depth=40)[0]
+    assert _ranked_rows(every_word) == [2.0]
+    # no product has both words: the any-word tier runs, and is capped too
+    any_word = _explained(db, wool.organization_id, "green mitten sock", depth=40)[0]
+    assert _ranked_rows(any_word) == [0.0, 2.0]
