@@ -7,6 +7,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from uuid import UUID
 
 from agentpay.config import get_settings
 
@@ -109,7 +110,8 @@ def _run_bench(args: argparse.Namespace) -> dict:
                              conversations=args.conversations)
     if args.what == "search":
         sizes = tuple(int(s) for s in args.sizes.split(","))
-        result = bench.bench_search(db, sizes=sizes, queries=args.queries)
+        result = bench.bench_search(db, sizes=sizes, queries=args.queries,
+                                    organization_id=args.org)
     elif args.what == "indexing":
         result = bench.bench_indexing(db, size=args.products or 2000, workers=args.workers)
     else:
@@ -196,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scripted conversations for `message` (after one warm-up)")
     p.add_argument("--sizes", default="10000,100000", help="catalog sizes for `search`")
     p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--org", type=UUID, default=None,
+                   help="`search` on this store's own catalog instead of generated ones "
+                        "(read only)")
     p.add_argument("--products", type=int, default=None,
                    help="catalog size (indexing, relevance: 2000; message: 10000; load: 1000)")
     p.add_argument("--shoppers", type=_positive_int, default=20,
