@@ -54,7 +54,7 @@ class Filters:
         return "".join(f" AND {c}" for c in clauses), params
 
 
-LEXICAL_RANK_LIMIT = 1000  # full-text matches ranked per tier (see hybrid_candidates)
+LEXICAL_RANK_LIMIT = 300  # full-text matches ranked per tier (see hybrid_candidates)
 
 
 def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
@@ -82,7 +82,8 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
         # ranked only when those are fewer than `depth` (a one-time filter). Each tier
         # ranks at most `rank_limit` matches: a common word ("home", "shoe") matches a
         # third of a large catalog, and ranking 36,000 rows took a second at 100,000
-        # products. Beyond that many matches the vector and trigram scores order them.
+        # products. Beyond that many matches the vector and trigram scores order them;
+        # nDCG@10 on the relevance set at 20,000 products: 0.825 uncapped, 0.826 at 300.
         any_arm = ""
         if tsquery_all and tsquery_all != tsquery:
             any_arm = f"""
