@@ -66,6 +66,18 @@ def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
                  (str(ef_search),))
 
 
+def _full_text_tier(match: str, conditions: str) -> str:
+    """One full-text tier: at most `rank_limit` products matching the tsquery parameter
+    `match` (plus `conditions`), ranked against the whole query, best `depth` kept."""
+    return f"""SELECT m.id, m.search_vector FROM (
+            SELECT p.id, p.search_vector FROM products p
+             WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+               AND p.search_vector @@ to_tsquery('english', %({match})s){conditions}
+             LIMIT %(rank_limit)s) m
+         ORDER BY ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
+         LIMIT %(depth)s"""
+
+
 def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: str,
                       tsquery: str | None, embedding: np.ndarray, filters: Filters,
                       depth: int, gate_terms: list[str] | None = None,
@@ -86,25 +98,13 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
         # nDCG@10 on the relevance set at 20,000 products: 0.825 uncapped, 0.826 at 300.
         any_arm = ""
         if tsquery_all and tsquery_all != tsquery:
+            gate = "\n               AND (SELECT count(*) FROM lex_all) < %(depth)s"
             any_arm = f"""
         UNION ALL
-        (SELECT m.id, m.search_vector FROM (
-            SELECT p.id, p.search_vector FROM products p
-             WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-               AND p.search_vector @@ to_tsquery('english', %(tsq)s){p_filter}
-               AND (SELECT count(*) FROM lex_all) < %(depth)s
-             LIMIT %(rank_limit)s) m
-          ORDER BY ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
-          LIMIT %(depth)s)"""
+        ({_full_text_tier("tsq", p_filter + gate)})"""
         lexical_cte = f"""
     lex_all AS MATERIALIZED (
-        SELECT m.id, m.search_vector FROM (
-            SELECT p.id, p.search_vector FROM products p
-             WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-               AND p.search_vector @@ to_tsquery('english', %(tsq_all)s){p_filter}
-             LIMIT %(rank_limit)s) m
-         ORDER BY ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
-         LIMIT %(depth)s
+        {_full_text_tier("tsq_all", p_filter)}
     ),
     lex AS MATERIALIZED (
         SELECT id, search_vector FROM lex_all{any_arm}
