@@ -91,11 +91,10 @@ def bench_search(db: Database, sizes: tuple[int, ...] = (10_000, 100_000),
     embedder = embedder or get_embedder()
     results: dict[str, Any] = {"embedder": embedder.name, "sizes": {}}
     if organization_id is not None:
+        from agentpay.catalog.repository import active_product_names
+
         with db.connection() as conn:
-            names = [r["name"] for r in conn.execute(
-                "SELECT name FROM products WHERE organization_id = %s"
-                " AND deleted_at IS NULL AND active ORDER BY external_id",
-                (organization_id,))]
+            names = active_product_names(conn, organization_id)
         if not names:
             from agentpay.kit.errors import NotFound
 

@@ -156,6 +156,15 @@ def all_product_ids(conn: psycopg.Connection, organization_id: UUID) -> list[UUI
     return [r["id"] for r in rows]
 
 
+def active_product_names(conn: psycopg.Connection, organization_id: UUID) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM products WHERE organization_id = %s AND deleted_at IS NULL AND active"
+        " ORDER BY external_id",
+        (organization_id,),
+    ).fetchall()
+    return [r["name"] for r in rows]
+
+
 def organization_ids(conn: psycopg.Connection) -> list[UUID]:
     return [r["id"] for r in conn.execute(
         "SELECT id FROM organizations WHERE deleted_at IS NULL ORDER BY id").fetchall()]
