@@ -32,7 +32,10 @@ class _Explaining:
         self.conn = conn
         self.plans: list[dict] = []
 
-    def execute(self, sql, params):
+    def pipeline(self):
+        return self.conn.pipeline()
+
+    def execute(self, sql, params=None):
         self.plans.append(self.conn.execute("EXPLAIN (FORMAT JSON) " + sql, params)
                           .fetchone()["QUERY PLAN"][0]["Plan"])
         return self.conn.execute(sql, params)

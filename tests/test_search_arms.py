@@ -31,7 +31,10 @@ def _explained(db, organization_id, query: str, depth: int = 40,
         def __init__(self, conn) -> None:
             self.conn = conn
 
-        def execute(self, sql, params):
+        def pipeline(self):
+            return self.conn.pipeline()
+
+        def execute(self, sql, params=None):
             rows = self.conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).fetchall()
             plans.extend(row["QUERY PLAN"] for row in rows)
             return self.conn.execute(sql, params)
@@ -126,3 +129,40 @@ def test_each_full_text_tier_ranks_at_most_the_rank_limit(wool, db, monkeypatch)
     # no product has both words: the any-word tier runs, and is capped too
     any_word = _explained(db, wool.organization_id, "green mitten sock", depth=40)[0]
     assert _ranked_rows(any_word) == [0.0, 2.0]
+
+
+def test_full_text_tiers_read_the_index_even_where_a_table_scan_looks_cheaper(wool, db):
+    """With LIMIT over many estimated matches the planner may scan the shared products
+    table until enough match; the statement runs with sequential scans off (and restores
+    the caller's setting)."""
+    from agentpay.catalog import search_repository as repo
+    from agentpay.catalog.search import query_vectors, to_tsquery_all, to_tsquery_text
+    from agentpay.catalog.search_repository import Filters
+    from agentpay.embeddings import get_embedder
+
+    query = "green mitten sock"  # no product has every word: both tiers run
+    for caller_setting in ("on", "off"):
+        with db.connection() as conn, conn.transaction():
+            # make reading the whole table the cheapest plan, as it is for a large table
+            # whose matches the planner over-estimates under a LIMIT
+            conn.execute("SET LOCAL seq_page_cost = 0.001; SET LOCAL random_page_cost = 1000;"
+                         f" SET LOCAL enable_seqscan = {caller_setting}")
+            plans: list[str] = []
+
+            class Explaining:
+                def pipeline(self):
+                    return conn.pipeline()
+
+                def execute(self, sql, params=None):
+                    if "WITH vec" in sql:
+                        plans.extend(r["QUERY PLAN"] for r in conn.execute(
+                            "EXPLAIN (COSTS OFF) " + sql, params).fetchall())
+                    return conn.execute(sql, params)
+
+            repo.hybrid_candidates(Explaining(), wool.organization_id, query,
+                                   to_tsquery_text(query),
+                                   query_vectors.get(get_embedder(), query), Filters(), 40,
+                                   None, to_tsquery_all(query))
+            restored = conn.execute("SELECT current_setting('enable_seqscan') AS s").fetchone()
+        assert not any("Seq Scan on products" in line for line in plans), "\n".join(plans)
+        assert restored == {"s": caller_setting}
