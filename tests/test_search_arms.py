@@ -131,6 +131,23 @@ def test_each_full_text_tier_ranks_at_most_the_rank_limit(wool, db, monkeypatch)
     assert _ranked_rows(any_word) == [0.0, 2.0]
 
 
+class _PlanOfSearch:
+    """A connection stand-in for hybrid_candidates: keeps the search statement's plan."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.plans: list[str] = []
+
+    def pipeline(self):
+        return self.conn.pipeline()
+
+    def execute(self, sql, params=None):
+        if "WITH vec" in sql:
+            self.plans += [r["QUERY PLAN"] for r in self.conn.execute(
+                "EXPLAIN (COSTS OFF) " + sql, params).fetchall()]
+        return self.conn.execute(sql, params)
+
+
 def test_full_text_tiers_read_the_index_even_where_a_table_scan_looks_cheaper(wool, db):
     """With LIMIT over many estimated matches the planner may scan the shared products
     table until enough match; the statement runs with sequential scans off (and restores
@@ -147,22 +164,11 @@ def test_full_text_tiers_read_the_index_even_where_a_table_scan_looks_cheaper(wo
             # whose matches the planner over-estimates under a LIMIT
             conn.execute("SET LOCAL seq_page_cost = 0.001; SET LOCAL random_page_cost = 1000;"
                          f" SET LOCAL enable_seqscan = {caller_setting}")
-            plans: list[str] = []
-
-            class Explaining:
-                def pipeline(self):
-                    return conn.pipeline()
-
-                def execute(self, sql, params=None):
-                    if "WITH vec" in sql:
-                        plans.extend(r["QUERY PLAN"] for r in conn.execute(
-                            "EXPLAIN (COSTS OFF) " + sql, params).fetchall())
-                    return conn.execute(sql, params)
-
-            repo.hybrid_candidates(Explaining(), wool.organization_id, query,
-                                   to_tsquery_text(query),
+            spy = _PlanOfSearch(conn)
+            repo.hybrid_candidates(spy, wool.organization_id, query, to_tsquery_text(query),
                                    query_vectors.get(get_embedder(), query), Filters(), 40,
                                    None, to_tsquery_all(query))
             restored = conn.execute("SELECT current_setting('enable_seqscan') AS s").fetchone()
-        assert not any("Seq Scan on products" in line for line in plans), "\n".join(plans)
+        assert spy.plans and not any("Seq Scan on products" in line for line in spy.plans), \
+            "\n".join(spy.plans)
         assert restored == {"s": caller_setting}
