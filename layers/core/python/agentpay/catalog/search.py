@@ -133,7 +133,7 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
             gate_terms, to_tsquery_all(text))
     if scan <= DATABASE_EF_SEARCH and conn.info.transaction_status == TransactionStatus.INTRANS:
         # inside a caller's transaction (a shopper's turn) the database defaults set by
-        # migrations 0002 and 0007 apply: one statement, no savepoint, no set_config call
+        # migrations 0002 and 0007 apply: one round trip, no savepoint
         rows = repo.hybrid_candidates(conn, *args)
     else:
         with conn.transaction():
