@@ -16,6 +16,25 @@ def shoes(client, tenant, local_queue, drain):
     return tenant
 
 
+class _Explaining:
+    """A connection stand-in for hybrid_candidates: keeps the search statement's plan
+    lines (EXPLAIN, with ANALYZE if asked), then runs every statement as given."""
+
+    def __init__(self, conn, analyze: bool = False) -> None:
+        self.conn = conn
+        self.options = "ANALYZE, COSTS OFF" if analyze else "COSTS OFF"
+        self.plans: list[str] = []
+
+    def pipeline(self):
+        return self.conn.pipeline()
+
+    def execute(self, sql, params=None):
+        if "WITH vec" in sql:  # the search statement, not its planner settings
+            self.plans += [r["QUERY PLAN"] for r in self.conn.execute(
+                f"EXPLAIN ({self.options}) " + sql, params).fetchall()]
+        return self.conn.execute(sql, params)
+
+
 def _explained(db, organization_id, query: str, depth: int = 40,
                gate_terms: list[str] | None = None) -> tuple[list[str], list[dict]]:
     """The search SQL's EXPLAIN ANALYZE lines and its rows, with the arguments search()
@@ -25,26 +44,13 @@ def _explained(db, organization_id, query: str, depth: int = 40,
     from agentpay.catalog.search_repository import Filters
     from agentpay.embeddings import get_embedder
 
-    plans: list[str] = []
-
-    class Explaining:
-        def __init__(self, conn) -> None:
-            self.conn = conn
-
-        def pipeline(self):
-            return self.conn.pipeline()
-
-        def execute(self, sql, params=None):
-            rows = self.conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).fetchall()
-            plans.extend(row["QUERY PLAN"] for row in rows)
-            return self.conn.execute(sql, params)
-
     with db.connection() as conn, conn.transaction():
+        spy = _Explaining(conn, analyze=True)
         rows = repo.hybrid_candidates(
-            Explaining(conn), organization_id, query, to_tsquery_text(query),
+            spy, organization_id, query, to_tsquery_text(query),
             query_vectors.get(get_embedder(), query), Filters(), depth, gate_terms,
             to_tsquery_all(query))
-    return plans, rows
+    return spy.plans, rows
 
 
 def _gated_part_ran(plans: list[str], gate: str) -> bool:
@@ -131,23 +137,6 @@ def test_each_full_text_tier_ranks_at_most_the_rank_limit(wool, db, monkeypatch)
     assert _ranked_rows(any_word) == [0.0, 2.0]
 
 
-class _PlanOfSearch:
-    """A connection stand-in for hybrid_candidates: keeps the search statement's plan."""
-
-    def __init__(self, conn) -> None:
-        self.conn = conn
-        self.plans: list[str] = []
-
-    def pipeline(self):
-        return self.conn.pipeline()
-
-    def execute(self, sql, params=None):
-        if "WITH vec" in sql:
-            self.plans += [r["QUERY PLAN"] for r in self.conn.execute(
-                "EXPLAIN (COSTS OFF) " + sql, params).fetchall()]
-        return self.conn.execute(sql, params)
-
-
 def test_full_text_tiers_read_the_index_even_where_a_table_scan_looks_cheaper(wool, db):
     """With LIMIT over many estimated matches the planner may scan the shared products
     table until enough match; the statement runs with sequential scans off (and restores
@@ -164,7 +153,7 @@ def test_full_text_tiers_read_the_index_even_where_a_table_scan_looks_cheaper(wo
             # whose matches the planner over-estimates under a LIMIT
             conn.execute("SET LOCAL seq_page_cost = 0.001; SET LOCAL random_page_cost = 1000;"
                          f" SET LOCAL enable_seqscan = {caller_setting}")
-            spy = _PlanOfSearch(conn)
+            spy = _Explaining(conn)
             repo.hybrid_candidates(spy, wool.organization_id, query, to_tsquery_text(query),
                                    query_vectors.get(get_embedder(), query), Filters(), 40,
                                    None, to_tsquery_all(query))
