@@ -82,7 +82,7 @@ def test_search_reads_only_its_own_stores_partition(db, client, make_tenant, loc
 
     with db.connection() as conn:
         spy = _Explaining(conn)
-        rows = repo.hybrid_candidates(spy, mine.organization_id, query,
+        rows = repo.hybrid_search(spy, mine.organization_id, query,
                                       to_tsquery_text(query), vector, Filters(), 40, [],
                                       to_tsquery_all(query))
         exact = repo.vector_only(spy, mine.organization_id, vector, Filters(), 10)

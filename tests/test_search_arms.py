@@ -17,7 +17,7 @@ def shoes(client, tenant, local_queue, drain):
 
 
 class _Explaining:
-    """A connection stand-in for hybrid_candidates: keeps the search statement's plan
+    """A connection stand-in for hybrid_search: keeps the search statement's plan
     lines (EXPLAIN, with ANALYZE if asked), then runs every statement as given."""
 
     def __init__(self, conn, analyze: bool = False) -> None:
@@ -46,7 +46,7 @@ def _explained(db, organization_id, query: str, depth: int = 40,
 
     with db.connection() as conn, conn.transaction():
         spy = _Explaining(conn, analyze=True)
-        rows = repo.hybrid_candidates(
+        rows = repo.hybrid_search(
             spy, organization_id, query, to_tsquery_text(query),
             query_vectors.get(get_embedder(), query), Filters(), depth, gate_terms,
             to_tsquery_all(query))
@@ -154,7 +154,7 @@ def test_full_text_tiers_read_the_index_even_where_a_table_scan_looks_cheaper(wo
             conn.execute("SET LOCAL seq_page_cost = 0.001; SET LOCAL random_page_cost = 1000;"
                          f" SET LOCAL enable_seqscan = {caller_setting}")
             spy = _Explaining(conn)
-            repo.hybrid_candidates(spy, wool.organization_id, query, to_tsquery_text(query),
+            repo.hybrid_search(spy, wool.organization_id, query, to_tsquery_text(query),
                                    query_vectors.get(get_embedder(), query), Filters(), 40,
                                    None, to_tsquery_all(query))
             restored = conn.execute("SELECT current_setting('enable_seqscan') AS s").fetchone()

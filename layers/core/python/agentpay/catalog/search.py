@@ -12,7 +12,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 import numpy as np
@@ -20,22 +20,20 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from agentpay.catalog import search_repository as repo
-from agentpay.catalog.search_repository import Filters
+from agentpay.catalog.search_repository import (
+    FUZZY_MATCH,
+    MIN_SEMANTIC,
+    Filters,
+    Fusion,
+    Ranking,
+    Weights,
+)
 
-Fusion = Literal["weighted", "rrf"]
+__all__ = ["Filters", "Fusion", "SearchHit", "Weights", "search"]
+
 _TOKEN = re.compile(r"[0-9]+/[0-9]+|[\w][\w.\-']*", re.UNICODE)
 _MAX_TERMS = 16
-RRF_K = 60
-FUZZY_MATCH = 0.5
-MIN_SEMANTIC = 0.3
 MIN_TYPO_TERM = 3  # shorter words are not worth a trigram search when they match nothing
-
-
-@dataclass(frozen=True)
-class Weights:
-    lexical: float = 0.45
-    fuzzy: float = 0.25
-    cosine: float = 0.30
 
 
 @dataclass
@@ -109,7 +107,7 @@ DATABASE_EF_SEARCH = 200  # migration 0007's default for hnsw.ef_search
 
 def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: int = 10,
            filters: Filters | None = None, embedder=None, fusion: Fusion = "weighted",
-           weights: Weights = Weights(), depth: int | None = None,
+           weights: Weights | None = None, depth: int | None = None,
            ef_search: int = DATABASE_EF_SEARCH, min_semantic: float = MIN_SEMANTIC,
            gate_fuzzy: bool = True) -> list[SearchHit]:
     """Top-k products of one organization for a shopper's query.
@@ -129,23 +127,24 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
     vector = query_vectors.get(embedder, text)
     scan = max(ef_search, depth)
     gate_terms = [t for t in query_terms(text) if len(t) >= MIN_TYPO_TERM] if gate_fuzzy else None
+    ranking = Ranking(k=k, fusion=fusion, weights=weights or Weights(),
+                      min_semantic=min_semantic)
     args = (organization_id, text, to_tsquery_text(text), vector, filters, depth,
-            gate_terms, to_tsquery_all(text))
+            gate_terms, to_tsquery_all(text), ranking)
     if scan <= DATABASE_EF_SEARCH and conn.info.transaction_status == TransactionStatus.INTRANS:
         # inside a caller's transaction (a shopper's turn) the database defaults set by
         # migrations 0002 and 0007 apply: one round trip, no savepoint
-        rows = repo.hybrid_candidates(conn, *args)
+        rows = repo.hybrid_search(conn, *args)
     else:
         with conn.transaction():
             repo.configure_scan(conn, scan)
-            rows = repo.hybrid_candidates(conn, *args)
-    rows = [r for r in rows if r["text_match"] or r["fuzzy"] >= FUZZY_MATCH
-            or (r["cosine"] is not None and r["cosine"] >= min_semantic)]
-    if not rows:
-        return []
-    scored = _rrf(rows) if fusion == "rrf" else _weighted(rows, weights)
-    scored.sort(key=lambda hit: (-hit.score, hit.product["external_id"]))
-    return scored[:k]
+            rows = repo.hybrid_search(conn, *args)
+    return [SearchHit(_strip(r), float(r["score"]), _matched(r),
+                      {"cosine": float(r["cosine"] or 0.0), "lexical": float(r["lexical_part"]),
+                       "fuzzy": float(r["fuzzy"])}) for r in rows]
+
+
+_SCORES = ("score", "cosine", "lexical_part", "text_match", "fuzzy", "in_vector")
 
 
 def _matched(row: dict) -> list[str]:
@@ -160,31 +159,4 @@ def _matched(row: dict) -> list[str]:
 
 
 def _strip(row: dict) -> dict:
-    return {k: v for k, v in row.items()
-            if k not in ("cosine", "lexical", "text_match", "fuzzy", "in_vector")}
-
-
-def _weighted(rows: list[dict], w: Weights) -> list[SearchHit]:
-    top_lexical = max((r["lexical"] for r in rows), default=0.0) or 1.0
-    hits = []
-    for row in rows:
-        cosine = float(row["cosine"] or 0.0)
-        lexical = float(row["lexical"]) / top_lexical
-        fuzzy = float(row["fuzzy"])
-        score = w.lexical * lexical + w.fuzzy * fuzzy + w.cosine * max(cosine, 0.0)
-        hits.append(SearchHit(_strip(row), score, _matched(row),
-                              {"cosine": cosine, "lexical": lexical, "fuzzy": fuzzy}))
-    return hits
-
-
-def _rrf(rows: list[dict]) -> list[SearchHit]:
-    ranks: dict[Any, float] = {r["id"]: 0.0 for r in rows}
-    for key, present in (("cosine", lambda r: r["cosine"] is not None),
-                         ("lexical", lambda r: r["text_match"]),
-                         ("fuzzy", lambda r: r["fuzzy"] > 0)):
-        ordered = sorted((r for r in rows if present(r)), key=lambda r: -float(r[key]))
-        for rank, row in enumerate(ordered, start=1):
-            ranks[row["id"]] += 1.0 / (RRF_K + rank)
-    return [SearchHit(_strip(r), ranks[r["id"]], _matched(r),
-                      {"cosine": float(r["cosine"] or 0), "lexical": float(r["lexical"]),
-                       "fuzzy": float(r["fuzzy"])}) for r in rows]
+    return {k: v for k, v in row.items() if k not in _SCORES}

@@ -1,10 +1,11 @@
-"""The hybrid search SQL: three candidate lists (HNSW cosine, full text, trigram) and
-every candidate's three scores, in one round trip. Always scoped to one organization."""
+"""The hybrid search SQL: three candidate lists (HNSW cosine, full text, trigram), every
+candidate's three scores, and their fusion into the top k, in one round trip. Always
+scoped to one organization."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import numpy as np
@@ -54,7 +55,64 @@ class Filters:
         return "".join(f" AND {c}" for c in clauses), params
 
 
-LEXICAL_RANK_LIMIT = 300  # full-text matches ranked per tier (see hybrid_candidates)
+Fusion = Literal["weighted", "rrf"]
+RRF_K = 60
+FUZZY_MATCH = 0.5  # trigram word similarity that counts as a match of its own
+MIN_SEMANTIC = 0.3  # cosine a candidate found by the vector alone must reach
+
+
+@dataclass(frozen=True)
+class Weights:
+    lexical: float = 0.45
+    fuzzy: float = 0.25
+    cosine: float = 0.30
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How candidates become the top k. A candidate found only by the vector (no word or
+    trigram match) must reach `min_semantic` cosine."""
+
+    k: int = 10
+    fusion: Fusion = "weighted"
+    weights: Weights = Weights()
+    min_semantic: float = MIN_SEMANTIC
+
+
+# Fusion runs in the statement, so only the top k products travel, not every candidate
+# (about 80 wide rows): `weighted` normalises the full-text rank by the best one among the
+# kept candidates; `rrf` sums 1/(RRF_K + rank) over the three lists a candidate is in.
+# Ties go to the external id in code point order (COLLATE "C"), as Python sorts strings.
+_FUSED = {
+    "weighted": """
+    fused AS (
+        SELECT s.*, s.lexical / coalesce(nullif(max(s.lexical) OVER (), 0), 1) AS lexical_part
+          FROM kept s
+    ),
+    top AS (
+        SELECT f.*, %(w_lexical)s * f.lexical_part + %(w_fuzzy)s * f.fuzzy
+                    + %(w_cosine)s * greatest(coalesce(f.cosine, 0), 0) AS score
+          FROM fused f
+         ORDER BY score DESC, f.external_id COLLATE "C" LIMIT %(k)s
+    )""",
+    "rrf": """
+    fused AS (
+        SELECT s.*, s.lexical AS lexical_part,
+               CASE WHEN s.cosine IS NOT NULL THEN 1::float8 / (%(rrf_k)s + row_number() OVER (
+                   ORDER BY s.cosine DESC NULLS LAST, s.external_id COLLATE "C")) ELSE 0 END
+             + CASE WHEN s.text_match THEN 1::float8 / (%(rrf_k)s + row_number() OVER (
+                   ORDER BY s.text_match DESC, s.lexical DESC, s.external_id COLLATE "C"))
+                    ELSE 0 END
+             + CASE WHEN s.fuzzy > 0 THEN 1::float8 / (%(rrf_k)s + row_number() OVER (
+                   ORDER BY s.fuzzy DESC, s.external_id COLLATE "C")) ELSE 0 END AS score
+          FROM kept s
+    ),
+    top AS (
+        SELECT f.* FROM fused f ORDER BY f.score DESC, f.external_id COLLATE "C" LIMIT %(k)s
+    )""",
+}
+
+LEXICAL_RANK_LIMIT = 300  # full-text matches ranked per tier (see hybrid_search)
 
 # Seeing "LIMIT 300" over some 14,000 estimated matches, the planner reads the shared
 # products table sequentially until 300 match, assuming matches are spread evenly. They
@@ -90,13 +148,15 @@ def _full_text_tier(match: str, conditions: str) -> str:
          LIMIT %(depth)s"""
 
 
-def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: str,
-                      tsquery: str | None, embedding: np.ndarray, filters: Filters,
-                      depth: int, gate_terms: list[str] | None = None,
-                      tsquery_all: str | None = None) -> list[dict[str, Any]]:
-    """Candidates and their scores. `gate_terms`: the query's words; when given, the
-    trigram arm runs only if one of them is in none of the full-text candidates (None:
-    always run it)."""
+def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
+                  tsquery: str | None, embedding: np.ndarray, filters: Filters,
+                  depth: int, gate_terms: list[str] | None = None,
+                  tsquery_all: str | None = None,
+                  ranking: Ranking = Ranking()) -> list[dict[str, Any]]:
+    """The top `ranking.k` products, best first, each with its score and the three
+    scores it was fused from (`lexical_part`: as fused). `gate_terms`: the query's words;
+    when given, the trigram arm runs only if one of them is in none of the full-text
+    candidates (None: always run it)."""
     e_filter, params = filters.sql("e")
     p_filter, _ = filters.sql("p")
     lexical_cte = lexical = unmatched_gate = ""
@@ -153,24 +213,39 @@ def hybrid_candidates(conn: psycopg.Connection, organization_id: UUID, query: st
           WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
             AND %(q)s <%% p.name{p_filter}{unmatched_gate}
           ORDER BY word_similarity(%(q)s, p.name) DESC LIMIT %(depth)s)
-    )
-    SELECT {PRODUCT_COLUMNS},
-           1 - (e.embedding <=> %(emb)s) AS cosine,
-           {"ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32)" if tsquery
-            else "0.0"} AS lexical,
-           {"p.search_vector @@ to_tsquery('english', %(tsq)s)" if tsquery else "false"}
-               AS text_match,
-           word_similarity(%(q)s, p.name) AS fuzzy,
-           (p.id IN (SELECT id FROM vec)) AS in_vector
-      FROM cand
-      JOIN products p ON p.id = cand.id
-      LEFT JOIN product_embeddings e
-        ON e.organization_id = p.organization_id AND e.product_id = p.id
-     WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
+    ),
+    scored AS MATERIALIZED (
+        SELECT p.id, p.external_id,
+               1 - (e.embedding <=> %(emb)s) AS cosine,
+               {"ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32)::float8"
+                if tsquery else "0::float8"} AS lexical,
+               {"p.search_vector @@ to_tsquery('english', %(tsq)s)" if tsquery else "false"}
+                   AS text_match,
+               word_similarity(%(q)s, p.name)::float8 AS fuzzy,
+               (p.id IN (SELECT id FROM vec)) AS in_vector
+          FROM cand
+          JOIN products p ON p.id = cand.id
+          LEFT JOIN product_embeddings e
+            ON e.organization_id = p.organization_id AND e.product_id = p.id
+         WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
+    ),
+    kept AS (
+        SELECT * FROM scored
+         WHERE text_match OR fuzzy >= %(fuzzy_match)s OR cosine >= %(min_semantic)s
+    ),{_FUSED[ranking.fusion]}
+    SELECT {PRODUCT_COLUMNS}, t.score, t.cosine, t.lexical_part, t.text_match, t.fuzzy,
+           t.in_vector
+      FROM top t
+      JOIN products p ON p.id = t.id
+     ORDER BY t.score DESC, t.external_id COLLATE "C"
     """
+    w = ranking.weights
     params.update({"org": organization_id, "q": query, "tsq": tsquery, "emb": embedding,
                    "depth": depth, "terms": gate_terms or [], "tsq_all": tsquery_all or tsquery,
-                   "rank_limit": LEXICAL_RANK_LIMIT})
+                   "rank_limit": LEXICAL_RANK_LIMIT, "k": ranking.k,
+                   "fuzzy_match": FUZZY_MATCH, "min_semantic": float(ranking.min_semantic),
+                   "w_lexical": float(w.lexical), "w_fuzzy": float(w.fuzzy),
+                   "w_cosine": float(w.cosine), "rrf_k": RRF_K})
     with conn.pipeline():
         conn.execute(_SEQSCAN_OFF)
         cursor = conn.execute(sql, params)
