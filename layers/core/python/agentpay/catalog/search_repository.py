@@ -139,12 +139,13 @@ def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
 def _full_text_tier(match: str, conditions: str) -> str:
     """One full-text tier: at most `rank_limit` products matching the tsquery parameter
     `match` (plus `conditions`), ranked against the whole query, best `depth` kept."""
-    return f"""SELECT m.id, m.search_vector FROM (
+    return f"""SELECT m.id, m.search_vector,
+               ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) AS rank FROM (
             SELECT p.id, p.search_vector FROM products p
              WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
                AND p.search_vector @@ to_tsquery('english', %({match})s){conditions}
              LIMIT %(rank_limit)s) m
-         ORDER BY ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) DESC
+         ORDER BY rank DESC
          LIMIT %(depth)s"""
 
 
@@ -179,9 +180,9 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
         {_full_text_tier("tsq_all", p_filter)}
     ),
     lex AS MATERIALIZED (
-        SELECT id, search_vector FROM lex_all{any_arm}
+        SELECT id, search_vector, rank FROM lex_all{any_arm}
     ),"""
-        lexical = "UNION SELECT id FROM lex"
+        lexical = "UNION ALL SELECT id, NULL, rank FROM lex"
         if gate_terms:
             # The trigram arm is for words the catalog spells differently (typos), and its
             # cost grows with the catalog. It runs only if some word of the query occurs in
@@ -201,32 +202,37 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                        AND x.search_vector @@ to_tsquery('english', quote_literal(t.term))))"""
     sql = f"""
     WITH vec AS MATERIALIZED (
-        SELECT e.product_id AS id FROM product_embeddings e
+        SELECT e.product_id AS id, 1 - (e.embedding <=> %(emb)s) AS cosine
+          FROM product_embeddings e
          WHERE e.organization_id = %(org)s{e_filter}
          ORDER BY e.embedding <=> %(emb)s LIMIT %(depth)s
     ),{lexical_cte}
     cand AS (
-        SELECT id FROM vec
-        {lexical}
-        UNION
-        (SELECT p.id FROM products p
-          WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-            AND %(q)s <%% p.name{p_filter}{unmatched_gate}
-          ORDER BY word_similarity(%(q)s, p.name) DESC LIMIT %(depth)s)
+        -- each candidate once, with the cosine or full-text rank its list already computed
+        SELECT id, max(cosine) AS cosine, max(rank) AS rank FROM (
+            SELECT id, cosine, NULL::real AS rank FROM vec
+            {lexical}
+            UNION ALL
+            (SELECT p.id, NULL, NULL FROM products p
+              WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
+                AND %(q)s <%% p.name{p_filter}{unmatched_gate}
+              ORDER BY word_similarity(%(q)s, p.name) DESC LIMIT %(depth)s)
+        ) lists GROUP BY id
     ),
     scored AS MATERIALIZED (
+        -- COALESCE evaluates its second argument only where the first is NULL
         SELECT p.id, p.external_id,
-               1 - (e.embedding <=> %(emb)s) AS cosine,
-               {"ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s), 32)::float8"
-                if tsquery else "0::float8"} AS lexical,
+               coalesce(cand.cosine, (
+                   SELECT 1 - (e.embedding <=> %(emb)s) FROM product_embeddings e
+                    WHERE e.organization_id = %(org)s AND e.product_id = p.id)) AS cosine,
+               {"coalesce(cand.rank, ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s),"
+                " 32))::float8" if tsquery else "0::float8"} AS lexical,
                {"p.search_vector @@ to_tsquery('english', %(tsq)s)" if tsquery else "false"}
                    AS text_match,
                word_similarity(%(q)s, p.name)::float8 AS fuzzy,
-               (p.id IN (SELECT id FROM vec)) AS in_vector
+               cand.cosine IS NOT NULL AS in_vector
           FROM cand
           JOIN products p ON p.id = cand.id
-          LEFT JOIN product_embeddings e
-            ON e.organization_id = p.organization_id AND e.product_id = p.id
          WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
     ),
     kept AS (
