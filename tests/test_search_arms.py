@@ -155,10 +155,61 @@ def test_full_text_tiers_read_the_index_even_where_a_table_scan_looks_cheaper(wo
                          f" SET LOCAL enable_seqscan = {caller_setting}")
             spy = _Explaining(conn)
             repo.hybrid_search(spy, wool.organization_id, query, to_tsquery_text(query),
-                                   query_vectors.get(get_embedder(), query), Filters(), 40,
-                                   None, to_tsquery_all(query))
+                               query_vectors.get(get_embedder(), query), Filters(), 40,
+                               None, to_tsquery_all(query))
             restored = conn.execute("SELECT current_setting('enable_seqscan') AS s").fetchone()
         assert spy.plans
         plan = "\n".join(spy.plans)
         assert "Seq Scan on products" not in plan, plan
         assert restored == {"s": caller_setting}
+
+
+class _Settings:
+    """A connection stand-in that runs every statement as given and, right after the
+    search statement (in the same pipeline), reads the settings it ran with."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.during = None
+
+    def pipeline(self):
+        return self.conn.pipeline()
+
+    def execute(self, sql, params=None):
+        cursor = self.conn.execute(sql, params)
+        if "WITH vec" in sql:
+            self.during = self.conn.execute(_CURRENT)
+        return cursor
+
+
+_CURRENT = ("SELECT current_setting('hnsw.ef_search') AS ef,"
+            " current_setting('enable_seqscan') AS seqscan,"
+            " current_setting('hnsw.iterative_scan') AS iterative,"
+            " current_setting('pg_trgm.word_similarity_threshold') AS trgm,"
+            " current_setting('jit') AS jit")
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_the_search_statement_runs_with_its_own_settings_and_leaves_the_callers(
+        shoes, db, in_transaction):
+    """One pipeline sets the statement's planner settings and puts the caller's back,
+    whether the caller is in a transaction or in autocommit (an implicit transaction)."""
+    from contextlib import nullcontext
+
+    from agentpay.catalog.search import DATABASE_EF_SEARCH, search
+
+    cases = [({}, str(DATABASE_EF_SEARCH)), ({"ef_search": 400}, "400"), ({"k": 100}, "400")]
+    for options, ef in cases:
+        with db.connection() as conn, (conn.transaction() if in_transaction
+                                       else nullcontext()):
+            conn.execute("SET jit = on")  # a caller's own setting, which search leaves alone
+            try:
+                callers = conn.execute(_CURRENT).fetchone()
+                spy = _Settings(conn)
+                assert search(spy, shoes.organization_id, "trail running shoe", **options)
+                assert spy.during.fetchone() == {"ef": ef, "seqscan": "off", "jit": "off",
+                                                 "iterative": "relaxed_order", "trgm": "0.5"}
+                assert conn.execute(_CURRENT).fetchone() == callers, options
+                assert callers["jit"] == "on"
+            finally:
+                conn.execute("RESET jit")

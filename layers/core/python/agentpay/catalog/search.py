@@ -17,7 +17,6 @@ from uuid import UUID
 
 import numpy as np
 import psycopg
-from psycopg.pq import TransactionStatus
 
 from agentpay.catalog import search_repository as repo
 from agentpay.catalog.search_repository import (
@@ -102,7 +101,7 @@ def _normalise_query(query: str) -> str:
     return " ".join(query.split())[:500]
 
 
-DATABASE_EF_SEARCH = 200  # migration 0007's default for hnsw.ef_search
+DATABASE_EF_SEARCH = repo.EF_SEARCH
 
 
 def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: int = 10,
@@ -125,20 +124,12 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
         return []
     depth = depth or max(40, 4 * k)
     vector = query_vectors.get(embedder, text)
-    scan = max(ef_search, depth)
     gate_terms = [t for t in query_terms(text) if len(t) >= MIN_TYPO_TERM] if gate_fuzzy else None
     ranking = Ranking(k=k, fusion=fusion, weights=weights or Weights(),
                       min_semantic=min_semantic)
     args = (organization_id, text, to_tsquery_text(text), vector, filters, depth,
             gate_terms, to_tsquery_all(text), ranking)
-    if scan <= DATABASE_EF_SEARCH and conn.info.transaction_status == TransactionStatus.INTRANS:
-        # inside a caller's transaction (a shopper's turn) the database defaults set by
-        # migrations 0002 and 0007 apply: one round trip, no savepoint
-        rows = repo.hybrid_search(conn, *args)
-    else:
-        with conn.transaction():
-            repo.configure_scan(conn, scan)
-            rows = repo.hybrid_search(conn, *args)
+    rows = repo.hybrid_search(conn, *args, ef_search=max(ef_search, depth))
     return [SearchHit(_strip(r), float(r["score"]), _matched(r),
                       {"cosine": float(r["cosine"] or 0.0), "lexical": float(r["lexical_part"]),
                        "fuzzy": float(r["fuzzy"])}) for r in rows]

@@ -119,12 +119,28 @@ LEXICAL_RANK_LIMIT = 300  # full-text matches ranked per tier (see hybrid_search
 # are not (stores load by category, other stores' rows sit between): at 100,000 products
 # the any-word tier of "sage green coffee mug" read 24,700 rows to find 300 (26 ms on a
 # quiet moment, 660 ms on a busy one) where the GIN bitmap scan takes 2 ms. Every arm has
-# an index, so the statement runs with sequential scans off: transaction-local, the
-# caller's value restored after, all three statements in one round trip (a pipeline).
-_SEQSCAN_OFF = ("SELECT set_config('agentpay.enable_seqscan', current_setting('enable_seqscan'),"
-                " true), set_config('enable_seqscan', 'off', true)")
-_SEQSCAN_RESTORE = ("SELECT set_config('enable_seqscan',"
-                    " current_setting('agentpay.enable_seqscan'), true)")
+# an index, so the statement runs with sequential scans off.
+EF_SEARCH = 200  # migration 0007's database default for hnsw.ef_search
+
+# Every setting the statement relies on: a connection opened before the migrations that
+# made them database defaults (or a caller that changed one) still searches the same way.
+_SETTINGS = (("enable_seqscan", "'off'"), ("hnsw.ef_search", "%(ef_search)s"),
+             ("hnsw.iterative_scan", "'relaxed_order'"),
+             ("pg_trgm.word_similarity_threshold", "'0.5'"), ("jit", "'off'"))
+
+
+def _saved(name: str) -> str:
+    return "agentpay.saved_" + name.replace(".", "_")
+
+
+# The statements before and after the search: each setting transaction-local, the
+# caller's value saved to a custom setting and put back. All three go out as one
+# pipeline: one round trip, and in autocommit one implicit transaction (until Sync).
+_SETTINGS_ON = "SELECT " + ", ".join(
+    f"set_config('{_saved(n)}', coalesce(current_setting('{n}', true), {v}), true),"
+    f" set_config('{n}', {v}, true)" for n, v in _SETTINGS)
+_SETTINGS_BACK = "SELECT " + ", ".join(
+    f"set_config('{n}', current_setting('{_saved(n)}'), true)" for n, _ in _SETTINGS)
 
 
 def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
@@ -152,12 +168,13 @@ def _full_text_tier(match: str, conditions: str) -> str:
 def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                   tsquery: str | None, embedding: np.ndarray, filters: Filters,
                   depth: int, gate_terms: list[str] | None = None,
-                  tsquery_all: str | None = None,
-                  ranking: Ranking = Ranking()) -> list[dict[str, Any]]:
+                  tsquery_all: str | None = None, ranking: Ranking = Ranking(),
+                  ef_search: int = EF_SEARCH) -> list[dict[str, Any]]:
     """The top `ranking.k` products, best first, each with its score and the three
     scores it was fused from (`lexical_part`: as fused). `gate_terms`: the query's words;
     when given, the trigram arm runs only if one of them is in none of the full-text
-    candidates (None: always run it)."""
+    candidates (None: always run it). `ef_search`: the HNSW search list for this
+    statement."""
     e_filter, params = filters.sql("e")
     p_filter, _ = filters.sql("p")
     lexical_cte = lexical = unmatched_gate = ""
@@ -253,9 +270,9 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                    "w_lexical": float(w.lexical), "w_fuzzy": float(w.fuzzy),
                    "w_cosine": float(w.cosine), "rrf_k": RRF_K})
     with conn.pipeline():
-        conn.execute(_SEQSCAN_OFF)
+        conn.execute(_SETTINGS_ON, {"ef_search": str(ef_search)})
         cursor = conn.execute(sql, params)
-        conn.execute(_SEQSCAN_RESTORE)
+        conn.execute(_SETTINGS_BACK)
     return cursor.fetchall()
 
 
