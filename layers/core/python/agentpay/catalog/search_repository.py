@@ -113,17 +113,16 @@ _FUSED = {
 }
 
 LEXICAL_RANK_LIMIT = 300  # full-text matches ranked per tier (see hybrid_search)
+EF_SEARCH = 200  # migration 0007's database default for hnsw.ef_search
 
 # Seeing "LIMIT 300" over some 14,000 estimated matches, the planner reads the shared
 # products table sequentially until 300 match, assuming matches are spread evenly. They
 # are not (stores load by category, other stores' rows sit between): at 100,000 products
 # the any-word tier of "sage green coffee mug" read 24,700 rows to find 300 (26 ms on a
 # quiet moment, 660 ms on a busy one) where the GIN bitmap scan takes 2 ms. Every arm has
-# an index, so the statement runs with sequential scans off.
-EF_SEARCH = 200  # migration 0007's database default for hnsw.ef_search
-
-# Every setting the statement relies on: a connection opened before the migrations that
-# made them database defaults (or a caller that changed one) still searches the same way.
+# an index, so the statement runs with sequential scans off. The other settings are
+# database defaults (migrations 0002, 0005, 0007), set here too so that a connection
+# opened before those migrations, or a caller that changed one, searches the same way.
 _SETTINGS = (("enable_seqscan", "'off'"), ("hnsw.ef_search", "%(ef_search)s"),
              ("hnsw.iterative_scan", "'relaxed_order'"),
              ("pg_trgm.word_similarity_threshold", "'0.5'"), ("jit", "'off'"))
