@@ -62,6 +62,20 @@ def test_migrations_set_the_search_defaults_for_new_sessions(fresh_url):
                         "hnsw.ef_search": "200", "pg_trgm.word_similarity_threshold": "0.5"}
 
 
+def test_product_names_keep_few_statistics_for_the_trigram_estimate(fresh_url):
+    """The planner runs word_similarity against each sampled name to estimate the trigram
+    condition, on every search: migration 0008 keeps ten."""
+    from agentpay.db.connection import open_connection
+    from agentpay.db.migrate import migrate
+
+    with open_connection(fresh_url) as conn:
+        migrate(conn)
+        target = conn.execute(
+            "SELECT attstattarget FROM pg_attribute"
+            " WHERE attrelid = 'products'::regclass AND attname = 'name'").fetchone()
+    assert target == {"attstattarget": 10}
+
+
 def test_concurrent_migrators_apply_once(fresh_url):
     from agentpay.db.connection import open_connection
     from agentpay.db.migrate import migrate
