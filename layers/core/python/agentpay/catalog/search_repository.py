@@ -142,13 +142,15 @@ _SETTINGS_BACK = "SELECT " + ", ".join(
     f"set_config('{n}', current_setting('{_saved(n)}'), true)" for n, _ in _SETTINGS)
 
 
+# The bench's vector-only sweep: the search's settings for the rest of its transaction,
+# sequential scans left alone (an exact scan stays the planner's choice where cheaper).
+_SCAN_SETTINGS = "SELECT " + ", ".join(
+    f"set_config('{n}', {v}, true)" for n, v in _SETTINGS if n != "enable_seqscan")
+
+
 def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
     """Transaction-local planner settings (SET LOCAL: safe behind RDS Proxy)."""
-    conn.execute("SELECT set_config('hnsw.ef_search', %s, true),"
-                 " set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-                 " set_config('pg_trgm.word_similarity_threshold', '0.5', true),"
-                 " set_config('jit', 'off', true)",
-                 (str(ef_search),))
+    conn.execute(_SCAN_SETTINGS, {"ef_search": str(ef_search)})
 
 
 def _full_text_tier(match: str, conditions: str) -> str:
