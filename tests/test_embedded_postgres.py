@@ -13,7 +13,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg
 import pytest
+
+from agentpay.db.embedded import shared_buffers_mb, size_shared_buffers
 
 _FUNCTION = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
 # zmm registers, opmask registers and EVEX-only moves: instructions only AVX-512 CPUs run
@@ -59,3 +62,55 @@ def test_pgvector_uses_avx512_only_in_functions_it_picks_at_run_time():
                                  capture_output=True, text=True, check=True).stdout
     unguarded = {f for f in avx512_functions(disassembly) if "Avx512" not in f}
     assert not unguarded, f"vector.so needs AVX-512 in {sorted(unguarded)}"
+
+
+def test_shared_buffers_take_a_quarter_of_memory_within_bounds():
+    mb = 1024 * 1024
+    assert shared_buffers_mb(256 * mb) == 128  # never below PostgreSQL's default
+    assert shared_buffers_mb(2048 * mb) == 512
+    assert shared_buffers_mb(64 * 1024 * mb) == 1024  # at most 1 GB
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A second embedded cluster of its own, so restarting it disturbs no other test."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def _shared_buffers(server) -> str:
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        return conn.execute("SHOW shared_buffers").fetchone()[0]
+
+
+def test_the_server_restarts_with_the_shared_buffers_it_was_given(own_server):
+    assert _shared_buffers(own_server) == "128MB"  # what initdb leaves
+    size_shared_buffers(own_server, want_mb=256)
+    assert _shared_buffers(own_server) == "256MB"
+    assert own_server._postmaster_info.is_running()  # pgserver follows the new postmaster
+
+
+def test_a_server_that_cannot_get_the_memory_starts_again_as_before(own_server, caplog):
+    size_shared_buffers(own_server, want_mb=4 * 1024 * 1024)  # 4 TB: the restart fails
+    assert _shared_buffers(own_server) == "128MB"
+    auto = (own_server.pgdata / "postgresql.auto.conf").read_text()
+    assert "shared_buffers" not in auto  # and the next start will not try again
+    assert "keeping the default" in caplog.text
+
+
+def test_the_projects_server_runs_with_its_sized_buffers(database_url):
+    """The suite's own server was started (and, alone, restarted) by embedded_server_uri."""
+    from agentpay.db import embedded
+
+    if embedded._server is None:
+        pytest.skip("an external server keeps its own settings")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute("SELECT setting::bigint * 8 / 1024 AS mb, pending_restart"
+                           " FROM pg_settings WHERE name = 'shared_buffers'").fetchone()
+    # another process (a running `make dev`) may have held it: then the value waits
+    assert row[0] == shared_buffers_mb() or row[1]
