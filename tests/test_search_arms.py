@@ -164,6 +164,55 @@ def test_full_text_tiers_read_the_index_even_where_a_table_scan_looks_cheaper(wo
         assert restored == {"s": caller_setting}
 
 
+# ------------------------------------------------------------------ one store's words
+
+def _index_rows(plans: list[str], index: str) -> list[float]:
+    """Rows each bitmap scan of `index` returned (EXPLAIN ANALYZE)."""
+    import re
+
+    return [float(re.search(r"actual time=[\d.]+\.\.[\d.]+ rows=([\d.]+)", line).group(1))
+            for line in plans if f"Bitmap Index Scan on {index}" in line]
+
+
+def test_full_text_reads_only_this_stores_entries_from_the_index(wool, make_tenant, db):
+    """Other stores' products with the same words never leave the index: a store's
+    full-text cost does not grow with other stores' catalogs (migration 0009). The search
+    reads a store this small through its organization index instead, so the condition is
+    explained alone; it must be the index's expression, or the index would not serve it."""
+    from agentpay.catalog.search_repository import _store_match, store_lexeme
+
+    other = make_tenant("Wool Wholesale")  # a large catalog full of the same word
+    with db.transaction() as conn:
+        conn.execute("""INSERT INTO products (organization_id, external_id, name, price_minor,
+                                              currency, content_hash)
+                        SELECT %s, 'bulk-' || i, 'Merino Wool Blanket ' || i, 4900, 'USD', 'x'
+                          FROM generate_series(1, 3000) AS i""", (other.organization_id,))
+    sql = ("SELECT p.external_id FROM products p WHERE p.deleted_at IS NULL AND p.active AND "
+           + _store_match("p", "to_tsquery('english', %(q)s)"))
+    params = {"q": "wool", "store_lexeme": store_lexeme(wool.organization_id)}
+    with db.connection() as conn:
+        conn.execute("ANALYZE products")  # the planner's estimate of the index expression
+    with db.connection() as conn, conn.transaction():
+        # Steer the planner to the full-text index, as the statement's estimates do at
+        # 100,000 products: no walk through every row, and each row's test made costly.
+        conn.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off;"
+                     " SET LOCAL cpu_operator_cost = 10")
+        plans = [r["QUERY PLAN"] for r in conn.execute(
+            "EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).fetchall()]
+        found = {r["external_id"] for r in conn.execute(sql, params).fetchall()}
+    assert _index_rows(plans, "products_store_search_idx") == [4.0], "\n".join(plans)
+    assert found == {"wool-0", "wool-1", "wool-2", "mitten"}
+
+
+def test_a_query_of_stop_words_ranks_no_product_by_its_text(wool, db):
+    """"the" has no lexeme. ANDed with the store's lexeme alone it would match every
+    product of the store, and the full-text tier would rank up to the rank limit of them
+    for nothing."""
+    plans, rows = _explained(db, wool.organization_id, "the of and", depth=40)
+    assert _ranked_rows(plans) and not any(_ranked_rows(plans)), "\n".join(plans)
+    assert not any(r["text_match"] for r in rows)
+
+
 class _Settings:
     """A connection stand-in that runs every statement as given and, right after the
     search statement (in the same pipeline), reads the settings it ran with."""

@@ -153,14 +153,30 @@ def configure_scan(conn: psycopg.Connection, ef_search: int) -> None:
     conn.execute(_SCAN_SETTINGS, {"ef_search": str(ef_search)})
 
 
+def _store_match(alias: str, tsquery: str) -> str:
+    """`alias`'s product matches `tsquery` (SQL), read from the store-scoped full-text index
+    (migration 0009): the words plus the store's own lexeme, so the index returns only this
+    store's products. The expression is the index's, character for character. The caller
+    checks that `tsquery` has a lexeme: an empty one ANDed with the store's would match
+    every product of the store."""
+    return (f"({alias}.search_vector || array_to_tsvector(ARRAY['o' || "
+            f"replace({alias}.organization_id::text, '-', '')]))"
+            f" @@ ({tsquery} && %(store_lexeme)s::tsquery)")
+
+
+def store_lexeme(organization_id: UUID) -> str:
+    return "o" + UUID(str(organization_id)).hex
+
+
 def _full_text_tier(match: str, conditions: str) -> str:
     """One full-text tier: at most `rank_limit` products matching the tsquery parameter
     `match` (plus `conditions`), ranked against the whole query, best `depth` kept."""
+    words = f"to_tsquery('english', %({match})s)"
     return f"""SELECT m.id, m.search_vector,
                ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) AS rank FROM (
             SELECT p.id, p.search_vector FROM products p
              WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-               AND p.search_vector @@ to_tsquery('english', %({match})s){conditions}
+               AND numnode({words}) > 0 AND {_store_match("p", words)}{conditions}
              LIMIT %(rank_limit)s) m
          ORDER BY rank DESC
          LIMIT %(depth)s"""
@@ -207,7 +223,7 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
             # none of the full-text candidates (cheap to check) and in no product of this
             # organization (one index probe per such word): a one-time filter, so the
             # planner skips the whole arm when it is false.
-            unmatched_gate = """
+            unmatched_gate = f"""
             AND EXISTS (
                 SELECT 1 FROM unnest(%(terms)s::text[]) AS t(term)
                  WHERE numnode(to_tsquery('english', quote_literal(t.term))) > 0
@@ -217,7 +233,7 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                    AND NOT EXISTS (
                     SELECT 1 FROM products x
                      WHERE x.organization_id = %(org)s AND x.deleted_at IS NULL AND x.active
-                       AND x.search_vector @@ to_tsquery('english', quote_literal(t.term))))"""
+                       AND {_store_match("x", "to_tsquery('english', quote_literal(t.term))")}))"""
     sql = f"""
     WITH vec AS MATERIALIZED (
         SELECT e.product_id AS id, 1 - (e.embedding <=> %(emb)s) AS cosine
@@ -264,7 +280,8 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
      ORDER BY t.score DESC, t.external_id COLLATE "C"
     """
     w = ranking.weights
-    params.update({"org": organization_id, "q": query, "tsq": tsquery, "emb": embedding,
+    params.update({"org": organization_id, "store_lexeme": store_lexeme(organization_id),
+                   "q": query, "tsq": tsquery, "emb": embedding,
                    "depth": depth, "terms": gate_terms or [], "tsq_all": tsquery_all or tsquery,
                    "rank_limit": LEXICAL_RANK_LIMIT, "k": ranking.k,
                    "fuzzy_match": FUZZY_MATCH, "min_semantic": float(ranking.min_semantic),

@@ -42,15 +42,16 @@ def embedded_server_uri(data_dir: Path) -> str:
 
 _MB = 1024 * 1024
 MAX_SHARED_BUFFERS_MB = 1024
+REFUSED_FILE = "agentpay_shared_buffers_refused"  # in the data dir: a size not to retry
 
 
 def shared_buffers_mb(memory_bytes: int | None = None) -> int:
     """A quarter of the memory this process may use (the usual advice, and near RDS's
     default), at most 1 GB, never below PostgreSQL's own 128 MB.
 
-    At 128 MB a 100,000-product store's graph and rows do not fit: a search reads pages
-    back from the OS cache, and its median took 13-16 ms where 1 GB gives 8.6 ms (ADR
-    0001). Buffers take memory only as pages are read into them.
+    At 128 MB a 100,000-product store's graph and rows do not fit: a query's first run
+    reads pages back from the OS cache and took 4-5 ms more than its repeat; at 1 GB,
+    0.2-1.4 ms (ADR 0001). Buffers take memory only as pages are read into them.
     """
     if memory_bytes is None:
         memory_bytes = _memory_bytes()
@@ -69,26 +70,33 @@ def _memory_bytes() -> int:
 
 def size_shared_buffers(server, want_mb: int | None = None) -> None:
     """Set `shared_buffers` (ALTER SYSTEM) and restart the server to apply it, but only
-    while this process is the server's only user; otherwise the next start applies it."""
+    while this process is the server's only user; otherwise the next start applies it.
+    A size the machine refused once is not tried again."""
     want = want_mb or shared_buffers_mb()
+    refused = server.pgdata / REFUSED_FILE
+    if refused.exists() and refused.read_text().strip() == str(want):
+        return
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        current, pending = conn.execute(
-            "SELECT setting::bigint * 8 / 1024, pending_restart FROM pg_settings"
-            " WHERE name = 'shared_buffers'").fetchone()
+        current = conn.execute("SELECT setting::bigint * 8 / 1024 FROM pg_settings"
+                               " WHERE name = 'shared_buffers'").fetchone()[0]
         if current == want:
             return
-        if not pending:
-            conn.execute(f"ALTER SYSTEM SET shared_buffers = '{int(want)}MB'")
-    _restart_if_alone(server)
+        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{int(want)}MB'")
+    if not _restart_if_alone(server):
+        return
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        if conn.execute("SHOW shared_buffers").fetchone()[0] != f"{int(want)}MB":
+            refused.write_text(f"{want}\n")
 
 
-def _restart_if_alone(server) -> None:
+def _restart_if_alone(server) -> bool:
+    """Restart the server unless another process uses it; False if it was not restarted."""
     from pgserver._commands import pg_ctl
     from pgserver.utils import PostmasterInfo
 
     with server._lock:  # pgserver's own lock: no process joins or leaves meanwhile
         if server.global_process_id_list.get() != [os.getpid()]:
-            return
+            return False
         options = _postmaster_options(server.pgdata)
         try:
             # restart reuses the postmaster's options (its socket directory, no TCP)
@@ -102,6 +110,7 @@ def _restart_if_alone(server) -> None:
             pg_ctl(["-w", "-l", str(server.log), "-o", options, "start"],
                    pgdata=server.pgdata, user=server.system_user, timeout=60)
         server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
+    return True
 
 
 def _postmaster_options(pgdata: Path) -> str:
