@@ -3,6 +3,7 @@ graph): a search reads that partition only, and an upgrade moves existing vector
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 
@@ -206,3 +207,73 @@ def test_product_reads_join_only_their_stores_partition(db, make_tenant):
         assert vector_tables and all(_partition(mine.organization_id) in r
                                      for r in vector_tables), vector_tables
         assert not any(_partition(other.organization_id) in r for r in vector_tables)
+
+
+# ------------------------------------------------------------------ graph build options
+
+def _graph_options(conn, organization_id) -> dict:
+    """The reloptions of the store's part of product_embeddings_hnsw_idx."""
+    from agentpay.catalog.index_repository import vector_graph
+
+    graph = vector_graph(conn, organization_id)
+    assert graph, "the store's partition has no part of product_embeddings_hnsw_idx"
+    options = conn.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass",
+                           (graph,)).fetchone()["reloptions"]
+    return dict(o.split("=") for o in options)
+
+
+def test_a_new_stores_graph_is_built_with_ef_construction_1000(db, make_tenant):
+    tenant = make_tenant("Dense Graph Store")
+    with db.connection() as conn:
+        assert _graph_options(conn, tenant.organization_id) == {
+            "m": "16", "ef_construction": "1000"}
+
+
+def test_an_upgrade_gives_existing_graphs_the_new_build_option(fresh_url, tmp_path):  # noqa: F811
+    from agentpay.db.connection import open_connection
+    from agentpay.db.migrate import MIGRATIONS_DIR, migrate
+
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < "0010":
+            shutil.copy(path, tmp_path / path.name)
+    with open_connection(fresh_url) as conn:
+        migrate(conn, tmp_path)
+        org = conn.execute("INSERT INTO organizations (name) VALUES ('Older Store')"
+                           " RETURNING id").fetchone()["id"]
+        before = _graph_options(conn, org)
+        assert migrate(conn) == ["0010"]
+        after = _graph_options(conn, org)
+    assert before == {"m": "16", "ef_construction": "64"}
+    assert after == {"m": "16", "ef_construction": "1000"}
+
+
+def test_rebuilding_a_stores_graph_keeps_it_searchable(db, client, make_tenant, local_queue,
+                                                       drain, capsys):
+    from agentpay.catalog.index_repository import vector_graph
+    from agentpay.cli import main
+
+    tenant = make_tenant("Rebuilt Store")
+    client.put("/v1/agent/products", headers=tenant.auth, json={"products": SHOES})
+    drain()
+    with db.connection() as conn:
+        graph = vector_graph(conn, tenant.organization_id)
+        conn.execute(f"ALTER INDEX {graph} SET (ef_construction = 64)")  # an older graph
+
+    assert main(["catalog", "rebuild-graph", "--org", tenant.organization_id]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    with db.connection() as conn:
+        valid = conn.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass",
+                             (graph,)).fetchone()["indisvalid"]
+        options = _graph_options(conn, tenant.organization_id)
+    found = client.post("/v1/agent/products/search", headers=tenant.auth,
+                        json={"query": "trail running shoe"}).json()["data"]
+    assert report["graph"] == graph and valid
+    assert options["ef_construction"] == "1000"
+    assert found and found[0]["external_id"] == "shoe-1"
+
+
+def test_rebuilding_the_graph_of_an_unknown_store_is_a_clear_error(db, capsys):
+    from agentpay.cli import main
+
+    assert main(["catalog", "rebuild-graph", "--org", str(uuid.uuid4())]) == 2
+    assert json.loads(capsys.readouterr().err)["error"]["code"] == "not_found"

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -57,6 +58,23 @@ def cmd_catalog_load(args: argparse.Namespace) -> int:
     db = _database()
     _ensure_migrated(db)
     print(json.dumps(load_catalog(db, args.org, Path(args.file), workers=args.workers)))
+    return 0
+
+
+def cmd_catalog_rebuild_graph(args: argparse.Namespace) -> int:
+    from agentpay.catalog.index_repository import rebuild_vector_graph
+    from agentpay.db.connection import open_connection
+    from agentpay.kit.errors import NotFound
+
+    db = _database()
+    _ensure_migrated(db)
+    with open_connection(db.url) as conn:  # autocommit, as REINDEX CONCURRENTLY needs
+        started = time.perf_counter()
+        graph = rebuild_vector_graph(conn, args.org)
+    if graph is None:
+        raise NotFound(f"organization {args.org} has no vector partition", code="not_found")
+    print(json.dumps({"organization_id": str(args.org), "graph": graph,
+                      "rebuilt_s": round(time.perf_counter() - started, 1)}))
     return 0
 
 
@@ -176,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int, default=None,
                    help="index_products consumer processes (default: one per core, <= 5)")
     p.set_defaults(func=cmd_catalog_load)
+    p = catalog.add_parser("rebuild-graph", help="rebuild a store's HNSW graph in bulk with "
+                           "the current build options, searches and indexing going on")
+    p.add_argument("--org", required=True, type=_uuid)
+    p.set_defaults(func=cmd_catalog_rebuild_graph)
 
     p = sub.add_parser("search", help="hybrid product search (queries from stdin or one arg)")
     p.add_argument("query", nargs="?")

@@ -118,3 +118,32 @@ def drop_vector_partition(conn: psycopg.Connection, organization_id: UUID) -> No
     would otherwise stay behind."""
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
         sql.Identifier(vector_partition(organization_id))))
+
+
+GRAPH_EF_CONSTRUCTION = 1000  # migration 0010
+
+
+def vector_graph(conn: psycopg.Connection, organization_id: UUID) -> str | None:
+    """The name of the organization's HNSW graph: its partition's part of
+    product_embeddings_hnsw_idx (None when the organization has no partition)."""
+    row = conn.execute(
+        """SELECT i.inhrelid::regclass::text AS graph
+             FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid
+            WHERE i.inhparent = 'product_embeddings_hnsw_idx'::regclass
+              AND x.indrelid = to_regclass(%s)""", (vector_partition(organization_id),)
+    ).fetchone()
+    return row["graph"] if row else None
+
+
+def rebuild_vector_graph(conn: psycopg.Connection, organization_id: UUID) -> str | None:
+    """Rebuild one store's graph in bulk with the current build options, while searches
+    and indexing go on (REINDEX CONCURRENTLY; needs an autocommit connection). A bulk build
+    is also far faster than the row-by-row inserts that grew the graph."""
+    graph = vector_graph(conn, organization_id)
+    if graph is None:
+        return None
+    conn.execute(sql.SQL("ALTER INDEX {} SET (ef_construction = {})").format(
+        sql.Identifier(graph), sql.Literal(GRAPH_EF_CONSTRUCTION)))
+    conn.execute(sql.SQL("SET maintenance_work_mem = '512MB'"))
+    conn.execute(sql.SQL("REINDEX INDEX CONCURRENTLY {}").format(sql.Identifier(graph)))
+    return graph
