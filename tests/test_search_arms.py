@@ -204,6 +204,15 @@ def test_full_text_reads_only_this_stores_entries_from_the_index(wool, make_tena
     assert found == {"wool-0", "wool-1", "wool-2", "mitten"}
 
 
+def test_the_full_text_index_takes_new_products_in_at_once(db):
+    """No pending list (fastupdate off): searches right after a catalog load do not scan
+    unmerged entries until a vacuum runs."""
+    with db.connection() as conn:
+        options = conn.execute("SELECT reloptions FROM pg_class"
+                               " WHERE relname = 'products_store_search_idx'").fetchone()
+    assert "fastupdate=off" in options["reloptions"]
+
+
 def test_a_query_of_stop_words_ranks_no_product_by_its_text(wool, db):
     """"the" has no lexeme. ANDed with the store's lexeme alone it would match every
     product of the store, and the full-text tier would rank up to the rank limit of them
