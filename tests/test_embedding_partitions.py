@@ -241,7 +241,7 @@ def test_an_upgrade_gives_existing_graphs_the_new_build_option(fresh_url, tmp_pa
         org = conn.execute("INSERT INTO organizations (name) VALUES ('Older Store')"
                            " RETURNING id").fetchone()["id"]
         before = _graph_options(conn, org)
-        assert migrate(conn) == ["0010"]
+        assert migrate(conn)[0] == "0010"
         after = _graph_options(conn, org)
     assert before == {"m": "16", "ef_construction": "64"}
     assert after == {"m": "16", "ef_construction": "1000"}

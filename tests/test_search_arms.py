@@ -1,6 +1,6 @@
-"""Hybrid search skips work it does not need: the trigram arm runs only when a query word
-is missing from the full-text candidates, the any-word full-text arm only when too few
-products have every word. Typos and partial matches still find products."""
+"""Hybrid search skips work it does not need: spelling correction runs only for a query word
+missing from the full-text candidates and from the store, the any-word full-text arm only
+when too few products have every word. Typos and compounds still find products."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class _Explaining:
 
 
 def _explained(db, organization_id, query: str, depth: int = 40,
-               gate_terms: list[str] | None = None) -> tuple[list[str], list[dict]]:
+               typo_terms: list[str] | None = None) -> tuple[list[str], list[dict]]:
     """The search SQL's EXPLAIN ANALYZE lines and its rows, with the arguments search()
     passes."""
     from agentpay.catalog import search_repository as repo
@@ -48,7 +48,7 @@ def _explained(db, organization_id, query: str, depth: int = 40,
         spy = _Explaining(conn, analyze=True)
         rows = repo.hybrid_search(
             spy, organization_id, query, to_tsquery_text(query),
-            query_vectors.get(get_embedder(), query), Filters(), depth, gate_terms,
+            query_vectors.get(get_embedder(), query), Filters(), depth, typo_terms,
             to_tsquery_all(query))
     return spy.plans, rows
 
@@ -61,29 +61,60 @@ def _gated_part_ran(plans: list[str], gate: str) -> bool:
     return "never executed" not in below
 
 
-def _trigram_arm_ran(db, organization_id, query: str) -> bool:
+def _typos(db, organization_id, query: str) -> tuple[int, list[dict]]:
+    """How many of the query's words the statement took for misspellings, and its rows."""
+    import re
+
     from agentpay.catalog.search import MIN_TYPO_TERM, query_terms
 
     terms = [t for t in query_terms(query) if len(t) >= MIN_TYPO_TERM]
-    plans, _ = _explained(db, organization_id, query, gate_terms=terms)
-    return _gated_part_ran(plans, "One-Time Filter: (InitPlan")
+    plans, rows = _explained(db, organization_id, query, typo_terms=terms)
+    typos = next(plans[i + 1] for i, line in enumerate(plans) if "CTE typos" in line)
+    return int(float(re.search(r"rows=([\d.]+)", typos).group(1))), rows
 
 
-def test_words_all_found_by_full_text_skip_the_trigram_arm(shoes, db):
-    assert not _trigram_arm_ran(db, shoes.organization_id, "trail running shoe")
+def test_words_all_found_by_full_text_are_not_taken_for_typos(shoes, db):
+    assert _typos(db, shoes.organization_id, "trail running shoe")[0] == 0
 
 
-def test_a_misspelt_word_runs_the_trigram_arm_and_still_finds_the_product(shoes, db, client):
-    assert _trigram_arm_ran(db, shoes.organization_id, "runnning shoe")
-    assert _trigram_arm_ran(db, shoes.organization_id, "backpaking")
+def test_a_misspelt_word_is_corrected_from_the_stores_words(shoes, db, client):
+    typos, rows = _typos(db, shoes.organization_id, "runnning shoe")
+    assert typos == 1
+    # "running" stands in for "runnning": both shoes match it as text
+    assert {r["external_id"] for r in rows if r["text_match"]} >= {"shoe-1", "shoe-2"}
+    assert _typos(db, shoes.organization_id, "backpaking")[0] == 1
     response = client.post("/v1/agent/products/search", headers=shoes.auth,
                            json={"query": "backpaking tnet"})
     assert [hit["external_id"] for hit in response.json()["data"]][:1] == ["tent-1"]
 
 
-def test_stop_words_alone_do_not_run_the_trigram_arm(shoes, db):
+def test_a_word_far_from_every_store_word_is_not_corrected(shoes, db):
+    typos, rows = _typos(db, shoes.organization_id, "zzyzx")
+    assert typos == 1 and not any(r["text_match"] for r in rows)
+
+
+def test_a_compound_written_as_one_word_finds_its_parts(shoes, db):
+    # the store has "road" and "tent"
+    _, rows = _typos(db, shoes.organization_id, "roadtent")
+    assert {r["external_id"] for r in rows if r["text_match"]} == {"shoe-2", "tent-1"}
+
+
+def test_stop_words_alone_are_not_taken_for_typos(shoes, db):
     # "for" and "the" have no lexeme: missing from the candidates is not a typo
-    assert not _trigram_arm_ran(db, shoes.organization_id, "shoe for the trail")
+    assert _typos(db, shoes.organization_id, "shoe for the trail")[0] == 0
+
+
+def test_corrections_come_from_this_stores_words_only(shoes, make_tenant, client, drain, db):
+    other = make_tenant()
+    client.put("/v1/agent/products", headers=other.auth, json={"products": [
+        product("phones-1", "Studio Headphones")]})
+    drain()
+    assert _typos(db, other.organization_id, "headphnes")[0] == 1
+    assert [r["external_id"] for r in _typos(db, other.organization_id, "headphnes")[1]
+            if r["text_match"]] == ["phones-1"]
+    # the shoe store has no such word: nothing to correct to
+    typos, rows = _typos(db, shoes.organization_id, "headphnes")
+    assert typos == 1 and not any(r["text_match"] for r in rows)
 
 
 # ------------------------------------------------------------------ every word first
@@ -243,7 +274,7 @@ class _Settings:
 _CURRENT = ("SELECT current_setting('hnsw.ef_search') AS ef,"
             " current_setting('enable_seqscan') AS seqscan,"
             " current_setting('hnsw.iterative_scan') AS iterative,"
-            " current_setting('pg_trgm.word_similarity_threshold') AS trgm,"
+            " current_setting('pg_trgm.similarity_threshold') AS trgm,"
             " current_setting('jit') AS jit")
 
 
@@ -266,7 +297,7 @@ def test_the_search_statement_runs_with_its_own_settings_and_leaves_the_callers(
                 spy = _Settings(conn)
                 assert search(spy, shoes.organization_id, "trail running shoe", **options)
                 assert spy.during.fetchone() == {"ef": ef, "seqscan": "off", "jit": "off",
-                                                 "iterative": "relaxed_order", "trgm": "0.5"}
+                                                 "iterative": "relaxed_order", "trgm": "0.39"}
                 assert conn.execute(_CURRENT).fetchone() == callers, options
                 assert callers["jit"] == "on"
             finally:

@@ -35,7 +35,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 @contextmanager
 def bench_org(db: Database, name: str):
-    from agentpay.catalog.index_repository import drop_vector_partition
+    from agentpay.catalog.index_repository import drop_store_partitions
     from agentpay.organizations.service import create_organization
 
     with db.transaction() as conn:
@@ -45,7 +45,7 @@ def bench_org(db: Database, name: str):
     finally:
         with db.transaction() as conn:
             conn.execute("DELETE FROM organizations WHERE id = %s", (org["id"],))
-            drop_vector_partition(conn, org["id"])
+            drop_store_partitions(conn, org["id"])
 
 
 def load_inline(db: Database, organization_id: UUID, products: list[dict],

@@ -113,11 +113,16 @@ def vector_partition(organization_id: UUID) -> str:
     return "product_embeddings_" + str(organization_id).replace("-", "")
 
 
-def drop_vector_partition(conn: psycopg.Connection, organization_id: UUID) -> None:
-    """For organizations deleted outright (benchmarks): their empty partition and graph
-    would otherwise stay behind."""
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
-        sql.Identifier(vector_partition(organization_id))))
+def word_partition(organization_id: UUID) -> str:
+    """The organization's partition of catalog_words (migration 0011)."""
+    return "catalog_words_" + str(organization_id).replace("-", "")
+
+
+def drop_store_partitions(conn: psycopg.Connection, organization_id: UUID) -> None:
+    """For organizations deleted outright (benchmarks): their empty partitions, graph and
+    trigram index would otherwise stay behind."""
+    for table in (vector_partition(organization_id), word_partition(organization_id)):
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
 
 
 GRAPH_EF_CONSTRUCTION = 1000  # migration 0010

@@ -76,7 +76,26 @@ def upsert_many(conn: psycopg.Connection, organization_id: UUID,
                 ids[row["external_id"]] = row["id"]
             if not cur.nextset():
                 break
+    add_words(conn, organization_id, list(ids.values()))
     return ids
+
+
+def add_words(conn: psycopg.Connection, organization_id: UUID,
+              product_ids: list[UUID]) -> None:
+    """The products' words into the store's vocabulary (migration 0011), which spelling
+    correction reads: in the same transaction as the products, so a product that can be
+    found by its words can also be found by a misspelling of them."""
+    if product_ids:
+        conn.execute(
+            """INSERT INTO catalog_words (organization_id, word)
+               SELECT DISTINCT p.organization_id, w
+                 FROM products p,
+                      agentpay_catalog_words(p.name, p.brand, p.category, p.attribute_text) w
+                WHERE p.organization_id = %s AND p.id = ANY(%s)
+               ORDER BY 2
+               ON CONFLICT DO NOTHING""",
+            (organization_id, product_ids),
+        )
 
 
 def remove_from_index(conn: psycopg.Connection, organization_id: UUID,

@@ -32,7 +32,7 @@ __all__ = ["Filters", "Fusion", "SearchHit", "Weights", "search"]
 
 _TOKEN = re.compile(r"[0-9]+/[0-9]+|[\w][\w.\-']*", re.UNICODE)
 _MAX_TERMS = 16
-MIN_TYPO_TERM = 3  # shorter words are not worth a trigram search when they match nothing
+MIN_TYPO_TERM = 3  # shorter words are not worth a spelling fix when they match nothing
 
 
 @dataclass
@@ -107,8 +107,8 @@ DATABASE_EF_SEARCH = repo.EF_SEARCH
 def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: int = 10,
            filters: Filters | None = None, embedder=None, fusion: Fusion = "weighted",
            weights: Weights | None = None, depth: int | None = None,
-           ef_search: int = DATABASE_EF_SEARCH, min_semantic: float = MIN_SEMANTIC,
-           gate_fuzzy: bool = True) -> list[SearchHit]:
+           ef_search: int = DATABASE_EF_SEARCH,
+           min_semantic: float = MIN_SEMANTIC) -> list[SearchHit]:
     """Top-k products of one organization for a shopper's query.
 
     A candidate found only by the vector (no word or trigram match) must reach
@@ -124,11 +124,11 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
         return []
     depth = depth or max(40, 4 * k)
     vector = query_vectors.get(embedder, text)
-    gate_terms = [t for t in query_terms(text) if len(t) >= MIN_TYPO_TERM] if gate_fuzzy else None
+    typo_terms = [t for t in query_terms(text) if len(t) >= MIN_TYPO_TERM]
     ranking = Ranking(k=k, fusion=fusion, weights=weights or Weights(),
                       min_semantic=min_semantic)
     args = (organization_id, text, to_tsquery_text(text), vector, filters, depth,
-            gate_terms, to_tsquery_all(text), ranking)
+            typo_terms, to_tsquery_all(text), ranking)
     rows = repo.hybrid_search(conn, *args, ef_search=max(ef_search, depth))
     return [SearchHit(_strip(r), float(r["score"]), _matched(r),
                       {"cosine": float(r["cosine"] or 0.0), "lexical": float(r["lexical_part"]),

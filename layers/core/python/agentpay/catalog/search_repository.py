@@ -114,6 +114,11 @@ _FUSED = {
 
 LEXICAL_RANK_LIMIT = 300  # full-text matches ranked per tier (see hybrid_search)
 EF_SEARCH = 200  # migration 0007's database default for hnsw.ef_search
+FIXES_PER_WORD = 3  # closest vocabulary words tried for a word the store does not have
+# Trigram similarity a vocabulary word needs to stand in for a query word: "runnning" →
+# running 0.89, "headphnes" → headphones 0.62, "hoodei" → hooded 0.56 and hoodie 0.4,
+# but not "couch" → court 0.33 nor "inch" → finch 0.38 (the 100k demo store's words).
+FIX_SIMILARITY = "0.39"
 
 # Seeing "LIMIT 300" over some 14,000 estimated matches, the planner reads the shared
 # products table sequentially until 300 match, assuming matches are spread evenly. They
@@ -125,7 +130,7 @@ EF_SEARCH = 200  # migration 0007's database default for hnsw.ef_search
 # opened before those migrations, or a caller that changed one, searches the same way.
 _SETTINGS = (("enable_seqscan", "'off'"), ("hnsw.ef_search", "%(ef_search)s"),
              ("hnsw.iterative_scan", "'relaxed_order'"),
-             ("pg_trgm.word_similarity_threshold", "'0.5'"), ("jit", "'off'"))
+             ("pg_trgm.similarity_threshold", f"'{FIX_SIMILARITY}'"), ("jit", "'off'"))
 
 
 def _saved(name: str) -> str:
@@ -168,12 +173,13 @@ def store_lexeme(organization_id: UUID) -> str:
     return "o" + UUID(str(organization_id)).hex
 
 
-def _full_text_tier(match: str, conditions: str) -> str:
-    """One full-text tier: at most `rank_limit` products matching the tsquery parameter
-    `match` (plus `conditions`), ranked against the whole query, best `depth` kept."""
-    words = f"to_tsquery('english', %({match})s)"
+def _full_text_tier(words: str, conditions: str, ranked_by: str | None = None) -> str:
+    """One full-text tier: at most `rank_limit` products matching the tsquery `words` (SQL)
+    plus `conditions`, ranked against `ranked_by` (default: the whole query), best `depth`
+    kept."""
+    ranked_by = ranked_by or "to_tsquery('english', %(tsq)s)"
     return f"""SELECT m.id, m.search_vector,
-               ts_rank_cd(m.search_vector, to_tsquery('english', %(tsq)s), 32) AS rank FROM (
+               ts_rank_cd(m.search_vector, {ranked_by}, 32) AS rank FROM (
             SELECT p.id, p.search_vector FROM products p
              WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
                AND numnode({words}) > 0 AND {_store_match("p", words)}{conditions}
@@ -182,19 +188,94 @@ def _full_text_tier(match: str, conditions: str) -> str:
          LIMIT %(depth)s"""
 
 
+def _spelling_fixes(p_filter: str) -> str:
+    """Spelling correction: the query's words that no product of the store has, each
+    replaced by its closest words in the store's vocabulary (migration 0011), and the
+    products that have those. `fixed.tsq` is the query with the fixes ORed in (NULL when
+    there is none), which then ranks and matches every candidate."""
+    words = "(SELECT words FROM fixes)"
+    return f"""
+    typos AS MATERIALIZED (
+        -- checked against the full-text candidates first (cheap), then against the
+        -- store's index (one probe each); a word without a lexeme is a stop word
+        SELECT t.term FROM unnest(%(terms)s::text[]) AS t(term)
+         WHERE numnode(to_tsquery('english', quote_literal(t.term))) > 0
+           AND NOT EXISTS (
+               SELECT 1 FROM lex
+                WHERE lex.search_vector @@ to_tsquery('english', quote_literal(t.term)))
+           AND NOT EXISTS (
+               SELECT 1 FROM products x
+                WHERE x.organization_id = %(org)s AND x.deleted_at IS NULL AND x.active
+                  AND {_store_match("x", "to_tsquery('english', quote_literal(t.term))")})
+    ),
+    close_words AS MATERIALIZED (
+        SELECT t.term, f.word FROM typos t CROSS JOIN LATERAL (
+            SELECT w.word FROM catalog_words w
+             WHERE w.organization_id = %(org)s AND w.word %% t.term
+             ORDER BY similarity(w.word, t.term) DESC, w.word
+             LIMIT %(fixes_per_word)s) f
+    ),
+    part_words AS MATERIALIZED (
+        -- and the store's words the term begins or ends with: a compound written as one
+        -- ("bookshelf": shelf; "waterbottle": water, bottle)
+        SELECT f.word FROM typos t CROSS JOIN LATERAL (
+            SELECT w.word FROM catalog_words w
+             WHERE w.organization_id = %(org)s
+               AND w.word IN (SELECT part FROM generate_series(4, length(t.term) - 3) AS i,
+                                   LATERAL (VALUES (left(t.term, i)), (right(t.term, i))) AS s(part))
+             ORDER BY length(w.word) DESC, w.word
+             LIMIT 2) f
+    ),
+    fixes AS MATERIALIZED (
+        -- websearch_to_tsquery: any vocabulary word is safe in it ("a or b": 'a' | 'b')
+        SELECT websearch_to_tsquery('english', string_agg(word, ' or ')) AS words
+          FROM (SELECT word FROM close_words UNION ALL SELECT word FROM part_words) f
+    ),
+    fixed AS MATERIALIZED (
+        SELECT CASE WHEN numnode(words) > 0
+                    THEN to_tsquery('english', %(tsq)s) || words END AS tsq
+          FROM fixes
+    ),
+    fixed_text AS MATERIALIZED (
+        {_full_text_tier(words, p_filter, ranked_by="(SELECT tsq FROM fixed)")}
+    ),"""
+
+
+def _lexical(tsquery: bool, fixes: bool) -> str:
+    """A candidate's full-text rank: the one its list computed, else computed here; with
+    spelling fixes, every candidate is ranked against the fixed query."""
+    if not tsquery:
+        return "0::float8"
+    rank = ("coalesce(cand.rank, ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s),"
+            " 32))")
+    if fixes:
+        rank = ("coalesce(CASE WHEN (SELECT tsq FROM fixed) IS NOT NULL THEN"
+                f" ts_rank_cd(p.search_vector, (SELECT tsq FROM fixed), 32) END, {rank})")
+    return rank + "::float8"
+
+
+def _text_match(tsquery: bool, fixes: bool) -> str:
+    if not tsquery:
+        return "false"
+    if fixes:
+        return ("p.search_vector @@ coalesce((SELECT tsq FROM fixed),"
+                " to_tsquery('english', %(tsq)s))")
+    return "p.search_vector @@ to_tsquery('english', %(tsq)s)"
+
+
 def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                   tsquery: str | None, embedding: np.ndarray, filters: Filters,
-                  depth: int, gate_terms: list[str] | None = None,
+                  depth: int, typo_terms: list[str] | None = None,
                   tsquery_all: str | None = None, ranking: Ranking = Ranking(),
                   ef_search: int = EF_SEARCH) -> list[dict[str, Any]]:
     """The top `ranking.k` products, best first, each with its score and the three
-    scores it was fused from (`lexical_part`: as fused). `gate_terms`: the query's words;
-    when given, the trigram arm runs only if one of them is in none of the full-text
-    candidates (None: always run it). `ef_search`: the HNSW search list for this
+    scores it was fused from (`lexical_part`: as fused). `typo_terms`: the query's words
+    that may be misspelt; those no product of the store has are corrected from its
+    vocabulary (none: no correction). `ef_search`: the HNSW search list for this
     statement."""
     e_filter, params = filters.sql("e")
     p_filter, _ = filters.sql("p")
-    lexical_cte = lexical = unmatched_gate = ""
+    lexical_cte = lexical = fixes_cte = fixed_arm = ""
     if tsquery:
         # Full text ranks every match, so its cost grows with the catalog. Products that
         # have every word come first and are usually enough; products with any word are
@@ -208,49 +289,32 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
             gate = "\n               AND (SELECT count(*) FROM lex_all) < %(depth)s"
             any_arm = f"""
         UNION ALL
-        ({_full_text_tier("tsq", p_filter + gate)})"""
+        ({_full_text_tier("to_tsquery('english', %(tsq)s)", p_filter + gate)})"""
         lexical_cte = f"""
     lex_all AS MATERIALIZED (
-        {_full_text_tier("tsq_all", p_filter)}
+        {_full_text_tier("to_tsquery('english', %(tsq_all)s)", p_filter)}
     ),
     lex AS MATERIALIZED (
         SELECT id, search_vector, rank FROM lex_all{any_arm}
     ),"""
         lexical = "UNION ALL SELECT id, NULL, rank FROM lex"
-        if gate_terms:
-            # The trigram arm is for words the catalog spells differently (typos), and its
-            # cost grows with the catalog. It runs only if some word of the query occurs in
-            # none of the full-text candidates (cheap to check) and in no product of this
-            # organization (one index probe per such word): a one-time filter, so the
-            # planner skips the whole arm when it is false.
-            unmatched_gate = f"""
-            AND EXISTS (
-                SELECT 1 FROM unnest(%(terms)s::text[]) AS t(term)
-                 WHERE numnode(to_tsquery('english', quote_literal(t.term))) > 0
-                   AND NOT EXISTS (
-                    SELECT 1 FROM lex
-                     WHERE lex.search_vector @@ to_tsquery('english', quote_literal(t.term)))
-                   AND NOT EXISTS (
-                    SELECT 1 FROM products x
-                     WHERE x.organization_id = %(org)s AND x.deleted_at IS NULL AND x.active
-                       AND {_store_match("x", "to_tsquery('english', quote_literal(t.term))")}))"""
+        if typo_terms:
+            fixes_cte = _spelling_fixes(p_filter)
+            fixed_arm = """
+            UNION ALL
+            SELECT id, NULL, NULL FROM fixed_text"""
     sql = f"""
     WITH vec AS MATERIALIZED (
         SELECT e.product_id AS id, 1 - (e.embedding <=> %(emb)s) AS cosine
           FROM product_embeddings e
          WHERE e.organization_id = %(org)s{e_filter}
          ORDER BY e.embedding <=> %(emb)s LIMIT %(depth)s
-    ),{lexical_cte}
+    ),{lexical_cte}{fixes_cte}
     cand AS (
         -- each candidate once, with the cosine or full-text rank its list already computed
         SELECT id, max(cosine) AS cosine, max(rank) AS rank FROM (
             SELECT id, cosine, NULL::real AS rank FROM vec
-            {lexical}
-            UNION ALL
-            (SELECT p.id, NULL, NULL FROM products p
-              WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
-                AND %(q)s <%% p.name{p_filter}{unmatched_gate}
-              ORDER BY word_similarity(%(q)s, p.name) DESC LIMIT %(depth)s)
+            {lexical}{fixed_arm}
         ) lists GROUP BY id
     ),
     scored AS MATERIALIZED (
@@ -259,10 +323,8 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                coalesce(cand.cosine, (
                    SELECT 1 - (e.embedding <=> %(emb)s) FROM product_embeddings e
                     WHERE e.organization_id = %(org)s AND e.product_id = p.id)) AS cosine,
-               {"coalesce(cand.rank, ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s),"
-                " 32))::float8" if tsquery else "0::float8"} AS lexical,
-               {"p.search_vector @@ to_tsquery('english', %(tsq)s)" if tsquery else "false"}
-                   AS text_match,
+               {_lexical(bool(tsquery), bool(fixes_cte))} AS lexical,
+               {_text_match(bool(tsquery), bool(fixes_cte))} AS text_match,
                word_similarity(%(q)s, p.name)::float8 AS fuzzy,
                cand.cosine IS NOT NULL AS in_vector
           FROM cand
@@ -282,8 +344,9 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
     w = ranking.weights
     params.update({"org": organization_id, "store_lexeme": store_lexeme(organization_id),
                    "q": query, "tsq": tsquery, "emb": embedding,
-                   "depth": depth, "terms": gate_terms or [], "tsq_all": tsquery_all or tsquery,
+                   "depth": depth, "terms": typo_terms or [], "tsq_all": tsquery_all or tsquery,
                    "rank_limit": LEXICAL_RANK_LIMIT, "k": ranking.k,
+                   "fixes_per_word": FIXES_PER_WORD,
                    "fuzzy_match": FUZZY_MATCH, "min_semantic": float(ranking.min_semantic),
                    "w_lexical": float(w.lexical), "w_fuzzy": float(w.fuzzy),
                    "w_cosine": float(w.cosine), "rrf_k": RRF_K})
