@@ -191,7 +191,7 @@ def _full_text_tier(words: str, conditions: str, ranked_by: str | None = None) -
 def _spelling_fixes(p_filter: str) -> str:
     """Spelling correction: the query's words that no product of the store has, each
     replaced by its closest words in the store's vocabulary (migration 0011), and the
-    products that have those. `fixed.tsq` is the query with the fixes ORed in (NULL when
+    products that have those. `fixes.tsq` is the query with the fixes ORed in (NULL when
     there is none), which then ranks and matches every candidate."""
     words = "(SELECT words FROM fixes)"
     return f"""
@@ -208,36 +208,30 @@ def _spelling_fixes(p_filter: str) -> str:
                 WHERE x.organization_id = %(org)s AND x.deleted_at IS NULL AND x.active
                   AND {_store_match("x", "to_tsquery('english', quote_literal(t.term))")})
     ),
-    close_words AS MATERIALIZED (
-        SELECT t.term, f.word FROM typos t CROSS JOIN LATERAL (
-            SELECT w.word FROM catalog_words w
-             WHERE w.organization_id = %(org)s AND w.word %% t.term
-             ORDER BY similarity(w.word, t.term) DESC, w.word
-             LIMIT %(fixes_per_word)s) f
-    ),
-    part_words AS MATERIALIZED (
-        -- and the store's words the term begins or ends with: a compound written as one
-        -- ("bookshelf": shelf; "waterbottle": water, bottle)
-        SELECT f.word FROM typos t CROSS JOIN LATERAL (
-            SELECT w.word FROM catalog_words w
-             WHERE w.organization_id = %(org)s
-               AND w.word IN (SELECT part FROM generate_series(4, length(t.term) - 3) AS i,
-                                   LATERAL (VALUES (left(t.term, i)), (right(t.term, i))) AS s(part))
-             ORDER BY length(w.word) DESC, w.word
-             LIMIT 2) f
-    ),
     fixes AS MATERIALIZED (
         -- websearch_to_tsquery: any vocabulary word is safe in it ("a or b": 'a' | 'b')
-        SELECT websearch_to_tsquery('english', string_agg(word, ' or ')) AS words
-          FROM (SELECT word FROM close_words UNION ALL SELECT word FROM part_words) f
-    ),
-    fixed AS MATERIALIZED (
-        SELECT CASE WHEN numnode(words) > 0
-                    THEN to_tsquery('english', %(tsq)s) || words END AS tsq
-          FROM fixes
+        SELECT words, CASE WHEN numnode(words) > 0
+                           THEN to_tsquery('english', %(tsq)s) || words END AS tsq
+          FROM (SELECT websearch_to_tsquery('english', string_agg(f.word, ' or ')) AS words
+                  FROM typos t CROSS JOIN LATERAL (
+                      (SELECT w.word FROM catalog_words w
+                        WHERE w.organization_id = %(org)s AND w.word %% t.term
+                        ORDER BY similarity(w.word, t.term) DESC, w.word
+                        LIMIT %(fixes_per_word)s)
+                      UNION ALL
+                      -- and the store's words the term begins or ends with: a compound
+                      -- written as one ("bookshelf": shelf; "waterbottle": water, bottle)
+                      (SELECT w.word FROM catalog_words w
+                        WHERE w.organization_id = %(org)s
+                          AND w.word IN (SELECT part
+                                           FROM generate_series(4, length(t.term) - 3) AS i,
+                                                LATERAL (VALUES (left(t.term, i)),
+                                                                (right(t.term, i))) AS s(part))
+                        ORDER BY length(w.word) DESC, w.word
+                        LIMIT 2)) f) found
     ),
     fixed_text AS MATERIALIZED (
-        {_full_text_tier(words, p_filter, ranked_by="(SELECT tsq FROM fixed)")}
+        {_full_text_tier(words, p_filter, ranked_by="(SELECT tsq FROM fixes)")}
     ),"""
 
 
@@ -249,8 +243,8 @@ def _lexical(tsquery: bool, fixes: bool) -> str:
     rank = ("coalesce(cand.rank, ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s),"
             " 32))")
     if fixes:
-        rank = ("coalesce(CASE WHEN (SELECT tsq FROM fixed) IS NOT NULL THEN"
-                f" ts_rank_cd(p.search_vector, (SELECT tsq FROM fixed), 32) END, {rank})")
+        rank = ("coalesce(CASE WHEN (SELECT tsq FROM fixes) IS NOT NULL THEN"
+                f" ts_rank_cd(p.search_vector, (SELECT tsq FROM fixes), 32) END, {rank})")
     return rank + "::float8"
 
 
@@ -258,7 +252,7 @@ def _text_match(tsquery: bool, fixes: bool) -> str:
     if not tsquery:
         return "false"
     if fixes:
-        return ("p.search_vector @@ coalesce((SELECT tsq FROM fixed),"
+        return ("p.search_vector @@ coalesce((SELECT tsq FROM fixes),"
                 " to_tsquery('english', %(tsq)s))")
     return "p.search_vector @@ to_tsquery('english', %(tsq)s)"
 
