@@ -55,6 +55,27 @@ def test_a_rejected_batch_item_adds_no_words(tenant, client, db):
     assert {"walnut", "cutting", "board"} <= words and not {"mahogany", "serving"} & words
 
 
+def test_an_organization_rebuild_clears_words_only_deleted_products_had(shoes, client, db):
+    from agentpay.catalog.indexing import Indexer, IndexMessage
+    from agentpay.embeddings import get_embedder
+
+    client.delete("/v1/agent/products/tent-1", headers=shoes.auth)
+    client.put("/v1/agent/products", headers=shoes.auth, json={"products": [
+        product("lamp-1", "Brass Reading Lamp", 4500, category="Lighting")]})
+    with db.connection() as conn:
+        before = _words(conn, shoes.organization_id)
+    assert {"backpacking", "tent", "desk", "reading"} <= before  # words are never removed
+
+    report = Indexer(db, get_embedder()).handle(IndexMessage(
+        type="organization", organization_id=shoes.organization_id))
+    with db.connection() as conn:
+        after = _words(conn, shoes.organization_id)
+    # the tent's words, and the lamp's old ones (its name and its colour)
+    assert before - after == {"two", "person", "backpacking", "tent", "outdoor", "green",
+                              "desk", "gold"}
+    assert report.words_removed == 8 and "reading" in after and "brass" in after
+
+
 def test_a_bench_store_deleted_outright_leaves_no_vocabulary_behind(db):
     from agentpay.catalog.bench import bench_org
     from agentpay.catalog.index_repository import word_partition

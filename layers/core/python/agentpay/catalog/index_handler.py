@@ -33,7 +33,8 @@ def record_handler(record: SQSRecord) -> dict:
     report = _indexer().handle(message)
     logger.info("indexed", extra={"message_type": message.type, "embedded": report.embedded,
                                   "cached": report.cached, "unchanged": report.unchanged,
-                                  "removed": report.removed, "fanned_out": report.fanned_out})
+                                  "removed": report.removed, "fanned_out": report.fanned_out,
+                                  "words_removed": report.words_removed})
     from agentpay.observability import metrics
 
     metrics.add_metric(name="ProductsEmbedded", unit=MetricUnit.Count, value=report.embedded)

@@ -56,6 +56,7 @@ class IndexReport:
     unchanged: int = 0
     removed: int = 0
     fanned_out: int = 0
+    words_removed: int = 0
     missing: list[UUID] = field(default_factory=list)
 
     def add(self, other: IndexReport) -> None:
@@ -64,6 +65,7 @@ class IndexReport:
         self.unchanged += other.unchanged
         self.removed += other.removed
         self.fanned_out += other.fanned_out
+        self.words_removed += other.words_removed
         self.missing += other.missing
 
 
@@ -117,10 +119,14 @@ class Indexer:
         return report
 
     def rebuild_organization(self, organization_id: UUID, force: bool) -> IndexReport:
+        """Index what needs it (everything if `force`) and make the store's vocabulary
+        again, which only a rebuild clears of deleted products' words."""
+        with self.db.transaction() as conn:
+            report = IndexReport(words_removed=products_repo.refresh_words(conn,
+                                                                          organization_id))
         with self.db.connection() as conn:
             ids = (products_repo.all_product_ids(conn, organization_id) if force
                    else products_repo.ids_needing_index(conn, organization_id))
-        report = IndexReport()
         for chunk in _chunks(ids, FANOUT_CHUNK):
             if self.enqueue is not None:
                 self.enqueue([{"type": "products", "organization_id": str(organization_id),

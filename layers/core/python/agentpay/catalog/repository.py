@@ -80,6 +80,23 @@ def upsert_many(conn: psycopg.Connection, organization_id: UUID,
     return ids
 
 
+def refresh_words(conn: psycopg.Connection, organization_id: UUID) -> int:
+    """The store's vocabulary made again from its live products: words that only deleted
+    or renamed products had go (add_words never removes one). Returns how many went."""
+    live = """SELECT DISTINCT w FROM products p,
+                     agentpay_catalog_words(p.name, p.brand, p.category, p.attribute_text) w
+               WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL"""
+    gone = conn.execute(
+        f"""DELETE FROM catalog_words c
+             WHERE c.organization_id = %(org)s AND c.word NOT IN ({live})""",
+        {"org": organization_id}).rowcount
+    conn.execute(
+        f"""INSERT INTO catalog_words (organization_id, word)
+            SELECT %(org)s, w FROM ({live}) l ORDER BY 2 ON CONFLICT DO NOTHING""",
+        {"org": organization_id})
+    return gone
+
+
 def add_words(conn: psycopg.Connection, organization_id: UUID,
               product_ids: list[UUID]) -> None:
     """The products' words into the store's vocabulary (migration 0011), which spelling
