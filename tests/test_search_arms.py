@@ -99,6 +99,17 @@ def test_a_compound_written_as_one_word_finds_its_parts(shoes, db):
     assert {r["external_id"] for r in rows if r["text_match"]} == {"shoe-2", "tent-1"}
 
 
+def test_a_guessed_word_earns_half_the_rank_of_the_shoppers_own(client, tenant, drain, db):
+    client.put("/v1/agent/products", headers=tenant.auth, json={"products": [
+        product("bench-1", "Oak Storage Bench"), product("dress-1", "Linen Wrap Dress")]})
+    drain()
+    # no product says "dresser": "dress" stands in for it, at half the credit
+    _, rows = _typos(db, tenant.organization_id, "storage dresser")
+    lexical = {r["external_id"]: r["lexical_part"] for r in rows}
+    assert lexical["bench-1"] == pytest.approx(1.0)
+    assert lexical["dress-1"] == pytest.approx(0.5)
+
+
 def test_stop_words_alone_are_not_taken_for_typos(shoes, db):
     # "for" and "the" have no lexeme: missing from the candidates is not a typo
     assert _typos(db, shoes.organization_id, "shoe for the trail")[0] == 0

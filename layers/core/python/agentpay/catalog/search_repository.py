@@ -115,6 +115,7 @@ _FUSED = {
 LEXICAL_RANK_LIMIT = 300  # full-text matches ranked per tier (see hybrid_search)
 EF_SEARCH = 200  # migration 0007's database default for hnsw.ef_search
 FIXES_PER_WORD = 3  # closest vocabulary words tried for a word the store does not have
+FIX_CREDIT = 0.5  # share of the full-text rank a fixed word earns (the `kept` step)
 # Trigram similarity a vocabulary word needs to stand in for a query word: "runnning" →
 # running 0.89, "headphnes" → headphones 0.62, "hoodei" → hooded 0.56 and hoodie 0.4,
 # but not "couch" → court 0.33 nor "inch" → finch 0.38 (the 100k demo store's words).
@@ -235,17 +236,13 @@ def _spelling_fixes(p_filter: str) -> str:
     ),"""
 
 
-def _lexical(tsquery: bool, fixes: bool) -> str:
-    """A candidate's full-text rank: the one its list computed, else computed here; with
-    spelling fixes, every candidate is ranked against the fixed query."""
-    if not tsquery:
-        return "0::float8"
-    rank = ("coalesce(cand.rank, ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s),"
-            " 32))")
-    if fixes:
-        rank = ("coalesce(CASE WHEN (SELECT tsq FROM fixes) IS NOT NULL THEN"
-                f" ts_rank_cd(p.search_vector, (SELECT tsq FROM fixes), 32) END, {rank})")
-    return rank + "::float8"
+def _fixed_rank(fixes: bool) -> str:
+    """A candidate's full-text rank against the query with its spelling fixes (NULL when
+    there are none)."""
+    if not fixes:
+        return "NULL::float8"
+    return ("(CASE WHEN (SELECT tsq FROM fixes) IS NOT NULL"
+            " THEN ts_rank_cd(p.search_vector, (SELECT tsq FROM fixes), 32) END)::float8")
 
 
 def _text_match(tsquery: bool, fixes: bool) -> str:
@@ -317,7 +314,9 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                coalesce(cand.cosine, (
                    SELECT 1 - (e.embedding <=> %(emb)s) FROM product_embeddings e
                     WHERE e.organization_id = %(org)s AND e.product_id = p.id)) AS cosine,
-               {_lexical(bool(tsquery), bool(fixes_cte))} AS lexical,
+               {"coalesce(cand.rank, ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s),"
+                " 32))::float8" if tsquery else "0::float8"} AS lexical,
+               {_fixed_rank(bool(fixes_cte))} AS fixed_rank,
                {_text_match(bool(tsquery), bool(fixes_cte))} AS text_match,
                word_similarity(%(q)s, p.name)::float8 AS fuzzy,
                cand.cosine IS NOT NULL AS in_vector
@@ -326,7 +325,11 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
          WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
     ),
     kept AS (
-        SELECT * FROM scored
+        -- what spelling fixes add to the full-text rank counts `fix_credit` of itself: a
+        -- product with the shopper's own words comes before one with a guess at them
+        SELECT id, external_id, cosine, text_match, fuzzy, in_vector,
+               lexical + %(fix_credit)s * greatest(fixed_rank - lexical, 0) AS lexical
+          FROM scored
          WHERE text_match OR fuzzy >= %(fuzzy_match)s OR cosine >= %(min_semantic)s
     ),{_FUSED[ranking.fusion]}
     SELECT {PRODUCT_COLUMNS}, t.score, t.cosine, t.lexical_part, t.text_match, t.fuzzy,
@@ -340,7 +343,7 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                    "q": query, "tsq": tsquery, "emb": embedding,
                    "depth": depth, "terms": typo_terms or [], "tsq_all": tsquery_all or tsquery,
                    "rank_limit": LEXICAL_RANK_LIMIT, "k": ranking.k,
-                   "fixes_per_word": FIXES_PER_WORD,
+                   "fixes_per_word": FIXES_PER_WORD, "fix_credit": FIX_CREDIT,
                    "fuzzy_match": FUZZY_MATCH, "min_semantic": float(ranking.min_semantic),
                    "w_lexical": float(w.lexical), "w_fuzzy": float(w.fuzzy),
                    "w_cosine": float(w.cosine), "rrf_k": RRF_K})
