@@ -110,6 +110,24 @@ def test_a_guessed_word_earns_half_the_rank_of_the_shoppers_own(client, tenant, 
     assert lexical["dress-1"] == pytest.approx(0.5)
 
 
+def test_words_joined_by_a_slash_are_matched_one_by_one(client, tenant, drain, db):
+    client.put("/v1/agent/products", headers=tenant.auth, json={"products": [
+        product("drill-1", "Cordless Drill/Driver Kit"),
+        product("rug-1", "Black/White Striped Rug"),
+        product("socket-1", "1/2 in. Drive Socket")]})
+    drain()
+    for query, found in (("drill", {"drill-1"}), ("driver", {"drill-1"}),
+                         ("white rug", {"rug-1"}), ("1/2 in socket", {"socket-1"})):
+        _, rows = _explained(db, tenant.organization_id, query)
+        assert {r["external_id"] for r in rows if r["text_match"]} == found, query
+    with db.connection() as conn:
+        words = {r["word"] for r in conn.execute(
+            "SELECT word FROM catalog_words WHERE organization_id = %s",
+            (tenant.organization_id,)).fetchall()}
+    assert {"drill", "driver", "black", "white"} <= words
+    assert not any("/" in w for w in words)
+
+
 def test_stop_words_alone_are_not_taken_for_typos(shoes, db):
     # "for" and "the" have no lexeme: missing from the candidates is not a typo
     assert _typos(db, shoes.organization_id, "shoe for the trail")[0] == 0
