@@ -27,6 +27,7 @@ from agentpay.catalog.search_repository import (
     Ranking,
     Weights,
 )
+from agentpay.catalog.search_text import search_text
 
 __all__ = ["Filters", "Fusion", "SearchHit", "Weights", "search"]
 
@@ -44,8 +45,9 @@ class SearchHit:
 
 
 def query_terms(query: str) -> list[str]:
+    """The query's words as full text should see them (normalised like product text)."""
     terms = []
-    for token in _TOKEN.findall(query.lower()):
+    for token in _TOKEN.findall(search_text(query).lower()):
         token = token.strip(".-'")
         if token and token not in terms:
             terms.append(token)

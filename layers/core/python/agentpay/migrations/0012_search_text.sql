@@ -1,13 +1,26 @@
--- Words joined by a slash are two words. Postgres's text parser reads "Drill/Driver",
--- "Washer/Dryer" or "Black/White" as one file-path token, so the lexeme was
--- 'drill/driver' and a search for "drill", "driver" or "white" did not match the product
--- by its text at all (on the demo catalog, "drill" found drill bits but no cordless
--- drill: every one is named "... Drill/Driver ..."). A slash with a letter on either
--- side becomes a space before the text is parsed; a slash between digits stays, so
--- "1/2 in." is still the lexeme '1/2' that a "1/2 in." query matches.
+-- Product text is normalised before Postgres parses it for full text, in two ways.
+--
+-- Words joined by a slash are two words. The parser reads "Drill/Driver", "Washer/Dryer"
+-- or "Black/White" as one file-path token, so the lexeme was 'drill/driver' and a search
+-- for "drill", "driver" or "white" did not match the product by its text at all (on the
+-- demo catalog, "drill" found drill bits but no cordless drill: every one is named
+-- "... Drill/Driver ..."). A slash with a letter on either side becomes a space; a slash
+-- between digits stays, so "1/2 in." is still the lexeme '1/2'.
+--
+-- A length in inches or feet is written one way: 36", 36'', 36 in., 36in, 36-inch and
+-- 36 inches all become "36 inch" (ft., feet and foot: "foot"). Shops write 36'' or
+-- 36 in. and shoppers type "36 inch": "in" is an English stop word and a quote is no
+-- word, so the unit was lost on one side and the query's 'inch' matched nothing. A bare
+-- "in" followed by a number is left alone ("2 in 1"). catalog/search_text.py normalises
+-- queries by the same rules (tests/test_search_text.py checks that the two agree).
 CREATE FUNCTION agentpay_search_text(t text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT regexp_replace(t, '([^[:digit:]])/|/([^[:digit:]])', '\1 \2', 'g')
+    SELECT regexp_replace(regexp_replace(regexp_replace(regexp_replace(t,
+        '([^[:digit:]])/|/([^[:digit:]])', '\1 \2', 'g'),
+        '([[:digit:]])[[:space:]]*(''''|"|″|”)', '\1 inch ', 'g'),
+        '([[:digit:]])[[:space:]]*-?[[:space:]]*(inches|inch|in\.|in(?![[:space:]]*[[:digit:]]))(?![[:alnum:]])',
+        '\1 inch', 'gi'),
+        '([[:digit:]])[[:space:]]*-?[[:space:]]*(feet|foot|ft\.?)(?![[:alnum:]])', '\1 foot', 'gi')
 $$;
 
 -- A generated column's expression cannot be altered before PostgreSQL 17, so the column is
