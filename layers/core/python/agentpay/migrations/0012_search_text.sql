@@ -24,8 +24,9 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$;
 
 -- A generated column's expression cannot be altered before PostgreSQL 17, so the column is
--- made again (a rewrite of products: about 3 s per 100,000 products here); dropping it
--- drops the full-text index, which is then built again as migration 0009 made it.
+-- made again; dropping it drops the full-text index, which is then built again as
+-- migration 0009 made it. products is rewritten under an exclusive lock, which holds
+-- catalog writes and searches: the whole migration took 12-14 s on 121,000 products here.
 ALTER TABLE products DROP COLUMN search_vector;
 ALTER TABLE products ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('english', agentpay_search_text(coalesce(name, ''))), 'A') ||
