@@ -3,12 +3,10 @@ products are written, one partition and trigram index per store, backfilled on u
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from catalog_helpers import SHOES, product
-from test_db import fresh_url  # noqa: F401 - the fixture
+from test_db import fresh_url, migrate_before  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -92,13 +90,10 @@ def test_a_bench_store_deleted_outright_leaves_no_vocabulary_behind(db):
 
 def test_an_upgrade_fills_every_stores_vocabulary_from_its_products(fresh_url, tmp_path):  # noqa: F811
     from agentpay.db.connection import open_connection
-    from agentpay.db.migrate import MIGRATIONS_DIR, migrate
+    from agentpay.db.migrate import migrate
 
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        if path.name < "0011":
-            shutil.copy(path, tmp_path / path.name)
     with open_connection(fresh_url) as conn:
-        migrate(conn, tmp_path)
+        migrate_before(conn, "0011", tmp_path)
         orgs = [conn.execute("INSERT INTO organizations (name) VALUES (%s) RETURNING id",
                              (name,)).fetchone()["id"] for name in ("Older A", "Older B")]
         for org, name in zip(orgs, ("Cedar Garden Bench", "Linen Duvet Cover"), strict=True):

@@ -22,6 +22,19 @@ def fresh_url(database_url):
     drop_database(maintenance, name)
 
 
+def migrate_before(conn, version: str, directory) -> list[str]:
+    """Apply only the migrations older than `version` (copied into `directory`): the
+    database as an earlier release left it, for upgrade tests."""
+    import shutil
+
+    from agentpay.db.migrate import MIGRATIONS_DIR, migrate
+
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < version:
+            shutil.copy(path, directory / path.name)
+    return migrate(conn, directory)
+
+
 def test_migrations_apply_once_and_are_recorded(fresh_url):
     from agentpay.db.connection import open_connection
     from agentpay.db.migrate import load_migrations, migrate

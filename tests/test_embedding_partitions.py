@@ -4,13 +4,12 @@ graph): a search reads that partition only, and an upgrade moves existing vector
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 
 import numpy as np
 
 from catalog_helpers import SHOES, product
-from test_db import fresh_url  # noqa: F401 - the fixture
+from test_db import fresh_url, migrate_before  # noqa: F401 - the fixture
 
 
 def _partition(organization_id) -> str:
@@ -102,15 +101,12 @@ def test_search_reads_only_its_own_stores_partition(db, client, make_tenant, loc
 
 def test_an_upgrade_moves_every_stores_vectors_into_its_own_partition(fresh_url, tmp_path):  # noqa: F811
     from agentpay.db.connection import open_connection
-    from agentpay.db.migrate import MIGRATIONS_DIR, migrate
+    from agentpay.db.migrate import migrate
 
     # GIVEN a database at migration 0005 (one shared vector table) holding two stores
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        if path.name < "0006":
-            shutil.copy(path, tmp_path / path.name)
     rng = np.random.default_rng(3)
     with open_connection(fresh_url) as conn:
-        migrate(conn, tmp_path)
+        migrate_before(conn, "0006", tmp_path)
         stores = {}
         for name in ("Old Store A", "Old Store B"):
             org = conn.execute("INSERT INTO organizations (name) VALUES (%s) RETURNING id",
@@ -231,13 +227,10 @@ def test_a_new_stores_graph_is_built_with_ef_construction_1000(db, make_tenant):
 
 def test_an_upgrade_gives_existing_graphs_the_new_build_option(fresh_url, tmp_path):  # noqa: F811
     from agentpay.db.connection import open_connection
-    from agentpay.db.migrate import MIGRATIONS_DIR, migrate
+    from agentpay.db.migrate import migrate
 
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        if path.name < "0010":
-            shutil.copy(path, tmp_path / path.name)
     with open_connection(fresh_url) as conn:
-        migrate(conn, tmp_path)
+        migrate_before(conn, "0010", tmp_path)
         org = conn.execute("INSERT INTO organizations (name) VALUES ('Older Store')"
                            " RETURNING id").fetchone()["id"]
         before = _graph_options(conn, org)
