@@ -238,11 +238,10 @@ def _spelling_fixes(p_filter: str) -> str:
 
 def _fixed_rank(fixes: bool) -> str:
     """A candidate's full-text rank against the query with its spelling fixes (NULL when
-    there are none)."""
+    there are none: ts_rank_cd is strict)."""
     if not fixes:
         return "NULL::float8"
-    return ("(CASE WHEN (SELECT tsq FROM fixes) IS NOT NULL"
-            " THEN ts_rank_cd(p.search_vector, (SELECT tsq FROM fixes), 32) END)::float8")
+    return "ts_rank_cd(p.search_vector, (SELECT tsq FROM fixes), 32)::float8"
 
 
 def _text_match(tsquery: bool, fixes: bool) -> str:
