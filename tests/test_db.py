@@ -191,3 +191,31 @@ def test_a_connection_dropped_within_a_burst_fails_once_then_reopens(database_ur
         assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
         assert conn.info.backend_pid != pid
     db.close()
+
+
+def test_the_lambda_connection_asked_for_again_on_its_own_thread_fails_fast(database_url):
+    """The Lambda wrapper's lock is not re-entrant: a nested use on the holding thread
+    (a callback inside a turn's transaction) is refused at once, not a wait until the
+    function's timeout; another thread still just waits its turn."""
+    from agentpay.db import Database
+    from agentpay.db.connection import ConnectionInUse
+
+    db = Database(database_url, single=True)
+    waited: list[int] = []
+
+    def other_thread():
+        with db.connection() as conn:
+            waited.append(conn.execute("SELECT 1 AS one").fetchone()["one"])
+
+    with db.transaction():
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (other_thread(), done.set()), daemon=True)
+        worker.start()
+        with pytest.raises(ConnectionInUse), db.connection():
+            pass
+        assert not done.wait(0.2)  # the other thread waits for the transaction
+    worker.join(10)
+    assert waited == [1]
+    with db.connection() as conn:  # and the wrapper is usable afterwards
+        assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
+    db.close()

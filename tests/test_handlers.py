@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from conftest import load_event, load_handler
@@ -174,31 +174,37 @@ def test_ws_bad_frames_get_error_frames(db, conversation, lambda_context, aws):
     assert codes == ["invalid_frame", "unknown_action", "empty_content"]
 
 
-def test_gone_connection_is_deleted_not_the_senders(db, conversation, lambda_context):
+def test_gone_connection_is_deleted_not_the_senders(db, conversation, lambda_context,
+                                                    settings):
     """A 410 for one tab forgets that tab only (the aws-samples bug deletes the sender)."""
     from agentpay.realtime.broadcast import Broadcaster
-    from agentpay.realtime.lambda_glue import _forget
+    from agentpay.realtime.service import handle_frame
 
-    _connect(conversation, "sender=", lambda_context)
-    _connect(conversation, "stale=", lambda_context)
+    for connection_id in ("sender=", "other=", "stale="):
+        _connect(conversation, connection_id, lambda_context)
     client = boto3.client("apigatewaymanagementapi", region_name=REGION,
                           endpoint_url="https://abc.execute-api.us-east-1.amazonaws.com/prod")
     with Stubber(client) as stub:
-        stub.add_response("post_to_connection", {}, {"ConnectionId": "sender=", "Data": b"{}"})
+        stub.add_response("post_to_connection", {}, {"ConnectionId": "other=", "Data": ANY})
         stub.add_client_error("post_to_connection", service_error_code="GoneException",
                               http_status_code=410)
         # one worker: the Stubber hands out its answers in the order the calls come
-        delivered = Broadcaster(client, _forget, workers=1).send_all(["sender=", "stale="], {})
-    assert delivered == 1
-    assert _connections(db, conversation["conversation"]["id"]) == ["sender="]
+        outcome = handle_frame(db, Broadcaster(client, workers=1), settings, "sender=",
+                               json.dumps({"action": "typing"}))
+        stub.assert_no_pending_responses()
+    assert outcome.status_code == 200
+    assert _connections(db, conversation["conversation"]["id"]) == ["sender=", "other="]
 
 
 class _ConnectionsApi(BaseHTTPRequestHandler):
-    """A slow `@connections` API: records each connection's frames in arrival order and
-    how many posts were in flight at once; `stale*` ids are gone (410), `broken*` fail."""
+    """A slow `@connections` API: records each connection's frames in arrival order, every
+    post's connection id and how many posts were in flight at once; `stale*` ids are gone
+    (410), `closing*` ids take one frame and are gone after it (a tab closed mid-reply),
+    `broken*` fail."""
 
     lock = threading.Lock()
     frames: ClassVar[dict[str, list[dict]]] = {}
+    posts: ClassVar[list[str]] = []
     in_flight = 0
     most_in_flight = 0
 
@@ -209,12 +215,14 @@ class _ConnectionsApi(BaseHTTPRequestHandler):
         with cls.lock:
             cls.in_flight += 1
             cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
+            cls.posts.append(connection_id)
         time.sleep(0.03)  # a network round trip: sequential posts would never overlap
         with cls.lock:
             cls.in_flight -= 1
-            if connection_id.startswith(("stale", "broken")):
-                status, kind = ((410, "GoneException") if connection_id.startswith("stale")
-                                else (403, "ForbiddenException"))
+            closed = connection_id.startswith("closing") and connection_id in cls.frames
+            if connection_id.startswith(("stale", "broken")) or closed:
+                status, kind = ((403, "ForbiddenException") if connection_id.startswith(
+                    "broken") else (410, "GoneException"))
             else:
                 status, kind = 200, None
                 cls.frames.setdefault(connection_id, []).append(json.loads(data))
@@ -235,7 +243,8 @@ class _ConnectionsApi(BaseHTTPRequestHandler):
 def connections_api(settings, monkeypatch):
     from agentpay.realtime import lambda_glue
 
-    _ConnectionsApi.frames, _ConnectionsApi.in_flight, _ConnectionsApi.most_in_flight = {}, 0, 0
+    _ConnectionsApi.frames, _ConnectionsApi.posts = {}, []
+    _ConnectionsApi.in_flight, _ConnectionsApi.most_in_flight = 0, 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ConnectionsApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setattr(settings, "ws_endpoint", f"http://127.0.0.1:{server.server_port}")
@@ -274,6 +283,65 @@ def test_concurrent_fanout_keeps_each_tabs_order_and_isolates_failures(
     # AND only the gone tab was forgotten: the failing one is kept, the sender too
     assert sorted(_connections(db, conversation["conversation"]["id"])) == sorted(
         [*live, "broken-1="])
+
+
+@pytest.fixture
+def lambda_database(database_url, db, monkeypatch):
+    """The handlers' database as in Lambda: the one-connection wrapper, not the pool."""
+    from agentpay.db import Database, connection
+
+    single = Database(database_url, single=True)
+    monkeypatch.setattr(connection, "_database", single)
+    yield single
+    single.close()
+
+
+def _within(seconds: float, call):
+    """Run `call` on a thread; a hang fails the test instead of hanging the suite."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # reported below, on the test's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still running after {seconds} s: deadlocked?"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_a_tab_closing_mid_reply_neither_hangs_the_lambda_turn_nor_stays_recorded(
+        db, conversation, lambda_context, connections_api, lambda_database):
+    # GIVEN the Lambda database (one connection, one lock) and two tabs, one of which
+    # closes after its first frame: every later post to it answers 410 GoneException
+    conv_id = conversation["conversation"]["id"]
+    for connection_id in ("sender=", "closing-tab="):
+        assert _connect(conversation, connection_id, lambda_context)["statusCode"] == 200
+    # WHEN the sender's message is answered, the reply streaming inside the turn's
+    # transaction (the Lambda connection is held while the 410s arrive)
+    event = load_event("ws_message_send.json")
+    event["requestContext"]["connectionId"] = "sender="
+    response = _within(30, lambda: load_handler("ws_message").handler(event, lambda_context))
+    # THEN the turn completes and is saved
+    assert response["statusCode"] == 200
+    kinds = [f["type"] for f in connections_api.frames["sender="]]
+    assert kinds[0] == "agent_typing" and kinds[-2:] == ["user_message", "agent_message"]
+    with db.connection() as conn:
+        saved = conn.execute("SELECT message_count FROM conversations WHERE id = %s",
+                             (conv_id,)).fetchone()
+    assert saved["message_count"] == 2
+    # AND the closed tab is forgotten after the turn, the sender kept
+    assert _connections(db, conv_id) == ["sender="]
+    # AND once gone, the closed tab was not posted to again in this turn
+    assert connections_api.posts.count("closing-tab=") == 2
+    # AND the Lambda connection is free for the next invocation
+    with lambda_database.connection() as conn:
+        assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
 
 
 class _CloudFormation(BaseHTTPRequestHandler):

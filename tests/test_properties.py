@@ -330,7 +330,7 @@ def test_any_frame_gets_an_answer_of_a_known_type(db, settings, ws_connection, b
 
     # GIVEN a live connection and a broadcaster that enforces the 32 KB frame limit
     api = _FakeManagementApi()
-    broadcaster = Broadcaster(api, lambda _connection_id: None)
+    broadcaster = Broadcaster(api)
     # WHEN any body arrives
     outcome = handle_frame(db, broadcaster, settings, ws_connection, body)
     # THEN the handler answers the sender with frames of known types, never raising

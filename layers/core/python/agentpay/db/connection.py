@@ -49,6 +49,10 @@ def open_connection(url: str, connect_timeout: int = 10) -> psycopg.Connection:
     return conn
 
 
+class ConnectionInUse(RuntimeError):
+    """The one-connection source was asked for its connection by the thread holding it."""
+
+
 class _SingleConnection:
     """One connection per Lambda execution environment, checked before use.
 
@@ -56,6 +60,10 @@ class _SingleConnection:
     seconds (when RDS Proxy or the network may have dropped it); within a burst of
     invocations it would cost every request a round trip for nothing. A connection that
     fails mid-request is marked broken by psycopg and reopened on the next use.
+
+    The lock is not re-entrant: asking for the connection again on the thread that holds
+    it (a callback inside a transaction opening its own) would wait for itself until the
+    function times out. That is refused at once with :class:`ConnectionInUse` instead.
     """
 
     def __init__(self, url: str, ping_after: float = 5.0) -> None:
@@ -64,6 +72,7 @@ class _SingleConnection:
         self._conn: psycopg.Connection | None = None
         self._last_ok = 0.0
         self._lock = threading.Lock()
+        self._owner: int | None = None
 
     def _healthy(self) -> bool:
         conn = self._conn
@@ -79,17 +88,24 @@ class _SingleConnection:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
+        if self._owner == threading.get_ident():
+            raise ConnectionInUse("the Lambda database connection is already in use on this "
+                                  "thread; finish that transaction first")
         with self._lock:
-            if not self._healthy():
-                if self._conn is not None:
-                    logger.info("database connection broken; reopening")
-                    self._conn.close()
-                self._conn = open_connection(self._url)
+            self._owner = threading.get_ident()
             try:
-                yield self._conn
+                if not self._healthy():
+                    if self._conn is not None:
+                        logger.info("database connection broken; reopening")
+                        self._conn.close()
+                    self._conn = open_connection(self._url)
+                try:
+                    yield self._conn
+                finally:
+                    if not (self._conn.closed or self._conn.broken):
+                        self._last_ok = time.monotonic()
             finally:
-                if not (self._conn.closed or self._conn.broken):
-                    self._last_ok = time.monotonic()
+                self._owner = None
 
     def close(self) -> None:
         if self._conn is not None:

@@ -1,8 +1,12 @@
 """Deliver frames through the API Gateway Management API (`@connections`).
 
-A 410 (GoneException) means that one connection is stale: it is forgotten, and delivery
-to the others goes on. Any other failure of one connection is logged and counted as not
-delivered; the others still get the frame.
+A 410 (GoneException) means that one connection is stale: delivery to the others goes
+on, and the stale id is collected by the invocation's :class:`Delivery`. The broadcaster
+never touches the database: frames are posted while the turn's transaction holds the
+connection (in Lambda the only one, behind a lock), so the caller deletes the gone ids
+once that transaction is over (:func:`agentpay.realtime.service.handle_frame`). Any other
+failure of one connection is logged and counted as not delivered; the others still get
+the frame.
 
 Fan-out is concurrent: every post is an HTTP call (to API Gateway in Lambda, to the local
 `@connections` API in the dev stack), so one frame to 100 tabs in sequence costs 100 round
@@ -17,8 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -43,36 +48,48 @@ def _checked(frame: dict) -> bytes:
     return data
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What one fan-out did: how many connections took the frame, which ones are gone."""
+
+    delivered: int
+    gone: tuple[str, ...] = ()
+
+
 class Broadcaster:
     """Posts frames to connections; one per management-API client, shared by threads.
 
     boto3 clients are safe to call from several threads; the pool is created on the first
     fan-out to more than one connection and lives as long as the execution environment.
+    Shared by concurrent invocations (the dev stack), so it keeps no per-invocation state:
+    each invocation posts through its own :meth:`delivery`.
     """
 
-    def __init__(self, client: Any, forget: Callable[[str], None],
-                 workers: int = FANOUT_WORKERS) -> None:
+    def __init__(self, client: Any, workers: int = FANOUT_WORKERS) -> None:
         self._client = client
-        self._forget = forget
         self._workers = workers
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
+    def delivery(self) -> Delivery:
+        return Delivery(self)
+
     def send(self, connection_id: str, frame: dict) -> bool:
-        """One frame to one connection; errors other than a gone connection propagate."""
+        """One frame to one connection; False when it is gone (410). Other errors
+        propagate."""
         data = _checked(frame)
         try:
             self._client.post_to_connection(ConnectionId=connection_id, Data=data)
             return True
         except self._client.exceptions.GoneException:
-            self._gone(connection_id)
+            logger.info("connection gone", extra={"connection_id": connection_id})
             return False
 
-    def send_all(self, connection_ids: Iterable[str], frame: dict) -> int:
-        """One frame to every connection, concurrently; how many took it.
+    def send_all(self, connection_ids: Iterable[str], frame: dict) -> Sent:
+        """One frame to every connection, concurrently.
 
-        Returns after every post has answered. A gone connection is forgotten (on this
-        thread, after the fan-out); any other failure is logged for that connection only.
+        Returns after every post has answered. Gone connections are reported, not
+        forgotten; any other failure is logged for that connection only.
         """
         data = _checked(frame)
         ids = list(connection_ids)
@@ -80,10 +97,11 @@ class Broadcaster:
             outcomes = [self._post(cid, data) for cid in ids]
         else:
             outcomes = list(self._executor().map(lambda cid: self._post(cid, data), ids))
-        for cid, outcome in zip(ids, outcomes, strict=True):
-            if outcome == _GONE:
-                self._gone(cid)
-        return outcomes.count(_DELIVERED)
+        gone = tuple(cid for cid, outcome in zip(ids, outcomes, strict=True)
+                     if outcome == _GONE)
+        for cid in gone:
+            logger.info("connection gone", extra={"connection_id": cid})
+        return Sent(outcomes.count(_DELIVERED), gone)
 
     def _post(self, connection_id: str, data: bytes) -> str:
         try:
@@ -96,10 +114,6 @@ class Broadcaster:
                              extra={"connection_id": connection_id})
             return _FAILED
 
-    def _gone(self, connection_id: str) -> None:
-        logger.info("connection gone; forgetting it", extra={"connection_id": connection_id})
-        self._forget(connection_id)
-
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
             with self._pool_lock:
@@ -107,6 +121,30 @@ class Broadcaster:
                     self._pool = ThreadPoolExecutor(max_workers=self._workers,
                                                     thread_name_prefix="ws-fanout")
         return self._pool
+
+
+class Delivery:
+    """One invocation's posts: remembers the connections that answered 410, skips them for
+    the rest of the invocation, and leaves deleting them to the caller (see ``gone``)."""
+
+    def __init__(self, broadcaster: Broadcaster) -> None:
+        self._broadcaster = broadcaster
+        self.gone: set[str] = set()
+
+    def send(self, connection_id: str, frame: dict) -> bool:
+        if connection_id in self.gone:
+            return False
+        taken = self._broadcaster.send(connection_id, frame)
+        if not taken:
+            self.gone.add(connection_id)
+        return taken
+
+    def send_all(self, connection_ids: Iterable[str], frame: dict) -> int:
+        """How many connections took the frame."""
+        sent = self._broadcaster.send_all(
+            [cid for cid in connection_ids if cid not in self.gone], frame)
+        self.gone.update(sent.gone)
+        return sent.delivered
 
 
 def management_client(endpoint_url: str):

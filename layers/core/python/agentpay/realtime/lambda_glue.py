@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from agentpay.config import get_settings
-from agentpay.db import get_database
-from agentpay.realtime import repository
 from agentpay.realtime.broadcast import Broadcaster, endpoint_from_event, management_client
 
 _broadcasters: dict[str, Broadcaster] = {}
-
-
-def _forget(connection_id: str) -> None:
-    with get_database().transaction() as conn:
-        repository.delete(conn, connection_id)
 
 
 def broadcaster_for(event: dict) -> Broadcaster:
     """One management-API client per endpoint per execution environment."""
     endpoint = get_settings().ws_endpoint or endpoint_from_event(event)
     if endpoint not in _broadcasters:
-        _broadcasters[endpoint] = Broadcaster(management_client(endpoint), _forget)
+        _broadcasters[endpoint] = Broadcaster(management_client(endpoint))
     return _broadcasters[endpoint]

@@ -41,6 +41,16 @@ def delete(conn: psycopg.Connection, connection_id: str) -> bool:
     return row is not None
 
 
+def delete_many(conn: psycopg.Connection, organization_id: UUID,
+                connection_ids: list[str]) -> int:
+    """Forget an organization's connections that API Gateway reported gone."""
+    return conn.execute(
+        """DELETE FROM ws_connections
+            WHERE organization_id = %s AND connection_id = ANY(%s)""",
+        (organization_id, connection_ids),
+    ).rowcount
+
+
 def for_conversation(conn: psycopg.Connection, organization_id: UUID,
                      conversation_id: UUID) -> list[str]:
     rows = conn.execute(

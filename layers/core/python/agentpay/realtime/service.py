@@ -5,15 +5,21 @@ conversation's other connections; `message` → the same send path as HTTP, stre
 every connection of the conversation (`agent_typing`, `agent_message_delta`…,
 `user_message`, `agent_message` with products, cart and stage); `resume` → the messages
 after `after_seq`, replayed to the asking connection only.
+
+Connections that answer 410 while a frame is handled are deleted after the frame's work
+is done, in a transaction of their own: never while the turn's transaction holds the
+database connection (in Lambda the only one, whose lock is not re-entrant).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentpay.config import Settings
@@ -24,7 +30,7 @@ from agentpay.db import Database
 from agentpay.kit.errors import AppError
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token
 from agentpay.realtime import repository
-from agentpay.realtime.broadcast import Broadcaster
+from agentpay.realtime.broadcast import Broadcaster, Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -79,29 +85,51 @@ def handle_frame(db: Database, broadcaster: Broadcaster, settings: Settings,
     if connection is None:
         return Outcome(410, "unknown connection")
     org_id, conversation_id = connection["organization_id"], connection["conversation_id"]
+    out = broadcaster.delivery()
+    try:
+        _dispatch(db, out, settings, connection_id, org_id, conversation_id, body)
+    finally:
+        # every transaction of this frame is over: the connection is free to delete with
+        _forget_gone(db, org_id, out.gone)
+    return Outcome(200)
+
+
+def _dispatch(db: Database, out: Delivery, settings: Settings, connection_id: str, org_id,
+              conversation_id, body: str | None) -> None:
     try:
         raw: Any = json.loads(body or "")
         frame = Frame.model_validate(raw)
     except (ValueError, RecursionError, ValidationError):  # RecursionError: "[[[[...]]]]"
-        broadcaster.send(connection_id, _error("invalid_frame",
-                                               "frames are JSON objects with an action"))
-        return Outcome(200)
+        out.send(connection_id, _error("invalid_frame",
+                                       "frames are JSON objects with an action"))
+        return
 
     if frame.action == "ping":
-        broadcaster.send(connection_id, {"type": "pong"})
+        out.send(connection_id, {"type": "pong"})
     elif frame.action == "typing":
         with db.connection() as conn:
             others = [c for c in repository.for_conversation(conn, org_id, conversation_id)
                       if c != connection_id]
-        broadcaster.send_all(others, {"type": "typing"})
+        out.send_all(others, {"type": "typing"})
     elif frame.action == "message":
-        _message(db, broadcaster, settings, connection_id, org_id, conversation_id, raw)
+        _message(db, out, settings, connection_id, org_id, conversation_id, raw)
     elif frame.action == "resume":
-        _resume(db, broadcaster, connection_id, org_id, conversation_id, raw)
+        _resume(db, out, connection_id, org_id, conversation_id, raw)
     else:
-        broadcaster.send(connection_id, _error("unknown_action",
-                                               f"unknown action {frame.action!r}"))
-    return Outcome(200)
+        out.send(connection_id, _error("unknown_action", f"unknown action {frame.action!r}"))
+
+
+def _forget_gone(db: Database, org_id, gone: Collection[str]) -> None:
+    """Delete the connections API Gateway called gone. A failure here loses nothing: a
+    stale row answers 410 again next time and is deleted then."""
+    if not gone:
+        return
+    try:
+        with db.transaction() as conn:
+            repository.delete_many(conn, org_id, sorted(gone))
+    except psycopg.Error:
+        logger.warning("could not forget gone connections", exc_info=True,
+                       extra={"connections": len(gone)})
 
 
 class DeltaStream:
@@ -114,8 +142,8 @@ class DeltaStream:
 
     CHUNK = 200
 
-    def __init__(self, broadcaster: Broadcaster, targets: list[str]) -> None:
-        self._broadcaster = broadcaster
+    def __init__(self, out: Delivery, targets: list[str]) -> None:
+        self._out = out
         self._targets = targets
         self.index = 0
 
@@ -124,13 +152,13 @@ class DeltaStream:
             cut = len(piece) if len(piece) <= self.CHUNK else (
                 piece.rfind(" ", 0, self.CHUNK) + 1 or self.CHUNK)
             chunk, piece = piece[:cut], piece[cut:]
-            self._broadcaster.send_all(self._targets, {"type": "agent_message_delta",
+            self._out.send_all(self._targets, {"type": "agent_message_delta",
                                                        "index": self.index, "delta": chunk})
             self.index += 1
 
     def restart(self) -> None:
         """A provider failed mid-stream and another took over: tabs drop what they showed."""
-        self._broadcaster.send_all(self._targets, {"type": "agent_message_reset"})
+        self._out.send_all(self._targets, {"type": "agent_message_reset"})
         self.index = 0
 
 
@@ -153,23 +181,23 @@ def _fit(frame: dict) -> dict:
     return frame
 
 
-def _message(db: Database, broadcaster: Broadcaster, settings: Settings, connection_id: str,
+def _message(db: Database, out: Delivery, settings: Settings, connection_id: str,
              org_id, conversation_id, raw: dict) -> None:
     try:
         frame = MessageFrame.model_validate(raw)
     except ValidationError:
-        broadcaster.send(connection_id, _error("validation_error",
+        out.send(connection_id, _error("validation_error",
                                                "a message frame needs a string content"))
         return
     try:
         conversations.validate_content(frame.content, settings)
     except AppError as exc:
-        broadcaster.send(connection_id, _error(exc.code, exc.message))
+        out.send(connection_id, _error(exc.code, exc.message))
         return
     with db.connection() as conn:
         targets = repository.for_conversation(conn, org_id, conversation_id)
-    broadcaster.send_all(targets, {"type": "agent_typing"})
-    stream = DeltaStream(broadcaster, targets)
+    out.send_all(targets, {"type": "agent_typing"})
+    stream = DeltaStream(out, targets)
     try:
         with db.transaction() as conn:
             exchange = conversations.send_message(
@@ -178,15 +206,15 @@ def _message(db: Database, broadcaster: Broadcaster, settings: Settings, connect
                 settings, on_delta=stream.delta, on_restart=stream.restart,
             )
     except AppError as exc:
-        broadcaster.send(connection_id, _error(exc.code, exc.message))
+        out.send(connection_id, _error(exc.code, exc.message))
         return
     if exchange["replayed"]:
         stream.delta(exchange["reply"]["content"] if exchange["reply"] else "")
     user = MessageOut.model_validate(exchange["message"]).model_dump(mode="json")
-    broadcaster.send_all(targets, _fit({"type": "user_message", "message": user}))
+    out.send_all(targets, _fit({"type": "user_message", "message": user}))
     reply = MessageOut.model_validate(exchange["reply"]).model_dump(mode="json")
     conversation = exchange["conversation"]
-    broadcaster.send_all(targets, _fit({
+    out.send_all(targets, _fit({
         "type": "agent_message", "message": reply, "products": exchange.get("products", []),
         "cart": exchange.get("cart", {}), "stage": conversation["stage"],
         "status": conversation["status"], "replayed": exchange["replayed"]}))
@@ -202,13 +230,13 @@ class ResumeFrame(BaseModel):
 RESUME_LIMIT = 200
 
 
-def _resume(db: Database, broadcaster: Broadcaster, connection_id: str, org_id,
+def _resume(db: Database, out: Delivery, connection_id: str, org_id,
             conversation_id, raw: dict) -> None:
     """Replay what this tab missed (messages after `after_seq`), to this tab only."""
     try:
         frame = ResumeFrame.model_validate(raw)
     except ValidationError:
-        broadcaster.send(connection_id, _error("validation_error",
+        out.send(connection_id, _error("validation_error",
                                                "resume needs a non-negative after_seq"))
         return
     with db.connection() as conn:
@@ -217,7 +245,7 @@ def _resume(db: Database, broadcaster: Broadcaster, connection_id: str, org_id,
     for row in rows[:RESUME_LIMIT]:
         payload = MessageOut.model_validate(row).model_dump(mode="json")
         kind = "agent_message" if row["role"] == "assistant" else "user_message"
-        broadcaster.send(connection_id, _fit({"type": kind, "message": payload,
+        out.send(connection_id, _fit({"type": kind, "message": payload,
                                               "replayed": True}))
-    broadcaster.send(connection_id, {"type": "resumed", "count": min(len(rows), RESUME_LIMIT),
+    out.send(connection_id, {"type": "resumed", "count": min(len(rows), RESUME_LIMIT),
                                      "more": len(rows) > RESUME_LIMIT})
