@@ -18,6 +18,8 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AGENTPAY_", extra="ignore")
 
+    # "production" (the template's value) refuses the local payment provider, which takes
+    # no money, and leaves its pay route unmounted; anything else is a development stack.
     env: str = "development"
     data_dir: Path = Field(default_factory=_default_data_dir)
 
@@ -60,6 +62,10 @@ class Settings(BaseSettings):
     payments_secret_arn: str | None = None  # Lambda: provider keys and webhook secrets
     public_base_url: str = "http://127.0.0.1:8000"
     checkout_ttl_minutes: int = 60
+
+    @property
+    def is_production(self) -> bool:
+        return self.env.strip().lower() in ("production", "prod")
 
     @property
     def in_lambda(self) -> bool:

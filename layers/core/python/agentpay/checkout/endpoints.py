@@ -1,4 +1,7 @@
-"""GET /checkout/{token}: the local provider's page (the signature is the credential)."""
+"""GET /checkout/{token}: the local provider's page (the signature is the credential).
+
+Development only, like the local provider itself: the app does not mount it in
+production."""
 
 from __future__ import annotations
 

@@ -320,6 +320,10 @@ def _checkout_problem(r: ToolResult) -> str:
     if code == "cart_unavailable":
         return ("Some items in your cart can't be bought right now (out of stock or no "
                 "longer sold). Shall I show your cart so we can fix it?")
+    if code in ("payments_not_configured", "provider_not_configured"):
+        # trying again would not help: the store has no way to take payment online
+        return ("Sorry, this store can't take payment online yet, so I can't give you a "
+                "checkout link. Your cart is kept in this conversation.")
     return "Sorry, I couldn't create the checkout link just now. Could you try again?"
 
 

@@ -27,6 +27,7 @@ CODES: dict[str, bool] = {
     "provider_auth": False,  # bad, revoked or under-scoped key
     "provider_bad_response": False,  # an answer we cannot use (or amounts that disagree)
     "provider_not_configured": False,  # no key / product for the chosen provider
+    "payments_not_configured": False,  # the store chose no provider that can take money here
     "invalid_quote": False,  # the quote's numbers do not add up, or it has expired
 }
 

@@ -1,5 +1,8 @@
 """HTTP doors of payments: provider webhooks, the local page's pay button, checkouts from
-quotes, and conversion analytics."""
+quotes, and conversion analytics.
+
+The pay button (`local_router`) records a paid order with no money taken, so the app
+mounts it outside production only (see `agentpay.api.app.create_app`)."""
 
 from __future__ import annotations
 
@@ -16,11 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from agentpay.api.auth import AnyPrincipal, OrgPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS, error_responses
-from agentpay.kit.errors import AppError, InvalidInput, NotFound
+from agentpay.kit.errors import AppError, Conflict, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["payments"], responses=error_responses(400, 404, 413, 422, 503))
+# The local provider's pay button: development only, never mounted in production.
+local_router = APIRouter(tags=["payments"], responses=error_responses(400, 404, 413, 422, 503))
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 
@@ -112,7 +117,7 @@ async def webhook(provider: str, request: Request) -> dict:
     return {"received": True, "outcome": outcome}
 
 
-@router.post("/checkout/{token}/pay", response_class=HTMLResponse,
+@local_router.post("/checkout/{token}/pay", response_class=HTMLResponse,
              responses=error_responses(410))
 def local_pay(token: str, settings: SettingsDep, conn: ConnDep) -> HTMLResponse:
     """The local provider's pay button: completes the order through the same path as a
@@ -171,6 +176,9 @@ def create_checkout(conversation_id: UUID, body: CheckoutRequest, principal: Any
                                      rules_of(agent), settings, datetime.now(UTC),
                                      quote_id=body.quote_id)
         except PaymentError as exc:
+            if exc.code == "payments_not_configured":
+                raise Conflict("this store cannot take payment online yet",
+                               code=exc.code) from exc
             raise AppError("the payment provider could not create a checkout",
                            code=exc.code) from exc
     checkout = started.checkout

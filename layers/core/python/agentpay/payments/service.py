@@ -53,6 +53,8 @@ def start_checkout(conn: psycopg.Connection, organization_id: UUID, conversation
     from agentpay.payments.secrets import load_payment_secrets
 
     load_payment_secrets(settings.payments_secret_arn)
+    # first, so a store that cannot take money here gets no quote either
+    provider = provider_for(repository.organization_settings(conn, organization_id), settings)
 
     if quote_id is None:
         quote = quotes.create_quote(conn, organization_id, conversation_id, agent_id,
@@ -62,7 +64,6 @@ def start_checkout(conn: psycopg.Connection, organization_id: UUID, conversation
         if quote is not None and quote["conversation_id"] != conversation_id:
             quote = None
     quotes.check_quote(quote, cart_lines, settings, now)
-    provider = provider_for(repository.organization_settings(conn, organization_id), settings)
     base = settings.public_base_url.rstrip("/")
     made = provider.create_checkout(
         _provider_quote(quote), success_url=f"{base}/checkout/done?quote={quote['id']}",

@@ -25,6 +25,10 @@ def _checkout(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
     except QuoteRefused as exc:
         raise ToolFailure(exc.code, exc.message) from exc
     except PaymentError as exc:
+        if exc.code == "payments_not_configured":
+            # the store has no provider that takes money here: say so, never a link
+            raise ToolFailure(exc.code, "this store cannot take payment online yet; no "
+                                        "checkout link can be made") from exc
         raise ToolFailure(exc.code, "the payment provider could not create a checkout",
                           {"retryable": exc.retryable}) from exc
     checkout, quote = started.checkout, started.quote
