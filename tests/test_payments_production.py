@@ -137,3 +137,23 @@ def test_a_store_without_a_provider_is_told_it_cannot_pay_online_never_given_a_l
                            headers=auth)
     assert response.status_code == 409, response.text
     assert response.json()["error"]["code"] == "payments_not_configured"
+
+
+def test_a_provider_chosen_through_the_settings_api_takes_the_checkout(
+        production, db, shop, client, make_conversation, monkeypatch):
+    from fakes.stripe_server import FakeStripeServer
+
+    tenant, agent = shop
+    with FakeStripeServer() as stripe_fake:
+        monkeypatch.setenv("STRIPE_API_KEY", stripe_fake.api_key)
+        monkeypatch.setenv("STRIPE_API_BASE", stripe_fake.base_url)
+        # GIVEN production and a store that chose Stripe through its settings
+        response = client.patch("/v1/agent/organization", headers=tenant.auth,
+                                json={"payments": {"provider": "stripe"}})
+        assert response.status_code == 200, response.text
+        assert response.json()["payments"]["status"] == "ready"
+        conv_id, _auth, say = _cart(client, make_conversation, agent)
+        # WHEN the shopper checks out, THEN the link is Stripe's
+        checkout = say("checkout please")["conversation"]["context"]["checkout"]
+    assert checkout["provider"] == "stripe" and checkout["total_minor"] == 8900
+    assert _count(db, "checkouts", conv_id) == 1

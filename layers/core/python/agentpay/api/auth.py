@@ -34,6 +34,9 @@ class Principal:
     organization_id: UUID
     agent_id: UUID | None = None
     conversation_id: UUID | None = None
+    # the secret key's id and display prefix (organization principals): who, in audits
+    key_id: UUID | None = None
+    key_prefix: str | None = None
 
     def require_conversation(self, conversation_id: UUID) -> None:
         """Organizations see all their conversations; a token sees its own only."""
@@ -64,7 +67,8 @@ def authenticate(conn, token: str) -> Principal:
         key = orgs_repo.find_active_key(conn, digest)
         if key is not None:
             orgs_repo.touch_key(conn, key["id"])
-            return Principal("organization", key["organization_id"])
+            return Principal("organization", key["organization_id"], key_id=key["id"],
+                             key_prefix=key["prefix"])
     elif token.startswith(PUBLISHABLE_KEY_PREFIX):
         agent = agents_repo.find_by_publishable_key(conn, token)
         if agent is not None:

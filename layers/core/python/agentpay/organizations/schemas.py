@@ -1,0 +1,97 @@
+"""The store's settings at the API edge.
+
+Only non-secret options are accepted: a provider's keys and webhook secrets live in the
+environment or Secrets Manager, and an unknown field (an `api_key`, say) is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from agentpay.kit.jsonsize import check_json_size
+
+ProviderName = Literal["local", "stripe", "polar"]
+
+StoreName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=200)]
+Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
+                                            pattern=r"^[A-Za-z]{3}$")]
+PolicyTopic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=64,
+                                               pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]*$")]
+PolicyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=4000)]
+Policies = Annotated[dict[PolicyTopic, PolicyText], Field(max_length=30),
+                     AfterValidator(check_json_size)]
+# Polar's product ids are UUIDs; anything id-shaped is let through for the provider to judge
+ProductId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=100,
+                                             pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+
+
+class LocalPayments(BaseModel):
+    """AgentPay's own signed checkout page: no money moves (development only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Literal["local"]
+
+
+class StripePayments(BaseModel):
+    """Stripe Checkout (physical goods); STRIPE_API_KEY comes from the environment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Literal["stripe"]
+
+
+class PolarPayments(BaseModel):
+    """Polar checkouts (digital goods); POLAR_ACCESS_TOKEN comes from the environment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Literal["polar"]
+    polar_product_id: ProductId | None = Field(
+        default=None, description="the store's Polar product; POLAR_PRODUCT_ID when unset")
+
+
+PaymentsIn = Annotated[LocalPayments | StripePayments | PolarPayments,
+                       Field(discriminator="provider")]
+
+
+class OrganizationUpdate(BaseModel):
+    """Fields left out stay as they are. `policies: null` removes the policies,
+    `currency: null` returns to USD, `payments: null` removes the provider choice;
+    `payments` replaces the whole payments object (a new provider drops the old one's
+    options)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: StoreName | None = None
+    currency: Currency | None = None
+    policies: Policies | None = None
+    payments: PaymentsIn | None = None
+
+
+class PaymentsOut(BaseModel):
+    provider: str | None = Field(description="the store's choice; null when none")
+    polar_product_id: str | None = None
+    checkout_provider: str | None = Field(
+        description="the provider a checkout uses now (the choice, or `local` by default "
+                    "outside production); null when none can")
+    status: str = Field(description="`ready`, or why no checkout can be made: "
+                                    "`payments_not_configured`, `provider_not_configured`")
+
+
+class OrganizationOut(BaseModel):
+    id: UUID
+    name: str
+    currency: str
+    policies: dict[str, str] | None
+    payments: PaymentsOut
+    created_at: datetime
+    updated_at: datetime
