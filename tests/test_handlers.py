@@ -303,7 +303,7 @@ def _within(seconds: float, call):
     def run():
         try:
             outcome["value"] = call()
-        except BaseException as exc:  # reported below, on the test's thread
+        except Exception as exc:  # noqa: BLE001 - re-raised below, on the test's thread
             outcome["error"] = exc
 
     worker = threading.Thread(target=run, daemon=True)
