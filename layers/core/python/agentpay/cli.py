@@ -103,6 +103,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> dict:
+    if args.what == "shoppers":
+        from pathlib import Path
+
+        from agentpay.shoppers.bench import PROJECT_TASKS, Options, bench_shoppers
+
+        return bench_shoppers(Options(
+            tasks=Path(args.tasks) if args.tasks else PROJECT_TASKS, base=args.base,
+            demo=Path(args.demo) if args.demo else None,
+            ids={i.strip() for i in args.ids.split(",") if i.strip()} if args.ids else None,
+            verbose=args.verbose, json_out=Path(args.json) if args.json else None))
     if args.what == "intents":
         from agentpay.understanding.commands import run_bench_intents
 
@@ -215,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmarks; JSON on stdout")
     p.add_argument("what", choices=["search", "indexing", "relevance", "intents", "message",
-                                     "realtime", "load"])
+                                     "realtime", "load", "shoppers"])
     p.add_argument("--conversations", type=int, default=5,
                    help="scripted conversations for `message` (after one warm-up)")
     p.add_argument("--sizes", default="10000,100000", help="catalog sizes for `search`")
@@ -237,6 +247,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="index_products consumer processes for `indexing` (default: cores, <= 5)")
     p.add_argument("--embedder", default=None,
                    help="embedder of the semantic fallback for `intents` (local, hashing)")
+    p.add_argument("--tasks", default=None,
+                   help="task file for `shoppers` (default: tests/shopper_tasks/tasks.jsonl)")
+    p.add_argument("--base", default=None,
+                   help="`shoppers` against this running stack instead of a fresh one")
+    p.add_argument("--demo", default=None,
+                   help="demo.json (api_key, agent_id, publishable_key) of the --base stack "
+                        "(default: .agentpay/demo.json)")
+    p.add_argument("--ids", default=None, help="`shoppers`: only these task ids (a,b)")
+    p.add_argument("--verbose", action="store_true",
+                   help="`shoppers`: failing checks and transcripts on stderr")
+    p.add_argument("--json", default=None, help="`shoppers`: per-task detail to this file")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("dev", help="run the local stack")

@@ -1,8 +1,10 @@
-"""The servers `agentpay bench load` drives, each a subprocess on a free port.
+"""The servers the benches drive, each a subprocess on a free port with its own data dir.
 
-- `dev_stack`: `agentpay dev --no-demo` as a developer runs it (HTTP API and `/ws` on one
-  uvicorn), against the given database, with no model keys (the offline responder) and
-  the rate limits raised so the bench measures throughput rather than the limiter.
+- `dev_stack`: `agentpay dev` as a developer runs it (HTTP API and `/ws` on one uvicorn),
+  with no model keys (the offline responder); against the given database, or with none its
+  own embedded Postgres in the data dir (a fresh stack). `bench load` raises the rate
+  limits so it measures throughput rather than the limiter and skips the demo store;
+  `bench shoppers` keeps the limits and seeds the demo store.
 - `bare_app`: the baseline FastAPI app (`loadbench.bare_app`) under the same settings.
 """
 
@@ -28,15 +30,17 @@ RAISED_RATE_LIMIT = 1_000_000
 class Server:
     """A server process; `base` is its URL once `wait_ready` returns."""
 
-    def __init__(self, command: list[str], env: dict[str, str], ready_path: str) -> None:
+    def __init__(self, command: list[str], env: dict[str, str], ready_path: str,
+                 prefix: str = "agentpay-bench-load-") -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._ready_url = self.base + ready_path
         self.startup_s = 0.0
-        self._dir = tempfile.TemporaryDirectory(prefix="agentpay-bench-load-")
-        self._log = Path(self._dir.name) / "server.log"
+        self._dir = tempfile.TemporaryDirectory(prefix=prefix)
+        self.data_dir = Path(self._dir.name)
+        self.log = self.data_dir / "server.log"
         env = {**env, "AGENTPAY_DATA_DIR": self._dir.name}
-        with self._log.open("w") as log:
+        with self.log.open("w") as log:
             self._proc = subprocess.Popen([*command, "--port", str(self.port)], env=env,
                                           stdout=log, stderr=subprocess.STDOUT)
 
@@ -47,7 +51,7 @@ class Server:
         while not _answers(self._ready_url):
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{self._ready_url} did not start:\n"
-                                   + self._log.read_text()[-4000:])
+                                   + self.log.read_text()[-4000:])
             time.sleep(0.2)
         self.startup_s = time.perf_counter() - t0
         return self.startup_s
@@ -63,17 +67,26 @@ class Server:
 
 
 @contextmanager
-def dev_stack(database_url: str, raise_limits: bool = True) -> Iterator[Server]:
-    """Also `agentpay bench realtime`'s stack, which keeps the default rate limits."""
-    env = {**os.environ, "DATABASE_URL": database_url}
+def dev_stack(database_url: str | None, raise_limits: bool = True, demo: bool = False,
+              prefix: str = "agentpay-bench-load-") -> Iterator[Server]:
+    """Also `agentpay bench realtime`'s stack, which keeps the default rate limits.
+
+    `database_url` None: the stack's own embedded Postgres in its data dir, stopped with it.
+    """
+    env = dict(os.environ)
+    env.pop("AGENTPAY_DATABASE_URL", None)
+    if database_url is None:
+        env.pop("DATABASE_URL", None)
+    else:
+        env["DATABASE_URL"] = database_url
     if raise_limits:
         env.update({"AGENTPAY_RATE_LIMIT_KEY_PER_MINUTE": str(RAISED_RATE_LIMIT),
                     "AGENTPAY_RATE_LIMIT_CONVERSATION_PER_MINUTE": str(RAISED_RATE_LIMIT)})
     for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AGENTPAY_LLM_SECRET_ARN",
                  "AGENTPAY_WS_ENDPOINT", "AGENTPAY_PUBLIC_BASE_URL"):
         env.pop(name, None)  # the offline responder, and @connections on this server
-    with _running(Server([sys.executable, "-m", "agentpay.cli", "dev", "--no-demo"], env,
-                         "/healthz")) as server:
+    command = [sys.executable, "-m", "agentpay.cli", "dev", *([] if demo else ["--no-demo"])]
+    with _running(Server(command, env, "/healthz", prefix)) as server:
         yield server
 
 
