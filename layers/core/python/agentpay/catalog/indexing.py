@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentpay.catalog import index_repository as index_repo
 from agentpay.catalog import repository as products_repo
+from agentpay.catalog import terms_repository
 from agentpay.db import Database
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ class Indexer:
         with self.db.transaction() as conn:
             report = IndexReport(words_removed=products_repo.refresh_words(conn,
                                                                           organization_id))
+            terms_repository.refresh_terms(conn, organization_id)
         with self.db.connection() as conn:
             ids = (products_repo.all_product_ids(conn, organization_id) if force
                    else products_repo.ids_needing_index(conn, organization_id))

@@ -9,6 +9,8 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from agentpay.catalog import terms_repository
+
 _PRODUCT_FIELDS = ("id", "external_id", "name", "description", "price_minor", "currency",
                    "compare_at_minor", "category", "brand", "attributes", "variants",
                    "image_url", "url", "active", "in_stock", "colors", "sizes", "content_hash",
@@ -77,6 +79,7 @@ def upsert_many(conn: psycopg.Connection, organization_id: UUID,
             if not cur.nextset():
                 break
     add_words(conn, organization_id, list(ids.values()))
+    terms_repository.add_terms(conn, organization_id, list(ids.values()))
     return ids
 
 

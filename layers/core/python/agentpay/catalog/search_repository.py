@@ -18,7 +18,12 @@ PRODUCT_COLUMNS = """p.id, p.external_id, p.name, p.description, p.price_minor, 
 
 @dataclass
 class Filters:
-    """Structured filters from the shopper's entities; money in minor units."""
+    """Structured filters from the shopper's entities; money in minor units.
+
+    Price, currency, colours, sizes, category and stock are columns of both products and
+    product_embeddings; the rest (product type, brand, gender, words and features that
+    must or must not be there) are read from products only, after the candidate lists.
+    """
 
     price_min: int | None = None
     price_max: int | None = None
@@ -27,9 +32,20 @@ class Filters:
     sizes: list[str] = field(default_factory=list)
     category: str | None = None
     in_stock: bool | None = None
+    product_types: list[str] = field(default_factory=list)
+    brands: list[str] = field(default_factory=list)
+    exclude_brands: list[str] = field(default_factory=list)
+    exclude_colors: list[str] = field(default_factory=list)
+    gender: str | None = None
+    # a to_tsquery expression every product must match ("'sulfate' <-> 'free'") / not match
+    require: str | None = None
+    exclude: str | None = None
+    # attribute keys that must be true, each also satisfied by its words in the text
+    features: list[str] = field(default_factory=list)
 
     def sql(self, alias: str) -> tuple[str, dict[str, Any]]:
-        """WHERE fragments over columns that both products and product_embeddings carry."""
+        """WHERE fragments; `alias` "p" (products) gets every filter, any other alias
+        (product_embeddings) only the columns both tables carry."""
         clauses, params = [], {}
         if self.price_min is not None:
             clauses.append(f"{alias}.price_minor >= %(f_price_min)s")
@@ -52,7 +68,40 @@ class Filters:
         if self.in_stock is not None:
             clauses.append(f"{alias}.in_stock = %(f_in_stock)s")
             params["f_in_stock"] = self.in_stock
+        if alias == "p":
+            self._product_only(clauses, params)
         return "".join(f" AND {c}" for c in clauses), params
+
+    def _product_only(self, clauses: list[str], params: dict[str, Any]) -> None:
+        if self.product_types:
+            clauses.append("lower(coalesce(p.attributes ->> 'product_type',"
+                           " p.attributes ->> 'type')) = ANY(%(f_types)s)")
+            params["f_types"] = [t.lower() for t in self.product_types]
+        if self.brands:
+            clauses.append("lower(p.brand) = ANY(%(f_brands)s)")
+            params["f_brands"] = [b.lower() for b in self.brands]
+        if self.exclude_brands:
+            clauses.append("(p.brand IS NULL OR lower(p.brand) <> ALL(%(f_xbrands)s))")
+            params["f_xbrands"] = [b.lower() for b in self.exclude_brands]
+        if self.exclude_colors:
+            # a product is out only when every colour it comes in is ruled out
+            clauses.append("(cardinality(p.colors) = 0 OR NOT p.colors <@ %(f_xcolors)s)")
+            params["f_xcolors"] = [c.lower() for c in self.exclude_colors]
+        if self.gender:
+            clauses.append("(p.attributes ->> 'gender' IS NULL OR lower(p.attributes ->> "
+                           "'gender') IN (%(f_gender)s, 'unisex'))")
+            params["f_gender"] = self.gender.lower()
+        if self.require:
+            clauses.append("p.search_vector @@ to_tsquery('english', %(f_require)s)")
+            params["f_require"] = self.require
+        if self.exclude:
+            clauses.append("NOT p.search_vector @@ to_tsquery('english', %(f_exclude)s)")
+            params["f_exclude"] = self.exclude
+        for i, key in enumerate(self.features[:6]):
+            clauses.append(f"(p.attributes -> %(f_feat{i})s = 'true'::jsonb OR p.search_vector"
+                           f" @@ phraseto_tsquery('english', %(f_featw{i})s))")
+            params[f"f_feat{i}"] = key
+            params[f"f_featw{i}"] = key.replace("_", " ")
 
 
 Fusion = Literal["weighted", "rrf"]
@@ -264,7 +313,8 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
     vocabulary (none: no correction). `ef_search`: the HNSW search list for this
     statement."""
     e_filter, params = filters.sql("e")
-    p_filter, _ = filters.sql("p")
+    p_filter, p_params = filters.sql("p")
+    params.update(p_params)
     lexical_cte = lexical = fixes_cte = fixed_arm = ""
     if tsquery:
         # Full text ranks every match, so its cost grows with the catalog. Products that
@@ -351,6 +401,24 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
         cursor = conn.execute(sql, params)
         conn.execute(_SETTINGS_BACK)
     return cursor.fetchall()
+
+
+def browse(conn: psycopg.Connection, organization_id: UUID, filters: Filters, order: str,
+           k: int) -> list[dict[str, Any]]:
+    """The store's products that pass `filters`, in price order ("the cheapest one you
+    have"): no query words, so every match is a candidate, not only the best-ranked ones.
+    `order`: price_asc, price_desc or newest."""
+    p_filter, params = filters.sql("p")
+    order_by = {"price_asc": "p.price_minor ASC", "price_desc": "p.price_minor DESC",
+                "newest": "p.created_at DESC"}[order]
+    params.update({"org": organization_id, "k": k})
+    return conn.execute(
+        f"""SELECT {PRODUCT_COLUMNS}
+              FROM products p
+             WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active{p_filter}
+             ORDER BY p.in_stock DESC, {order_by}, p.external_id COLLATE "C"
+             LIMIT %(k)s""",
+        params).fetchall()
 
 
 def vector_only(conn: psycopg.Connection, organization_id: UUID, embedding: np.ndarray,

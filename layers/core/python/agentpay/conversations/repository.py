@@ -153,7 +153,8 @@ def lock_conversation(conn: psycopg.Connection, organization_id: UUID,
 def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
               client_message_id: str | None, history: int) -> dict[str, Any] | None:
     """Everything a turn reads, in one round trip: the conversation (locked), its agent,
-    the recent history, and the earlier message with this idempotency key if any."""
+    the recent history, the earlier message with this idempotency key if any, and the
+    store's vocabulary version (a process reloads its cached vocabulary when it moved)."""
     return conn.execute(
         f"""
         SELECT {", ".join("c." + col.strip() for col in _CONV.split(","))},
@@ -168,7 +169,9 @@ def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
                     ORDER BY seq DESC LIMIT %(history)s) h) AS history,
                (SELECT id FROM messages
                  WHERE conversation_id = c.id AND organization_id = c.organization_id
-                   AND client_message_id = %(client_id)s) AS earlier_id
+                   AND client_message_id = %(client_id)s) AS earlier_id,
+               (SELECT vocabulary_version FROM organizations
+                 WHERE id = c.organization_id) AS vocabulary_version
           FROM conversations c
          WHERE c.id = %(id)s AND c.organization_id = %(org)s AND c.deleted_at IS NULL
            FOR UPDATE OF c

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from agentpay.kit.jsonsize import check_json_size
+from agentpay.orchestrator.shopping import ShoppingState
 
 Stage = Literal[
     "discovery", "browsing", "consideration", "negotiation", "checkout", "completed", "abandoned"
@@ -85,6 +86,8 @@ class MessageExchange(BaseModel):
     # what the reply shows (product cards) and the cart after this turn
     products: list[dict[str, Any]] = Field(default_factory=list)
     cart: dict[str, Any] = Field(default_factory=dict)
+    # what the shopper is looking for after this turn, for a storefront to show as filters
+    state: ShoppingState = Field(default_factory=ShoppingState)
 
 
 class MessageList(BaseModel):

@@ -23,6 +23,7 @@ from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.engine import get_engine
+from agentpay.orchestrator.shopping import ShoppingState
 
 HISTORY_WINDOW = 20
 CLOSED = {"completed", "abandoned"}
@@ -120,6 +121,7 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
     agent = loaded.pop("agent")
     history = loaded.pop("history")
     earlier_id = loaded.pop("earlier_id")
+    vocabulary_version = loaded.pop("vocabulary_version", None)
     conversation = loaded
     if earlier_id is not None:
         earlier = repository.find_by_client_id(
@@ -133,7 +135,8 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
         reply = repository.find_reply(conn, organization_id, earlier["id"])
         return {"message": earlier, "reply": reply, "conversation": conversation,
                 "replayed": True, "products": [], "cart": cart.summary(
-                    dict(conversation.get("context") or {}))}
+                    dict(conversation.get("context") or {})),
+                "state": ShoppingState.of(conversation.get("context") or {}).model_dump()}
     if conversation["status"] in CLOSED:
         raise Conflict(f"conversation is {conversation['status']}", code="conversation_closed")
     # replays above are free; new messages are rationed per conversation
@@ -144,7 +147,8 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
     agent["id"] = UUID(agent["id"])
 
     now = datetime.now(UTC)
-    ctx = TurnContext.load(conn, organization_id, agent, conversation, history, settings, now)
+    ctx = TurnContext.load(conn, organization_id, agent, conversation, history, settings, now,
+                           vocabulary_version=vocabulary_version)
     seq = conversation["message_count"] + 1
     outcome = get_engine().run(ctx, content, seq, on_delta=on_delta, on_restart=on_restart)
     message, reply, conversation = repository.save_turn(
@@ -158,7 +162,8 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
                "negotiation_history": ctx.negotiation, "hesitation_signals": ctx.hesitation},
     )
     return {"message": message, "reply": reply, "conversation": conversation,
-            "replayed": False, "products": outcome.products(), "cart": cart.summary(ctx.state)}
+            "replayed": False, "products": outcome.products(), "cart": cart.summary(ctx.state),
+            "state": ctx.shopping.model_dump()}
 
 
 def list_messages(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,

@@ -10,6 +10,7 @@ ActionType = Literal[
     "search_products", "refine_search", "recommend_products", "show_product_details",
     "compare_products", "quote_price", "check_availability", "add_to_cart",
     "remove_from_cart", "show_cart", "create_checkout", "offer_discount", "hold_price",
+    "select_product", "update_quantity", "answer_question",
     "answer_policy", "order_support", "account_support", "handoff_to_human",
     "handle_complaint", "ask_clarification", "out_of_scope",
 ]

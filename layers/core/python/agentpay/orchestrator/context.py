@@ -9,8 +9,11 @@ from uuid import UUID
 
 import psycopg
 
+from agentpay.catalog import vocabulary
+from agentpay.catalog.vocabulary import Vocabulary
 from agentpay.config import Settings
 from agentpay.orchestrator.negotiation import NegotiationRules, rules_of
+from agentpay.orchestrator.shopping import ShoppingState
 
 MAX_SHOWN = 10
 
@@ -32,11 +35,15 @@ class TurnContext:
     hesitation: list[dict] = field(default_factory=list)
     status: str = "active"
     rules: NegotiationRules = field(default_factory=NegotiationRules)
+    shopping: ShoppingState = field(default_factory=ShoppingState)
+    # the store's vocabulary version read with the turn (None: read it with the terms)
+    vocabulary_version: int | None = None
+    _vocab: Vocabulary | None = None
 
     @classmethod
     def load(cls, conn: psycopg.Connection, organization_id: UUID, agent: dict,
              conversation: dict, history: list[dict], settings: Settings, now: datetime,
-             embedder: Any = None) -> TurnContext:
+             embedder: Any = None, vocabulary_version: int | None = None) -> TurnContext:
         import copy
 
         return cls(conn=conn, organization_id=organization_id,
@@ -45,7 +52,17 @@ class TurnContext:
                    state=copy.deepcopy(conversation.get("context") or {}),
                    negotiation=copy.deepcopy(conversation.get("negotiation_history") or []),
                    hesitation=copy.deepcopy(conversation.get("hesitation_signals") or []),
-                   status=conversation.get("status") or "active", rules=rules_of(agent))
+                   status=conversation.get("status") or "active", rules=rules_of(agent),
+                   shopping=ShoppingState.of(conversation.get("context") or {}),
+                   vocabulary_version=vocabulary_version)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        """The store's vocabulary: cached per process, reloaded when its version moved."""
+        if self._vocab is None:
+            self._vocab = vocabulary.for_store(self.conn, self.organization_id,
+                                               self.vocabulary_version)
+        return self._vocab
 
     @property
     def currency(self) -> str:

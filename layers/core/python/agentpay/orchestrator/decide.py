@@ -1,8 +1,14 @@
-"""Decide: intent + entities + state -> one action with its tool steps and a reason.
+"""Decide: intent + reading + shopping state -> one action with its tool steps and a reason.
 
 Deterministic on purpose: what happens to the cart and to money is decided here by
 rules a store can read, not by a model. A model only phrases the answer (and may look
 things up); it never picks a price or a discount.
+
+The classifier says what kind of message it is, out of context; the reading says what it
+is about (`understanding.reading`); the conversation says what it refers to. A message
+that names something the store sells, or a constraint on what is being looked for, is a
+search whatever the classifier thought ("navy please" after a list of leashes); a
+question about a product in view is answered from its data; "make it 3" changes the cart.
 """
 
 from __future__ import annotations
@@ -10,19 +16,35 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agentpay.catalog.shopper_query import price_filters, search_query
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.actions import Action, ToolStep
 from agentpay.orchestrator.context import TurnContext
+from agentpay.orchestrator.references import Targets, descriptor_words, resolve
+from agentpay.orchestrator.shopping import search_arguments, update
+from agentpay.understanding.lexicon import size_key
+from agentpay.understanding.reading import Reading
 
 _POLICY_TOPICS = {"payment_help": "payment", "shipping_info": "shipping",
                   "returns_refunds": "returns"}
+_POLICY_WORDS = re.compile(
+    r"\b(?:return|refund|exchange|send\s{1,3}(?:it\s{1,3})?back|ship|shipping|deliver|"
+    r"delivery|arrive|postage|pay|payment|paypal|card|visa|mastercard|amex|apple\s{1,3}pay|"
+    r"klarna|afterpay|installments?|warranty|guarantee)", re.IGNORECASE)
 _FOREIGN = re.compile(
     r"\b(?:ich|und|nicht|wo|finde|bitte|haben|sie|je|suis|vous|avez|une|est-ce|merci|"
     r"quiero|tienen|dónde|donde|busco|gracias|por favor|vorrei|avete|dove|grazie|"
     r"obrigado|você|tem|onde)\b", re.IGNORECASE)
 _ENGLISH = re.compile(r"\b(?:the|a|an|i|you|is|are|do|have|want|need|for|with|my|me)\b",
                       re.IGNORECASE)
+_DISCOUNT_WORDS = re.compile(r"\b(?:discount|off|deal|coupon|promo|code|cheaper|lower|"
+                             r"better\s{1,3}price|reduce|knock)\b", re.IGNORECASE)
+# intents whose meaning does not depend on products in view
+_FIXED = ("checkout", "view_cart", "human_handoff", "order_status", "order_change",
+          "account_help", "complaint", "goodbye")
+# intents a message with shopping words in it may really be a search for
+_SEARCHY = ("product_search", "recommendation", "unknown", "availability", "price_inquiry",
+            "product_details", "shipping_info", "payment_help", "returns_refunds", "affirm",
+            "deny", "greeting", "thanks", "compare_products")
 
 
 def _entities(entities: list[dict], kind: str) -> list[dict]:
@@ -46,132 +68,173 @@ def _name_match(phrase: str, items: list[dict]) -> list[dict]:
     hits = []
     for item in items:
         name = str(item.get("name", "")).lower()
-        if all(re.search(rf"\b{re.escape(w.removesuffix('s'))}", name)
-               for w in words):
+        if all(re.search(rf"\b{re.escape(w.removesuffix('s'))}", name) for w in words):
             hits.append(item)
     return hits
 
 
-def target_products(ctx: TurnContext, entities: list[dict]) -> list[dict]:
-    """The products a message points at: references, then names, then the focus."""
-    refs = _entities(entities, "reference")
-    picked: list[dict] = []
-    for ref in refs:
-        resolved = ref.get("resolved")
-        if isinstance(resolved, list):
-            # "those", "them": the product being discussed, else everything shown
-            focus = ctx.state.get("focus")
-            return [focus] if focus else [r for r in resolved if isinstance(r, dict)]
-        if isinstance(resolved, dict) and resolved not in picked:
-            picked.append(resolved)  # "the first and the third": both
-    if picked:
-        return picked
-    product_type = _first(entities, "product_type")
-    if product_type:
-        pool = ctx.last_shown + [
-            {"external_id": li["external_id"], "name": li["name"]} for li in cart.lines(ctx.state)
-        ]
-        hits = _name_match(product_type, pool)
-        if hits:
-            unique = {h["external_id"]: h for h in hits}
-            return list(unique.values())
-        return []
-    if refs:
-        focus = ctx.state.get("focus")
-        return [focus] if focus else []
-    focus = ctx.state.get("focus")
-    if focus:
-        return [focus]
-    if len(ctx.last_shown) == 1:
-        return list(ctx.last_shown)
-    return []
+# --------------------------------------------------------------------------------------
+# Searching
+# --------------------------------------------------------------------------------------
+
+def _search(ctx: TurnContext, reading: Reading, *, recommend: bool = False,
+            then: str | None = None) -> Action:
+    """Update the shopping state from the message and search from the state."""
+    state, change = update(ctx.shopping, reading)
+    if change == "none":
+        return Action("ask_clarification", "no product words in a search",
+                      question="what_looking_for", params={"kind": "what"})
+    ctx.shopping = state
+    args = search_arguments(state, ctx.vocab)
+    kind = ("recommend_products" if recommend else
+            "refine_search" if change == "refine" else "search_products")
+    params: dict[str, Any] = {"query": args["query"], "change": change,
+                              "described": state.describe(ctx.currency),
+                              "filters": {k: v for k, v in args.items()
+                                          if k not in ("query", "k")}}
+    if then:
+        params["then"] = then
+    return Action(kind, f"{change} search for {args['query']!r}",
+                  steps=[ToolStep("search_products", args)], stage="browsing", params=params)
 
 
-def _size_filters(entities: list[dict]) -> list[str]:
-    """Sizes that are sizes ("size 9", "XL"), not counts ("4 person", "2-pack")."""
-    out = []
-    for e in _entities(entities, "size"):
-        text = str(e.get("text", "")).lower()
-        value = str(e["value"])
-        if "size" in text or value.lower() in _LETTER_SIZES:
-            out.append(value)
+def _select_from_catalog(ctx: TurnContext, reading: Reading, add: bool) -> Action:
+    """"The cheapest you have": search the whole store (the state's filters, by price)
+    and take the first that can be bought."""
+    state, _ = update(ctx.shopping, reading)
+    if not state.active():
+        return Action("ask_clarification", "a superlative with nothing being looked for",
+                      question="what_looking_for")
+    ctx.shopping = state
+    args = search_arguments(state, ctx.vocab, k=max(1, reading.select_count))
+    args["sort"] = reading.superlative or "cheapest"
+    return Action("select_product", f"{args['sort']} in the store",
+                  steps=[ToolStep("search_products", args)], stage="consideration",
+                  params={"superlative": args["sort"], "scope": "catalog",
+                          "described": state.describe(ctx.currency),
+                          "then": "add_to_cart" if add else None,
+                          "add": _add_options(ctx, reading) if add else None})
+
+
+# --------------------------------------------------------------------------------------
+# The cart
+# --------------------------------------------------------------------------------------
+
+def _add_options(ctx: TurnContext, reading: Reading, color: str | None = None) -> dict:
+    """Size and colour for cart_add: said now (explicit), said before (hints), or "any"."""
+    out: dict[str, Any] = {}
+    if reading.sizes:
+        out["size"] = reading.sizes[0]
+    elif ctx.shopping.sizes:
+        out["size_hint"] = list(ctx.shopping.sizes)[:6]
+    colour = color or (reading.colors[0] if reading.colors else None)
+    if colour:
+        out["color"] = colour
+    elif ctx.shopping.colors:
+        out["color_hint"] = list(ctx.shopping.colors)[:6]
+    if reading.any_color or ctx.shopping.any_color:
+        out["any_color"] = True
+    wish = reading.size_wish or ctx.shopping.size_wish
+    if wish:
+        out["size_wish"] = wish
     return out
 
 
-_LETTER_SIZES = {"xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "small", "medium", "large"}
-_SHOPPING_LEAD = re.compile(
-    r"^\s*(?:please\s+)?(?:show me|i(?:'m| am) (?:looking|searching) for|looking for|"
-    r"i (?:need|want|would like|'d like)|do you (?:have|sell|carry|stock)|got any|"
-    r"find me|search for)\b", re.IGNORECASE)
-_DISCOUNT_WORDS = re.compile(r"\b(?:discount|off|deal|coupon|promo|code|cheaper|lower|"
-                             r"better price|reduce|knock)\b", re.IGNORECASE)
+def _quantity(entities: list[dict], reading: Reading) -> int:
+    q = _first(entities, "quantity")
+    return max(1, int(q)) if q else 1
 
 
-def _search(ctx: TurnContext, text: str, entities: list[dict], *, recommend: bool = False
-            ) -> Action:
-    query = search_query(text, entities)
-    filters = price_filters(entities, ctx.currency)
-    sizes = _size_filters(entities)
-    previous = ctx.state.get("last_query") or {}
-    product_type = _first(entities, "product_type")
-    refine = bool(previous) and not product_type and (filters or sizes or
-                                                     _entities(entities, "color"))
-    if refine:
-        colour = " ".join(str(e["value"]) for e in _entities(entities, "color"))
-        query = " ".join(x for x in (previous.get("query", ""), colour) if x).strip()
-        for key in ("price_min", "price_max"):
-            if key not in filters and key in previous:
-                filters[key] = previous[key]
-        sizes = sizes or list(previous.get("sizes") or [])
-    if not query:
-        if previous and recommend:
-            query = previous.get("query", "")
+def _add(ctx: TurnContext, products: list[dict], entities: list[dict], reading: Reading,
+         targets: Targets | None = None, reason: str = "shopper wants it in the cart") -> Action:
+    qty = _quantity(entities, reading)
+    color = targets.color if targets else None
+    steps = [ToolStep("cart_add", {"external_id": p["external_id"], "quantity": qty,
+                                   **_add_options(ctx, reading, color)})
+             for p in products[:3]]
+    return Action("add_to_cart", reason, steps=steps, stage="consideration")
+
+
+def _cart_target(ctx: TurnContext, entities: list[dict], reading: Reading,
+                 text: str) -> dict | None:
+    """The cart line a quantity change is about: the one referred to, the one in focus,
+    else the last one added."""
+    lines = cart.lines(ctx.state)
+    if not lines:
+        return None
+    targets = resolve(entities, reading, text, shown=ctx.last_shown,
+                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab)
+    for t in targets.products if targets.how not in ("first", "all", "none") else []:
+        for line in reversed(lines):
+            if line["external_id"] == t["external_id"]:
+                return line
+    focus = ctx.state.get("focus") or {}
+    for line in reversed(lines):
+        if line["external_id"] == focus.get("external_id"):
+            return line
+    return lines[-1]
+
+
+def _change_quantity(ctx: TurnContext, entities: list[dict], reading: Reading,
+                     text: str) -> Action | None:
+    line = _cart_target(ctx, entities, reading, text)
+    if line is None:
+        return None
+    value = reading.qty_value or 1
+    current = int(line["quantity"])
+    options = {k: line[k] for k in ("size", "color") if line.get(k)}
+    if reading.qty_op == "set":
+        if value == current:
+            return Action("show_cart", "the quantity is already that",
+                          steps=[ToolStep("cart_view", {})])
+        if value > current:
+            step = ToolStep("cart_add", {"external_id": line["external_id"],
+                                         "quantity": value - current, **options})
         else:
-            return Action("ask_clarification", "no product words in a search",
-                          question="what_looking_for", params={"kind": "what"})
-    args: dict[str, Any] = {"query": query, "k": 5, **filters}
-    if sizes:
-        args["sizes"] = sizes
-    kind = "refine_search" if refine else ("recommend_products" if recommend
-                                          else "search_products")
-    return Action(kind, f"search for {query!r}" + (" (refined)" if refine else ""),
-                  steps=[ToolStep("search_products", args)], stage="browsing",
-                  params={"query": query, "filters": {k: v for k, v in args.items()
-                                                      if k not in ("query", "k")}})
+            step = ToolStep("cart_remove", {"external_id": line["external_id"],
+                                            "quantity": current - value})
+        return Action("update_quantity", f"quantity of {line['external_id']} set to {value}",
+                      steps=[step], stage="consideration",
+                      params={"quantity": value, "external_id": line["external_id"]})
+    if reading.qty_op == "more":
+        return Action("update_quantity", f"{value} more of {line['external_id']}",
+                      steps=[ToolStep("cart_add", {"external_id": line["external_id"],
+                                                   "quantity": value, **options})],
+                      stage="consideration",
+                      params={"quantity": current + value, "external_id": line["external_id"]})
+    return Action("update_quantity", f"{value} fewer of {line['external_id']}",
+                  steps=[ToolStep("cart_remove", {"external_id": line["external_id"],
+                                                  "quantity": min(value, current)})],
+                  stage="consideration",
+                  params={"quantity": max(0, current - value),
+                          "external_id": line["external_id"]})
 
 
-def _one_target(ctx: TurnContext, entities: list[dict], action: str, stage: str,
-                question: str) -> Action | list[dict]:
-    targets = target_products(ctx, entities)
-    if len(targets) == 1:
-        return targets
-    if not targets and not ctx.last_shown:
-        return Action("ask_clarification", f"{action}: nothing shown yet", question="which_product",
-                      params={"for": action})
-    return Action("ask_clarification", f"{action}: which product is unclear",
-                  question=question, params={"for": action,
-                                              "options": [p["external_id"]
-                                                          for p in ctx.last_shown[:5]]})
-
-
-def _pending_answer(ctx: TurnContext, intent: str, entities: list[dict],
+def _pending_answer(ctx: TurnContext, intent: str, reading: Reading,
                     text: str) -> Action | None:
     """The shopper answers "which size?" / "which colour?" asked last turn."""
     pending = ctx.state.get("pending") or {}
     if not pending or intent in ("checkout", "view_cart", "remove_from_cart", "human_handoff",
-                                 "goodbye", "complaint") or _first(entities, "product_type"):
+                                 "goodbye", "complaint") or reading.types:
         return None
     options = [str(o) for o in pending.get("options") or []]
     bare = text.strip().strip(".!").lower()
-    bare = re.sub(r"^(?:size|in|in size|the)\s+", "", bare)
+    bare = re.sub(r"^(?:size|in|in size|the|a|an)\s+", "", bare)
     chosen = None
     if pending.get("needs") == "size":
-        said = [str(e["value"]) for e in _entities(entities, "size")]
-        candidates = said + [bare]
-        chosen = next((o for c in candidates for o in options if o.lower() == c.lower()), None)
+        keys = list(reading.sizes) + [size_key(bare)]
+        chosen = next((o for k in keys for o in options if size_key(o) == k), None)
     elif pending.get("needs") == "color":
-        said = [str(e["value"]) for e in _entities(entities, "color")] + [bare]
-        chosen = next((o for c in said for o in options if c.lower() in o.lower()), None)
+        said = list(reading.colors) + [bare]
+        for word in said:
+            for o in options:
+                if word and (word.lower() == o.lower() or word.lower() in o.lower().split()):
+                    chosen = o
+                    break
+            if chosen:
+                break
+        if chosen is None and reading.any_color and options:
+            chosen = options[0]
     if chosen is None:
         return None
     args = {"external_id": pending["external_id"], "quantity": pending.get("quantity", 1),
@@ -183,71 +246,237 @@ def _pending_answer(ctx: TurnContext, intent: str, entities: list[dict],
                   steps=[ToolStep("cart_add", args)], stage="consideration")
 
 
-def _lookup(ctx: TurnContext, entities: list[dict], then: str) -> Action | None:
+# --------------------------------------------------------------------------------------
+# Questions about products
+# --------------------------------------------------------------------------------------
+
+def _details(targets: list[dict], action: str, reason: str, params: dict) -> Action:
+    return Action(action, reason,
+                  steps=[ToolStep("product_details", {"external_id": t["external_id"]})
+                         for t in targets[:4]],
+                  params=params, stage="consideration")
+
+
+def _ask_which(ctx: TurnContext, action: str) -> Action:
+    if not ctx.last_shown:
+        return Action("ask_clarification", f"{action}: nothing shown yet",
+                      question="which_product", params={"for": action})
+    return Action("ask_clarification", f"{action}: which product is unclear",
+                  question="which_product",
+                  params={"for": action, "options": [p["external_id"]
+                                                     for p in ctx.last_shown[:5]]})
+
+
+def _lookup(ctx: TurnContext, reading: Reading, then: str) -> Action | None:
     """A product named but not on screen: search for it, then answer about the best hit."""
-    product_type = _first(entities, "product_type")
-    if not product_type:
+    if not (reading.types or reading.brands or reading.words):
         return None
-    action = _search(ctx, str(product_type), [e for e in entities
-                                              if e.get("type") not in ("size", "color")])
+    action = _search(ctx, reading)
+    if action.type == "ask_clarification":
+        return None
     action.params["then"] = then
-    action.params["name"] = str(product_type)
+    action.params["name"] = " ".join(reading.words)
+    action.intent = {"quote_price": "price_inquiry", "check_availability": "availability",
+                     "show_product_details": "product_details",
+                     "answer_question": "product_details"}.get(then)
     return action
 
 
-def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str) -> Action:
-    proposal = ctx.state.get("proposal") or {}
+def _product_question(ctx: TurnContext, intent: str, entities: list[dict], reading: Reading,
+                      text: str) -> Action | None:
+    question = reading.question
+    if question is None or intent in ("add_to_cart", "remove_from_cart", "checkout",
+                                      "view_cart", "compare_products"):
+        return None
+    if question.kind in ("stock", "yesno") and (reading.sizes or reading.colors):
+        return None  # "is it available in black?": an availability check
+    if question.kind == "price" and intent not in ("price_inquiry", "product_details",
+                                                   "unknown", "availability"):
+        return None
+    targets = resolve(entities, reading, text, shown=ctx.last_shown,
+                      focus=ctx.state.get("focus"), cart_lines=cart.lines(ctx.state),
+                      vocab=ctx.vocab)
+    if targets.how == "none" or (targets.how == "name" and len(targets.products) > 4):
+        return _lookup(ctx, reading, "answer_question") if question.kind != "price" else \
+            _lookup(ctx, reading, "quote_price")
+    products = targets.products
+    if question.kind == "price":
+        return _details(products, "quote_price", "price of the product(s) in question",
+                        {"how": targets.how})
+    return _details(products[:1], "answer_question", f"{question.kind} question",
+                    {"question": {"kind": question.kind, "phrase": question.phrase},
+                     "how": targets.how})
+
+
+# --------------------------------------------------------------------------------------
+# The decision
+# --------------------------------------------------------------------------------------
+
+def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str,
+           reading: Reading | None = None) -> Action:
+    reading = reading or Reading()
     if not any(ch.isalnum() for ch in text):
         return Action("out_of_scope", "no words in the message", params={"reason": "unknown"})
     if intent in ("product_search", "unknown") and looks_foreign(text):
         return Action("out_of_scope", "message in another language",
                       params={"reason": "language"})
-    answered = _pending_answer(ctx, intent, entities, text)
+    answered = _pending_answer(ctx, intent, reading, text)
     if answered is not None:
         return answered
-    action = _in_context(ctx, intent, entities, text)
+    action = _in_context(ctx, intent, entities, text, reading)
     if action is not None:
-        action.intent = "product_search"
         return action
-    return _by_intent(ctx, intent, entities, text, proposal)
+    return _by_intent(ctx, intent, entities, text, reading)
 
 
-def _in_context(ctx: TurnContext, intent: str, entities: list[dict],
-                text: str) -> Action | None:
+def _is_policy(intent: str, text: str) -> bool:
+    return intent in _POLICY_TOPICS and bool(_POLICY_WORDS.search(text))
+
+
+def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
+                reading: Reading) -> Action | None:
     """Messages whose meaning comes from the conversation more than from their words."""
-    if intent == "unknown" and _SHOPPING_LEAD.search(text):
-        return _search(ctx, text, entities)  # "show me a carry-on backpack": unknown noun
-    has_budget = bool(_entities(entities, "price_max") or _entities(entities, "price_min"))
-    if intent in ("discount_request", "price_objection") and has_budget \
-            and not _entities(entities, "amount") and ctx.state.get("last_query") \
-            and not _DISCOUNT_WORDS.search(text):
-        return _search(ctx, text, entities)  # "what about under $140?" is a new budget
-    if intent == "availability" and ctx.state.get("last_query") \
-            and not _entities(entities, "reference") and not _first(entities, "product_type") \
-            and (_size_filters(entities) or _entities(entities, "color")) \
-            and len(ctx.last_shown) > 1:
-        return _search(ctx, text, entities)  # "only in size 9", "in black"
+    if intent in _FIXED or _is_policy(intent, text):
+        return None
+    lines = cart.lines(ctx.state)
+    if reading.qty_op and lines and not reading.types and (
+            reading.qty_op != "more" or intent in ("add_to_cart", "product_search", "unknown",
+                                                    "affirm") or reading.add_words):
+        action = _change_quantity(ctx, entities, reading, text)
+        if action is not None:
+            action.intent = "add_to_cart" if reading.qty_op != "less" else "remove_from_cart"
+            return action
+    if reading.superlative and not reading.types and intent not in ("discount_request",
+                                                                    "price_objection"):
+        add = intent == "add_to_cart" or reading.add_words
+        if reading.scope_catalog or not ctx.last_shown:
+            action = _select_from_catalog(ctx, reading, add)
+        else:
+            targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
+                              cart_lines=lines, vocab=ctx.vocab)
+            if add:
+                action = _add(ctx, targets.products, entities, reading, targets,
+                              reason=f"the {reading.superlative} of those shown")
+            else:
+                ctx.focus(targets.products[0])
+                action = Action("select_product", f"the {reading.superlative} of those shown",
+                                steps=[ToolStep("product_details",
+                                                {"external_id": targets.products[0][
+                                                    "external_id"]})],
+                                stage="consideration",
+                                params={"superlative": reading.superlative, "scope": "shown"})
+        action.intent = "add_to_cart" if add else "price_inquiry"
+        return action
+    if reading.details and intent in ("product_search", "product_details", "unknown"):
+        targets = resolve(entities, reading, text, shown=ctx.last_shown,
+                          focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab)
+        if targets.how in ("ordinal", "descriptor", "name", "superlative", "focus"):
+            return _details(targets.products[:1], "show_product_details",
+                            "details of the product in question", {"how": targets.how})
+        if reading.words or reading.types:
+            action = _lookup(ctx, reading, "show_product_details")
+            if action is not None:
+                return action
+    named = _named_in_view(ctx, intent, entities, reading, text)
+    if named is not None:
+        return named
+    question = _product_question(ctx, intent, entities, reading, text)
+    if question is not None:
+        question.intent = question.intent or ("price_inquiry" if question.type == "quote_price"
+                                              else "product_details")
+        return question
+    if intent in ("add_to_cart",) or (reading.add_words and intent in ("affirm", "unknown")):
+        return None  # _by_intent adds
+    if intent in ("discount_request", "price_objection"):
+        has_budget = reading.price_max is not None or reading.price_min is not None
+        if has_budget and not _entities(entities, "amount") \
+                and (ctx.shopping.active() or reading.types or reading.category) \
+                and not _DISCOUNT_WORDS.search(text):
+            action = _search(ctx, reading)  # "what about under $140?" is a new budget
+            action.intent = "product_search"
+            return action
+        return None
+    if intent == "remove_from_cart":
+        return None
+    if intent == "availability" and not reading.types and (reading.colors or reading.sizes):
+        action = _availability(ctx, entities, reading, text)
+        if action is not None:
+            return action
+    searchy = reading.types or reading.category or reading.brands or reading.new_noun or (
+        ctx.shopping.active() and (reading.colors or reading.sizes or reading.gender
+                                   or reading.price_max is not None
+                                   or reading.price_min is not None or reading.relax
+                                   or reading.exclude_colors or reading.exclude_brands
+                                   or reading.sort or reading.size_wish
+                                   or (reading.modifiers and intent == "product_search")))
+    if searchy and intent in _SEARCHY:
+        action = _search(ctx, reading, recommend=intent == "recommendation")
+        action.intent = "recommendation" if intent == "recommendation" else "product_search"
+        return action
     return None
 
 
-_FIRST_N = re.compile(r"\b(?:the\s+)?first\s+(two|three|four|2|3|4)\b|\b(both|these two|"
-                      r"those two|the two)\b", re.IGNORECASE)
-_COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading: Reading,
+                   text: str) -> Action | None:
+    """"The Orbit one in white", "the blue Brickwick one": a product on screen picked by
+    what it is called; it comes into focus, with the colour asked for kept for the cart."""
+    if not ctx.last_shown or reading.types or reading.question or intent in (
+            "add_to_cart", "remove_from_cart", "compare_products", "checkout", "view_cart"):
+        return None
+    described = descriptor_words(entities, reading)
+    if not described and not reading.brands:
+        return None
+    targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
+                      cart_lines=[], vocab=ctx.vocab)
+    if targets.how != "descriptor" or not targets.products:
+        return None
+    product = targets.products[0]
+    ctx.focus(product)
+    if reading.colors:
+        ctx.shopping.colors = list(reading.colors)
+    return Action("select_product", "a product in view picked by name",
+                  steps=[ToolStep("product_details", {"external_id": product["external_id"]})],
+                  stage="consideration", intent="product_details",
+                  params={"scope": "named", "color": targets.color})
+
+
+def _availability(ctx: TurnContext, entities: list[dict], reading: Reading,
+                  text: str) -> Action | None:
+    """"Do you have it in walnut?", "in size 9?": about the product in focus, or, with a
+    list on screen, a refinement whose best match comes into focus."""
+    focus = ctx.state.get("focus")
+    if focus and re.search(r"\b(?:it|that|this|that\s{1,3}one|this\s{1,3}one)\b",
+                           text, re.IGNORECASE):
+        params = {"size": reading.sizes[0] if reading.sizes else None,
+                  "color": reading.colors[0] if reading.colors else None}
+        return Action("check_availability", "availability of the product in focus",
+                      steps=[ToolStep("product_details", {"external_id": focus["external_id"]})],
+                      params={k: v for k, v in params.items() if v}, stage="consideration",
+                      intent="availability")
+    if not ctx.shopping.active() and not ctx.last_shown:
+        return None
+    action = _search(ctx, reading)
+    if re.search(r"\b(?:it|that\s{1,3}one|this\s{1,3}one)\b", text, re.IGNORECASE):
+        action.params["focus_top"] = True  # "it": one product in mind, the best match
+    action.intent = "product_search"
+    return action
 
 
 def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
-               proposal: dict) -> Action:
+               reading: Reading) -> Action:
+    proposal = ctx.state.get("proposal") or {}
     if intent == "greeting":
         return Action("greet", "shopper said hello")
     if intent == "goodbye":
         return Action("farewell", "shopper is leaving")
     if intent == "thanks":
         return Action("acknowledge_thanks", "shopper said thanks")
-    if intent == "affirm":
+    if intent == "affirm" and not reading.add_words:
         if proposal.get("type") == "add_to_cart":
             return Action("add_to_cart", "shopper accepted the proposal to add it",
                           steps=[ToolStep("cart_add", {"external_id": proposal["external_id"],
-                                                       "quantity": 1})],
+                                                       "quantity": 1,
+                                                       **_add_options(ctx, reading)})],
                           stage="consideration")
         if proposal.get("type") == "create_checkout":
             return Action("create_checkout", "shopper accepted the proposal to check out",
@@ -257,92 +486,38 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         return Action("acknowledge_decline", "shopper declined",
                       params={"declined": proposal.get("type")})
     if intent in ("product_search", "recommendation"):
-        return _search(ctx, text, entities, recommend=intent == "recommendation")
-    if intent == "product_details":
-        found = _one_target(ctx, entities, "show_product_details", "consideration",
-                            "which_product")
-        if isinstance(found, Action):
-            return _lookup(ctx, entities, "show_product_details") or found
-        return Action("show_product_details", "details of the product in question",
-                      steps=[ToolStep("product_details",
-                                      {"external_id": found[0]["external_id"]})],
-                      stage="consideration")
+        return _search(ctx, reading, recommend=intent == "recommendation")
+    if intent in ("product_details", "price_inquiry", "availability"):
+        then = {"product_details": "show_product_details", "price_inquiry": "quote_price",
+                "availability": "check_availability"}[intent]
+        targets = resolve(entities, reading, text, shown=ctx.last_shown,
+                          focus=ctx.state.get("focus"), cart_lines=cart.lines(ctx.state),
+                          vocab=ctx.vocab)
+        named_new = reading.types and not any(
+            t.get("product_type") in reading.types.labels for t in targets.products)
+        if targets.how == "none" or named_new:
+            return _lookup(ctx, reading, then) or _ask_which(ctx, then)
+        params = {"size": reading.sizes[0] if reading.sizes else None,
+                  "color": reading.colors[0] if reading.colors else None,
+                  "how": targets.how}
+        products = targets.products if then == "quote_price" else targets.products[:1]
+        return _details(products, then, f"{intent} for the product in question",
+                        {k: v for k, v in params.items() if v})
     if intent == "compare_products":
-        first_n = _FIRST_N.search(text)
-        if first_n and len(ctx.last_shown) >= 2:
-            n = _COUNTS.get((first_n.group(1) or "").lower(), 2)
-            targets = ctx.last_shown[:n]
-        else:
-            targets = target_products(ctx, entities)
-        if len(targets) < 2:
-            targets = ctx.last_shown[:3] if len(ctx.last_shown) >= 2 else []
-        if len(targets) < 2:
+        targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
+                          cart_lines=cart.lines(ctx.state), vocab=ctx.vocab)
+        products = targets.products if len(targets.products) >= 2 else ctx.last_shown[:3]
+        if len(products) < 2:
             return Action("ask_clarification", "compare needs two products",
                           question="compare_which")
-        ids = [t["external_id"] for t in targets[:4]]
+        ids = [t["external_id"] for t in products[:4]]
         return Action("compare_products", "compare the products in view",
                       steps=[ToolStep("compare_products", {"external_ids": ids})],
                       stage="consideration")
-    if intent in ("price_inquiry", "availability"):
-        found = _one_target(ctx, entities, "quote_price" if intent == "price_inquiry"
-                            else "check_availability", "consideration", "which_product")
-        if isinstance(found, Action):
-            then = "quote_price" if intent == "price_inquiry" else "check_availability"
-            return _lookup(ctx, entities, then) or found
-        params = {"size": _first(entities, "size"), "color": _first(entities, "color")}
-        return Action("quote_price" if intent == "price_inquiry" else "check_availability",
-                      f"{intent} for the product in question",
-                      steps=[ToolStep("product_details",
-                                      {"external_id": found[0]["external_id"]})],
-                      params={k: v for k, v in params.items() if v}, stage="consideration")
-    if intent == "add_to_cart":
-        lines = cart.lines(ctx.state)
-        if (not _entities(entities, "reference") and not _first(entities, "product_type")
-                and len(lines) == 1
-                and re.search(r"\bmore\b|\banother\b", text, re.IGNORECASE)):
-            line = lines[0]
-            args = {"external_id": line["external_id"],
-                    "quantity": max(1, int(_first(entities, "quantity") or 1))}
-            args.update({k: line[k] for k in ("size", "color") if line.get(k)})
-            return Action("add_to_cart", "more of what is in the cart",
-                          steps=[ToolStep("cart_add", args)], stage="consideration")
-        found = _one_target(ctx, entities, "add_to_cart", "consideration", "which_product")
-        if isinstance(found, Action):
-            if _first(entities, "product_type") and not target_products(ctx, entities):
-                return _search(ctx, text, entities)
-            return found
-        args: dict[str, Any] = {"external_id": found[0]["external_id"],
-                                "quantity": max(1, int(_first(entities, "quantity") or 1))}
-        if _first(entities, "size"):
-            args["size"] = str(_first(entities, "size"))
-        if _first(entities, "color"):
-            args["color"] = str(_first(entities, "color"))
-        return Action("add_to_cart", "shopper wants it in the cart",
-                      steps=[ToolStep("cart_add", args)], stage="consideration")
+    if intent == "add_to_cart" or (reading.add_words and intent in ("affirm", "unknown")):
+        return _add_to_cart(ctx, entities, text, reading, proposal)
     if intent == "remove_from_cart":
-        lines = cart.lines(ctx.state)
-        if not lines:
-            return Action("show_cart", "remove asked with an empty cart",
-                          steps=[ToolStep("cart_view", {})])
-        targets = [t for t in target_products(ctx, entities)
-                   if any(li["external_id"] == t["external_id"] for li in lines)]
-        named = _first(entities, "product_type") or _entities(entities, "reference")
-        if not targets and named and _first(entities, "product_type"):
-            product_type = str(_first(entities, "product_type"))
-            in_cart = _name_match(product_type, lines)
-            if not in_cart:
-                return Action("remove_from_cart", f"{product_type!r} is not in the cart",
-                              steps=[ToolStep("cart_remove", {"external_id": product_type})],
-                              stage="consideration")
-            targets = in_cart
-        if not targets and not named and len(lines) == 1:
-            targets = [{"external_id": lines[0]["external_id"], "name": lines[0]["name"]}]
-        if len(targets) != 1:
-            return Action("ask_clarification", "which cart item to remove is unclear",
-                          question="remove_which")
-        return Action("remove_from_cart", "shopper takes it out",
-                      steps=[ToolStep("cart_remove", {"external_id": targets[0]["external_id"]})],
-                      stage="consideration")
+        return _remove(ctx, entities, text, reading)
     if intent == "view_cart":
         return Action("show_cart", "shopper asks about the cart",
                       steps=[ToolStep("cart_view", {})])
@@ -362,7 +537,8 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                       stage="negotiation", params={"trigger": trigger})
     if intent in _POLICY_TOPICS:
         return Action("answer_policy", f"{_POLICY_TOPICS[intent]} question",
-                      params={"topic": _POLICY_TOPICS[intent]})
+                      params={"topic": _POLICY_TOPICS[intent]},
+                      steps=_policy_product(ctx))
     if intent in ("order_status", "order_change"):
         return Action("order_support", "question about an existing order",
                       params={"order_id": _first(entities, "order_id"), "kind": intent})
@@ -373,4 +549,78 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                       steps=[ToolStep("handoff_to_human", {"reason": "shopper asked"})])
     if intent == "complaint":
         return Action("handle_complaint", "shopper is unhappy")
+    if reading.types or reading.category or reading.brands:
+        return _search(ctx, reading)  # a message naming what the store sells is a search
     return Action("out_of_scope", "not a store matter", params={"reason": "unknown"})
+
+
+def _policy_product(ctx: TurnContext) -> list[ToolStep]:
+    """A policy question about the product being discussed reads its listing too: shops
+    put "free returns within 30 days" on the product page."""
+    focus = ctx.state.get("focus")
+    if focus is None and len(ctx.last_shown) >= 1:
+        focus = ctx.last_shown[0]
+    if focus is None:
+        lines = cart.lines(ctx.state)
+        focus = {"external_id": lines[-1]["external_id"]} if lines else None
+    return [ToolStep("product_details", {"external_id": focus["external_id"]})] if focus \
+        else []
+
+
+def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Reading,
+                 proposal: dict) -> Action:
+    lines = cart.lines(ctx.state)
+    if (not _entities(entities, "reference") and not reading.types and len(lines) == 1
+            and re.search(r"\bmore\b|\banother\b", text, re.IGNORECASE)):
+        line = lines[0]
+        args = {"external_id": line["external_id"], "quantity": _quantity(entities, reading)}
+        args.update({k: line[k] for k in ("size", "color") if line.get(k)})
+        return Action("add_to_cart", "more of what is in the cart",
+                      steps=[ToolStep("cart_add", args)], stage="consideration")
+    targets = resolve(entities, reading, text, shown=ctx.last_shown,
+                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab)
+    named_new = reading.types and not any(
+        t.get("product_type") in reading.types.labels for t in targets.products
+        if t.get("product_type"))
+    if named_new and targets.how in ("first", "focus", "none", "name"):
+        return _search(ctx, reading)  # "add a headlamp": find one first
+    if targets.how == "none":
+        if proposal.get("type") == "add_to_cart":
+            return _add(ctx, [{"external_id": proposal["external_id"]}], entities, reading)
+        return _ask_which(ctx, "add_to_cart")
+    products = targets.products if targets.how in ("ordinal", "superlative") \
+        else targets.products[:1]
+    if targets.how == "all":
+        products = targets.products[:1] if len(targets.products) == 1 else []
+        if not products:
+            return _ask_which(ctx, "add_to_cart")
+    return _add(ctx, products, entities, reading, targets)
+
+
+def _remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading) -> Action:
+    lines = cart.lines(ctx.state)
+    if not lines:
+        return Action("show_cart", "remove asked with an empty cart",
+                      steps=[ToolStep("cart_view", {})])
+    in_cart = [{"external_id": li["external_id"], "name": li["name"],
+                "price_minor": li["unit_price_minor"]} for li in lines]
+    targets = resolve(entities, reading, text, shown=in_cart,
+                      focus=None, cart_lines=[], vocab=ctx.vocab)
+    if targets.how in ("ordinal", "descriptor", "name", "superlative"):
+        chosen = targets.products
+    elif reading.words:
+        product = " ".join(reading.words)  # named, and not in the cart
+        return Action("remove_from_cart", f"{product!r} is not in the cart",
+                      steps=[ToolStep("cart_remove", {"external_id": product[:200]})],
+                      stage="consideration")
+    else:
+        focus = ctx.state.get("focus") or {}
+        chosen = [li for li in in_cart if li["external_id"] == focus.get("external_id")]
+        if not chosen and len(in_cart) == 1:
+            chosen = in_cart
+    if len(chosen) != 1:
+        return Action("ask_clarification", "which cart item to remove is unclear",
+                      question="remove_which")
+    return Action("remove_from_cart", "shopper takes it out",
+                  steps=[ToolStep("cart_remove", {"external_id": chosen[0]["external_id"]})],
+                  stage="consideration")

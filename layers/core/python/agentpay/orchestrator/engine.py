@@ -20,6 +20,7 @@ from agentpay.orchestrator.decide import decide
 from agentpay.orchestrator.generate import generate
 from agentpay.tools.default import default_registry, enabled_tools
 from agentpay.tools.registry import ToolResult
+from agentpay.understanding.reading import Reading, read
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,24 @@ def _understand(ctx: TurnContext, text: str):
 
     context = {"last_shown": ctx.last_shown, "focus": ctx.state.get("focus"),
                "currency": ctx.currency}
-    return classify(text, context)
+    understanding = classify(text, context)
+    reading = read(text, understanding.entities, ctx.vocab, currency=ctx.currency)
+    return understanding, reading
+
+
+def _infer_type(ctx: TurnContext, products: list[dict]) -> None:
+    """A search for words that are no product type of the store ("puffer jacket", "gym
+    shoes") whose results are mostly of one type is about that type: later refinements
+    ("in navy?") keep to it."""
+    state = ctx.shopping
+    if len(state.product_types) == 1 or not products:
+        return
+    types = [p.get("product_type") for p in products[:5]]
+    top = types[0]
+    if top and types.count(top) >= max(2, (len(types) + 1) // 2 + 1) \
+            and (not state.product_types or top in state.product_types):
+        state.product_types = [top]
+        state.inferred_type = True
 
 
 def _note_hesitation(ctx: TurnContext, intent: str, seq: int) -> None:
@@ -83,7 +101,8 @@ def _next_proposal(action: Action, results: list[ToolResult], ctx: TurnContext) 
     ok = {r.name: r for r in results if r.ok}
     if "cart_add" in ok or ("offer_discount" in ok and ok["offer_discount"].data.get("offered")):
         return {"type": "create_checkout"}
-    if action.type in ("show_product_details", "quote_price", "check_availability") \
+    if action.type in ("show_product_details", "quote_price", "check_availability",
+                       "answer_question", "select_product") \
             and "product_details" in ok:
         if not ok["product_details"].data["product"].get("in_stock", True):
             return None  # never propose adding what cannot be bought
@@ -139,52 +158,70 @@ class Engine:
         self.registry = registry or default_registry()
 
     def _follow_up(self, ctx: TurnContext, action: Action, results: list[ToolResult],
-                   allowed: list[str]) -> list[ToolResult]:
-        """A search that clearly found the product asked about answers about it; a search
-        whose top hit is exactly what was named puts that product in focus ("add it")."""
+                   allowed: list[str], reading: Reading) -> list[ToolResult]:
+        """What a search leads to in the same turn: the product asked about answered
+        about; the best match of "do you have it in walnut?" or of "the cheapest you
+        have" brought into focus (and added, when that was asked); a search whose top hit
+        is exactly what was named puts that product in focus ("add it")."""
         search = next((r for r in results if r.name == "search_products" and r.ok), None)
         if search is None or not search.data["products"]:
             return []
-        top = search.data["products"][0]
-        others = search.data["products"][1:]
-        phrase = action.params.get("name") or action.params.get("query") or ""
-        exact = bool(phrase) and _names_all(phrase, top["name"]) and not any(
+        products = search.data["products"]
+        if action.type in ("search_products", "refine_search", "recommend_products"):
+            _infer_type(ctx, products)
+        top = next((p for p in products if p.get("in_stock", True)), products[0])
+        if action.type == "select_product":
+            ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
+            if action.params.get("then") == "add_to_cart":
+                args = {"external_id": top["external_id"], "quantity": 1,
+                        **(action.params.get("add") or {})}
+                return [self.registry.invoke(ctx, "cart_add", args, allowed=allowed)]
+            return []
+        if action.params.get("focus_top"):
+            ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
+        others = products[1:]
+        phrase = action.params.get("name") or ""
+        exact = bool(phrase) and _names_all(phrase, products[0]["name"]) and not any(
             _names_all(phrase, p["name"]) for p in others[:1])
         if exact:
-            ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
+            ctx.focus({k: v for k, v in products[0].items() if k not in ("score", "matched")})
         then = action.params.get("then")
-        if not then or not _names_all(phrase, top["name"]):
+        if not then:
             return []
+        first = products[0]
         action.type = then
         action.stage = "consideration"
-        action.reason += f"; answered about {top['external_id']}"
+        action.reason += f"; answered about {first['external_id']}"
+        if then == "answer_question" and reading.question is not None:
+            action.params["question"] = {"kind": reading.question.kind,
+                                         "phrase": reading.question.phrase}
         return [self.registry.invoke(ctx, "product_details",
-                                     {"external_id": top["external_id"]}, allowed=allowed)]
+                                     {"external_id": first["external_id"]}, allowed=allowed)]
 
     def run(self, ctx: TurnContext, text: str, seq: int, *,
             on_delta: Callable[[str], None] | None = None,
             on_restart: Callable[[], None] | None = None) -> TurnOutcome:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        understanding = _understand(ctx, text)
+        understanding, reading = _understand(ctx, text)
         timings["understand"] = (time.perf_counter() - t0) * 1000
         intent, entities = understanding.intent, understanding.entities
 
         _note_hesitation(ctx, intent, seq)
         t1 = time.perf_counter()
-        action = decide(ctx, intent, entities, text)
+        action = decide(ctx, intent, entities, text, reading)
         timings["decide"] = (time.perf_counter() - t1) * 1000
 
         t2 = time.perf_counter()
         allowed = enabled_tools(ctx.agent)
         results = [self.registry.invoke(ctx, step.name, step.arguments, allowed=allowed)
                    for step in action.steps]
-        results += self._follow_up(ctx, action, results, allowed)
+        results += self._follow_up(ctx, action, results, allowed, reading)
         timings["tools"] = (time.perf_counter() - t2) * 1000
         _remember_pending(ctx, results)
 
         draft = offline.respond(action, results, ctx.agent, ctx.state,
-                                ctx.conversation.get("customer"))
+                                ctx.conversation.get("customer"), reading=reading)
         t3 = time.perf_counter()
         generated = generate(ctx, text, action, results, draft, on_delta, on_restart)
         timings["generate"] = (time.perf_counter() - t3) * 1000
@@ -196,6 +233,7 @@ class Engine:
         else:
             ctx.state.pop("proposal", None)
         stage = stages.advance(ctx.conversation["stage"], _stage_target(action, results))
+        ctx.shopping.save(ctx.state)
         return TurnOutcome(text=generated.text, intent=action.intent or intent,
                            confidence=understanding.confidence, source=understanding.source,
                            entities=entities, action=action, results=results, stage=stage,

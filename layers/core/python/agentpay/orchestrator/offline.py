@@ -74,8 +74,123 @@ def _store_fact(agent: dict, topic: str) -> str | None:
     return None
 
 
+def _search_reply(action: Action, r: ToolResult) -> str:
+    items = r.data["products"]
+    described = action.params.get("described") or action.params.get("query", "that")
+    relaxed = r.data.get("relaxed") or []
+    if not items:
+        filters = action.params.get("filters") or {}
+        narrowed = any(k in filters for k in ("price_min", "price_max", "colors", "sizes",
+                                              "brands", "gender", "require", "features"))
+        return (f"I couldn't find any {described} right now."
+                + (" Want me to drop one of those filters, or look for something similar?"
+                   if narrowed else " Could you describe it another way?"))
+    lead = {"recommend_products": "Here's what I'd recommend",
+            "refine_search": "Here are the closest matches"}.get(action.type,
+                                                                 "Here's what I found")
+    head = f"{lead}: {described}"
+    if relaxed:
+        head = (f"I couldn't find any with “{', '.join(relaxed)}”, so here are the closest "
+                f"matches: {described}")
+    if action.params.get("focus_top"):
+        top = next((p for p in items if p.get("in_stock", True)), items[0])
+        head = f"Yes — {top['name']} ({top['price']}) is the best match. Other options"
+    listing = "\n".join(_product_line(i, p) for i, p in enumerate(items, 1))
+    tail = ("Would you like more details on any of these, or shall I add one to your cart?"
+            if len(items) > 1 else "Shall I add it to your cart?")
+    return f"{head} ({len(items)} shown):\n{listing}\n{tail}"
+
+
+def _selection_reply(action: Action, results: list[ToolResult]) -> str:
+    if action.params.get("scope") == "named":
+        r = next((x for x in results if x.name == "product_details"), None)
+        if r is None or not r.ok:
+            return "Sorry, I couldn't find that product. Which one did you mean?"
+        p = r.data["product"]
+        colour = action.params.get("color")
+        colours = {str(c).lower() for c in p.get("colors") or []}
+        note = ""
+        if colour and colour.lower() not in colours and colours:
+            note = f" It comes in {', '.join(p['colors'])}."
+        elif colour:
+            note = f" I'll note {colour} for it."
+        stock = "" if p.get("in_stock", True) else " It's out of stock right now, though."
+        return (f"That's {p['name']} at {p['price']}"
+                + (f" (was {p['compare_at']})" if p.get("compare_at") else "")
+                + f".{note}{stock} Shall I add it to your cart?")
+    which = "cheapest" if action.params.get("superlative") == "cheapest" else "most expensive"
+    added = next((r for r in results if r.name == "cart_add"), None)
+    if added is not None:
+        return _added(added) if added.ok else _cart_problem(added)
+    search = next((r for r in results if r.name == "search_products" and r.ok), None)
+    details = next((r for r in results if r.name == "product_details" and r.ok), None)
+    if search is not None:
+        if not search.data["products"]:
+            return (f"I couldn't find any {action.params.get('described', 'match')} in stock "
+                    "right now.")
+        p = next((x for x in search.data["products"] if x.get("in_stock", True)),
+                 search.data["products"][0])
+        scope = f"the {which} {action.params.get('described', '')} we have".replace("  ", " ")
+    elif details is not None:
+        p = details.data["product"]
+        scope = f"the {which} of those"
+    else:
+        return "Which products should I compare on price?"
+    return (f"{scope[0].upper()}{scope[1:]} is {p['name']} at {p['price']}"
+            + (f" (was {p['compare_at']})" if p.get("compare_at") else "")
+            + ". Shall I add it to your cart?")
+
+
+def _added(r: ToolResult) -> str:
+    line = r.data["line"]
+    cart = r.data["cart"]
+    cur = cart["currency"]
+    qty = r.data["quantity"]
+    what = f"{qty} × {line['name']}" if qty > 1 else line["name"]
+    size = f" in size {line['size']}" if line.get("size") else ""
+    colour = f" ({line['color']})" if line.get("color") else ""
+    return (f"Done — I've added {what}{size}{colour} for "
+            f"{format_money(line['unit_price_minor'] * qty, cur)}. "
+            f"Your cart is now {format_money(cart['subtotal_minor'], cur)} "
+            f"({cart['item_count']} item{'s' if cart['item_count'] != 1 else ''}). "
+            "Would you like to check out, or keep browsing?")
+
+
+def _quantity_reply(action: Action, results: list[ToolResult]) -> str:
+    r = next((x for x in results if x.name in ("cart_add", "cart_remove")), None)
+    if r is None:
+        return "Which item should I change?"
+    if not r.ok:
+        return _cart_problem(r) if r.name == "cart_add" else \
+            "That item isn't in your cart. Shall I show you what is?"
+    cart = r.data["cart"]
+    line = next((li for li in cart["lines"]
+                 if li["external_id"] == action.params.get("external_id")), None)
+    if line is None:
+        return (f"I've taken it out of your cart.\n{_cart_text(cart)}" if cart["lines"]
+                else "I've taken it out — your cart is empty now.")
+    return (f"Done — {line['quantity']} × {line['name']} in your cart now.\n"
+            f"{_cart_text(cart)}")
+
+
+def _policy_from_listing(results: list[ToolResult], topic: str) -> str | None:
+    """A policy sentence from the product's own listing ("Free returns within 30 days.")."""
+    import re
+
+    words = {"returns": r"return|refund|exchang", "shipping": r"ship|deliver|dispatch",
+             "payment": r"pay|installment|card"}.get(topic)
+    r = next((x for x in results if x.name == "product_details" and x.ok), None)
+    if r is None or not words:
+        return None
+    p = r.data["product"]
+    for sentence in re.findall(r"[^.!?]{1,300}[.!?]?", p.get("description") or ""):
+        if re.search(words, sentence, re.IGNORECASE):
+            return f"For {p['name']}, the listing says: “{sentence.strip()}”"
+    return None
+
+
 def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
-            customer: dict | None = None) -> str:
+            customer: dict | None = None, reading: Any = None) -> str:
     """The reply text for one decided action and its tool results."""
     name = agent.get("name") or "the shop assistant"
     personality = agent.get("personality") or {}
@@ -103,20 +218,28 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         r = by_name.get("search_products")
         if r is None or not r.ok:
             return "Sorry, I couldn't search the catalog just now. Could you try again?"
-        items = r.data["products"]
-        query = action.params.get("query", "that")
-        if not items:
-            filters = action.params.get("filters") or {}
-            priced = "price_min" in filters or "price_max" in filters
-            return (f"I couldn't find anything for “{query}”"
-                    + (" in that price range" if priced else "")
-                    + ". Could you describe it another way, or widen the budget?")
-        lead = {"recommend_products": "Here's what I'd recommend",
-                "refine_search": "Here are the closest matches"}.get(t, "Here's what I found")
-        listing = "\n".join(_product_line(i, p) for i, p in enumerate(items, 1))
-        tail = ("Would you like more details on any of these, or shall I add one to your cart?"
-                if len(items) > 1 else "Shall I add it to your cart?")
-        return f"{lead} for “{query}”:\n{listing}\n{tail}"
+        return _search_reply(action, r)
+    if t == "select_product":
+        return _selection_reply(action, results)
+    if t == "update_quantity":
+        return _quantity_reply(action, results)
+    if t == "answer_question":
+        from agentpay.orchestrator.answers import answer
+        from agentpay.understanding.reading import Question
+
+        r = by_name.get("product_details")
+        if r is None or not r.ok:
+            return "Sorry, I couldn't find that product. Which one did you mean?"
+        q = action.params.get("question") or {}
+        text, _ = answer(r.data["product"], Question(q.get("kind", "yesno"),
+                                                     q.get("phrase", "")))
+        return text
+    if t == "quote_price" and sum(1 for x in results if x.name == "product_details"
+                                  and x.ok) > 1:
+        rows = [f"• {x.data['product']['name']} — {x.data['product']['price']}"
+                + ("" if x.data["product"].get("in_stock", True) else " (out of stock)")
+                for x in results if x.name == "product_details" and x.ok]
+        return "Here are their prices:\n" + "\n".join(rows) + "\nWhich one would you like?"
     if t in ("show_product_details", "quote_price", "check_availability"):
         r = by_name.get("product_details")
         if r is None or not r.ok:
@@ -162,19 +285,19 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         return ("Here's how they compare:\n" + "\n".join(rows)
                 + f"\n{cheapest['name']} is the most affordable. Which one suits you better?")
     if t == "add_to_cart":
-        r = by_name.get("cart_add")
-        if r is None:
+        adds = [x for x in results if x.name == "cart_add"]
+        if not adds:
             return "Which product would you like me to add?"
-        if not r.ok:
-            return _cart_problem(r)
-        line = r.data["line"]
-        cart = r.data["cart"]
-        what = f"{line['quantity'] if r.data['quantity'] > 1 else 'the'} {line['name']}"
-        size = f" in size {line['size']}" if line.get("size") else ""
-        return (f"Done — I've added {what}{size} to your cart. "
-                f"Your cart is now {format_money(cart['subtotal_minor'], cart['currency'])}"
-                f" ({cart['item_count']} item{'s' if cart['item_count'] != 1 else ''}). "
-                "Would you like to check out, or keep browsing?")
+        failed = [x for x in adds if not x.ok]
+        if failed and len(adds) == 1:
+            return _cart_problem(failed[0])
+        done = [x for x in adds if x.ok]
+        text = " ".join(_added(x).split(" Your cart is now")[0] for x in done[:-1])
+        if done:
+            text = (text + " " if text else "") + _added(done[-1])
+        if failed:
+            text += " " + _cart_problem(failed[0])
+        return text.strip()
     if t == "remove_from_cart":
         r = by_name.get("cart_remove")
         if r is None or not r.ok:
@@ -228,6 +351,9 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         fact = _store_fact(agent, topic)
         if fact:
             return fact + " Anything else I can help with?"
+        listed = _policy_from_listing(results, topic)
+        if listed:
+            return listed + " Anything else I can help with?"
         return (f"{_POLICY_FALLBACK.get(topic, 'I do not have that information')}, "
                 "so I'd rather not guess. I can pass you to someone on the team who knows — "
                 "just say “talk to a person”.")

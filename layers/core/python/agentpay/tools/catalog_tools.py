@@ -5,34 +5,102 @@ from __future__ import annotations
 from typing import Any
 
 from agentpay.catalog import repository as products_repo
-from agentpay.catalog.search import search
-from agentpay.catalog.search_repository import Filters
+from agentpay.catalog.search import query_terms, search
+from agentpay.catalog.search_repository import Filters, browse
 from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.products import details, summary
+from agentpay.tools.ranking import rank
 from agentpay.tools.registry import Tool, ToolFailure
+from agentpay.understanding.lexicon import size_units
 
 _EXTERNAL_ID = {"type": "string", "minLength": 1, "maxLength": 200}
 _MONEY = {"type": "integer", "minimum": 0, "maximum": 10**12}
-_WORDS = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 50},
+_WORDS = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 100},
           "maxItems": 10}
 
 
+def _tsquery(phrases: list[str]) -> str | None:
+    """Phrases every product must have, as a to_tsquery expression: the words of each
+    phrase ANDed, a number kept next to what it counts ("2 batteries": '2' <-> 'batteries';
+    "60 watt" also matches "60W")."""
+    parts = []
+    for phrase in phrases:
+        words = [w for w in query_terms(phrase) if w]
+        i = 0
+        while i < len(words):
+            w = words[i]
+            if w.isdigit() and i + 1 < len(words):
+                unit = size_units().get(words[i + 1])
+                pair = f"{_quote(w)} <-> {_quote(words[i + 1])}"
+                parts.append(f"({pair} | {_quote(w + unit)})" if unit else f"({pair})")
+                i += 2
+                continue
+            if not w.isdigit():
+                parts.append(_quote(w))
+            i += 1
+    return " & ".join(parts) or None
+
+
+def _quote(word: str) -> str:
+    return "'" + word.replace("'", "''").replace("\\", "") + "'"
+
+
+def _filters(args: dict[str, Any], *, require: bool = True) -> Filters:
+    return Filters(price_min=args.get("price_min"), price_max=args.get("price_max"),
+                   currency=args.get("currency"), sizes=args.get("sizes") or [],
+                   colors=args.get("colors") or [], category=args.get("category"),
+                   in_stock=args.get("in_stock"),
+                   product_types=args.get("product_types") or [],
+                   brands=args.get("brands") or [],
+                   exclude_brands=args.get("exclude_brands") or [],
+                   exclude_colors=args.get("exclude_colors") or [],
+                   gender=args.get("gender"),
+                   require=_tsquery(args.get("require") or []) if require else None,
+                   exclude=(_tsquery(args.get("exclude_words") or []) or "").replace(
+                       " & ", " | ") or None,
+                   features=args.get("features") or [])
+
+
+_ORDER = {"cheapest": "price_asc", "most_expensive": "price_desc", "newest": "newest"}
+POOL = 25  # candidates read to rank by stock and fit before the top k are shown
+
+
+def _find(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict]:
+    sort = args.get("sort")
+    narrowed = filters.product_types or filters.category or filters.brands
+    if sort in _ORDER and narrowed:
+        rows = browse(ctx.conn, ctx.organization_id, filters, _ORDER[sort], POOL * 2)
+        return [dict(r) for r in rows]
+    hits = search(ctx.conn, ctx.organization_id, args["query"], k=POOL, filters=filters,
+                  embedder=ctx.embedder)
+    return [h.product | {"score": round(h.score, 4), "matched": h.matched} for h in hits]
+
+
 def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
-    filters = Filters(price_min=args.get("price_min"), price_max=args.get("price_max"),
-                      currency=args.get("currency"), sizes=args.get("sizes") or [],
-                      colors=args.get("colors") or [], category=args.get("category"),
-                      in_stock=args.get("in_stock"))
-    hits = search(ctx.conn, ctx.organization_id, args["query"], k=args.get("k", 5),
-                  filters=filters, embedder=ctx.embedder)
-    items = [summary(h.product) | {"score": round(h.score, 4), "matched": h.matched}
-             for h in hits]
-    ctx.show([{k: v for k, v in item.items() if k not in ("score", "matched")}
+    filters = _filters(args)
+    relaxed: list[str] = []
+    products = _find(ctx, args, filters)
+    if not products and filters.require:
+        # the words the shopper qualified the product with may be nobody's: say so, and
+        # show what there is without them
+        relaxed = list(args.get("require") or [])
+        filters = _filters(args, require=False)
+        products = _find(ctx, args, filters)
+    ranked = rank(products, sizes=args.get("sizes") or [], colors=args.get("colors") or [],
+                  sort=args.get("sort"), size_wish=args.get("size_wish"))
+    k = args.get("k", 5)
+    items = [summary(p) | ({"score": p["score"], "matched": p["matched"]} if "score" in p
+                           else {}) for p in ranked[:k]]
+    ctx.show([{k_: v for k_, v in item.items() if k_ not in ("score", "matched")}
               for item in items])
     ctx.state["last_query"] = {"query": args["query"],
-                               **{k: args[k] for k in ("price_min", "price_max", "sizes")
-                                  if args.get(k) is not None}}
-    return {"count": len(items), "products": items,
-            "external_ids": [i["external_id"] for i in items]}
+                               **{k_: args[k_] for k_ in ("price_min", "price_max", "sizes")
+                                  if args.get(k_) is not None}}
+    out = {"count": len(items), "products": items,
+           "external_ids": [i["external_id"] for i in items]}
+    if relaxed:
+        out["relaxed"] = relaxed
+    return out
 
 
 def load_product(ctx: TurnContext, external_id: str) -> dict:
@@ -73,6 +141,13 @@ SEARCH = Tool(
             "colors": _WORDS, "sizes": _WORDS,
             "category": {"type": "string", "maxLength": 200},
             "in_stock": {"type": "boolean"},
+            "product_types": _WORDS, "brands": _WORDS, "exclude_brands": _WORDS,
+            "exclude_colors": _WORDS, "require": _WORDS, "exclude_words": _WORDS,
+            "features": _WORDS,
+            "gender": {"type": "string", "enum": ["men", "women"]},
+            "sort": {"type": "string", "enum": ["cheapest", "most_expensive", "newest",
+                                                "on_sale"]},
+            "size_wish": {"type": "string", "enum": ["largest", "smallest"]},
         },
     },
     fn=_search,

@@ -24,6 +24,16 @@ def summary(product: dict[str, Any]) -> dict[str, Any]:
         "url": product.get("url"),
         "image_url": product.get("image_url"),
     }
+    attrs = product.get("attributes") or {}
+    for key in ("product_type", "material", "gender"):
+        if isinstance(attrs.get(key), str):
+            out[key] = attrs[key]
+    # what can be bought now: [size, colour] of each variant in stock (for "the cheaper one
+    # in white" and for "any colour" without reading the product again)
+    variants = product.get("variants") or []
+    if variants:
+        out["available"] = [[v.get("size"), v.get("color")] for v in variants
+                            if int(v.get("stock", 0) or 0) > 0][:40]
     compare_at = product.get("compare_at_minor")
     if compare_at and int(compare_at) > out["price_minor"]:
         out["compare_at"] = format_money(int(compare_at), product["currency"])

@@ -564,6 +564,11 @@ _COLOR_RX = re.compile(
 _NEXT_WORD = re.compile(r"\s*([A-Za-z'-]+)(?:\s+([A-Za-z'-]+))?")
 
 
+def is_product_word(word: str) -> bool:
+    """A noun of things general stores sell ("lamp", "boots"), in any number."""
+    return _is_product_word(word)
+
+
 def _is_product_word(word: str) -> bool:
     w = word.lower()
     return w in PRODUCT_NOUNS or singular(w) in PRODUCT_NOUNS

@@ -1,0 +1,247 @@
+"""A store's shopping vocabulary: what its products are called, made of, coloured and sized.
+
+Read from the store's own catalogue (the `catalog_terms` table, filled at indexing time),
+so "anything from Loomwell?", "a headlamp" or "in walnut" are understood in any store that
+sells them, with no code change. Cached per process and store, keyed by the store's
+vocabulary version, which every turn reads with its conversation: a warm process pays
+nothing, a changed catalogue is seen on the next turn.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import psycopg
+
+from agentpay.catalog import terms_repository
+from agentpay.understanding.lexicon import (
+    FAMILIES,
+    colour_family,
+    colour_key,
+    norm_phrase,
+    singular,
+    size_key,
+    words,
+)
+
+# One-word endings of product types too vague to name a type on their own: "a set of 4"
+# is no "Sheet Set", "the top one" no "Base Layer Top".
+_VAGUE_HEADS = frozenset({"set", "top", "kit", "pack", "piece", "bit", "one", "size", "case",
+                          "item", "thing", "product", "model", "style", "co", "and"})
+_BRAND_TAILS = frozenset({"co", "inc", "ltd", "llc", "company", "the"})
+MAX_PHRASE = 5
+
+
+@dataclass(frozen=True)
+class TypeMatch:
+    """Product types a message names: `labels` share the longest matched ending
+    ("running shoes": Running Shoe and Trail Running Shoe), `words` the matched words."""
+
+    labels: tuple[str, ...]
+    words: tuple[str, ...]
+    start: int
+    end: int
+    exact: bool
+
+
+@dataclass
+class Vocabulary:
+    version: int = 0
+    types: dict[str, str] = field(default_factory=dict)          # phrase -> label
+    categories: dict[str, str] = field(default_factory=dict)
+    brands: dict[str, str] = field(default_factory=dict)
+    materials: dict[str, str] = field(default_factory=dict)
+    material_words: frozenset[str] = frozenset()
+    colors: dict[str, str] = field(default_factory=dict)         # colour key -> label
+    sizes: dict[str, list[str]] = field(default_factory=dict)    # size key -> labels
+    genders: frozenset[str] = frozenset()
+    features: dict[str, str] = field(default_factory=dict)       # phrase -> attribute key
+    words: frozenset[str] = frozenset()    # the words of its products (catalog_words)
+    _suffixes: dict[tuple[str, ...], list[tuple[str, bool]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_terms(cls, terms: list[dict], version: int = 0,
+                   words_: list[str] | None = None) -> Vocabulary:
+        v = cls(version=version, words=frozenset(words_ or ()))
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for t in terms:
+            by_kind[t["kind"]].append(str(t["term"]))
+        for label in by_kind["type"]:
+            v.types.setdefault(norm_phrase(label), label)
+        for label in by_kind["category"]:
+            v.categories.setdefault(norm_phrase(label), label)
+        for label in by_kind["brand"]:
+            v.brands.setdefault(brand_phrase(label), label)
+        for label in by_kind["material"]:
+            v.materials.setdefault(norm_phrase(label), label)
+        # a material's head word ("full-grain leather": leather), not its qualifiers
+        v.material_words = frozenset(m.split()[-1] for m in v.materials
+                                     if len(m.split()[-1]) > 3)
+        for label in by_kind["color"]:
+            v.colors.setdefault(colour_key(label), label)
+        for label in by_kind["size"]:
+            v.sizes.setdefault(size_key(label), []).append(label)
+        v.genders = frozenset(g.lower() for g in by_kind["gender"])
+        for key in by_kind["feature"]:
+            phrase = norm_phrase(key.replace("_", " "))
+            v.features.setdefault(phrase, key)
+            v.features.setdefault(phrase.replace("cancelling", "canceling"), key)
+        for phrase, label in v.types.items():
+            tokens = tuple(phrase.split())
+            for i in range(len(tokens)):
+                suffix = tokens[i:]
+                if len(suffix) == 1 and suffix[0] in _VAGUE_HEADS:
+                    continue
+                v._suffixes.setdefault(suffix, []).append((label, i == 0))
+        return v
+
+    # ---- product types -------------------------------------------------------------
+
+    def find_types(self, tokens: list[str]) -> TypeMatch | None:
+        """The product types named in `tokens` (singular words, synonyms applied): the
+        longest type ending found; a later match wins a tie ("a case for my laptop
+        sleeve" is about the sleeve)."""
+        best: TypeMatch | None = None
+        for n in range(min(MAX_PHRASE, len(tokens)), 0, -1):
+            for i in range(len(tokens) - n + 1):
+                hits = self._suffixes.get(tuple(tokens[i:i + n]))
+                if not hits:
+                    continue
+                match = TypeMatch(labels=tuple(dict.fromkeys(label for label, _ in hits)),
+                                  words=tuple(tokens[i:i + n]), start=i, end=i + n,
+                                  exact=any(full for _, full in hits))
+                if best is None or n > len(best.words) or (n == len(best.words)
+                                                           and i > best.start):
+                    best = match
+            if best is not None:
+                return best
+        return None
+
+    def find_category(self, tokens: list[str]) -> str | None:
+        for n in range(min(MAX_PHRASE, len(tokens)), 0, -1):
+            for i in range(len(tokens) - n + 1):
+                label = self.categories.get(" ".join(tokens[i:i + n]))
+                if label:
+                    return label
+        return None
+
+    # ---- brands, materials, features -------------------------------------------------
+
+    def find_brands(self, text: str) -> list[tuple[str, tuple[int, int]]]:
+        """Brands named in `text`, with their word positions in `brand_tokens(text)`."""
+        tokens = brand_tokens(text)
+        out = []
+        for n in range(min(MAX_PHRASE, len(tokens)), 0, -1):
+            for i in range(len(tokens) - n + 1):
+                label = self.brands.get(" ".join(tokens[i:i + n]))
+                if label and not any(s <= i < e for _, (s, e) in out):
+                    out.append((label, (i, i + n)))
+        return out
+
+    def find_features(self, tokens: list[str]) -> list[str]:
+        found = []
+        for n in range(min(3, len(tokens)), 0, -1):
+            for i in range(len(tokens) - n + 1):
+                key = self.features.get(" ".join(tokens[i:i + n]))
+                if key and key not in found:
+                    found.append(key)
+        return found
+
+    def is_material_word(self, word: str) -> bool:
+        return word in self.material_words
+
+    def has_word(self, word: str) -> bool:
+        """Whether some product's name, brand, category or attributes has the word."""
+        return word in self.words or singular(word) in self.words
+
+    # ---- colours and sizes -----------------------------------------------------------
+
+    def colour_labels(self, word: str) -> list[str]:
+        """The store's colour names a shopper's colour word asks for: that very name, the
+        names that contain it ("blue": Slate Blue), and the names of its family when it is
+        one ("blue": Navy, Cobalt) or when the store has no name for it ("maroon": the
+        reds)."""
+        key = colour_key(word)
+        if not key:
+            return []
+        exact = [label for k, label in self.colors.items() if k == key]
+        containing = [label for k, label in self.colors.items()
+                      if k != key and f" {key} " in f" {k} "]
+        family = []
+        fam = key if key in FAMILIES else None
+        if fam is None and not exact and not containing:
+            fam = colour_family(key)
+        if fam:
+            family = [label for k, label in self.colors.items() if colour_family(k) == fam]
+        return list(dict.fromkeys(exact + containing + family))
+
+    def size_labels(self, key: str) -> list[str]:
+        return list(self.sizes.get(key, []))
+
+    def has_size(self, key: str) -> bool:
+        return key in self.sizes
+
+
+def brand_phrase(label: str) -> str:
+    """A brand as compared: its words without "&", "Co." or "Inc."."""
+    tokens = [w for w in words(label) if w != "and"]
+    while tokens and tokens[-1] in _BRAND_TAILS:
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def brand_tokens(text: str) -> list[str]:
+    return [w for w in words(text) if w != "and"]
+
+
+# --------------------------------------------------------------------------------------
+# The per-process cache
+# --------------------------------------------------------------------------------------
+
+class _Cache:
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[UUID, Vocabulary] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, organization_id: UUID, version: int | None) -> Vocabulary | None:
+        with self._lock:
+            vocab = self._items.get(organization_id)
+            if vocab is None or (version is not None and vocab.version != version):
+                return None
+            self._items.move_to_end(organization_id)
+            return vocab
+
+    def put(self, organization_id: UUID, vocab: Vocabulary) -> None:
+        with self._lock:
+            self._items[organization_id] = vocab
+            self._items.move_to_end(organization_id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_cache = _Cache()
+
+
+def for_store(conn: psycopg.Connection, organization_id: UUID,
+              version: int | None = None) -> Vocabulary:
+    """The store's vocabulary: from this process's cache when its version is `version`
+    (read with the turn), else loaded (one round trip)."""
+    cached = _cache.get(organization_id, version)
+    if cached is not None:
+        return cached
+    loaded_version, terms, store_words = terms_repository.load_terms(conn, organization_id)
+    vocab = Vocabulary.from_terms(terms, loaded_version, store_words)
+    _cache.put(organization_id, vocab)
+    return vocab
+
+
+def clear_cache() -> None:
+    _cache.clear()

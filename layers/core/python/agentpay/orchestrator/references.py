@@ -1,0 +1,166 @@
+"""Which products a message points at, against what was shown and what is in focus.
+
+Ordinals ("the second one", "the last one", "the first two"), superlatives over the list
+("the cheapest one", "the two cheapest"), attributes ("the blue one", "the Orbit one in
+white", "the leather one"), names ("the trail running shoe"), pronouns ("it", "that one",
+"those") and, when nothing else says, the product in focus or the first one shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentpay.catalog.vocabulary import Vocabulary
+from agentpay.understanding.lexicon import colour_key, singular, words
+from agentpay.understanding.reading import Reading, chat_words
+
+_FIRST_N = re.compile(r"\b(?:the\s{1,3})?(?:first|top)\s{1,3}(?P<n>two|three|four|2|3|4)\b|"
+                      r"\b(?P<both>both|these\s{1,3}two|those\s{1,3}two|the\s{1,3}two|them\s{1,3}"
+                      r"both)\b")
+_LAST_N = re.compile(r"\b(?:the\s{1,3})?last\s{1,3}(?P<n>two|three|2|3)\b")
+_COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+_PLURAL = re.compile(r"\b(?:those|these|them|they|all\s{1,3}of\s{1,3}them|both)\b")
+_SINGULAR = re.compile(r"\b(?:it|that|this|that\s{1,3}one|this\s{1,3}one|the\s{1,3}one)\b")
+
+
+@dataclass
+class Targets:
+    products: list[dict] = field(default_factory=list)
+    how: str = "none"        # ordinal, superlative, descriptor, name, focus, first, all
+    color: str | None = None  # a colour the reference named ("the blue one")
+
+    def one(self) -> dict | None:
+        return self.products[0] if len(self.products) == 1 else None
+
+
+def _text(p: dict[str, Any]) -> str:
+    bits = [p.get("name"), p.get("brand"), p.get("product_type"), p.get("material"),
+            p.get("category")]
+    return " ".join(str(b) for b in bits if b).lower()
+
+
+def _has_colour(p: dict[str, Any], labels: list[str]) -> bool:
+    wanted = {label.lower() for label in labels}
+    colours = {str(c).lower() for c in p.get("colors") or []}
+    return bool(colours & wanted) or any(f" {w} " in f" {_text(p)} " for w in wanted)
+
+
+def _available_in(p: dict[str, Any], labels: list[str]) -> bool:
+    wanted = {label.lower() for label in labels}
+    available = p.get("available")
+    if available is None:
+        return p.get("in_stock", True) and _has_colour(p, labels)
+    colours = {str(c).lower() for c in p.get("colors") or []}
+    for size, color in available:
+        if color and str(color).lower() in wanted:
+            return True
+        if not color and colours & wanted:
+            return True
+    return False
+
+
+def describes(p: dict[str, Any], descriptor_words: list[str]) -> bool:
+    """Every descriptor word starts a word of the product's name, brand, type or
+    material ("orbit" -> "Orbit Lift-Top Coffee Table")."""
+    text = f" {' '.join(words(_text(p)))} "
+    return all(f" {w}" in text or f" {singular(w)}" in text for w in descriptor_words)
+
+
+def descriptor_words(entities: list[dict], reading: Reading) -> list[str]:
+    """The words of "the X one" that are not a colour, a brand or a chat word."""
+    colour_words = {w for c in reading.colors for w in c.split()}
+    out: list[str] = []
+    for e in entities:
+        value = e.get("value") if e.get("type") == "reference" else None
+        if isinstance(value, dict) and value.get("descriptor"):
+            for w in words(str(value["descriptor"])):
+                if w not in colour_words and w not in chat_words() and w not in out:
+                    out.append(w)
+    return [w for w in out if w not in ("cheapest", "cheaper", "priciest", "expensive")]
+
+
+def _by_price(products: list[dict], cheapest: bool) -> list[dict]:
+    return sorted(products, key=lambda p: (not p.get("in_stock", True),
+                                           int(p["price_minor"]) * (1 if cheapest else -1)))
+
+
+def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[dict],
+            focus: dict | None, cart_lines: list[dict], vocab: Vocabulary) -> Targets:
+    """The products `text` points at (see the module docstring)."""
+    low = text.lower()
+    colour_labels = [label for c in reading.colors for label in vocab.colour_labels(c)]
+    colour = reading.colors[0] if reading.colors else None
+
+    m = _FIRST_N.search(low)
+    if m and len(shown) >= 2:
+        n = _COUNTS.get(m.group("n") or "", 2)
+        return Targets(list(shown[:n]), "ordinal")
+    m = _LAST_N.search(low)
+    if m and len(shown) >= 2:
+        return Targets(list(shown[-_COUNTS.get(m.group("n"), 2):]), "ordinal")
+
+    picked = []
+    for e in entities:
+        if e.get("type") != "reference":
+            continue
+        value = e.get("value") or {}
+        resolved = e.get("resolved")
+        if "ordinal" in value and isinstance(resolved, dict) and resolved not in picked:
+            picked.append(resolved)
+    if picked:
+        return Targets(picked, "ordinal", colour)
+
+    if reading.superlative and shown and not reading.scope_catalog:
+        pool = [p for p in shown if not colour_labels or _available_in(p, colour_labels)] \
+            or list(shown)
+        ranked = _by_price(pool, reading.superlative == "cheapest")
+        return Targets(ranked[:max(1, reading.select_count)], "superlative", colour)
+
+    described = descriptor_words(entities, reading)
+    if (described or reading.brands or colour_labels) and shown:
+        pool = [p for p in shown if describes(p, described)] if described else list(shown)
+        if reading.brands:
+            brands = {b.lower() for b in reading.brands}
+            pool = [p for p in pool if str(p.get("brand") or "").lower() in brands]
+        if colour_labels and pool:
+            in_colour = [p for p in pool if _available_in(p, colour_labels)] or \
+                [p for p in pool if _has_colour(p, colour_labels)]
+            if in_colour or described or reading.brands:
+                pool = in_colour or pool
+        if pool and (described or reading.brands or len(pool) < len(shown)):
+            return Targets(pool[:1] if not _PLURAL.search(low) else pool, "descriptor",
+                           colour)
+
+    named = _named(reading, shown, cart_lines)
+    if named:
+        return Targets(named, "name", colour)
+
+    if _PLURAL.search(low) and not _SINGULAR.search(low):
+        if focus:
+            return Targets([focus], "focus", colour)
+        return Targets(list(shown), "all", colour)
+    if focus:
+        return Targets([focus], "focus", colour)
+    if shown:
+        return Targets([shown[0]], "first", colour)
+    return Targets([], "none", colour)
+
+
+def _named(reading: Reading, shown: list[dict], cart_lines: list[dict]) -> list[dict]:
+    """Products named by their words ("the trail running shoe", "the lamp")."""
+    if not reading.words:
+        return []
+    pool = list(shown) + [{"external_id": li["external_id"], "name": li["name"],
+                           "price_minor": li["unit_price_minor"]} for li in cart_lines
+                          if all(li["external_id"] != p["external_id"] for p in shown)]
+    content = [w for w in reading.words if len(w) > 2]
+    if not content:
+        return []
+    hits = [p for p in pool if describes(p, content)]
+    return list({h["external_id"]: h for h in hits}.values())
+
+
+def colour_of(reading: Reading) -> str | None:
+    return colour_key(reading.colors[0]) if reading.colors else None

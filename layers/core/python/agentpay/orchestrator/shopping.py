@@ -1,0 +1,293 @@
+"""The conversation's shopping state: what the shopper is looking for, and its constraints.
+
+Kept in the conversation's context (`context["shopping"]`) and returned with every message
+(`state`), so a storefront can show it as filters. Each turn updates it by explicit rules
+from what the message says (`agentpay.understanding.reading`):
+
+- refine: a constraint on the same search ("in navy", "under $80 if possible", "men's, size
+  10.5", "one with 2 batteries") keeps the rest;
+- replace: another product type ("what about a headlamp?", "and a matching collar") starts
+  a new search and drops what belonged to the old one (colours, sizes, features, brand;
+  the budget too, unless the old search had no product type: "a gift for my dad ...
+  something under 50 bucks ... what about a headlamp?" keeps the budget); "something in
+  green instead" replaces the colour only;
+- negate: "not black", "no leather", "nothing from <brand>";
+- relax: "any colour", "any size", "budget doesn't matter", "any brand".
+
+Search is a function of this state (`search_arguments`), not of the last message's words.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentpay.catalog.vocabulary import Vocabulary
+from agentpay.kit.money import format_money
+from agentpay.understanding.lexicon import colour_key, singular, size_units
+from agentpay.understanding.reading import Reading
+
+Change = Literal["new", "replace", "refine", "same", "none"]
+Sort = Literal["cheapest", "most_expensive", "newest", "on_sale"]
+
+
+class ShoppingState(BaseModel):
+    """What the shopper is looking for. Colours are the shopper's words ("navy"), sizes
+    the store-independent size keys ("m", "10.5", "60 in"), prices in minor units."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    query: str = Field("", description="the product phrase, as the shopper put it")
+    product_types: list[str] = Field(default_factory=list,
+                                     description="the store's product types it may be")
+    category: str | None = None
+    modifiers: list[str] = Field(default_factory=list,
+                                 description="words qualifying the product (sulfate free)")
+    colors: list[str] = Field(default_factory=list)
+    exclude_colors: list[str] = Field(default_factory=list)
+    any_color: bool = False
+    sizes: list[str] = Field(default_factory=list)
+    size_wish: Literal["largest", "smallest"] | None = None
+    price_min: int | None = Field(None, description="minor units")
+    price_max: int | None = Field(None, description="minor units")
+    currency: str | None = None
+    brands: list[str] = Field(default_factory=list)
+    exclude_brands: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    exclude_words: list[str] = Field(default_factory=list)
+    gender: Literal["men", "women"] | None = None
+    features: list[str] = Field(default_factory=list,
+                                description="yes/no attributes that must hold (waterproof)")
+    sort: Sort | None = None
+    inferred_type: bool = Field(False, description="product type read off the results")
+
+    def active(self) -> bool:
+        return bool(self.query or self.product_types or self.category or self.brands)
+
+    @classmethod
+    def of(cls, context: dict) -> ShoppingState:
+        try:
+            return cls.model_validate(context.get("shopping") or {})
+        except Exception:  # noqa: BLE001 - a state from an older version starts afresh
+            return cls()
+
+    def save(self, context: dict) -> None:
+        context["shopping"] = self.model_dump(exclude_defaults=True)
+
+    # ---- what the shopper sees --------------------------------------------------------
+
+    def describe(self, currency: str = "USD", sizes: list[str] | None = None) -> str:
+        """"navy down jackets for women in S under $200"."""
+        noun = self.query or (" / ".join(self.product_types[:2]) if self.product_types
+                              else (self.category or "products"))
+        colours = " or ".join(self.colors[:3])
+        parts = [f"{colours} {noun}".strip() if colours else noun]
+        if self.brands:
+            parts.append("from " + " or ".join(self.brands[:2]))
+        if self.gender:
+            parts.append(f"for {self.gender}")
+        shown_sizes = sizes or [s.upper() if len(s) <= 4 and s.isalpha() else s
+                                for s in self.sizes]
+        if shown_sizes:
+            parts.append("in size " + " or ".join(shown_sizes[:3]))
+        cur = self.currency or currency
+        if self.price_min is not None and self.price_max is not None:
+            parts.append(f"between {format_money(self.price_min, cur)} and "
+                         f"{format_money(self.price_max, cur)}")
+        elif self.price_max is not None:
+            parts.append(f"under {format_money(self.price_max, cur)}")
+        elif self.price_min is not None:
+            parts.append(f"over {format_money(self.price_min, cur)}")
+        if self.exclude_colors:
+            parts.append("not " + " or ".join(self.exclude_colors[:3]))
+        if self.features:
+            parts.append(", ".join(f.replace("_", " ") for f in self.features[:3]))
+        if self.sort == "cheapest":
+            parts.insert(0, "the most affordable")
+        elif self.sort == "most_expensive":
+            parts.insert(0, "the top-end")
+        return " ".join(parts)
+
+
+def _union(old: list[str], new: list[str]) -> list[str]:
+    return list(dict.fromkeys(list(old) + list(new)))
+
+
+def _phrase(reading: Reading) -> str:
+    return " ".join(reading.words)
+
+
+def update(state: ShoppingState, r: Reading) -> tuple[ShoppingState, Change]:
+    """The state after one message that asks for products; and how it changed."""
+    change: Change = "refine"
+    new_types = list(r.types.labels) if r.types else []
+    if new_types:
+        overlap = [t for t in state.product_types if t in new_types]
+        if state.product_types and overlap:
+            narrowed = [t for t in new_types if t in state.product_types]
+            state = state.model_copy(update={"product_types": narrowed,
+                                             "inferred_type": False,
+                                             "query": _phrase(r) or state.query})
+        else:
+            state, change = _fresh(state, r), ("replace" if state.active() else "new")
+            state.product_types = new_types
+    elif r.category and r.category != state.category:
+        state, change = _fresh(state, r), ("replace" if state.active() else "new")
+        state.category = r.category
+    elif r.words and (r.replace or not state.active() or (
+            r.new_noun and not state.product_types
+            and r.new_noun not in {singular(w) for w in state.query.split()})):
+        state, change = _fresh(state, r), ("replace" if state.active() else "new")
+    elif not state.active() and not r.constraints():
+        return state, "none"
+    else:
+        before = state.model_dump()
+        state = state.model_copy(deep=True)
+        said = {singular(w) for m in state.modifiers + [state.query] for w in m.split()}
+        state.modifiers = _union(state.modifiers, [m for m in r.modifiers if any(
+            singular(w) not in said for w in m.split())])
+        _constrain(state, r)
+        return state, ("refine" if state.model_dump() != before else "same")
+    _constrain(state, r)
+    return state, change
+
+
+def _fresh(old: ShoppingState, r: Reading) -> ShoppingState:
+    """A new search: the gender carries over, the budget only from a search that had no
+    product type (the budget of "a gift ... under 50 bucks" is for whatever it becomes)."""
+    keep_budget = not old.product_types and not old.category
+    return ShoppingState(query=_phrase(r), modifiers=list(r.modifiers), gender=old.gender,
+                         price_min=old.price_min if keep_budget else None,
+                         price_max=old.price_max if keep_budget else None,
+                         currency=old.currency if keep_budget else None)
+
+
+def _constrain(state: ShoppingState, r: Reading) -> None:
+    if r.colors:
+        state.colors = list(r.colors)
+        state.any_color = False
+    if r.exclude_colors:
+        state.exclude_colors = _union(state.exclude_colors, r.exclude_colors)
+        state.colors = [c for c in state.colors if c not in r.exclude_colors]
+    if "color" in r.relax:
+        state.colors, state.exclude_colors, state.any_color = [], [], True
+    if r.sizes:
+        state.sizes = list(r.sizes)
+    if "size" in r.relax:
+        state.sizes = []
+    if r.size_wish:
+        state.size_wish = r.size_wish  # type: ignore[assignment]
+    if r.price_min is not None or r.price_max is not None:
+        if r.price_max is not None:
+            state.price_max = r.price_max
+            if r.price_min is None and state.price_min is not None \
+                    and state.price_min > r.price_max:
+                state.price_min = None
+        if r.price_min is not None:
+            state.price_min = r.price_min
+            if r.price_max is None and state.price_max is not None \
+                    and state.price_max < r.price_min:
+                state.price_max = None
+        state.currency = r.currency
+    if "price" in r.relax:
+        state.price_min = state.price_max = None
+    if r.brands:
+        state.brands = list(r.brands)
+    if r.exclude_brands:
+        state.exclude_brands = _union(state.exclude_brands, r.exclude_brands)
+        state.brands = [b for b in state.brands if b not in r.exclude_brands]
+    if "brand" in r.relax:
+        state.brands, state.exclude_brands = [], []
+    if r.gender:
+        state.gender = r.gender  # type: ignore[assignment]
+    state.features = _union(state.features, r.features)
+    state.materials = _union(state.materials, r.materials)
+    state.exclude_words = _union(state.exclude_words, r.exclude_words)
+    if r.sort and not r.superlative:
+        state.sort = r.sort  # type: ignore[assignment]
+
+
+# --------------------------------------------------------------------------------------
+# Search from the state
+# --------------------------------------------------------------------------------------
+
+def _type_words(state: ShoppingState) -> str:
+    """The words the product types share ("Running Shoe", "Trail Running Shoe": running
+    shoe), which the full text should match."""
+    if not state.product_types:
+        return ""
+    split = [t.lower().split() for t in state.product_types]
+    common: list[str] = []
+    for i in range(1, min(len(s) for s in split) + 1):
+        tail = {tuple(s[-i:]) for s in split}
+        if len(tail) == 1:
+            common = list(next(iter(tail)))
+    return " ".join(common)
+
+
+def search_arguments(state: ShoppingState, vocab: Vocabulary, k: int = 5) -> dict[str, Any]:
+    """The search_products arguments this state asks for."""
+    type_words = _type_words(state)
+    words = list(state.modifiers) + ([type_words] if type_words else [])
+    query = " ".join(words) or state.query or state.category or " ".join(state.brands)
+    args: dict[str, Any] = {"query": query[:300] or "products", "k": k}
+    colours = [label for c in state.colors for label in vocab.colour_labels(c)]
+    if colours:
+        args["colors"] = list(dict.fromkeys(colours))[:10]
+    excluded = [label for c in state.exclude_colors for label in vocab.colour_labels(c)]
+    if excluded:
+        args["exclude_colors"] = list(dict.fromkeys(excluded))[:10]
+    sizes = [label for key in state.sizes for label in vocab.size_labels(key)]
+    if sizes:
+        args["sizes"] = list(dict.fromkeys(sizes))[:10]
+    if state.product_types:
+        args["product_types"] = state.product_types[:10]
+    elif state.category:
+        args["category"] = state.category
+    if state.brands:
+        args["brands"] = state.brands[:10]
+    if state.exclude_brands:
+        args["exclude_brands"] = state.exclude_brands[:10]
+    if state.gender:
+        args["gender"] = state.gender
+    for key in ("price_min", "price_max"):
+        if getattr(state, key) is not None:
+            args[key] = getattr(state, key)
+    if state.currency and ("price_min" in args or "price_max" in args):
+        args["currency"] = state.currency
+    # qualifiers narrow a known product type ("sulfate free" shampoo); without one, the
+    # words are the product itself and only rank ("running shoes" finds "Road Runner")
+    required = [r for r in (_required(m, vocab) for m in state.modifiers) if r] \
+        if state.product_types else []
+    if state.features:
+        args["features"] = state.features[:6]
+    if required:
+        args["require"] = list(dict.fromkeys(required))[:6]
+    if state.exclude_words:
+        args["exclude_words"] = state.exclude_words[:6]
+    if state.sort:
+        args["sort"] = state.sort
+    if state.size_wish:
+        args["size_wish"] = state.size_wish
+    return args
+
+
+def _required(modifier: str, vocab: Vocabulary) -> str:
+    """The part of a qualifying phrase products must have: the words some product of the
+    store has ("plain", "summer" are nobody's: ranking only), with a number kept before
+    the unit or thing it counts ("60 watt", "2 batteries")."""
+    tokens = modifier.split()
+    kept: list[str] = []
+    for i, w in enumerate(tokens):
+        if w.isdigit():
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if nxt and (nxt in size_units() or vocab.has_word(nxt)):
+                kept.append(w)
+        elif vocab.has_word(w) or (kept and kept[-1].isdigit()):
+            kept.append(w)
+    return " ".join(kept) if any(not w.isdigit() for w in kept) else ""
+
+
+def colour_words(state: ShoppingState) -> list[str]:
+    return [colour_key(c) for c in state.colors]

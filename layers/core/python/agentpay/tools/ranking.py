@@ -1,0 +1,89 @@
+"""Which found products to show first: those the shopper can buy as asked.
+
+Search ranks by relevance; a shop assistant also looks at the shelf. A product with a
+variant in stock in the asked size and colour comes before one that has the size only in
+another colour, which comes before one that is sold out. Within each group the search's
+order stands, unless the shopper asked for an order ("the cheapest", "the big bag").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentpay.understanding.lexicon import size_key, size_number
+
+RELEVANT = 0.6  # share of the best score a product needs to be ranked by stock and fit
+
+
+def _variants(product: dict[str, Any]) -> list[dict]:
+    return list(product.get("variants") or [])
+
+
+def fits(product: dict[str, Any], sizes: list[str], colors: list[str]) -> bool:
+    """A variant in stock in one of `sizes` and one of `colors` (store labels; empty: any).
+    A product without variants fits by its own sizes, colours and stock."""
+    want_sizes = {s.lower() for s in sizes}
+    want_colors = {c.lower() for c in colors}
+    variants = _variants(product)
+    if not variants:
+        if not product.get("in_stock", True):
+            return False
+        have_sizes = {str(s).lower() for s in product.get("sizes") or []}
+        have_colors = {str(c).lower() for c in product.get("colors") or []}
+        return (not want_sizes or bool(have_sizes & want_sizes)) and \
+            (not want_colors or bool(have_colors & want_colors))
+    for v in variants:
+        if int(v.get("stock", 0) or 0) <= 0:
+            continue
+        size, color = str(v.get("size") or "").lower(), str(v.get("color") or "").lower()
+        if want_sizes and size and size not in want_sizes:
+            continue
+        if want_colors and color and color not in want_colors:
+            # a single-colour product names its colour in its colours, not its variants
+            continue
+        if want_colors and not color and not ({c.lower() for c in product.get("colors")
+                                               or []} & want_colors):
+            continue
+        return True
+    return False
+
+
+def _largest_size(product: dict[str, Any]) -> float:
+    values = [size_number(size_key(str(s))) for s in product.get("sizes") or []]
+    return max((v for v in values if v is not None), default=0.0)
+
+
+def rank(products: list[dict[str, Any]], *, sizes: list[str], colors: list[str],
+         sort: str | None = None, size_wish: str | None = None) -> list[dict[str, Any]]:
+    """`products` in the order to show them (see the module docstring)."""
+    best = max((float(p.get("score") or 0) for p in products), default=0.0)
+
+    def group(p: dict[str, Any]) -> int:
+        # a much weaker match stays below, whatever its stock: a sold-out wool slipper
+        # before in-stock socks when slippers were asked for
+        if best > 0 and "score" in p and float(p["score"]) < RELEVANT * best:
+            return 3
+        if fits(p, sizes, colors):
+            return 0
+        if p.get("in_stock", True):
+            return 1
+        return 2
+
+    order = list(range(len(products)))
+    key_of: dict[int, tuple] = {}
+    for i, p in enumerate(products):
+        key: tuple = (group(p),)
+        if sort == "cheapest":
+            key += (int(p["price_minor"]),)
+        elif sort == "most_expensive":
+            key += (-int(p["price_minor"]),)
+        elif sort == "on_sale":
+            compare = int(p.get("compare_at_minor") or 0)
+            key += (0 if compare > int(p["price_minor"]) else 1,)
+        if size_wish == "largest":
+            key += (-_largest_size(p),)
+        elif size_wish == "smallest":
+            key += (_largest_size(p),)
+        key_of[i] = key + (i,)
+    order.sort(key=lambda i: key_of[i])
+    return [products[i] for i in order]

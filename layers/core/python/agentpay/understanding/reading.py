@@ -1,0 +1,589 @@
+"""What one shopper message says about what they want, read against the store's vocabulary.
+
+The intent classifier says what kind of message it is; this says what it is about:
+product types, brands, colours, sizes, gender, price, features and the words that
+qualify the product ("sulfate free"), plus how it relates to what came before: a sort
+wish ("the cheapest"), a negation ("not black"), a relaxation ("any colour"), a change of
+subject ("what about a headlamp?"), a quantity change ("make it 3") and a question about a
+product ("is it waterproof?"). The conversation's shopping state is updated from this
+(`agentpay.orchestrator.shopping`), never from the message's words alone.
+
+Every pattern here is linear: bounded repetitions, no nested quantifiers over the same
+characters (tests/test_hostile_input.py runs them on hostile input).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from agentpay.catalog.vocabulary import TypeMatch, Vocabulary, brand_tokens
+from agentpay.understanding.entities import is_product_word
+from agentpay.understanding.lexicon import (
+    DATA,
+    NUMBER_WORDS,
+    colour_key,
+    singular,
+    size_key,
+    size_units,
+    size_words,
+    spell_numbers,
+    with_synonyms,
+    words,
+)
+
+
+@cache
+def chat_words() -> frozenset[str]:
+    lines = (DATA / "chat_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question about one product's facts: `kind` is yesno (`phrase` is the quality
+    asked about), includes ("does it come with batteries"), measure (`phrase` is long,
+    wide, heavy, ...), material, sizes, colors or price."""
+
+    kind: str
+    phrase: str = ""
+
+
+@dataclass
+class Reading:
+    types: TypeMatch | None = None
+    category: str | None = None
+    brands: list[str] = field(default_factory=list)
+    exclude_brands: list[str] = field(default_factory=list)
+    colors: list[str] = field(default_factory=list)
+    exclude_colors: list[str] = field(default_factory=list)
+    sizes: list[str] = field(default_factory=list)          # size keys the store has
+    gender: str | None = None
+    features: list[str] = field(default_factory=list)       # yes/no attribute keys
+    materials: list[str] = field(default_factory=list)
+    exclude_words: list[str] = field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)      # words qualifying the product
+    words: list[str] = field(default_factory=list)          # the product phrase, as said
+    price_min: int | None = None
+    price_max: int | None = None
+    currency: str | None = None
+    sort: str | None = None
+    size_wish: str | None = None
+    relax: set[str] = field(default_factory=set)
+    replace: bool = False
+    superlative: str | None = None        # cheapest | most_expensive, as a selection
+    select_count: int = 1
+    scope_catalog: bool = False
+    qty_op: str | None = None             # set | more | less
+    qty_value: int | None = None
+    question: Question | None = None
+    any_color: bool = False
+    own_size: bool = False                # "in her size", "my size": the size said before
+    add_words: bool = False               # "add", "put it in my cart", "I'll take"
+    # a product noun a search leads with ("show me headlamps", "do you have mugs"): with no
+    # product type known, what tells a new search from a refinement
+    new_noun: str | None = None
+    details: bool = False                 # "tell me about ...", "more info on ..."
+
+    def constraints(self) -> bool:
+        """Whether the message says anything a search could use."""
+        return bool(self.types or self.category or self.brands or self.colors
+                    or self.sizes or self.gender or self.features or self.materials
+                    or self.price_min is not None or self.price_max is not None
+                    or self.exclude_colors or self.exclude_brands or self.exclude_words
+                    or self.relax or self.sort or self.size_wish)
+
+    def product_words(self) -> bool:
+        return bool(self.types or self.category or self.words)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.types:
+            out["product_types"] = list(self.types.labels)
+        for key in ("category", "gender", "sort", "size_wish", "superlative", "qty_op",
+                    "qty_value", "price_min", "price_max"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        for key in ("brands", "exclude_brands", "colors", "exclude_colors", "sizes",
+                    "features", "materials", "exclude_words", "modifiers", "words"):
+            if getattr(self, key):
+                out[key] = list(getattr(self, key))
+        if self.relax:
+            out["relax"] = sorted(self.relax)
+        if self.replace:
+            out["replace"] = True
+        if self.question:
+            out["question"] = {"kind": self.question.kind, "phrase": self.question.phrase}
+        return out
+
+
+# --------------------------------------------------------------------------------------
+# Cues (lower-case text; bounded, linear patterns)
+# --------------------------------------------------------------------------------------
+
+_WOMEN = re.compile(
+    r"\b(?:wom[ae]n'?s?|ladies|lady'?s|female|girls?'?|for her|my (?:wife|girlfriend|gf|mom|"
+    r"mum|mother|sister|daughter|fianc[ée]e|grandma|aunt)|she wears|she'?s a)\b")
+_MEN = re.compile(
+    r"\b(?:m[ae]n'?s?|gents?|guys?'?|male|boys?'?|for him|my (?:husband|boyfriend|bf|dad|"
+    r"father|brother|son|fianc[ée]|grandpa|uncle)|he wears|he'?s a)\b")
+_SORT = (
+    ("cheapest", re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|"
+                            r"most affordable|cheaper|less expensive|inexpensive|cheap|"
+                            r"budget[- ]friendly)\b")),
+    ("most_expensive", re.compile(r"\b(?:most expensive|priciest|pricier|more expensive|"
+                                  r"highest[- ]priced?|top of the line|high[- ]end|"
+                                  r"fanciest|premium)\b")),
+    ("newest", re.compile(r"\b(?:newest|latest|new arrivals?|most recent)\b")),
+    ("on_sale", re.compile(r"\b(?:on sale|discounted|reduced|clearance|marked down)\b")),
+)
+_SUPERLATIVE = re.compile(
+    r"\b(?:the\s{1,3}|which\s{1,3}(?:is|one is|are)?\s{0,3}(?:the\s{1,3})?)"
+    r"(?:(?P<n>two|three|four|2|3|4)\s{1,3})?"
+    r"(?P<s>cheapest|least expensive|lowest[- ]priced?|most affordable|cheaper|"
+    r"less expensive|priciest|most expensive|pricier|more expensive|highest[- ]priced?)"
+    r"(?P<tail>(?:\s{1,3}[a-z']{1,20}){0,3})")
+_SELECT_TAIL = frozenset({"one", "ones", "pair", "pairs", "of", "option", "options", "item",
+                          "items", "pick", "choice", "version", "model", "shown", "listed",
+                          "there", "here", "you", "in", "please", "pls", "pack", "packs",
+                          "set", "sets", ""})
+_CATALOG_SCOPE = re.compile(
+    r"\b(?:you(?:'ve)?\s{1,3}(?:have|got|sell|carry|stock)|you\s{1,3}guys\s{1,3}(?:have|got)|"
+    r"(?:do|does)\s{1,3}(?:the|your)\s{1,3}(?:store|shop)|in\s{1,3}(?:the|your)\s{1,3}"
+    r"(?:store|shop|catalog(?:ue)?)|of\s{1,3}all|overall|in\s{1,3}stock|at\s{1,3}all)\b")
+_SIZE_WISH = (
+    ("largest", re.compile(r"\b(?:big(?:gest|ger)?|large(?:st|r)?|family[- ]size|bulk|jumbo|"
+                           r"value[- ]size)\s{1,3}(?:bag|size|one|pack|box|bottle|tub|jar|"
+                           r"can|option|version)\b|\b(?:biggest|largest)\b")),
+    ("smallest", re.compile(r"\b(?:small(?:est|er)?|little|mini|travel[- ]size[d]?|trial)"
+                            r"\s{1,3}(?:bag|size|one|pack|box|bottle|tub|jar|can|option|"
+                            r"version)\b|\bsmallest\b|\btravel[- ]size[d]?\b")),
+)
+_RELAX = (
+    ("color", re.compile(
+        r"\b(?:any|whatever|whichever|either|no)\s{1,3}(?:colou?r|shade)(?:\s{1,3}"
+        r"(?:preference|is\s{1,3}fine|will\s{1,3}do|is\s{1,3}ok(?:ay)?))?\b|"
+        r"\bcolou?rs?\s{1,3}(?:doesn'?t|does\s{1,3}not|don'?t|do\s{1,3}not)\s{1,3}matter\b|"
+        r"\b(?:don'?t|do\s{1,3}not)\s{1,3}care\s{1,3}(?:about|what|which)\s{1,3}(?:the\s{1,3})?"
+        r"colou?r\b|\bcolou?r\s{1,3}is\s{1,3}(?:not\s{1,3}important|irrelevant)\b")),
+    ("size", re.compile(
+        r"\b(?:any|whatever|whichever)\s{1,3}size\b|\bsize\s{1,3}(?:doesn'?t|does\s{1,3}not)"
+        r"\s{1,3}matter\b")),
+    ("price", re.compile(
+        r"\b(?:budget|price|money|cost)\s{1,3}(?:doesn'?t|does\s{1,3}not|is\s{1,3}no|"
+        r"isn'?t\s{1,3}an?|is\s{1,3}not\s{1,3}an?)\s{1,3}(?:matter|object|issue|problem|"
+        r"concern)\b|\b(?:any|whatever)\s{1,3}price\b|\bno\s{1,3}budget\b|\bforget\s{1,3}"
+        r"(?:the|my|about\s{1,3}the)\s{1,3}(?:budget|price)\b|\b(?:don'?t|do\s{1,3}not)"
+        r"\s{1,3}care\s{1,3}(?:about|what)\s{1,3}(?:the\s{1,3})?(?:price|cost|it\s{1,3}costs)"
+        r"\b|\bprice\s{1,3}is\s{1,3}no\s{1,3}object\b|\bmoney'?s\s{1,3}no\s{1,3}object\b")),
+    ("brand", re.compile(r"\b(?:any|whatever)\s{1,3}brand\b|\bbrand\s{1,3}(?:doesn'?t|does"
+                         r"\s{1,3}not)\s{1,3}matter\b")),
+)
+_REPLACE = re.compile(
+    r"\b(?:instead|what\s{1,3}about|how\s{1,3}about|rather|something\s{1,3}(?:else|"
+    r"different)|anything\s{1,3}else|a\s{1,3}different|other\s{1,3}(?:ones|options)|"
+    r"switch\s{1,3}to|change\s{1,3}of\s{1,3}plan)\b")
+_NEGATION = re.compile(
+    r"\b(?:not|no|anything\s{1,3}but|except|without|other\s{1,3}than|nothing|"
+    r"don'?t\s{1,3}(?:want|like|need)|hate|avoid|skip)\s{1,3}(?:it\s{1,3})?(?:in\s{1,3}|the\s{1,3}|a\s{1,3}|"
+    r"any\s{1,3}|too\s{1,3})?(?P<w>[a-z][a-z'-]{1,20}(?:\s{1,3}[a-z][a-z'-]{1,20})?)")
+_QTY_N = (r"(?P<n>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+          r"a\s{1,3}dozen|a\s{1,3}couple|a\s{1,3}pair)")
+_QTY_SET = re.compile(
+    r"\b(?:make|change|update|set|bump|increase|decrease|reduce|lower|up)\s{1,3}"
+    r"(?:it|that|this|them|those|these|the\s{1,3}[a-z]{1,20}|my\s{1,3}[a-z]{1,20}|"
+    r"(?:the\s{1,3})?(?:quantity|qty|amount|number))?\s{0,3}(?:to\s{1,3})?" + _QTY_N
+    + r"\b(?!\s{0,3}(?:%|percent|dollars?|bucks|off|inch|in\b|ft|foot|feet|oz|lb|pound))"
+    r"|\b" + _QTY_N.replace("<n>", "<m>") + r"\s{1,3}(?:of\s{1,3}(?:them|those|it)\s{1,3})?"
+    r"instead\b|\b(?:quantity|qty)\s{0,3}(?:to|=|:|of)?\s{0,3}(?P<q>\d{1,3})\b")
+_QTY_MORE = re.compile(
+    r"\b(?:another|one\s{1,3}more|1\s{1,3}more|an\s{1,3}extra|a\s{1,3}second|"
+    r"(?P<n>\d{1,2}|two|three|four|five)\s{1,3}more)\b")
+_QTY_LESS = re.compile(
+    r"\b(?:(?:remove|take\s{1,3}(?:out|off|away)|drop|delete|minus|subtract|lose)\s{1,3}"
+    r"(?:just\s{1,3})?(?P<n>one|1|a\s{1,3}single|two|2)\b(?!\s{1,3}(?:of\s{1,3}(?:the|"
+    r"those|these|my)\s{1,3}[a-z]{1,20}s\b|thing|item))|one\s{1,3}less|1\s{1,3}less|"
+    r"one\s{1,3}fewer)\b")
+_ADD_WORDS = re.compile(
+    r"\b(?:add|put|throw|pop|i'?ll\s{1,3}(?:take|have|get|buy)|i\s{1,3}(?:will|would|'d)"
+    r"\s{1,3}(?:take|like|get|buy)|get\s{1,3}me|give\s{1,3}me|grab|buy|order|take\s{1,3}"
+    r"(?:it|that|this|them|those|one|two|\d)|in\s{1,3}(?:my|the)\s{1,3}(?:cart|basket|bag))\b")
+_OWN_SIZE = re.compile(r"\b(?:in\s{1,3})?(?:her|his|my|their|that|the\s{1,3}same)\s{1,3}size"
+                       r"\b")
+_Q_LEAD = r"^(?:(?:and|so|but|ok(?:ay)?|hmm|also|oh|um|well)[,\s]{1,3}){0,3}"
+_Q_SUBJECT = (r"(?:it|they|this|that|these|those|this\s{1,3}one|that\s{1,3}one|the\s{1,3}"
+              r"[a-z]{1,20}(?:\s{1,3}[a-z]{1,20})?\s{1,3}one|the\s{1,3}(?:first|second|third|"
+              r"last)\s{1,3}one|the\s{1,3}[a-z]{1,20})")
+_Q_IS = re.compile(_Q_LEAD + r"(?:is|are|r)\s{1,3}" + _Q_SUBJECT + r"\s{1,3}(?P<q>[^?.!]{1,80})")
+_Q_DOES = re.compile(_Q_LEAD + r"(?:does|do|will|would|can|could)\s{1,3}" + _Q_SUBJECT
+                     + r"\s{1,3}(?P<q>[^?.!]{1,80})")
+_Q_MEASURE = re.compile(
+    r"\bhow\s{1,3}(?P<d>long|big|tall|wide|high|deep|heavy|large|thick|wide|many\s{1,3}"
+    r"[a-z]{1,20})\s{1,3}(?:is|are|r|does|do)\b|\bhow\s{1,3}much\s{1,3}(?:does|do)\s{1,3}"
+    r"(?:it|they|this|that)\s{1,3}(?P<w>weigh|hold)\b|\bwhat(?:'s|\s{1,3}is|\s{1,3}are)?"
+    r"\s{1,3}(?:the\s{1,3})?(?P<n>length|width|height|weight|capacity|dimensions?|size)\s{1,3}"
+    r"(?:of|on)\b")
+_Q_MATERIAL = re.compile(
+    r"\bmade\s{1,3}(?:of|from|out\s{1,3}of|with)\b|\bwhat(?:'s|\s{1,3}is)?\s{1,3}(?:the\s{1,3})?"
+    r"(?:material|fabric)\b|\bwhat\s{1,3}(?:material|fabric)\b")
+_Q_OPTIONS = re.compile(
+    r"\b(?:what|which)\s{1,3}(?P<k>sizes?|colou?rs?)\b|\b(?P<k2>sizes?|colou?rs?)\s{1,3}"
+    r"(?:does|do|is|are)\s{1,3}(?:it|they|that|this)\s{1,3}(?:come|available|have)\b|\b"
+    r"(?:come|comes)\s{1,3}in\s{1,3}(?:other|different|any\s{1,3}other)\s{1,3}"
+    r"(?P<k3>sizes?|colou?rs?)\b")
+_Q_PRICE = re.compile(r"\bhow\s{1,3}much\b|\bwhat(?:'s|\s{1,3}is)\s{1,3}the\s{1,3}price\b|"
+                      r"\bprice\s{1,3}(?:on|of|for)\b|\bcost\b")
+_INCLUDES = re.compile(r"^(?:come|comes|ship|ships)\s{1,3}with\s{1,3}|^(?:include|includes|"
+                       r"have|has|got|take|use|need|work\s{1,3}with|fit|fits)\s{1,3}")
+
+# a measured size said by a shopper: "60 inch", "32 oz", "6-foot", "1,200 pieces"
+_UNIT_WORDS = sorted((u for u in size_units() if re.fullmatch(r"[a-z.]{1,12}(?: [a-z.]{1,6})?",
+                                                             u)), key=len, reverse=True)
+_MEASURED = re.compile(
+    r"(?<![\w.$€£])(?P<n>\d{1,5}(?:,\d{3})?(?:\.\d{1,2})?)\s{0,2}-?\s{0,2}(?P<u>"
+    + "|".join(re.escape(u) for u in _UNIT_WORDS) + r"|\"|'')(?![a-z])")
+_PEOPLE = re.compile(r"\b(?:for|sleeps|fits|seats)\s{1,3}(?P<n>\d{1,2})(?:\s{1,3}(?:people|"
+                     r"persons|adults|kids))?\b")
+_SIZE_CUE = re.compile(
+    r"\b(?:size|sz|in\s{1,3}(?:a\s{1,3})?(?:size\s{1,3})?|a|an|wears?\s{1,3}(?:a\s{1,3})?|"
+    r"wearing\s{1,3}(?:a\s{1,3})?)\s{1,3}(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sl]|x{1,3}l|xx?s|m|"
+    r"[2-5]xl)(?![\w.%$]|\s{0,2}(?:inch|in\b|ft|foot|feet|oz|lb|pound|dollar|buck|%|"
+    r"percent|year|yr|yo|month|day|hour|pack|piece|person|people|of\b|more|x\b))")
+_SIZE_PHRASE = re.compile(
+    r"\b(?P<w>extra\s{1,3}extra\s{1,3}(?:small|large)|extra[\s-]{1,3}(?:small|large)|"
+    r"x{1,3}[\s-]?(?:small|large)|small|medium|large|petite|one[\s-]size(?:\s{1,3}fits\s{1,3}"
+    r"all)?|twin\s{1,3}xl|california\s{1,3}king|cal\s{1,3}king|twin|queen|king|"
+    r"[2-5]xl|x{1,3}l|xx?s)\b")
+_UPPER_SIZE = re.compile(r"(?<![\w'])(?P<u>XXL|XL|XS|S|M|L)(?![\w'])")
+
+
+def _minor(value: float, currency: str) -> int:
+    from agentpay.kit.money import to_minor
+
+    return to_minor(float(value), currency)
+
+
+def _find_sizes(text: str, low: str, vocab: Vocabulary) -> tuple[list[str], list[tuple[int, int]]]:
+    """Size keys the store has, said in the message, and their character spans in `low`."""
+    found: list[str] = []
+    spans: list[tuple[int, int]] = []
+
+    def take(key: str, span: tuple[int, int]) -> None:
+        if key and vocab.has_size(key) and key not in found:
+            found.append(key)
+            spans.append(span)
+
+    for m in _MEASURED.finditer(low):
+        take(size_key(f"{m.group('n')} {m.group('u')}"), m.span())
+    for m in _PEOPLE.finditer(low):
+        take(f"{m.group('n')} person", m.span())
+    for m in _SIZE_CUE.finditer(low):
+        take(size_key(m.group("v")), m.span("v"))
+    words_table = size_words()
+    for m in _SIZE_PHRASE.finditer(low):
+        phrase = re.sub(r"[\s-]+", " ", m.group("w"))
+        key = words_table.get(phrase) or words_table.get(phrase.replace(" ", "-")) or phrase
+        if key in ("full", "double") or (key in ("king", "queen", "twin") and not
+                                         vocab.has_size(key)):
+            continue
+        if len(phrase) == 1:
+            continue  # "s" and "l" alone are letters, read below only in upper case
+        take(key, m.span())
+    for m in _UPPER_SIZE.finditer(text):
+        before = low[max(0, m.start() - 8):m.start()]
+        if len(m.group("u")) == 1 and not re.search(r"(?:\bin|\ba|\bsize|\ban|,)\s{0,2}$",
+                                                    before):
+            continue
+        take(size_key(m.group("u")), m.span())
+    return found, spans
+
+
+def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]:
+    said = [str(e["value"]) for e in entities if e.get("type") == "color"]
+    tokens = words(low.replace("-", " "))
+    for n in (3, 2):  # the store's own multi-word names ("speckled oat", "light wash")
+        for i in range(len(tokens) - n + 1):
+            phrase = " ".join(tokens[i:i + n])
+            if phrase in vocab.colors and not any(phrase in s or s in phrase for s in said):
+                said.append(phrase)
+    keys: list[str] = []
+    for s in said:
+        k = colour_key(s)
+        if k and k not in keys and not any(k != o and f" {k} " in f" {o} " for o in said):
+            keys.append(k)
+    return keys
+
+
+def _gender(low: str, vocab: Vocabulary) -> str | None:
+    if not vocab.genders:
+        return None
+    women, men = _WOMEN.search(low), _MEN.search(low)
+    if women and not men and "women" in vocab.genders:
+        return "women"
+    if men and not women and "men" in vocab.genders:
+        return "men"
+    return None
+
+
+def _question(low: str) -> Question | None:
+    m = _Q_OPTIONS.search(low)
+    if m:
+        k = m.group("k") or m.group("k2") or m.group("k3") or ""
+        return Question("sizes" if k.startswith("size") else "colors")
+    m = _Q_MEASURE.search(low)
+    if m:
+        if m.group("d"):
+            return Question("measure", m.group("d").split()[0] if not m.group("d").startswith(
+                "many") else m.group("d"))
+        if m.group("w"):
+            return Question("measure", "heavy" if m.group("w") == "weigh" else "hold")
+        noun = {"length": "long", "width": "wide", "height": "tall", "weight": "heavy",
+                "capacity": "hold", "dimension": "dimensions", "dimensions": "dimensions",
+                "size": "dimensions"}
+        return Question("measure", noun.get(m.group("n"), m.group("n")))
+    if _Q_MATERIAL.search(low):
+        return Question("material")
+    for rx in (_Q_IS, _Q_DOES):
+        m = rx.search(low)
+        if m:
+            phrase = " ".join(m.group("q").split())
+            inc = _INCLUDES.match(phrase)
+            if inc:
+                return Question("includes", phrase[inc.end():].strip())
+            if rx is _Q_DOES and not re.match(r"(?:have|has|come|work|fit|use|run|take|"
+                                              r"need|include|support|hold)\b", phrase):
+                return None  # "can you show me", "do they sell" are not about the product
+            if re.match(r"(?:in\s{1,3}stock|available|still\s{1,3}available|on\s{1,3}sale)"
+                        r"\b", phrase):
+                return Question("stock" if "sale" not in phrase else "sale")
+            if re.match(r"(?:worth|good|any\s{1,3}good|nice|the\s{1,3}best)\b", phrase):
+                return None
+            return Question("yesno", phrase)
+    if _Q_PRICE.search(low):
+        return Question("price")
+    return None
+
+
+def _superlative(low: str, reading: Reading) -> None:
+    for m in _SUPERLATIVE.finditer(low):
+        tail_words = m.group("tail").split()
+        first = tail_words[0] if tail_words else ""
+        at_end = not low[m.end():].strip(" ?!.,")
+        if first in _SELECT_TAIL or at_end or low.startswith("which"):
+            s = m.group("s")
+            reading.superlative = ("cheapest" if any(w in s for w in ("cheap", "least", "low",
+                                                                     "afford", "less"))
+                                   else "most_expensive")
+            n = m.group("n")
+            if n:
+                reading.select_count = int(n) if n.isdigit() else NUMBER_WORDS.get(n, 1)
+            return
+
+
+def _quantity(low: str, reading: Reading) -> None:
+    m = _QTY_SET.search(low)
+    if m:
+        raw = m.group("n") or m.group("m") or m.group("q")
+        value = _number(raw)
+        if value:
+            reading.qty_op, reading.qty_value = "set", value
+            return
+    m = _QTY_LESS.search(low)
+    if m:
+        reading.qty_op, reading.qty_value = "less", _number(m.group("n") or "1") or 1
+        return
+    m = _QTY_MORE.search(low)
+    if m and not re.search(r"\banother\s{1,3}(?:colou?r|size|brand|kind|type|style|one\s{1,3}"
+                           r"like|option)", low):
+        reading.qty_op, reading.qty_value = "more", _number(m.group("n") or "1") or 1
+
+
+def _number(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    raw = " ".join(raw.split())
+    if raw.isdigit():
+        return int(raw)
+    return {"a dozen": 12, "a couple": 2, "a pair": 2, "a single": 1}.get(raw) or \
+        NUMBER_WORDS.get(raw)
+
+
+def _negations(low: str, vocab: Vocabulary, reading: Reading) -> list[tuple[int, int]]:
+    """"not black", "anything but red", "no leather", "nothing from Brandname": what the
+    shopper rules out, and the spans that said so (kept out of the product phrase)."""
+    spans = []
+    known = _known_colours(vocab)
+    for m in _NEGATION.finditer(low):
+        phrase = m.group("w")
+        first = phrase.split()[0]
+        key = next((colour_key(c) for c in (phrase, first) if colour_key(c) in known), None)
+        if key:
+            reading.exclude_colors.append(key)
+        elif vocab.find_brands(phrase):
+            reading.exclude_brands.append(vocab.find_brands(phrase)[0][0])
+        elif vocab.is_material_word(singular(first)):
+            reading.exclude_words.append(first)
+        else:
+            continue
+        spans.append(m.span())
+    return spans
+
+
+def _known_colours(vocab: Vocabulary) -> set[str]:
+    from agentpay.understanding.lexicon import colour_families
+
+    return set(colour_families()) | set(vocab.colors)
+
+
+_LEAD = re.compile(
+    r"^\s{0,3}(?:(?:hi|hey|hello|ok(?:ay)?|so|and|also|please)[,!\s]{1,3}){0,3}(?:please\s{1,3})?"
+    r"(?:show\s{1,3}me|i(?:'m|\s{1,3}am)\s{1,3}(?:looking|searching|shopping)\s{1,3}for|"
+    r"looking\s{1,3}for|i\s{1,3}(?:need|want|would\s{1,3}like|'d\s{1,3}like)|do\s{1,3}you"
+    r"\s{1,3}(?:have|sell|carry|stock|guys\s{1,3}have)|got\s{1,3}any|find\s{1,3}me|"
+    r"search\s{1,3}for|any)\b")
+
+
+_DETAILS = re.compile(
+    r"\b(?:tell\s{1,3}me\s{1,3}(?:more\s{1,3})?about|more\s{1,3}(?:info|information|details)"
+    r"\s{1,3}(?:on|about|for)|details\s{1,3}(?:on|of|about|for)|describe|what\s{1,3}can\s{1,3}"
+    r"you\s{1,3}tell\s{1,3}me\s{1,3}about)\b")
+
+
+_NOT_PRODUCT = frozenset({
+    "women", "woman", "womens", "men", "man", "mens", "lady", "ladies", "female", "male",
+    "girl", "girls", "boy", "boys", "guy", "guys", "gent", "gents", "wife", "husband",
+    "girlfriend", "boyfriend", "gf", "bf", "mom", "mum", "mother", "dad", "father", "sister",
+    "brother", "daughter", "son", "her", "him", "his", "she", "he", "small", "medium",
+    "large", "xl", "xs", "xxl", "extra", "big", "bigger", "biggest", "largest", "smallest",
+    "little", "mini", "petite", "queen", "king", "twin", "sale", "discounted", "clearance",
+    "newest", "latest", "premium", "fanciest", "priciest", "preference", "yo", "yr", "old",
+    "half", "wears", "wear", "size", "inch", "inches", "foot", "feet", "oz", "ounce", "lb",
+    "lbs", "people", "person", "persons"}) | frozenset(NUMBER_WORDS)
+
+
+def _size_of(m: re.Match) -> str:
+    if "u" in m.groupdict():
+        return size_key(f"{m.group('n')} {m.group('u')}")
+    return f"{m.group('n')} person"
+
+
+def _blank(text: str, spans) -> str:
+    for s, e in spans:
+        text = text[:s] + " " * (e - s) + text[e:]
+    return text
+
+
+def _phrases(text: str, skip: set[str]) -> list[list[str]]:
+    """Runs of adjacent words that may name or qualify a product ("sulfate free shampoo",
+    "2 batteries"): chat words, skipped words and punctuation end a run; a number stays
+    only before a word it counts."""
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for m in re.finditer(r"[a-z0-9]+(?:[.'-][a-z0-9]+){0,4}|[^a-z0-9\s]", text):
+        w = m.group()
+        if w[0].isalnum() and w not in chat_words() and w not in skip:
+            run.append(w)
+            continue
+        if run:
+            runs.append(run)
+        run = []
+    if run:
+        runs.append(run)
+    out = []
+    for run in runs:
+        while run and run[-1].isdigit():
+            run = run[:-1]
+        if run:
+            out.append(run)
+    return out
+
+
+def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = "USD",
+         shown: list[dict] | None = None) -> Reading:
+    """Read one message against the store's vocabulary (see the module docstring)."""
+    r = Reading()
+    low = text.lower()[:2000]
+
+    for e in entities:
+        if e.get("type") in ("price_min", "price_max"):
+            cur = str(e.get("currency") or currency).upper()
+            setattr(r, e["type"], _minor(float(e["value"]), cur))
+            r.currency = cur
+    if r.price_min is not None and r.price_max is not None and r.price_min > r.price_max:
+        r.price_min, r.price_max = r.price_max, r.price_min
+
+    for kind, rx in _RELAX:
+        if rx.search(low):
+            r.relax.add(kind)
+    r.any_color = "color" in r.relax
+    r.replace = bool(_REPLACE.search(low))
+    r.own_size = bool(_OWN_SIZE.search(low))
+    r.add_words = bool(_ADD_WORDS.search(low))
+    negated = _negations(low, vocab, r)
+
+    r.sizes, _ = _find_sizes(text, spell_numbers(low), vocab)
+    colours = [c for c in _find_colors(low, entities, vocab) if c not in r.exclude_colors]
+    r.colors = [] if r.any_color else colours
+    r.gender = _gender(low, vocab)
+    for label, _ in vocab.find_brands(low):
+        if label not in r.exclude_brands:
+            r.brands.append(label)
+    for key, rx in _SORT:
+        if rx.search(low):
+            r.sort = key
+            break
+    for key, rx in _SIZE_WISH:
+        if rx.search(low):
+            r.size_wish = key
+            break
+    _superlative(low, r)
+    r.scope_catalog = bool(_CATALOG_SCOPE.search(low))
+    _quantity(spell_numbers(low), r)
+    r.question = _question(low)
+    r.details = bool(_DETAILS.search(low))
+
+    # the product phrase: what is left once prices, sizes, colours, brands, references,
+    # negations and chat words are set aside
+    masked = _blank(low, negated + [(int(e["start"]), int(e["end"])) for e in entities
+                                    if e.get("type") in ("price_min", "price_max", "amount",
+                                                         "quantity", "order_id", "reference")
+                                    and int(e["end"]) <= len(low)])
+    masked = spell_numbers(re.sub(r"'s\b", "", masked))
+    masked = _blank(masked, [m.span() for rx in (_MEASURED, _PEOPLE) for m in rx.finditer(masked)
+                             if vocab.has_size(_size_of(m))]
+                    + [m.span("v") for m in _SIZE_CUE.finditer(masked)]
+                    + [m.span() for _, rx in _SIZE_WISH for m in rx.finditer(masked)])
+    skip = {w for c in colours + r.exclude_colors for w in c.split()}
+    skip |= {w for b in r.brands + r.exclude_brands for w in brand_tokens(b)}
+    skip |= _NOT_PRODUCT
+    phrases = _phrases(masked, skip)
+    r.words = [w for p in phrases for w in p]
+    # hyphenated words stay whole in the phrase ("carry-on") and split for product types
+    # ("t-shirt" -> t shirt, as types are compared)
+    tokens = with_synonyms([singular(part) for w in r.words for part in w.split("-") if part])
+    r.types = vocab.find_types(tokens)
+    if r.types is None:
+        r.category = vocab.find_category(tokens)
+    r.features = vocab.find_features(tokens)
+    type_words = set(r.types.words) if r.types else set()
+    feature_words = {w for f in r.features for w in f.replace("_", " ").split()}
+    for phrase in phrases:
+        kept: list[str] = []
+        for w in phrase + [""]:
+            parts = [singular(x) for x in w.split("-") if x]
+            mapped = set(with_synonyms(parts)) if w else set()
+            if w and not (mapped and mapped <= type_words) and singular(w) not in feature_words:
+                kept.append(w)
+                continue
+            if kept and not all(k.isdigit() for k in kept):
+                r.modifiers.append(" ".join(kept))
+            kept = []
+    r.materials = [w for w in r.words if vocab.is_material_word(singular(w))
+                   and w not in type_words]
+    if r.words and (_LEAD.search(low) or any(e.get("type") == "product_type"
+                                             and is_product_word(str(e["value"]).split()[-1])
+                                             for e in entities)):
+        r.new_noun = singular(r.words[-1])
+    return r
