@@ -91,6 +91,7 @@ def run_tasks(api: Api, credentials: Credentials, tasks: list[Task], options: Op
         "catalog_products": len(catalog),
         "allowed_discount_percent": catalog.allowed_discount_percent,
         "turns": len(turn_ms),
+        "turn_errors": sum(1 for r in results for t in r.turns if t.error),
         "turn_ms": {"p50": round(statistics.median(turn_ms), 1) if turn_ms else None,
                     "max": round(max(turn_ms), 1) if turn_ms else None},
         "rate_limited_429": api.rate_limited,
