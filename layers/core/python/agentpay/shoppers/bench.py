@@ -22,10 +22,10 @@ from typing import Any, TextIO
 
 from agentpay.localstack.functions import REPO_ROOT
 from agentpay.shoppers.catalog import Catalog, read_catalog
-from agentpay.shoppers.client import Api
+from agentpay.shoppers.client import Api, ApiError
 from agentpay.shoppers.judge import Result, judge, void_reason
 from agentpay.shoppers.runner import Credentials, run_task
-from agentpay.shoppers.tasks import Task, load_tasks
+from agentpay.shoppers.tasks import Task, TaskFileError, load_tasks
 
 PROJECT_TASKS = REPO_ROOT / "tests" / "shopper_tasks" / "tasks.jsonl"
 
@@ -41,18 +41,30 @@ class Options:
 
 
 def bench_shoppers(options: Options, log: TextIO = sys.stderr) -> dict[str, Any]:
-    tasks = load_tasks(options.tasks, options.ids)
+    from agentpay.kit.errors import AppError, InvalidInput
+
+    if options.demo and not options.base:
+        raise InvalidInput("--demo names the keys of the stack given with --base",
+                           code="demo_needs_base")
+    try:
+        tasks = load_tasks(options.tasks, options.ids)
+    except (OSError, TaskFileError) as exc:
+        raise InvalidInput(str(exc), code="bad_task_file") from None
     started = time.perf_counter()
     if options.base:
         from agentpay.devstack import demo_credentials_path
 
         demo = options.demo or demo_credentials_path()
-        credentials = Credentials.from_json(json.loads(Path(demo).read_text()))
+        try:
+            credentials = Credentials.from_json(json.loads(Path(demo).read_text()))
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"{demo}: {exc}", code="bad_demo_credentials") from None
         stack_info: dict[str, Any] = {"base": options.base, "credentials": str(demo)}
-        figures = run_tasks(Api(options.base), credentials, tasks, options, log)
+        try:
+            figures = run_tasks(Api(options.base), credentials, tasks, options, log)
+        except ApiError as exc:  # the catalog or the agent could not be read
+            raise AppError(str(exc), code="stack_unreachable") from None
     else:
-        if options.demo:
-            raise ValueError("--demo names the credentials of a stack given with --base")
         from agentpay.shoppers.stack import demo_stack
 
         with demo_stack() as stack:
