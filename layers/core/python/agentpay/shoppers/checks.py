@@ -206,7 +206,8 @@ def shown_matches(check: ShownMatches, run: Run) -> Verdict:
                       for ok, c in zip(fits, turn.products, strict=True))
     summary = f"{sum(fits)} of {len(shown)} shown fit {check.match.describe()} [{names}]"
     if not shown:
-        return (not check.top1 and check.top is None), "nothing shown: " + turn.reply[:120]
+        return (not check.top1 and check.top is None), \
+            "nothing shown: " + (turn.error or turn.reply)[:160]
     if sum(fits) < need:
         return False, f"{summary}; need {need}"
     if check.top1 and not fits[0]:
