@@ -9,6 +9,7 @@ nothing, a changed catalogue is seen on the next turn.
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from agentpay.understanding.lexicon import (
     colour_key,
     norm_phrase,
     singular,
-    size_key,
+    size_keys,
     words,
 )
 
@@ -60,6 +61,8 @@ class Vocabulary:
     genders: frozenset[str] = frozenset()
     features: dict[str, str] = field(default_factory=dict)       # phrase -> attribute key
     words: frozenset[str] = frozenset()    # the words of its products (catalog_words)
+    word_sizes: frozenset[str] = frozenset()  # sizes that are words ("regular", "long")
+    type_words: frozenset[str] = frozenset()
     _suffixes: dict[tuple[str, ...], list[tuple[str, bool]]] = field(default_factory=dict)
 
     @classmethod
@@ -83,7 +86,10 @@ class Vocabulary:
         for label in by_kind["color"]:
             v.colors.setdefault(colour_key(label), label)
         for label in by_kind["size"]:
-            v.sizes.setdefault(size_key(label), []).append(label)
+            for key in size_keys(label):
+                v.sizes.setdefault(key, []).append(label)
+        v.word_sizes = frozenset(k for k in v.sizes if k.isalpha() and len(k) > 2)
+        v.type_words = frozenset(w for phrase in v.types for w in phrase.split())
         v.genders = frozenset(g.lower() for g in by_kind["gender"])
         for key in by_kind["feature"]:
             phrase = norm_phrase(key.replace("_", " "))
@@ -119,6 +125,19 @@ class Vocabulary:
             if best is not None:
                 return best
         return None
+
+    def correct(self, tokens: list[str]) -> list[str]:
+        """Tokens with misspelt product-type words fixed ("blendr" -> blender): a word of
+        five letters or more that no type has, replaced by the closest type word."""
+        out = []
+        for t in tokens:
+            if len(t) >= 5 and t not in self.type_words and not t.isdigit() \
+                    and t not in self.words:
+                close = difflib.get_close_matches(t, self.type_words, n=1, cutoff=0.85)
+                out.append(close[0] if close else t)
+            else:
+                out.append(t)
+        return out
 
     def find_category(self, tokens: list[str]) -> str | None:
         for n in range(min(MAX_PHRASE, len(tokens)), 0, -1):

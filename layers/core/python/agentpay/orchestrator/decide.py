@@ -78,14 +78,14 @@ def _name_match(phrase: str, items: list[dict]) -> list[dict]:
 # --------------------------------------------------------------------------------------
 
 def _search(ctx: TurnContext, reading: Reading, *, recommend: bool = False,
-            then: str | None = None) -> Action:
+            then: str | None = None, k: int = 5) -> Action:
     """Update the shopping state from the message and search from the state."""
     state, change = update(ctx.shopping, reading)
     if change == "none":
         return Action("ask_clarification", "no product words in a search",
                       question="what_looking_for", params={"kind": "what"})
     ctx.shopping = state
-    args = search_arguments(state, ctx.vocab)
+    args = search_arguments(state, ctx.vocab, k=k)
     kind = ("recommend_products" if recommend else
             "refine_search" if change == "refine" else "search_products")
     params: dict[str, Any] = {"query": args["query"], "change": change,
@@ -141,7 +141,7 @@ def _add_options(ctx: TurnContext, reading: Reading, color: str | None = None) -
 
 
 def _quantity(entities: list[dict], reading: Reading) -> int:
-    q = _first(entities, "quantity")
+    q = _first(entities, "quantity") or reading.quantity
     return max(1, int(q)) if q else 1
 
 
@@ -346,27 +346,14 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         if action is not None:
             action.intent = "add_to_cart" if reading.qty_op != "less" else "remove_from_cart"
             return action
-    if reading.superlative and not reading.types and intent not in ("discount_request",
-                                                                    "price_objection"):
-        add = intent == "add_to_cart" or reading.add_words
-        if reading.scope_catalog or not ctx.last_shown:
-            action = _select_from_catalog(ctx, reading, add)
-        else:
-            targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
-                              cart_lines=lines, vocab=ctx.vocab)
-            if add:
-                action = _add(ctx, targets.products, entities, reading, targets,
-                              reason=f"the {reading.superlative} of those shown")
-            else:
-                ctx.focus(targets.products[0])
-                action = Action("select_product", f"the {reading.superlative} of those shown",
-                                steps=[ToolStep("product_details",
-                                                {"external_id": targets.products[0][
-                                                    "external_id"]})],
-                                stage="consideration",
-                                params={"superlative": reading.superlative, "scope": "shown"})
-        action.intent = "add_to_cart" if add else "price_inquiry"
+    if reading.remove_words and lines and intent not in ("add_to_cart",) \
+            and not reading.add_words:
+        action = _remove(ctx, entities, text, reading)
+        action.intent = "remove_from_cart"
         return action
+    if reading.superlative and _about_this_search(ctx, reading) and not (
+            intent in ("discount_request", "price_objection") and _HAGGLE.search(text)):
+        return _superlative(ctx, intent, entities, text, reading, lines)
     if reading.details and intent in ("product_search", "product_details", "unknown"):
         targets = resolve(entities, reading, text, shown=ctx.last_shown,
                           focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab)
@@ -385,8 +372,11 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         question.intent = question.intent or ("price_inquiry" if question.type == "quote_price"
                                               else "product_details")
         return question
-    if intent in ("add_to_cart",) or (reading.add_words and intent in ("affirm", "unknown")):
-        return None  # _by_intent adds
+    if _buying(intent, entities, reading) and (ctx.last_shown or ctx.state.get("focus")):
+        action = _add_to_cart(ctx, entities, text, reading, ctx.state.get("proposal") or {})
+        action.intent = action.intent or ("add_to_cart" if action.type == "add_to_cart"
+                                          else None)
+        return action
     if intent in ("discount_request", "price_objection"):
         has_budget = reading.price_max is not None or reading.price_min is not None
         if has_budget and not _entities(entities, "amount") \
@@ -424,7 +414,7 @@ def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading:
             "add_to_cart", "remove_from_cart", "compare_products", "checkout", "view_cart"):
         return None
     described = descriptor_words(entities, reading)
-    if not described and not reading.brands:
+    if (not described and not reading.brands) or _buying(intent, entities, reading):
         return None
     targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
                       cart_lines=[], vocab=ctx.vocab)
@@ -438,6 +428,75 @@ def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading:
                   steps=[ToolStep("product_details", {"external_id": product["external_id"]})],
                   stage="consideration", intent="product_details",
                   params={"scope": "named", "color": targets.color})
+
+
+_HAGGLE = re.compile(r"\b(?:discount|off|deal|coupon|promo|code|better\s{1,3}price|reduce|"
+                     r"knock|lower|best\s{1,3}price|price\s{1,3}match)\b", re.IGNORECASE)
+
+
+def _about_this_search(ctx: TurnContext, reading: Reading) -> bool:
+    """A superlative that names a product type is about the current search when the type
+    is the one being looked at ("the cheapest headlamp you showed me")."""
+    if not reading.types:
+        return True
+    labels = set(reading.types.labels)
+    return bool(labels & set(ctx.shopping.product_types)) or any(
+        p.get("product_type") in labels for p in ctx.last_shown) or not ctx.last_shown
+
+
+def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
+                 reading: Reading, lines: list[dict]) -> Action:
+    add = intent == "add_to_cart" or reading.add_words or bool(reading.quantity) or (
+        reading.polite and not re.match(r"\s{0,3}(?:what|which|whats|how)\b", text, re.IGNORECASE))
+    if reading.scope_catalog or not ctx.last_shown:
+        if reading.select_count > 1 and not add:
+            reading.sort = reading.superlative  # "the 3 cheapest you have": a short list
+            reading.superlative = None
+            action = _search(ctx, reading, k=reading.select_count)
+            action.intent = "product_search"
+            return action
+        action = _select_from_catalog(ctx, reading, add)
+    else:
+        targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
+                          cart_lines=lines, vocab=ctx.vocab)
+        if add:
+            action = _add(ctx, targets.products, entities, reading, targets,
+                          reason=f"the {reading.superlative} of those shown")
+        else:
+            ctx.focus(targets.products[0])
+            action = Action("select_product", f"the {reading.superlative} of those shown",
+                            steps=[ToolStep("product_details",
+                                            {"external_id": targets.products[0][
+                                                "external_id"]})],
+                            stage="consideration",
+                            params={"superlative": reading.superlative, "scope": "shown"})
+    action.intent = "add_to_cart" if add else "price_inquiry"
+    return action
+
+
+def _buying(intent: str, entities: list[dict], reading: Reading) -> bool:
+    """An add: said ("add", "I'll take"), counted ("2 bags of the unscented one"), or a
+    pick with what the cart needs ("the first one, any colour")."""
+    if reading.types and not reading.add_words and intent != "add_to_cart":
+        return False
+    if intent in ("discount_request", "price_objection") and _HAGGLE.search(" ".join(
+            reading.words)) or intent in ("discount_request", "price_objection") and not \
+            reading.add_words:
+        return False  # "give me 100% off" is haggling, whatever else it says
+    if intent == "add_to_cart" or reading.add_words:
+        return intent not in ("remove_from_cart", "checkout", "view_cart")
+    referred = any(e.get("type") == "reference" and ("ordinal" in (e.get("value") or {})
+                                                     or (e.get("value") or {}).get(
+                                                         "descriptor"))
+                   for e in entities)
+    if not referred or reading.question or reading.details or intent in (
+            "compare_products", "remove_from_cart"):
+        return False
+    ordinal = any(e.get("type") == "reference" and "ordinal" in (e.get("value") or {})
+                  for e in entities)
+    # "the first one in black" buys; "the grey ones" only points (its colour is its name)
+    return bool(reading.quantity or reading.any_color or reading.sizes
+                or (reading.colors and ordinal) or reading.polite)
 
 
 def _availability(ctx: TurnContext, entities: list[dict], reading: Reading,
@@ -590,6 +649,14 @@ def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Rea
         return _ask_which(ctx, "add_to_cart")
     products = targets.products if targets.how in ("ordinal", "superlative") \
         else targets.products[:1]
+    if targets.how == "focus" and not _first(entities, "quantity") and not reading.quantity \
+            and not re.search(r"\b(?:another|more|again|too|also|as\s{1,3}well)\b", text, re.IGNORECASE):
+        line = next((li for li in lines if li["external_id"] == products[0]["external_id"]),
+                    None)
+        if line is not None:  # "add it" right after it went in: once is what was meant
+            return Action("show_cart", f"{line['external_id']} is already in the cart",
+                          steps=[ToolStep("cart_view", {})],
+                          params={"already": line["name"]})
     if targets.how == "all":
         products = targets.products[:1] if len(targets.products) == 1 else []
         if not products:

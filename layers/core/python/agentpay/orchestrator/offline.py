@@ -312,6 +312,9 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         cart = r.data["cart"] if r is not None and r.ok else None
         if not cart or not cart["lines"]:
             return "Your cart is empty. What can I help you find?"
+        if action.params.get("already"):
+            return (f"{action.params['already']} is already in your cart — say “add another” "
+                    f"if you'd like two.\n{_cart_text(cart)}\nReady to check out?")
         return f"Here's your cart:\n{_cart_text(cart)}\nReady to check out?"
     if t == "create_checkout":
         r = by_name.get("create_checkout_link")

@@ -54,6 +54,7 @@ class ShoppingState(BaseModel):
     currency: str | None = None
     brands: list[str] = Field(default_factory=list)
     exclude_brands: list[str] = Field(default_factory=list)
+    exclude_types: list[str] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
     exclude_words: list[str] = Field(default_factory=list)
     gender: Literal["men", "women"] | None = None
@@ -135,6 +136,13 @@ def update(state: ShoppingState, r: Reading) -> tuple[ShoppingState, Change]:
     elif r.category and r.category != state.category:
         state, change = _fresh(state, r), ("replace" if state.active() else "new")
         state.category = r.category
+    elif r.words and r.replace and state.product_types:
+        # "show me chicken and brown rice instead": other words for the same kind of
+        # product; the colours, sizes and features said for the old words go with them
+        state = _fresh(state, r).model_copy(update={
+            "product_types": state.product_types, "price_min": state.price_min,
+            "price_max": state.price_max, "currency": state.currency})
+        change = "replace"
     elif r.words and (r.replace or not state.active() or (
             r.new_noun and not state.product_types
             and r.new_noun not in {singular(w) for w in state.query.split()})):
@@ -201,6 +209,10 @@ def _constrain(state: ShoppingState, r: Reading) -> None:
         state.brands, state.exclude_brands = [], []
     if r.gender:
         state.gender = r.gender  # type: ignore[assignment]
+    if r.exclude_types:
+        state.exclude_types = _union(state.exclude_types, r.exclude_types)
+        kept = [t for t in state.product_types if t not in r.exclude_types]
+        state.product_types = kept or state.product_types
     state.features = _union(state.features, r.features)
     state.materials = _union(state.materials, r.materials)
     state.exclude_words = _union(state.exclude_words, r.exclude_words)

@@ -10,7 +10,13 @@ from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.catalog_tools import load_product
 from agentpay.tools.products import summary
 from agentpay.tools.registry import Tool, ToolFailure
-from agentpay.understanding.lexicon import colour_family, colour_key, size_key, size_number
+from agentpay.understanding.lexicon import (
+    colour_family,
+    colour_key,
+    size_key,
+    size_keys,
+    size_number,
+)
 
 _EXTERNAL_ID = {"type": "string", "minLength": 1, "maxLength": 200}
 _OPTION = {"type": ["string", "null"], "minLength": 1, "maxLength": 50}
@@ -28,7 +34,7 @@ def _match_size(options: list[str], wanted: str | None) -> str | None:
         if size_key(option) == key:
             return option
     for option in options:
-        if key in size_key(option).split():
+        if key in size_keys(option):
             return option
     return None
 

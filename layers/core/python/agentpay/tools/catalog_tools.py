@@ -86,6 +86,11 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
         relaxed = list(args.get("require") or [])
         filters = _filters(args, require=False)
         products = _find(ctx, args, filters)
+    if not products and filters.sizes and (filters.product_types or filters.category):
+        # a size the store has, but not for this kind of product ("a 6 ft cat tree")
+        relaxed.append("size " + " or ".join(args.get("sizes") or []))
+        filters.sizes = []
+        products = _find(ctx, args, filters)
     ranked = rank(products, sizes=args.get("sizes") or [], colors=args.get("colors") or [],
                   sort=args.get("sort"), size_wish=args.get("size_wish"))
     k = args.get("k", 5)

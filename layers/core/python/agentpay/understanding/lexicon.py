@@ -163,6 +163,34 @@ def size_key(label: str) -> str:
     return " ".join(words(low))
 
 
+_EMBEDDED = re.compile(
+    r"(?<![\w.])(?P<n>\d{1,6}(?:,\d{3})?(?:\.\d{1,3})?)\s{0,2}-?\s{0,2}(?P<u>fl\.?\s?oz\.?|"
+    r"[a-z\"']{1,8}\.?)(?![a-z])")
+
+
+def size_keys(label: str) -> set[str]:
+    """Every key a size label answers to: its own, and each measure inside it ("for TVs
+    up to 65 in." -> "65 in"; "60W Equivalent, 4-Pack" -> "60 w", "4 pack")."""
+    keys = {size_key(label)}
+    for m in _EMBEDDED.finditer(label.lower()):
+        key = size_key(f"{m.group('n')} {m.group('u')}")
+        if re.match(r"\d", key) and " " in key:
+            keys.add(key)
+    return {k for k in keys if k}
+
+
+def equivalent_sizes(key: str) -> list[str]:
+    """The same length in the other unit: "6 ft" -> "72 in", "72 in" -> "6 ft"."""
+    m = re.fullmatch(r"(\d{1,5}(?:\.\d{1,3})?) (ft|in)", key)
+    if not m:
+        return []
+    value = float(m.group(1))
+    other = value * 12 if m.group(2) == "ft" else value / 12
+    if other != int(other):
+        return []
+    return [f"{int(other)} {'in' if m.group(2) == 'ft' else 'ft'}"]
+
+
 def size_number(key: str) -> float | None:
     """The magnitude of a size key, for "the big bag": "30 lb" -> 30, "xl" -> 5."""
     order = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"]

@@ -25,6 +25,7 @@ from agentpay.understanding.lexicon import (
     DATA,
     NUMBER_WORDS,
     colour_key,
+    equivalent_sizes,
     singular,
     size_key,
     size_units,
@@ -86,6 +87,10 @@ class Reading:
     # product type known, what tells a new search from a refinement
     new_noun: str | None = None
     details: bool = False                 # "tell me about ...", "more info on ..."
+    quantity: int | None = None           # "2 bags of", "3 of the"
+    polite: bool = False                  # a bare pick with "please": "the cheapest one pls"
+    remove_words: bool = False            # "take the mug out", "remove", "I don't want the"
+    exclude_types: list[str] = field(default_factory=list)   # "not a sectional"
 
     def constraints(self) -> bool:
         """Whether the message says anything a search could use."""
@@ -206,10 +211,13 @@ _QTY_LESS = re.compile(
     r"(?:just\s{1,3})?(?P<n>one|1|a\s{1,3}single|two|2)\b(?!\s{1,3}(?:of\s{1,3}(?:the|"
     r"those|these|my)\s{1,3}[a-z]{1,20}s\b|thing|item))|one\s{1,3}less|1\s{1,3}less|"
     r"one\s{1,3}fewer)\b")
+_PICKED = (r"(?:it|that|this|them|those|these|one|two|three|\d{1,2}|the\s{1,3}(?:first|second|"
+           r"third|fourth|fifth|last|cheapest|cheaper|other|same|[a-z]{1,20}\s{1,3}one))")
 _ADD_WORDS = re.compile(
     r"\b(?:add|put|throw|pop|i'?ll\s{1,3}(?:take|have|get|buy)|i\s{1,3}(?:will|would|'d)"
-    r"\s{1,3}(?:take|like|get|buy)|get\s{1,3}me|give\s{1,3}me|grab|buy|order|take\s{1,3}"
-    r"(?:it|that|this|them|those|one|two|\d)|in\s{1,3}(?:my|the)\s{1,3}(?:cart|basket|bag))\b")
+    r"\s{1,3}(?:take|like|get|buy)\s{1,3}" + _PICKED + r"|(?:get|give|gimme)\s{1,3}(?:me\s{1,3})?"
+    + _PICKED + r"|grab|buy|order\s{1,3}" + _PICKED + r"|take\s{1,3}" + _PICKED
+    + r"|in\s{1,3}(?:my|the)\s{1,3}(?:cart|basket|bag))\b")
 _OWN_SIZE = re.compile(r"\b(?:in\s{1,3})?(?:her|his|my|their|that|the\s{1,3}same)\s{1,3}size"
                        r"\b")
 _Q_LEAD = r"^(?:(?:and|so|but|ok(?:ay)?|hmm|also|oh|um|well)[,\s]{1,3}){0,3}"
@@ -256,6 +264,7 @@ _SIZE_PHRASE = re.compile(
     r"x{1,3}[\s-]?(?:small|large)|small|medium|large|petite|one[\s-]size(?:\s{1,3}fits\s{1,3}"
     r"all)?|twin\s{1,3}xl|california\s{1,3}king|cal\s{1,3}king|twin|queen|king|"
     r"[2-5]xl|x{1,3}l|xx?s)\b")
+_HALF_SIZE = re.compile(r"(?<![\w.$€£])\d{1,2}\.5(?![\w.%])")
 _UPPER_SIZE = re.compile(r"(?<![\w'])(?P<u>XXL|XL|XS|S|M|L)(?![\w'])")
 
 
@@ -265,22 +274,30 @@ def _minor(value: float, currency: str) -> int:
     return to_minor(float(value), currency)
 
 
-def _find_sizes(text: str, low: str, vocab: Vocabulary) -> tuple[list[str], list[tuple[int, int]]]:
-    """Size keys the store has, said in the message, and their character spans in `low`."""
+def _find_sizes(text: str, low: str, vocab: Vocabulary,
+                short: bool = False) -> tuple[list[str], list[tuple[int, int]]]:
+    """Size keys the store has, said in the message, and their character spans in `low`.
+    `short`: the message is a bare answer ("long pls"), where a size that is a word counts
+    without "in" or "size" before it."""
     found: list[str] = []
     spans: list[tuple[int, int]] = []
 
     def take(key: str, span: tuple[int, int]) -> None:
-        if key and vocab.has_size(key) and key not in found:
-            found.append(key)
-            spans.append(span)
+        for k in [key] + equivalent_sizes(key):  # "6 feet": the store's 72 in. too
+            if k and vocab.has_size(k) and k not in found:
+                found.append(k)
+                spans.append(span)
 
     for m in _MEASURED.finditer(low):
         take(size_key(f"{m.group('n')} {m.group('u')}"), m.span())
     for m in _PEOPLE.finditer(low):
         take(f"{m.group('n')} person", m.span())
+    for m in _WAIST.finditer(low):
+        take(m.group("n") or m.group("m") or m.group("x"), m.span())
     for m in _SIZE_CUE.finditer(low):
         take(size_key(m.group("v")), m.span("v"))
+    for m in _HALF_SIZE.finditer(low):  # "10.5", "ten and a half": a half size is a size
+        take(m.group(), m.span())
     words_table = size_words()
     for m in _SIZE_PHRASE.finditer(low):
         phrase = re.sub(r"[\s-]+", " ", m.group("w"))
@@ -297,17 +314,49 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary) -> tuple[list[str], list
                                                     before):
             continue
         take(size_key(m.group("u")), m.span())
+    tokens = words(low)
+    for n in (3, 2):  # the store's own sizes of several words: "SPF 50", "set of 4"
+        for i in range(len(tokens) - n + 1):
+            phrase = " ".join(tokens[i:i + n])
+            if phrase in vocab.sizes and not phrase[0].isdigit():
+                take(phrase, (0, 0))
+    if vocab.word_sizes:  # the store's own size words: "Regular", "Long", "Petite"
+        for m in re.finditer(r"[a-z]{3,20}", low):
+            word = m.group()
+            if word not in vocab.word_sizes or word in found:
+                continue
+            before = low[max(0, m.start() - 6):m.start()]
+            if short or re.search(r"\b(?:in|size|a|the)\s{1,2}$", before):
+                take(word, m.span())
     return found, spans
 
 
 def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]:
-    said = [str(e["value"]) for e in entities if e.get("type") == "color"]
+    said = []
+    for e in entities:
+        if e.get("type") != "color":
+            continue
+        after = words(low[int(e["end"]):int(e["end"]) + 24])
+        nxt = after[0] if after else ""
+        # "brown rice", "white chocolate": a colour word before another word of the store's
+        # that is no product type, material or brand names a thing, not a colour
+        if nxt and vocab.has_word(nxt) and singular(nxt) not in vocab.type_words \
+                and not vocab.is_material_word(singular(nxt)) and nxt not in chat_words() \
+                and colour_key(nxt) not in vocab.colors and not vocab.find_brands(nxt) \
+                and not vocab.find_features([nxt]):
+            continue
+        said.append(str(e["value"]))
     tokens = words(low.replace("-", " "))
     for n in (3, 2):  # the store's own multi-word names ("speckled oat", "light wash")
         for i in range(len(tokens) - n + 1):
             phrase = " ".join(tokens[i:i + n])
             if phrase in vocab.colors and not any(phrase in s or s in phrase for s in said):
                 said.append(phrase)
+    for i, token in enumerate(tokens):  # "a plum one", "in sand": a store colour as one
+        if token in vocab.colors and token not in said and (
+                (i + 1 < len(tokens) and tokens[i + 1] in ("one", "ones", "colour", "color"))
+                or (i > 0 and tokens[i - 1] == "in")):
+            said.append(token)
     keys: list[str] = []
     for s in said:
         k = colour_key(s)
@@ -371,7 +420,11 @@ def _superlative(low: str, reading: Reading) -> None:
         tail_words = m.group("tail").split()
         first = tail_words[0] if tail_words else ""
         at_end = not low[m.end():].strip(" ?!.,")
-        if first in _SELECT_TAIL or at_end or low.startswith("which"):
+        asked = bool(re.match(r"\s{0,3}(?:what|which|whats|what's|wat)\b", low)) or bool(
+            _CATALOG_SCOPE.search(low[m.end():])) or bool(re.search(
+                r"\b(?:(?:you|u|ya)\s{1,3}(?:showed|listed|sent|mentioned|just\s{1,3}showed)|"
+                r"shown|listed)\b", low))
+        if first in _SELECT_TAIL or at_end or low.startswith("which") or asked:
             s = m.group("s")
             reading.superlative = ("cheapest" if any(w in s for w in ("cheap", "least", "low",
                                                                      "afford", "less"))
@@ -425,6 +478,13 @@ def _negations(low: str, vocab: Vocabulary, reading: Reading) -> list[tuple[int,
             reading.exclude_brands.append(vocab.find_brands(phrase)[0][0])
         elif vocab.is_material_word(singular(first)):
             reading.exclude_words.append(first)
+        elif singular(phrase.split()[-1]) in vocab.type_words or singular(first) in \
+                vocab.type_words:
+            # "not a sectional": the types with that word, but not the word's own type
+            word = singular(first) if singular(first) in vocab.type_words else \
+                singular(phrase.split()[-1])
+            reading.exclude_types.extend(label for norm, label in vocab.types.items()
+                                         if word in norm.split() and norm.split()[-1] != word)
         else:
             continue
         spans.append(m.span())
@@ -451,6 +511,21 @@ _DETAILS = re.compile(
     r"you\s{1,3}tell\s{1,3}me\s{1,3}about)\b")
 
 
+_WAIST = re.compile(
+    r"\b(?P<n>\d{2})\s{0,2}(?:\"|in\.?|inch)?\s{0,2}(?:waist|w\b)|\bwaist\s{1,3}(?:size\s{1,3})?"
+    r"(?P<m>\d{2})\b|\b(?P<x>\d{2})\s{0,2}x\s{0,2}\d{2}\b")
+_CONTAINERS = (r"bags?|boxes|box|packs?|packets?|bottles?|cans?|tubes?|jars?|rolls?|cases?|"
+               r"cartons?|sets?|pairs?|units?|pieces?|pcs|tins?|tubs?")
+_CONTAINER_QTY = re.compile(
+    r"\b(?P<n>\d{1,3}|a\s{1,3}couple\s{1,3}of|one|two|three|four|five|six|seven|eight|nine|"
+    r"ten|twelve)\s{1,3}(?:(?:more\s{1,3})?(?:" + _CONTAINERS + r")\s{1,3}of\b|of\s{1,3}"
+    r"(?:the|those|these|them|it|that|this|each|your)\b|(?:" + _CONTAINERS + r")\b)")
+_REMOVE_WORDS = re.compile(
+    r"\b(?:remove|delete|(?:take|get)\s{1,3}(?:(?:the|my|that|this|it|them|those)\s{1,3}"
+    r"(?:[a-z'-]{1,20}\s{1,3}){0,3})?(?:out|off)|drop\s{1,3}(?:the|that|it|my)|don'?t\s{1,3}"
+    r"want\s{1,3}(?:the|that|it|this|my)\b|no\s{1,3}longer\s{1,3}want|cancel\s{1,3}the)\b")
+
+
 _NOT_PRODUCT = frozenset({
     "women", "woman", "womens", "men", "man", "mens", "lady", "ladies", "female", "male",
     "girl", "girls", "boy", "boys", "guy", "guys", "gent", "gents", "wife", "husband",
@@ -460,7 +535,9 @@ _NOT_PRODUCT = frozenset({
     "little", "mini", "petite", "queen", "king", "twin", "sale", "discounted", "clearance",
     "newest", "latest", "premium", "fanciest", "priciest", "preference", "yo", "yr", "old",
     "half", "wears", "wear", "size", "inch", "inches", "foot", "feet", "oz", "ounce", "lb",
-    "lbs", "people", "person", "persons"}) | frozenset(NUMBER_WORDS)
+    "lbs", "people", "person", "persons", "waist", "yikes", "wow", "whoa", "ugh", "oops",
+    "lol", "haha", "omg", "meh", "cool", "nice", "great", "awesome", "sweet", "gimme",
+    "grab", "u", "ur", "pls", "plz", "thx", "k", "kk"}) | frozenset(NUMBER_WORDS)
 
 
 def _size_of(m: re.Match) -> str:
@@ -493,7 +570,7 @@ def _phrases(text: str, skip: set[str]) -> list[list[str]]:
         runs.append(run)
     out = []
     for run in runs:
-        while run and run[-1].isdigit():
+        while run and re.fullmatch(r"[\d.,/]+", run[-1]):
             run = run[:-1]
         if run:
             out.append(run)
@@ -523,7 +600,14 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     r.add_words = bool(_ADD_WORDS.search(low))
     negated = _negations(low, vocab, r)
 
-    r.sizes, _ = _find_sizes(text, spell_numbers(low), vocab)
+    short = len(words(low)) <= 3 and "?" not in low
+    r.sizes, _ = _find_sizes(text, spell_numbers(low), vocab, short=short)
+    m = _CONTAINER_QTY.search(spell_numbers(low))
+    if m:
+        r.quantity = _number(re.sub(r"\s{1,3}of$", "", m.group("n")))
+    r.remove_words = bool(_REMOVE_WORDS.search(low))
+    r.polite = bool(re.search(r"\b(?:please|pls|plz|plx|thanks|thx)\b", low)) and \
+        len(words(low)) <= 6
     colours = [c for c in _find_colors(low, entities, vocab) if c not in r.exclude_colors]
     r.colors = [] if r.any_color else colours
     r.gender = _gender(low, vocab)
@@ -546,23 +630,27 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
 
     # the product phrase: what is left once prices, sizes, colours, brands, references,
     # negations and chat words are set aside
-    masked = _blank(low, negated + [(int(e["start"]), int(e["end"])) for e in entities
+    containers = [m.span() for m in _CONTAINER_QTY.finditer(low)]
+    masked = _blank(low, negated + containers + [(int(e["start"]), int(e["end"])) for e in entities
                                     if e.get("type") in ("price_min", "price_max", "amount",
                                                          "quantity", "order_id", "reference")
                                     and int(e["end"]) <= len(low)])
     masked = spell_numbers(re.sub(r"'s\b", "", masked))
     masked = _blank(masked, [m.span() for rx in (_MEASURED, _PEOPLE) for m in rx.finditer(masked)
                              if vocab.has_size(_size_of(m))]
+                    + [m.span() for rx in (_WAIST, _CONTAINER_QTY, _HALF_SIZE)
+                       for m in rx.finditer(masked)]
                     + [m.span("v") for m in _SIZE_CUE.finditer(masked)]
                     + [m.span() for _, rx in _SIZE_WISH for m in rx.finditer(masked)])
     skip = {w for c in colours + r.exclude_colors for w in c.split()}
     skip |= {w for b in r.brands + r.exclude_brands for w in brand_tokens(b)}
-    skip |= _NOT_PRODUCT
+    skip |= _NOT_PRODUCT | set(r.sizes)
     phrases = _phrases(masked, skip)
     r.words = [w for p in phrases for w in p]
     # hyphenated words stay whole in the phrase ("carry-on") and split for product types
     # ("t-shirt" -> t shirt, as types are compared)
-    tokens = with_synonyms([singular(part) for w in r.words for part in w.split("-") if part])
+    tokens = vocab.correct(with_synonyms([singular(part) for w in r.words
+                                          for part in w.split("-") if part]))
     r.types = vocab.find_types(tokens)
     if r.types is None:
         r.category = vocab.find_category(tokens)
@@ -573,7 +661,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         kept: list[str] = []
         for w in phrase + [""]:
             parts = [singular(x) for x in w.split("-") if x]
-            mapped = set(with_synonyms(parts)) if w else set()
+            mapped = set(vocab.correct(with_synonyms(parts))) if w else set()
             if w and not (mapped and mapped <= type_words) and singular(w) not in feature_words:
                 kept.append(w)
                 continue
