@@ -134,6 +134,10 @@ class Vocabulary:
             if len(t) >= 5 and t not in self.type_words and not t.isdigit() \
                     and t not in self.words:
                 close = difflib.get_close_matches(t, self.type_words, n=1, cutoff=0.85)
+                if not close:  # one swap, slip or drop: "jakcet", "headphnoes"
+                    limit = 1 if len(t) < 8 else 2
+                    close = [w for w in self.type_words if abs(len(w) - len(t)) <= limit
+                             and w[0] == t[0] and edit_distance(t, w, limit) <= limit][:1]
                 out.append(close[0] if close else t)
             else:
                 out.append(t)
@@ -202,6 +206,26 @@ class Vocabulary:
 
     def has_size(self, key: str) -> bool:
         return key in self.sizes
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours is one edit), stopped once
+    it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 def brand_phrase(label: str) -> str:

@@ -130,8 +130,19 @@ def answer_includes(p: dict[str, Any], thing: str) -> tuple[str, bool | None]:
 
 def answer_measure(p: dict[str, Any], dimension: str) -> tuple[str, bool | None]:
     name = p["name"]
-    noun, adjective = _DIMENSIONS.get(dimension, (dimension, dimension))
     attrs = _attrs(p)
+    if dimension.startswith("many"):  # "how many watts / pieces / cups": the attribute
+        unit = singular(dimension.split()[-1])
+        for k, v in attrs.items():
+            if isinstance(v, int | float) and not isinstance(v, bool) and (
+                    unit[:4] in k or k.endswith(("_" + unit, "_" + unit + "s"))):
+                return f"{name}: {_number(v)} {dimension.split()[-1]}.", True
+        sentence = _find(p, unit)
+        if sentence is not None:
+            return f"From the listing for {name}: “{sentence}”", True
+        return ((f"The listing for {name} doesn't give its {dimension.split()[-1]}, so I'd "
+                "rather not guess."), None)
+    noun, adjective = _DIMENSIONS.get(dimension, (dimension, dimension))
     if dimension in ("big", "large", "dimensions", "size"):
         facts = [f"{k.replace('_', ' ').rsplit(' ', 1)[0]} {_number(v)} {_unit(k)}".strip()
                  for k, v in attrs.items() if isinstance(v, int | float)

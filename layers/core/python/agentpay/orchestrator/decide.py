@@ -14,12 +14,13 @@ question about a product in view is answered from its data; "make it 3" changes 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.actions import Action, ToolStep
 from agentpay.orchestrator.context import TurnContext
-from agentpay.orchestrator.references import Targets, descriptor_words, resolve
+from agentpay.orchestrator.references import Targets, describes, descriptor_words, resolve
 from agentpay.orchestrator.shopping import search_arguments, update
 from agentpay.understanding.lexicon import size_key
 from agentpay.understanding.reading import Reading
@@ -86,6 +87,10 @@ def _search(ctx: TurnContext, reading: Reading, *, recommend: bool = False,
                       question="what_looking_for", params={"kind": "what"})
     ctx.shopping = state
     args = search_arguments(state, ctx.vocab, k=k)
+    note = None
+    if args.get("currency") and args["currency"] != ctx.currency:
+        # the store sells in one currency: "under 150 quid" is read as 150 of its own
+        note = {"said": args.pop("currency"), "store": ctx.currency}
     kind = ("recommend_products" if recommend else
             "refine_search" if change == "refine" else "search_products")
     params: dict[str, Any] = {"query": args["query"], "change": change,
@@ -94,6 +99,10 @@ def _search(ctx: TurnContext, reading: Reading, *, recommend: bool = False,
                                           if k not in ("query", "k")}}
     if then:
         params["then"] = then
+    if note:
+        params["currency_note"] = note
+    if state.sort and reading.scope_catalog:
+        params["focus_top"] = True  # "slippers for my mum, cheapest you have": that one
     return Action(kind, f"{change} search for {args['query']!r}",
                   steps=[ToolStep("search_products", args)], stage="browsing", params=params)
 
@@ -113,7 +122,8 @@ def _select_from_catalog(ctx: TurnContext, reading: Reading, add: bool) -> Actio
                   params={"superlative": args["sort"], "scope": "catalog",
                           "described": state.describe(ctx.currency),
                           "then": "add_to_cart" if add else None,
-                          "add": _add_options(ctx, reading) if add else None})
+                          "add": {"quantity": reading.quantity or 1,
+                                  **_add_options(ctx, reading)} if add else None})
 
 
 # --------------------------------------------------------------------------------------
@@ -164,7 +174,8 @@ def _cart_target(ctx: TurnContext, entities: list[dict], reading: Reading,
         return None
     targets = resolve(entities, reading, text, shown=ctx.last_shown,
                       focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab)
-    for t in targets.products if targets.how not in ("first", "all", "none") else []:
+    for t in targets.products if targets.how not in ("first", "all", "none", "unmatched") \
+            else []:
         for line in reversed(lines):
             if line["external_id"] == t["external_id"]:
                 return line
@@ -296,6 +307,14 @@ def _product_question(ctx: TurnContext, intent: str, entities: list[dict], readi
     targets = resolve(entities, reading, text, shown=ctx.last_shown,
                       focus=ctx.state.get("focus"), cart_lines=cart.lines(ctx.state),
                       vocab=ctx.vocab)
+    if targets.how == "unmatched":
+        return _search_for_pick(ctx, reading, entities, add=False)
+    asked_words = set(question.phrase.split()) | {"many", "much", "long", "big", "made"}
+    naming = [w for w in reading.words if w not in asked_words and len(w) > 2
+              and not ctx.vocab.is_material_word(w)]
+    if naming and targets.how in ("focus", "first") and not any(
+            describes(p, naming) for p in targets.products):
+        targets.how = "none"  # "how many watts is the Kettleby PowerBlend Pro": not on screen
     if targets.how == "none" or (targets.how == "name" and len(targets.products) > 4):
         return _lookup(ctx, reading, "answer_question") if question.kind != "price" else \
             _lookup(ctx, reading, "quote_price")
@@ -329,6 +348,28 @@ def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     return _by_intent(ctx, intent, entities, text, reading)
 
 
+_OWN_WORDS = {
+    "view_cart": r"\b(?:cart|basket|bag|total)\b",
+    "order_status": r"\b(?:order|orders|package|parcel|delivery|tracking|shipped|arrive)\b",
+    "order_change": r"\b(?:order|orders|cancel|address)\b",
+    "checkout": r"\b(?:checkout|check\s{1,3}out|pay|buy\s{1,3}(?:it|now|them))\b",
+    "human_handoff": r"\b(?:human|person|agent|someone|representative|manager|staff)\b",
+}
+
+
+def _names_products(intent: str, text: str, reading: Reading) -> bool:
+    """A message the classifier filed under an order, cart or account matter that names
+    what the store sells, without that matter's own words, and without a sure rule: a
+    search ("what do you have from Tumblebee", "noise cancelling headphnoes under 150")."""
+    if not (reading.types or reading.brands or reading.category):
+        return False
+    own = _OWN_WORDS.get(intent)
+    if own and re.search(own, text, re.IGNORECASE):
+        return False
+    return reading.intent_source != "rules" or reading.intent_confidence < 0.95 or \
+        intent in ("view_cart", "order_status")
+
+
 def _is_policy(intent: str, text: str) -> bool:
     return intent in _POLICY_TOPICS and bool(_POLICY_WORDS.search(text))
 
@@ -336,12 +377,18 @@ def _is_policy(intent: str, text: str) -> bool:
 def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                 reading: Reading) -> Action | None:
     """Messages whose meaning comes from the conversation more than from their words."""
-    if intent in _FIXED or _is_policy(intent, text):
-        return None
     lines = cart.lines(ctx.state)
+    if reading.cart_total and intent not in ("checkout", "human_handoff") and lines \
+            and not reading.types:
+        return Action("show_cart", "shopper asks for the cart's total",
+                      steps=[ToolStep("cart_view", {})], intent="view_cart")
+    if (intent in _FIXED or _is_policy(intent, text)) and not _names_products(
+            intent, text, reading):
+        return None
     if reading.qty_op and lines and not reading.types and (
-            reading.qty_op != "more" or intent in ("add_to_cart", "product_search", "unknown",
-                                                    "affirm") or reading.add_words):
+            reading.qty_op != "more" or reading.add_words or not re.search(
+                r"\b(?:compare|difference|differ|vs|versus|similar|like\s{1,3}(?:it|this|that))\b",
+                text, re.IGNORECASE)):
         action = _change_quantity(ctx, entities, reading, text)
         if action is not None:
             action.intent = "add_to_cart" if reading.qty_op != "less" else "remove_from_cart"
@@ -398,12 +445,34 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                                    or reading.price_min is not None or reading.relax
                                    or reading.exclude_colors or reading.exclude_brands
                                    or reading.sort or reading.size_wish
-                                   or (reading.modifiers and intent == "product_search")))
+                                   or (reading.modifiers and (intent == "product_search" or any(
+                                       ctx.vocab.has_word(w) for m in reading.modifiers
+                                       for w in m.split() if len(w) > 3)))))
     if searchy and intent in _SEARCHY:
         action = _search(ctx, reading, recommend=intent == "recommendation")
         action.intent = "recommendation" if intent == "recommendation" else "product_search"
         return action
     return None
+
+
+def _search_for_pick(ctx: TurnContext, reading: Reading, entities: list[dict], *,
+                     add: bool) -> Action:
+    """"The black one", "the forest green one from Tallpine", "the 1000 piece one" when
+    nothing on screen is that: the current search narrowed by what was said, its best match
+    brought into focus, and added when the shopper was buying."""
+    said = descriptor_words(entities, reading)
+    pick = replace(reading, superlative=None,
+                   modifiers=list(reading.modifiers) + ([" ".join(said)] if said else []))
+    action = _search(ctx, pick)
+    if action.type == "ask_clarification":
+        return _ask_which(ctx, "add_to_cart" if add else "show_product_details")
+    action.params["focus_top"] = True
+    if add:
+        action.params["then"] = "add_to_cart"
+        action.params["add"] = {"quantity": _quantity(entities, reading),
+                                **_add_options(ctx, reading)}
+        action.intent = "add_to_cart"
+    return action
 
 
 def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading: Reading,
@@ -418,6 +487,8 @@ def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading:
         return None
     targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
                       cart_lines=[], vocab=ctx.vocab)
+    if targets.how == "unmatched":
+        return _search_for_pick(ctx, reading, entities, add=False)
     if targets.how != "descriptor" or not targets.products:
         return None
     product = targets.products[0]
@@ -554,6 +625,8 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                           vocab=ctx.vocab)
         named_new = reading.types and not any(
             t.get("product_type") in reading.types.labels for t in targets.products)
+        if targets.how == "unmatched":
+            return _search_for_pick(ctx, reading, entities, add=False)
         if targets.how == "none" or named_new:
             return _lookup(ctx, reading, then) or _ask_which(ctx, then)
         params = {"size": reading.sizes[0] if reading.sizes else None,
@@ -641,8 +714,12 @@ def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Rea
     named_new = reading.types and not any(
         t.get("product_type") in reading.types.labels for t in targets.products
         if t.get("product_type"))
-    if named_new and targets.how in ("first", "focus", "none", "name"):
-        return _search(ctx, reading)  # "add a headlamp": find one first
+    if named_new and targets.how in ("first", "focus", "none", "name", "unmatched"):
+        if reading.superlative or reading.scope_catalog:
+            return _select_from_catalog(ctx, reading, add=True)  # "and the cheapest tape
+        return _search(ctx, reading)  # "add a headlamp": find one first  # measure you have"
+    if targets.how == "unmatched":
+        return _search_for_pick(ctx, reading, entities, add=True)
     if targets.how == "none":
         if proposal.get("type") == "add_to_cart":
             return _add(ctx, [{"external_id": proposal["external_id"]}], entities, reading)
@@ -673,6 +750,10 @@ def _remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading)
                 "price_minor": li["unit_price_minor"]} for li in lines]
     targets = resolve(entities, reading, text, shown=in_cart,
                       focus=None, cart_lines=[], vocab=ctx.vocab)
+    if reading.types and targets.how not in ("ordinal", "descriptor", "superlative"):
+        typed = [li for li in in_cart if describes(li, list(reading.types.words))]
+        if typed:  # "take the cat tree out, too big for my flat"
+            targets = Targets(typed[-1:], "name")
     if targets.how in ("ordinal", "descriptor", "name", "superlative"):
         chosen = targets.products
     elif reading.words:

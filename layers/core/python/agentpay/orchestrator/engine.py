@@ -67,6 +67,8 @@ def _understand(ctx: TurnContext, text: str):
                "currency": ctx.currency}
     understanding = classify(text, context)
     reading = read(text, understanding.entities, ctx.vocab, currency=ctx.currency)
+    reading.intent_source = understanding.source
+    reading.intent_confidence = understanding.confidence
     return understanding, reading
 
 
@@ -170,12 +172,16 @@ class Engine:
         if action.type in ("search_products", "refine_search", "recommend_products"):
             _infer_type(ctx, products)
         top = next((p for p in products if p.get("in_stock", True)), products[0])
+        if action.params.get("then") == "add_to_cart":
+            ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
+            args = {"quantity": 1, **(action.params.get("add") or {}),
+                    "external_id": top["external_id"]}
+            if action.type != "select_product":
+                action.type = "add_to_cart"
+                action.stage = "consideration"
+            return [self.registry.invoke(ctx, "cart_add", args, allowed=allowed)]
         if action.type == "select_product":
             ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
-            if action.params.get("then") == "add_to_cart":
-                args = {"external_id": top["external_id"], "quantity": 1,
-                        **(action.params.get("add") or {})}
-                return [self.registry.invoke(ctx, "cart_add", args, allowed=allowed)]
             return []
         if action.params.get("focus_top"):
             ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})

@@ -94,7 +94,14 @@ def _search_reply(action: Action, r: ToolResult) -> str:
                 f"matches: {described}")
     if action.params.get("focus_top"):
         top = next((p for p in items if p.get("in_stock", True)), items[0])
-        head = f"Yes — {top['name']} ({top['price']}) is the best match. Other options"
+        sort = (action.params.get("filters") or {}).get("sort")
+        best = {"cheapest": "the most affordable", "most_expensive": "the top of the range",
+                "newest": "the newest"}.get(sort or "", "the best match")
+        head = f"{top['name']} ({top['price']}) is {best}. All the options"
+    note = action.params.get("currency_note")
+    if note:
+        head = (f"(Our prices are in {note['store']}, so I've read your budget as "
+                f"{note['store']}.) " + head)
     listing = "\n".join(_product_line(i, p) for i, p in enumerate(items, 1))
     tail = ("Would you like more details on any of these, or shall I add one to your cart?"
             if len(items) > 1 else "Shall I add it to your cart?")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentpay.catalog.vocabulary import Vocabulary
-from agentpay.understanding.lexicon import colour_key, singular, words
+from agentpay.understanding.lexicon import colour_key, singular, size_keys, words
 from agentpay.understanding.reading import Reading, chat_words
 
 _FIRST_N = re.compile(r"\b(?:the\s{1,3})?(?:first|top)\s{1,3}(?P<n>two|three|four|2|3|4)\b|"
@@ -59,6 +59,10 @@ def _available_in(p: dict[str, Any], labels: list[str]) -> bool:
         if not color and colours & wanted:
             return True
     return False
+
+
+def _has_size(p: dict[str, Any], keys: list[str]) -> bool:
+    return any(k in size_keys(str(s)) for s in p.get("sizes") or [] for k in keys)
 
 
 def describes(p: dict[str, Any], descriptor_words: list[str]) -> bool:
@@ -125,13 +129,16 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
             brands = {b.lower() for b in reading.brands}
             pool = [p for p in pool if str(p.get("brand") or "").lower() in brands]
         if colour_labels and pool:
-            in_colour = [p for p in pool if _available_in(p, colour_labels)] or \
+            pool = [p for p in pool if _available_in(p, colour_labels)] or \
                 [p for p in pool if _has_colour(p, colour_labels)]
-            if in_colour or described or reading.brands:
-                pool = in_colour or pool
-        if pool and (described or reading.brands or len(pool) < len(shown)):
+        if reading.sizes and len(pool) > 1:
+            sized = [p for p in pool if _has_size(p, reading.sizes)]
+            pool = sized or pool
+        if pool:
             return Targets(pool[:1] if not _PLURAL.search(low) else pool, "descriptor",
                            colour)
+        # named by what it is, and nothing on screen is that: look for it
+        return Targets([], "unmatched", colour)
 
     named = _named(reading, shown, cart_lines)
     if named:

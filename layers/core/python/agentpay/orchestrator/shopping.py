@@ -162,13 +162,16 @@ def update(state: ShoppingState, r: Reading) -> tuple[ShoppingState, Change]:
 
 
 def _fresh(old: ShoppingState, r: Reading) -> ShoppingState:
-    """A new search: the gender carries over, the budget only from a search that had no
-    product type (the budget of "a gift ... under 50 bucks" is for whatever it becomes)."""
-    keep_budget = not old.product_types and not old.category
+    """A new search: the gender carries over; the budget and brand only from a search that
+    had no product type (the budget of "a gift ... under 50 bucks" is for whatever it
+    becomes, and so is the brand of "anything by Lumora?")."""
+    keep = not old.product_types and not old.category
     return ShoppingState(query=_phrase(r), modifiers=list(r.modifiers), gender=old.gender,
-                         price_min=old.price_min if keep_budget else None,
-                         price_max=old.price_max if keep_budget else None,
-                         currency=old.currency if keep_budget else None)
+                         price_min=old.price_min if keep else None,
+                         price_max=old.price_max if keep else None,
+                         currency=old.currency if keep else None,
+                         # "anything by Lumora?" then "just the table lamps": still Lumora
+                         brands=list(old.brands) if keep else [])
 
 
 def _constrain(state: ShoppingState, r: Reading) -> None:

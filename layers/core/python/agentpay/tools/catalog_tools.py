@@ -32,7 +32,9 @@ def _tsquery(phrases: list[str]) -> str | None:
             if w.isdigit() and i + 1 < len(words):
                 unit = size_units().get(words[i + 1])
                 pair = f"{_quote(w)} <-> {_quote(words[i + 1])}"
-                parts.append(f"({pair} | {_quote(w + unit)})" if unit else f"({pair})")
+                # "60 watt" is also "60W"; "0 degree" is also "0°F" (read as 0 <-> f)
+                parts.append(f"({pair} | {_quote(w + unit)} | {_quote(w)} <-> {_quote(unit)})"
+                             if unit else f"({pair})")
                 i += 2
                 continue
             if not w.isdigit():

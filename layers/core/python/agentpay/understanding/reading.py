@@ -88,6 +88,11 @@ class Reading:
     new_noun: str | None = None
     details: bool = False                 # "tell me about ...", "more info on ..."
     quantity: int | None = None           # "2 bags of", "3 of the"
+    cart_total: bool = False              # "what's my total", "total?", "how much is my basket"
+    # how sure the classifier was (set by the engine): a context-free guess yields to what
+    # the message names ("noise cancelling headphnoes under 150" is no order question)
+    intent_source: str = "rules"
+    intent_confidence: float = 1.0
     polite: bool = False                  # a bare pick with "please": "the cheapest one pls"
     remove_words: bool = False            # "take the mug out", "remove", "I don't want the"
     exclude_types: list[str] = field(default_factory=list)   # "not a sectional"
@@ -145,11 +150,14 @@ _SORT = (
     ("on_sale", re.compile(r"\b(?:on sale|discounted|reduced|clearance|marked down)\b")),
 )
 _SUPERLATIVE = re.compile(
-    r"\b(?:the\s{1,3}|which\s{1,3}(?:is|one is|are)?\s{0,3}(?:the\s{1,3})?)"
+    r"\b(?:the\s{1,3}|your\s{1,3}|ur\s{1,3}|whichever(?:\s{1,3}(?:one|pair))?\s{1,3}"
+    r"(?:is|'s)?\s{0,3}|which\s{1,3}(?:is|one is|are)?\s{0,3}(?:the\s{1,3})?)"
     r"(?:(?P<n>two|three|four|2|3|4)\s{1,3})?"
     r"(?P<s>cheapest|least expensive|lowest[- ]priced?|most affordable|cheaper|"
     r"less expensive|priciest|most expensive|pricier|more expensive|highest[- ]priced?)"
     r"(?P<tail>(?:\s{1,3}[a-z']{1,20}){0,3})")
+_BARE_SUPERLATIVE = re.compile(r"\b(?:cheapest|cheaper|least\s{1,3}expensive|most\s{1,3}expensive"
+                               r"|priciest|pricier)\b")
 _SELECT_TAIL = frozenset({"one", "ones", "pair", "pairs", "of", "option", "options", "item",
                           "items", "pick", "choice", "version", "model", "shown", "listed",
                           "there", "here", "you", "in", "please", "pls", "pack", "packs",
@@ -168,7 +176,8 @@ _SIZE_WISH = (
 )
 _RELAX = (
     ("color", re.compile(
-        r"\b(?:any|whatever|whichever|either|no)\s{1,3}(?:colou?r|shade)(?:\s{1,3}"
+        r"\b(?:any|whatever|whichever|either|no)\s{1,3}(?:colou?r|shade|finish|colou?rway)"
+        r"(?:\s{1,3}"
         r"(?:preference|is\s{1,3}fine|will\s{1,3}do|is\s{1,3}ok(?:ay)?))?\b|"
         r"\bcolou?rs?\s{1,3}(?:doesn'?t|does\s{1,3}not|don'?t|do\s{1,3}not)\s{1,3}matter\b|"
         r"\b(?:don'?t|do\s{1,3}not)\s{1,3}care\s{1,3}(?:about|what|which)\s{1,3}(?:the\s{1,3})?"
@@ -194,6 +203,9 @@ _NEGATION = re.compile(
     r"\b(?:not|no|anything\s{1,3}but|except|without|other\s{1,3}than|nothing|"
     r"don'?t\s{1,3}(?:want|like|need)|hate|avoid|skip)\s{1,3}(?:it\s{1,3})?(?:in\s{1,3}|the\s{1,3}|a\s{1,3}|"
     r"any\s{1,3}|too\s{1,3})?(?P<w>[a-z][a-z'-]{1,20}(?:\s{1,3}[a-z][a-z'-]{1,20})?)")
+_CONTAINERS = (r"bags?|boxes|box|packs?|packets?|bottles?|cans?|tubes?|jars?|rolls?|cases?|"
+               r"cartons?|sets?|pairs?|units?|pieces?|pcs|tins?|tubs?")
+CONTAINER_WORDS = frozenset(["bag", "bags", "box", "boxes", "pack", "packs", "packet", "packets", "bottle", "bottles", "can", "cans", "tube", "tubes", "jar", "jars", "roll", "rolls", "case", "cases", "carton", "cartons", "pair", "pairs", "unit", "units", "tin", "tins", "tub", "tubs"])
 _QTY_N = (r"(?P<n>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
           r"a\s{1,3}dozen|a\s{1,3}couple|a\s{1,3}pair)")
 _QTY_SET = re.compile(
@@ -202,7 +214,10 @@ _QTY_SET = re.compile(
     r"(?:the\s{1,3})?(?:quantity|qty|amount|number))?\s{0,3}(?:to\s{1,3})?" + _QTY_N
     + r"\b(?!\s{0,3}(?:%|percent|dollars?|bucks|off|inch|in\b|ft|foot|feet|oz|lb|pound))"
     r"|\b" + _QTY_N.replace("<n>", "<m>") + r"\s{1,3}(?:of\s{1,3}(?:them|those|it)\s{1,3})?"
-    r"instead\b|\b(?:quantity|qty)\s{0,3}(?:to|=|:|of)?\s{0,3}(?P<q>\d{1,3})\b")
+    r"instead\b|\b(?:quantity|qty)\s{0,3}(?:to|=|:|of)?\s{0,3}(?P<q>\d{1,3})\b"
+    r"|\b(?:actually|just|only|make\s{1,3}(?:it|that))\s{1,3}(?:just\s{1,3})?"
+    + _QTY_N.replace("<n>", "<j>") + r"(?:\s{1,3}(?:of\s{1,3}(?:them|those|it|each)|"
+    r"(?:" + _CONTAINERS + r")))?\s{0,3}(?:please|pls|plz|thanks|thx)?\s{0,3}[.!]?\s{0,3}$")
 _QTY_MORE = re.compile(
     r"\b(?:another|one\s{1,3}more|1\s{1,3}more|an\s{1,3}extra|a\s{1,3}second|"
     r"(?P<n>\d{1,2}|two|three|four|five)\s{1,3}more)\b")
@@ -331,6 +346,10 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
     return found, spans
 
 
+_COLOUR_NEXT = frozenset({"one", "ones", "colour", "color", "coloured", "colored", "pair",
+                          "pairs", "version", "style", "finish", "shade", "option", "model"})
+
+
 def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]:
     said = []
     for e in entities:
@@ -354,7 +373,7 @@ def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]
                 said.append(phrase)
     for i, token in enumerate(tokens):  # "a plum one", "in sand": a store colour as one
         if token in vocab.colors and token not in said and (
-                (i + 1 < len(tokens) and tokens[i + 1] in ("one", "ones", "colour", "color"))
+                (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT)
                 or (i > 0 and tokens[i - 1] == "in")):
             said.append(token)
     keys: list[str] = []
@@ -424,7 +443,9 @@ def _superlative(low: str, reading: Reading) -> None:
             _CATALOG_SCOPE.search(low[m.end():])) or bool(re.search(
                 r"\b(?:(?:you|u|ya)\s{1,3}(?:showed|listed|sent|mentioned|just\s{1,3}showed)|"
                 r"shown|listed)\b", low))
-        if first in _SELECT_TAIL or at_end or low.startswith("which") or asked:
+        whichever = m.group().startswith("whichever")
+        if first in _SELECT_TAIL or at_end or low.startswith("which") or asked or whichever \
+                or _ADD_WORDS.search(low):
             s = m.group("s")
             reading.superlative = ("cheapest" if any(w in s for w in ("cheap", "least", "low",
                                                                      "afford", "less"))
@@ -433,12 +454,17 @@ def _superlative(low: str, reading: Reading) -> None:
             if n:
                 reading.select_count = int(n) if n.isdigit() else NUMBER_WORDS.get(n, 1)
             return
+    if _ADD_WORDS.search(low):  # "add the sage one, cheapest if there's more than one"
+        m = _BARE_SUPERLATIVE.search(low)
+        if m:
+            reading.superlative = "most_expensive" if "expensive" in m.group() or \
+                "pric" in m.group() else "cheapest"
 
 
 def _quantity(low: str, reading: Reading) -> None:
     m = _QTY_SET.search(low)
     if m:
-        raw = m.group("n") or m.group("m") or m.group("q")
+        raw = m.group("n") or m.group("m") or m.group("q") or m.group("j")
         value = _number(raw)
         if value:
             reading.qty_op, reading.qty_value = "set", value
@@ -514,12 +540,15 @@ _DETAILS = re.compile(
 _WAIST = re.compile(
     r"\b(?P<n>\d{2})\s{0,2}(?:\"|in\.?|inch)?\s{0,2}(?:waist|w\b)|\bwaist\s{1,3}(?:size\s{1,3})?"
     r"(?P<m>\d{2})\b|\b(?P<x>\d{2})\s{0,2}x\s{0,2}\d{2}\b")
-_CONTAINERS = (r"bags?|boxes|box|packs?|packets?|bottles?|cans?|tubes?|jars?|rolls?|cases?|"
-               r"cartons?|sets?|pairs?|units?|pieces?|pcs|tins?|tubs?")
 _CONTAINER_QTY = re.compile(
     r"\b(?P<n>\d{1,3}|a\s{1,3}couple\s{1,3}of|one|two|three|four|five|six|seven|eight|nine|"
     r"ten|twelve)\s{1,3}(?:(?:more\s{1,3})?(?:" + _CONTAINERS + r")\s{1,3}of\b|of\s{1,3}"
     r"(?:the|those|these|them|it|that|this|each|your)\b|(?:" + _CONTAINERS + r")\b)")
+_CART_TOTAL = re.compile(
+    r"\b(?:(?:my|the|grand|order|cart|basket)\s{1,3}(?:sub)?total|(?:sub)?total\s{0,3}(?:so\s{1,3}far|"
+    r"now|please|pls|\?|$)|^\s{0,3}(?:sub)?total\b|how\s{1,3}much\s{1,3}(?:is|does|do|will)\s{1,3}"
+    r"(?:my|the|it\s{1,3}all|everything|that\s{1,3}all)\s{0,3}(?:cart|basket|bag|order|come|"
+    r"cost|total|together|add)?|altogether|all\s{1,3}together|in\s{1,3}total)")
 _REMOVE_WORDS = re.compile(
     r"\b(?:remove|delete|(?:take|get)\s{1,3}(?:(?:the|my|that|this|it|them|those)\s{1,3}"
     r"(?:[a-z'-]{1,20}\s{1,3}){0,3})?(?:out|off)|drop\s{1,3}(?:the|that|it|my)|don'?t\s{1,3}"
@@ -558,9 +587,10 @@ def _phrases(text: str, skip: set[str]) -> list[list[str]]:
     only before a word it counts."""
     runs: list[list[str]] = []
     run: list[str] = []
-    for m in re.finditer(r"[a-z0-9]+(?:[.'-][a-z0-9]+){0,4}|[^a-z0-9\s]", text):
+    for m in re.finditer(r"\d{1,2}/\d{1,2}|[a-z0-9]+(?:[.'-][a-z0-9]+){0,4}|[^a-z0-9\s]", text):
         w = m.group()
-        if w[0].isalnum() and w not in chat_words() and w not in skip:
+        if (w[0].isalnum() or re.fullmatch(r"\d{1,2}/\d{1,2}", w)) and w not in chat_words() \
+                and w not in skip:
             run.append(w)
             continue
         if run:
@@ -570,7 +600,7 @@ def _phrases(text: str, skip: set[str]) -> list[list[str]]:
         runs.append(run)
     out = []
     for run in runs:
-        while run and re.fullmatch(r"[\d.,/]+", run[-1]):
+        while run and (re.fullmatch(r"[\d.,]+", run[-1]) or run[-1] in CONTAINER_WORDS):
             run = run[:-1]
         if run:
             out.append(run)
@@ -606,6 +636,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     if m:
         r.quantity = _number(re.sub(r"\s{1,3}of$", "", m.group("n")))
     r.remove_words = bool(_REMOVE_WORDS.search(low))
+    r.cart_total = bool(_CART_TOTAL.search(low))
     r.polite = bool(re.search(r"\b(?:please|pls|plz|plx|thanks|thx)\b", low)) and \
         len(words(low)) <= 6
     colours = [c for c in _find_colors(low, entities, vocab) if c not in r.exclude_colors]
