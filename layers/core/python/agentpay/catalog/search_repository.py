@@ -42,6 +42,8 @@ class Filters:
     exclude: str | None = None
     # attribute keys that must be true, each also satisfied by its words in the text
     features: list[str] = field(default_factory=list)
+    # the sizes as words of the text, for measures (a to_tsquery expression)
+    size_text: str | None = None
 
     def sql(self, alias: str) -> tuple[str, dict[str, Any]]:
         """WHERE fragments; `alias` "p" (products) gets every filter, any other alias
@@ -59,7 +61,14 @@ class Filters:
         if self.colors:
             clauses.append(f"{alias}.colors && %(f_colors)s")
             params["f_colors"] = [c.lower() for c in self.colors]
-        if self.sizes:
+        if self.sizes and alias == "p" and self.size_text:
+            # a measure is a size or a word of the product ("65W" in the name of a charger
+            # sold as "One Size")
+            clauses.append("(p.sizes && %(f_sizes)s OR p.search_vector @@ "
+                           "to_tsquery('english', %(f_size_text)s))")
+            params["f_sizes"] = [s.lower() for s in self.sizes]
+            params["f_size_text"] = self.size_text
+        elif self.sizes and not self.size_text:
             clauses.append(f"{alias}.sizes && %(f_sizes)s")
             params["f_sizes"] = [s.lower() for s in self.sizes]
         if self.category:

@@ -46,6 +46,7 @@ class TypeMatch:
     start: int
     end: int
     exact: bool
+    alias: bool = False  # named by a word that qualifies only this type ("a sectional")
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Vocabulary:
     features: dict[str, str] = field(default_factory=dict)       # phrase -> attribute key
     words: frozenset[str] = frozenset()    # the words of its products (catalog_words)
     word_sizes: frozenset[str] = frozenset()  # sizes that are words ("regular", "long")
+    aliases: dict[str, str] = field(default_factory=dict)  # "sectional" -> Sectional Sofa
     type_words: frozenset[str] = frozenset()
     _suffixes: dict[tuple[str, ...], list[tuple[str, bool]]] = field(default_factory=dict)
 
@@ -95,6 +97,15 @@ class Vocabulary:
             phrase = norm_phrase(key.replace("_", " "))
             v.features.setdefault(phrase, key)
             v.features.setdefault(phrase.replace("cancelling", "canceling"), key)
+        # a word that qualifies one product type only names it ("a sectional" is the
+        # Sectional Sofa, "a cordless" the Cordless Drill): kept for when no type's ending
+        # is in the message
+        qualifiers: dict[str, set[str]] = defaultdict(set)
+        for phrase, label in v.types.items():
+            for w in phrase.split()[:-1]:
+                qualifiers[w].add(label)
+        v.aliases = {w: next(iter(labels)) for w, labels in qualifiers.items()
+                     if len(labels) == 1 and len(w) > 3 and not w.isdigit()}
         for phrase, label in v.types.items():
             tokens = tuple(phrase.split())
             for i in range(len(tokens)):
@@ -124,6 +135,10 @@ class Vocabulary:
                     best = match
             if best is not None:
                 return best
+        for i, t in enumerate(tokens):
+            if t in self.aliases:
+                return TypeMatch(labels=(self.aliases[t],), words=(t,), start=i, end=i + 1,
+                                 exact=False, alias=True)
         return None
 
     def correct(self, tokens: list[str]) -> list[str]:

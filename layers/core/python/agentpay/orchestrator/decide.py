@@ -107,7 +107,8 @@ def _search(ctx: TurnContext, reading: Reading, *, recommend: bool = False,
                   steps=[ToolStep("search_products", args)], stage="browsing", params=params)
 
 
-def _select_from_catalog(ctx: TurnContext, reading: Reading, add: bool) -> Action:
+def _select_from_catalog(ctx: TurnContext, reading: Reading, add: bool,
+                         entities: list[dict] | None = None) -> Action:
     """"The cheapest you have": search the whole store (the state's filters, by price)
     and take the first that can be bought."""
     state, _ = update(ctx.shopping, reading)
@@ -115,6 +116,7 @@ def _select_from_catalog(ctx: TurnContext, reading: Reading, add: bool) -> Actio
         return Action("ask_clarification", "a superlative with nothing being looked for",
                       question="what_looking_for")
     ctx.shopping = state
+    entities = entities or []
     args = search_arguments(state, ctx.vocab, k=max(1, reading.select_count))
     args["sort"] = reading.superlative or "cheapest"
     return Action("select_product", f"{args['sort']} in the store",
@@ -122,7 +124,7 @@ def _select_from_catalog(ctx: TurnContext, reading: Reading, add: bool) -> Actio
                   params={"superlative": args["sort"], "scope": "catalog",
                           "described": state.describe(ctx.currency),
                           "then": "add_to_cart" if add else None,
-                          "add": {"quantity": reading.quantity or 1,
+                          "add": {"quantity": _quantity(entities, reading),
                                   **_add_options(ctx, reading)} if add else None})
 
 
@@ -173,7 +175,7 @@ def _cart_target(ctx: TurnContext, entities: list[dict], reading: Reading,
     if not lines:
         return None
     targets = resolve(entities, reading, text, shown=ctx.last_shown,
-                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab)
+                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab, types=ctx.shopping.product_types)
     for t in targets.products if targets.how not in ("first", "all", "none", "unmatched") \
             else []:
         for line in reversed(lines):
@@ -306,7 +308,7 @@ def _product_question(ctx: TurnContext, intent: str, entities: list[dict], readi
         return None
     targets = resolve(entities, reading, text, shown=ctx.last_shown,
                       focus=ctx.state.get("focus"), cart_lines=cart.lines(ctx.state),
-                      vocab=ctx.vocab)
+                      vocab=ctx.vocab, types=ctx.shopping.product_types)
     if targets.how == "unmatched":
         return _search_for_pick(ctx, reading, entities, add=False)
     asked_words = set(question.phrase.split()) | {"many", "much", "long", "big", "made"}
@@ -366,8 +368,7 @@ def _names_products(intent: str, text: str, reading: Reading) -> bool:
     own = _OWN_WORDS.get(intent)
     if own and re.search(own, text, re.IGNORECASE):
         return False
-    return reading.intent_source != "rules" or reading.intent_confidence < 0.95 or \
-        intent in ("view_cart", "order_status")
+    return reading.intent_source != "rules" or intent in ("view_cart", "order_status")
 
 
 def _is_policy(intent: str, text: str) -> bool:
@@ -382,9 +383,10 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             and not reading.types:
         return Action("show_cart", "shopper asks for the cart's total",
                       steps=[ToolStep("cart_view", {})], intent="view_cart")
-    if (intent in _FIXED or _is_policy(intent, text)) and not _names_products(
-            intent, text, reading):
-        return None
+    if intent in _FIXED or _is_policy(intent, text):
+        if not _names_products(intent, text, reading):
+            return None
+        intent = "product_search"  # read as what it names, not as the classifier filed it
     if reading.qty_op and lines and not reading.types and (
             reading.qty_op != "more" or reading.add_words or not re.search(
                 r"\b(?:compare|difference|differ|vs|versus|similar|like\s{1,3}(?:it|this|that))\b",
@@ -403,7 +405,7 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         return _superlative(ctx, intent, entities, text, reading, lines)
     if reading.details and intent in ("product_search", "product_details", "unknown"):
         targets = resolve(entities, reading, text, shown=ctx.last_shown,
-                          focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab)
+                          focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab, types=ctx.shopping.product_types)
         if targets.how in ("ordinal", "descriptor", "name", "superlative", "focus"):
             return _details(targets.products[:1], "show_product_details",
                             "details of the product in question", {"how": targets.how})
@@ -451,6 +453,12 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     if searchy and intent in _SEARCHY:
         action = _search(ctx, reading, recommend=intent == "recommendation")
         action.intent = "recommendation" if intent == "recommendation" else "product_search"
+        if reading.quantity and reading.types and action.type != "ask_clarification":
+            # "also unscented cat litter, 2 bags": counted, so wanted: the best match goes in
+            action.params["then"] = "add_to_cart"
+            action.params["focus_top"] = True
+            action.params["add"] = {"quantity": reading.quantity, **_add_options(ctx, reading)}
+            action.intent = "add_to_cart"
         return action
     return None
 
@@ -486,7 +494,7 @@ def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading:
     if (not described and not reading.brands) or _buying(intent, entities, reading):
         return None
     targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
-                      cart_lines=[], vocab=ctx.vocab)
+                      cart_lines=[], vocab=ctx.vocab, types=ctx.shopping.product_types)
     if targets.how == "unmatched":
         return _search_for_pick(ctx, reading, entities, add=False)
     if targets.how != "descriptor" or not targets.products:
@@ -526,10 +534,10 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             action = _search(ctx, reading, k=reading.select_count)
             action.intent = "product_search"
             return action
-        action = _select_from_catalog(ctx, reading, add)
+        action = _select_from_catalog(ctx, reading, add, entities)
     else:
         targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
-                          cart_lines=lines, vocab=ctx.vocab)
+                          cart_lines=lines, vocab=ctx.vocab, types=ctx.shopping.product_types)
         if add:
             action = _add(ctx, targets.products, entities, reading, targets,
                           reason=f"the {reading.superlative} of those shown")
@@ -622,7 +630,7 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                 "availability": "check_availability"}[intent]
         targets = resolve(entities, reading, text, shown=ctx.last_shown,
                           focus=ctx.state.get("focus"), cart_lines=cart.lines(ctx.state),
-                          vocab=ctx.vocab)
+                          vocab=ctx.vocab, types=ctx.shopping.product_types)
         named_new = reading.types and not any(
             t.get("product_type") in reading.types.labels for t in targets.products)
         if targets.how == "unmatched":
@@ -637,7 +645,7 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                         {k: v for k, v in params.items() if v})
     if intent == "compare_products":
         targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
-                          cart_lines=cart.lines(ctx.state), vocab=ctx.vocab)
+                          cart_lines=cart.lines(ctx.state), vocab=ctx.vocab, types=ctx.shopping.product_types)
         products = targets.products if len(targets.products) >= 2 else ctx.last_shown[:3]
         if len(products) < 2:
             return Action("ask_clarification", "compare needs two products",
@@ -710,14 +718,15 @@ def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Rea
         return Action("add_to_cart", "more of what is in the cart",
                       steps=[ToolStep("cart_add", args)], stage="consideration")
     targets = resolve(entities, reading, text, shown=ctx.last_shown,
-                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab)
+                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab, types=ctx.shopping.product_types)
     named_new = reading.types and not any(
         t.get("product_type") in reading.types.labels for t in targets.products
         if t.get("product_type"))
     if named_new and targets.how in ("first", "focus", "none", "name", "unmatched"):
         if reading.superlative or reading.scope_catalog:
-            return _select_from_catalog(ctx, reading, add=True)  # "and the cheapest tape
-        return _search(ctx, reading)  # "add a headlamp": find one first  # measure you have"
+            # "and the cheapest tape measure you have": that one, into the cart
+            return _select_from_catalog(ctx, reading, add=True, entities=entities)
+        return _search(ctx, reading)  # "add a headlamp": find one first
     if targets.how == "unmatched":
         return _search_for_pick(ctx, reading, entities, add=True)
     if targets.how == "none":
@@ -749,7 +758,7 @@ def _remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading)
     in_cart = [{"external_id": li["external_id"], "name": li["name"],
                 "price_minor": li["unit_price_minor"]} for li in lines]
     targets = resolve(entities, reading, text, shown=in_cart,
-                      focus=None, cart_lines=[], vocab=ctx.vocab)
+                      focus=None, cart_lines=[], vocab=ctx.vocab, types=ctx.shopping.product_types)
     if reading.types and targets.how not in ("ordinal", "descriptor", "superlative"):
         typed = [li for li in in_cart if describes(li, list(reading.types.words))]
         if typed:  # "take the cat tree out, too big for my flat"

@@ -18,6 +18,7 @@ from agentpay.orchestrator.actions import Action
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.decide import decide
 from agentpay.orchestrator.generate import generate
+from agentpay.orchestrator.references import available_in
 from agentpay.tools.default import default_registry, enabled_tools
 from agentpay.tools.registry import ToolResult
 from agentpay.understanding.reading import Reading, read
@@ -173,6 +174,8 @@ class Engine:
             _infer_type(ctx, products)
         top = next((p for p in products if p.get("in_stock", True)), products[0])
         if action.params.get("then") == "add_to_cart":
+            wanted = (action.params.get("filters") or {}).get("colors") or []
+            top = next((p for p in products if wanted and available_in(p, wanted)), top)
             ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
             args = {"quantity": 1, **(action.params.get("add") or {}),
                     "external_id": top["external_id"]}

@@ -47,7 +47,7 @@ def _has_colour(p: dict[str, Any], labels: list[str]) -> bool:
     return bool(colours & wanted) or any(f" {w} " in f" {_text(p)} " for w in wanted)
 
 
-def _available_in(p: dict[str, Any], labels: list[str]) -> bool:
+def available_in(p: dict[str, Any], labels: list[str]) -> bool:
     wanted = {label.lower() for label in labels}
     available = p.get("available")
     if available is None:
@@ -91,9 +91,14 @@ def _by_price(products: list[dict], cheapest: bool) -> list[dict]:
 
 
 def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[dict],
-            focus: dict | None, cart_lines: list[dict], vocab: Vocabulary) -> Targets:
+            focus: dict | None, cart_lines: list[dict], vocab: Vocabulary,
+            types: list[str] | None = None) -> Targets:
     """The products `text` points at (see the module docstring)."""
     low = text.lower()
+    if types:  # a list may hold other kinds of product; the one being looked for first
+        own = [p for p in shown if p.get("product_type") in types]
+        if own and len(own) < len(shown):
+            shown = own + [p for p in shown if p not in own]
     colour_labels = [label for c in reading.colors for label in vocab.colour_labels(c)]
     colour = reading.colors[0] if reading.colors else None
 
@@ -117,23 +122,34 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
         return Targets(picked, "ordinal", colour)
 
     if reading.superlative and shown and not reading.scope_catalog:
-        pool = [p for p in shown if not colour_labels or _available_in(p, colour_labels)] \
+        pool = [p for p in shown if not colour_labels or available_in(p, colour_labels)] \
             or list(shown)
+        if types:
+            pool = [p for p in pool if p.get("product_type") in types] or pool
         ranked = _by_price(pool, reading.superlative == "cheapest")
         return Targets(ranked[:max(1, reading.select_count)], "superlative", colour)
 
     described = descriptor_words(entities, reading)
-    if (described or reading.brands or colour_labels) and shown:
+    # words of the product's name said without "the ... one" ("the auralis q40"): those
+    # that name something on screen
+    if reading.question is None or reading.question.kind == "price":
+        described += [w for m in reading.modifiers for w in m.split()
+                      if w not in described and len(w) > 1
+                      and any(describes(p, [w]) for p in shown)]
+    pointed = bool(focus) and bool(_SINGULAR.search(low) or _PLURAL.search(low))
+    sized = bool(reading.sizes) and not pointed and not reading.question
+    if (described or reading.brands or colour_labels or sized) and shown:
         pool = [p for p in shown if describes(p, described)] if described else list(shown)
         if reading.brands:
             brands = {b.lower() for b in reading.brands}
             pool = [p for p in pool if str(p.get("brand") or "").lower() in brands]
         if colour_labels and pool:
-            pool = [p for p in pool if _available_in(p, colour_labels)] or \
+            pool = [p for p in pool if available_in(p, colour_labels)] or \
                 [p for p in pool if _has_colour(p, colour_labels)]
-        if reading.sizes and len(pool) > 1:
-            sized = [p for p in pool if _has_size(p, reading.sizes)]
-            pool = sized or pool
+        if reading.sizes and (len(pool) > 1 or sized):
+            with_size = [p for p in pool if _has_size(p, reading.sizes)]
+            pool = with_size if (with_size or sized and not (described or reading.brands
+                                                            or colour_labels)) else pool
         if pool:
             return Targets(pool[:1] if not _PLURAL.search(low) else pool, "descriptor",
                            colour)

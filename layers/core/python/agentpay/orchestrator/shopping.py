@@ -250,12 +250,14 @@ def search_arguments(state: ShoppingState, vocab: Vocabulary, k: int = 5) -> dic
     colours = [label for c in state.colors for label in vocab.colour_labels(c)]
     if colours:
         args["colors"] = list(dict.fromkeys(colours))[:10]
+        args["color_words"] = list(state.colors)[:10]
     excluded = [label for c in state.exclude_colors for label in vocab.colour_labels(c)]
     if excluded:
         args["exclude_colors"] = list(dict.fromkeys(excluded))[:10]
     sizes = [label for key in state.sizes for label in vocab.size_labels(key)]
     if sizes:
         args["sizes"] = list(dict.fromkeys(sizes))[:10]
+        args["size_keys"] = list(state.sizes)[:10]
     if state.product_types:
         args["product_types"] = state.product_types[:10]
     elif state.category:

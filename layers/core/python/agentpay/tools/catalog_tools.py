@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agentpay.catalog import repository as products_repo
@@ -43,6 +44,20 @@ def _tsquery(phrases: list[str]) -> str | None:
     return " & ".join(parts) or None
 
 
+_TEXT_UNIT = {"in": "inch", "ft": "foot"}  # as catalog/search_text.py writes them
+
+
+def _measures(keys: list[str]) -> str | None:
+    """Measured sizes ("65 w", "60 in") as text alternatives: '65' <-> 'w' | '65w'."""
+    parts = []
+    for key in keys:
+        m = re.fullmatch(r"(\d{1,6}(?:\.\d{1,3})?) ([a-z]{1,8})", key)
+        if m:
+            n, unit = m.group(1), _TEXT_UNIT.get(m.group(2), m.group(2))
+            parts.append(f"({_quote(n)} <-> {_quote(unit)} | {_quote(n + m.group(2))})")
+    return " | ".join(parts) or None
+
+
 def _quote(word: str) -> str:
     return "'" + word.replace("'", "''").replace("\\", "") + "'"
 
@@ -60,7 +75,8 @@ def _filters(args: dict[str, Any], *, require: bool = True) -> Filters:
                    require=_tsquery(args.get("require") or []) if require else None,
                    exclude=(_tsquery(args.get("exclude_words") or []) or "").replace(
                        " & ", " | ") or None,
-                   features=args.get("features") or [])
+                   features=args.get("features") or [],
+                   size_text=_measures(args.get("size_keys") or []))
 
 
 _ORDER = {"cheapest": "price_asc", "most_expensive": "price_desc", "newest": "newest"}
@@ -88,6 +104,20 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
         relaxed = list(args.get("require") or [])
         filters = _filters(args, require=False)
         products = _find(ctx, args, filters)
+    if not products and filters.colors and (filters.product_types or filters.category):
+        # a colour no product of this kind comes in may be a word of its name ("chicken
+        # and brown rice"): look for the word instead, else show the kind in any colour
+        said = list(args.get("color_words") or [])
+        filters.colors = []
+        base = filters.require
+        if said:
+            extra = _tsquery(said)
+            filters.require = f"({base}) & ({extra})" if base else extra
+            products = _find(ctx, args, filters)
+            filters.require = base
+        if not products:
+            relaxed.append("colour " + " or ".join(said or args.get("colors") or []))
+            products = _find(ctx, args, filters)
     if not products and filters.sizes and (filters.product_types or filters.category):
         # a size the store has, but not for this kind of product ("a 6 ft cat tree")
         relaxed.append("size " + " or ".join(args.get("sizes") or []))
@@ -150,7 +180,7 @@ SEARCH = Tool(
             "in_stock": {"type": "boolean"},
             "product_types": _WORDS, "brands": _WORDS, "exclude_brands": _WORDS,
             "exclude_colors": _WORDS, "require": _WORDS, "exclude_words": _WORDS,
-            "features": _WORDS,
+            "features": _WORDS, "color_words": _WORDS, "size_keys": _WORDS,
             "gender": {"type": "string", "enum": ["men", "women"]},
             "sort": {"type": "string", "enum": ["cheapest", "most_expensive", "newest",
                                                 "on_sale"]},

@@ -37,12 +37,19 @@ def singular(word: str) -> str:
     if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
         return word
     if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
+        return word[:-1] if word[:-1] in _IE_NOUNS else word[:-3] + "y"
     if word.endswith(("ches", "shes", "xes", "sses", "zes")):
         return word[:-2]
     if word.endswith("ves") and word[:-3] + "f" in ("shelf", "leaf", "scarf", "loaf", "half"):
         return word[:-3] + "f"
     return word[:-1]
+
+
+# nouns whose singular ends in -ie ("beanies" is beanie, "batteries" battery)
+_IE_NOUNS = frozenset({"beanie", "hoodie", "cookie", "movie", "pie", "tie", "bootie", "onesie",
+                       "selfie", "brownie", "veggie", "zombie", "rookie", "smoothie",
+                       "necktie", "bowtie", "lingerie", "calorie", "genie", "pixie", "goalie",
+                       "bookie", "indie", "birdie", "sweetie", "headie", "duckie", "auntie"})
 
 
 def words(text: str) -> list[str]:

@@ -249,7 +249,8 @@ _Q_MEASURE = re.compile(
     r"\s{1,3}(?:the\s{1,3})?(?P<n>length|width|height|weight|capacity|dimensions?|size)\s{1,3}"
     r"(?:of|on)\b")
 _Q_MATERIAL = re.compile(
-    r"\bmade\s{1,3}(?:of|from|out\s{1,3}of|with)\b|\bwhat(?:'s|\s{1,3}is)?\s{1,3}(?:the\s{1,3})?"
+    r"\bupholster(?:ed|y)\b|\bwhat\s{1,3}(?:kind\s{1,3}of\s{1,3}|type\s{1,3}of\s{1,3})?"
+    r"(?:fabric|steel|wood|metal|leather|plastic|material)\b|\bmade\s{1,3}(?:of|from|out\s{1,3}of|with)\b|\bwhat(?:'s|\s{1,3}is)?\s{1,3}(?:the\s{1,3})?"
     r"(?:material|fabric)\b|\bwhat\s{1,3}(?:material|fabric)\b")
 _Q_OPTIONS = re.compile(
     r"\b(?:what|which)\s{1,3}(?P<k>sizes?|colou?rs?)\b|\b(?P<k2>sizes?|colou?rs?)\s{1,3}"
@@ -351,20 +352,9 @@ _COLOUR_NEXT = frozenset({"one", "ones", "colour", "color", "coloured", "colored
 
 
 def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]:
-    said = []
-    for e in entities:
-        if e.get("type") != "color":
-            continue
-        after = words(low[int(e["end"]):int(e["end"]) + 24])
-        nxt = after[0] if after else ""
-        # "brown rice", "white chocolate": a colour word before another word of the store's
-        # that is no product type, material or brand names a thing, not a colour
-        if nxt and vocab.has_word(nxt) and singular(nxt) not in vocab.type_words \
-                and not vocab.is_material_word(singular(nxt)) and nxt not in chat_words() \
-                and colour_key(nxt) not in vocab.colors and not vocab.find_brands(nxt) \
-                and not vocab.find_features([nxt]):
-            continue
-        said.append(str(e["value"]))
+    # "brown rice" reads as a colour here; the search tool drops a colour no product of
+    # the kind has and looks for the word instead
+    said = [str(e["value"]) for e in entities if e.get("type") == "color"]
     tokens = words(low.replace("-", " "))
     for n in (3, 2):  # the store's own multi-word names ("speckled oat", "light wash")
         for i in range(len(tokens) - n + 1):
@@ -555,6 +545,15 @@ _REMOVE_WORDS = re.compile(
     r"want\s{1,3}(?:the|that|it|this|my)\b|no\s{1,3}longer\s{1,3}want|cancel\s{1,3}the)\b")
 
 
+_PRICE_CAP = re.compile(
+    r"\b(?:under|below|less\s{1,3}than|no\s{1,3}more\s{1,3}than|up\s{1,3}to|max(?:imum)?|"
+    r"at\s{1,3}most|cheaper\s{1,3}than|budget\s{1,3}(?:of|is)?)\s{0,3}[$£€]?\s{0,2}"
+    r"(?P<n>\d{1,6}(?:,\d{3})?(?:\.\d{1,2})?)(?![\d.,])")
+_UNIT_AFTER = re.compile(r"\s{0,3}(?:%|percent|inch|in\b|\"|ft|foot|feet|oz|ounce|lb|pound|"
+                         r"kg|mm|cm|watt|w\b|mah|piece|pc|person|people|year|yr|month|day|"
+                         r"hour|minute|lumen|qt|l\b|liter|litre|gal|cup|ml|gb|tb|degree)")
+
+
 _NOT_PRODUCT = frozenset({
     "women", "woman", "womens", "men", "man", "mens", "lady", "ladies", "female", "male",
     "girl", "girls", "boy", "boys", "guy", "guys", "gent", "gents", "wife", "husband",
@@ -618,6 +617,10 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
             cur = str(e.get("currency") or currency).upper()
             setattr(r, e["type"], _minor(float(e["value"]), cur))
             r.currency = cur
+    if r.price_min is None and r.price_max is None:
+        m = _PRICE_CAP.search(low)  # "under 90 pls", "under 200 if poss"
+        if m and not _UNIT_AFTER.match(low, m.end()):
+            r.price_max = _minor(float(m.group("n").replace(",", "")), currency)
     if r.price_min is not None and r.price_max is not None and r.price_min > r.price_max:
         r.price_min, r.price_max = r.price_max, r.price_min
 
@@ -683,6 +686,9 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     tokens = vocab.correct(with_synonyms([singular(part) for w in r.words
                                           for part in w.split("-") if part]))
     r.types = vocab.find_types(tokens)
+    if r.types and r.types.alias and (r.qty_op or r.add_words or r.question or r.remove_words
+                                      or r.cart_total):
+        r.types = None  # "make it two, one for the office": no office chair
     if r.types is None:
         r.category = vocab.find_category(tokens)
     r.features = vocab.find_features(tokens)
