@@ -1,7 +1,7 @@
 """The project's own shopper tasks (`tests/shopper_tasks/tasks.jsonl`), played against a real
 `agentpay dev` with the demo store and judged by `agentpay bench shoppers`' runner.
 
-The pass rate must not fall below PASS_FLOOR. The floor is what the engine passes today;
+The pass rate of each file must not fall below its FLOORS entry: what the engine passes today;
 raise it as the engine improves, never lower it. The file is written the way shoppers type
 (see ../shared/shopper-tasks/README.md for the format and its fairness rules) over other
 products and phrasings than the shared tasks.
@@ -22,20 +22,24 @@ from agentpay.shoppers.client import Api
 from agentpay.shoppers.judge import void_reason
 from agentpay.shoppers.tasks import load_tasks
 
-# 42 of the 58 tasks pass with the engine of commit 1266b78 (offline, fresh stack; 6 of 58
-# before it). Raise it as the engine improves; never lower it.
-PASS_FLOOR = 0.72
+# The pass rate each of the project's task files reached (offline, fresh stack); raise a
+# floor as the engine improves, never lower it. tasks.jsonl: 6/58 before the shopping state
+# (b41a4e7), 42/58 with it (1266b78), 58/58 now. holdout.jsonl, written without seeing the
+# engine or the other files: 81/110 when it was written, 110/110 now.
+PROJECT_DIR = PROJECT_TASKS.parent
+FLOORS = {"tasks.jsonl": 0.96, "holdout.jsonl": 0.96}
 SHARED_TASKS = Path(__file__).resolve().parent.parent.parent / "shared" / "shopper-tasks" \
     / "tasks.jsonl"
 
 
-def test_the_task_file_is_large_and_every_target_is_in_stock_in_the_demo_store():
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_task_file_is_large_and_every_target_is_in_stock_in_the_demo_store(name):
     from agentpay.catalog.demo import generate_catalog
     from agentpay.devstack import DEMO_PRODUCTS
 
     # GIVEN the demo store's catalog, as `agentpay dev` seeds it
     catalog = Catalog(generate_catalog(DEMO_PRODUCTS, seed=7))
-    tasks = load_tasks(PROJECT_TASKS)
+    tasks = load_tasks(PROJECT_DIR / name)
     # THEN there are enough tasks, and none is void: each target can be bought
     assert len(tasks) >= 40
     assert {t.id: void_reason(t, catalog) for t in tasks if void_reason(t, catalog)} == {}
@@ -48,7 +52,7 @@ def test_no_turn_is_copied_from_the_shared_tasks():
     shared = {json.loads(line)["id"]: json.loads(line)["turns"]
               for line in SHARED_TASKS.read_text().splitlines() if line.strip()}
     shared_turns = {turn.lower() for turns in shared.values() for turn in turns}
-    ours = load_tasks(PROJECT_TASKS)
+    ours = [t for name in FLOORS for t in load_tasks(PROJECT_DIR / name)]
     assert not {t.id for t in ours} & set(shared)
     assert [turn for t in ours for turn in t.turns
             if turn.lower() in shared_turns and len(turn.split()) > 2] == []
@@ -64,13 +68,15 @@ def demo_stack(database_url) -> Iterator:
         yield stack
 
 
-def test_the_project_s_shopper_tasks_pass_at_least_the_floor(demo_stack):
-    # GIVEN the project's task file WHEN every task is played against the demo store
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_project_s_shopper_tasks_pass_at_least_the_floor(demo_stack, name):
+    # GIVEN one of the project's task files WHEN every task is played against the demo store
     log = io.StringIO()
     figures = run_tasks(Api(demo_stack.base), demo_stack.credentials,
-                        load_tasks(PROJECT_TASKS), Options(), log)
+                        load_tasks(PROJECT_DIR / name), Options(), log)
     # THEN no task is void, every turn got an answer, and the pass rate holds the floor
     report = log.getvalue()
+    floor = FLOORS[name]
     assert figures["void"] == 0, report
     assert figures["turn_errors"] == 0, report
-    assert figures["pass_rate"] >= PASS_FLOOR, f"{figures['line']} < {PASS_FLOOR:.0%}\n{report}"
+    assert figures["pass_rate"] >= floor, f"{figures['line']} < {floor:.0%}\n{report}"

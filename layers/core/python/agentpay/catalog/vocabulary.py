@@ -135,10 +135,10 @@ class Vocabulary:
                     best = match
             if best is not None:
                 return best
-        for i, t in enumerate(tokens):
-            if t in self.aliases:
-                return TypeMatch(labels=(self.aliases[t],), words=(t,), start=i, end=i + 1,
-                                 exact=False, alias=True)
+        if tokens and tokens[-1] in self.aliases:  # the phrase's head: "l shaped sectional"
+            i, t = len(tokens) - 1, tokens[-1]
+            return TypeMatch(labels=(self.aliases[t],), words=(t,), start=i, end=i + 1,
+                             exact=False, alias=True)
         return None
 
     def correct(self, tokens: list[str]) -> list[str]:

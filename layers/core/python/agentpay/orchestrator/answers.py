@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from agentpay.understanding.lexicon import singular, words
-from agentpay.understanding.reading import Question, chat_words
+from agentpay.understanding.reading import Question
 
 _SENTENCE = re.compile(r"[^.!?]{1,400}[.!?]?")
 _NEGATIONS = ("not ", "n't ", "no ", "non-", "non ", "without ", "free of ", "never ")
@@ -38,8 +38,11 @@ def _sentences(p: dict[str, Any]) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
+_FUNCTION_WORDS = frozenset(["a", "an", "the", "it", "its", "they", "them", "this", "that", "these", "those", "is", "are", "be", "of", "for", "to", "in", "on", "with", "and", "or", "my", "your", "any", "some"])
+
+
 def _stems(phrase: str) -> list[str]:
-    return [singular(w)[:6] for w in words(phrase) if w not in chat_words() and len(w) > 1]
+    return [singular(w)[:6] for w in words(phrase) if w not in _FUNCTION_WORDS and len(w) > 1]
 
 
 def _find(p: dict[str, Any], phrase: str) -> str | None:
@@ -55,10 +58,11 @@ def _find(p: dict[str, Any], phrase: str) -> str | None:
 
 
 def _negated(sentence: str, phrase: str) -> bool:
+    """A negation before the phrase in its sentence ("Not suitable for masonry")."""
     low = " " + sentence.lower().replace("-", " ") + " "
     first = _stems(phrase)[0] if _stems(phrase) else ""
     at = low.find(" " + first)
-    before = low[max(0, at - 14):at + 1] if at >= 0 else ""
+    before = low[:at + 1] if at >= 0 else ""
     return any(n in before for n in _NEGATIONS) or bool(re.search(r"\bnon\s?$", before))
 
 

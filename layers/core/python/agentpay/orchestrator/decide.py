@@ -314,9 +314,13 @@ def _product_question(ctx: TurnContext, intent: str, entities: list[dict], readi
     asked_words = set(question.phrase.split()) | {"many", "much", "long", "big", "made"}
     naming = [w for w in reading.words if w not in asked_words and len(w) > 2
               and not ctx.vocab.is_material_word(w)]
-    if naming and targets.how in ("focus", "first") and not any(
-            describes(p, naming) for p in targets.products):
-        targets.how = "none"  # "how many watts is the Kettleby PowerBlend Pro": not on screen
+    if naming and targets.how in ("focus", "first", "descriptor"):
+        named = [p for p in (ctx.last_shown if targets.how == "descriptor" else
+                             targets.products) if describes(p, naming)]
+        if named:
+            targets.products = named[:1]
+        else:
+            targets.how = "none"  # "how many watts is the Kettleby PowerBlend Pro"
     if targets.how == "none" or (targets.how == "name" and len(targets.products) > 4):
         return _lookup(ctx, reading, "answer_question") if question.kind != "price" else \
             _lookup(ctx, reading, "quote_price")

@@ -61,6 +61,13 @@ def available_in(p: dict[str, Any], labels: list[str]) -> bool:
     return False
 
 
+def _colour_rank(p: dict[str, Any], labels: list[str]) -> int:
+    """How close the product's colours come to what was asked: `labels` are best first
+    (the very name, then names containing it, then its family)."""
+    mine = {str(c).lower() for c in p.get("colors") or []}
+    return next((i for i, label in enumerate(labels) if label.lower() in mine), len(labels))
+
+
 def _has_size(p: dict[str, Any], keys: list[str]) -> bool:
     return any(k in size_keys(str(s)) for s in p.get("sizes") or [] for k in keys)
 
@@ -102,6 +109,15 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
     colour_labels = [label for c in reading.colors for label in vocab.colour_labels(c)]
     colour = reading.colors[0] if reading.colors else None
 
+    if reading.superlative and shown and not reading.scope_catalog:
+        pool = [p for p in shown if not colour_labels or available_in(p, colour_labels)] \
+            or list(shown)
+        if types:
+            pool = [p for p in pool if p.get("product_type") in types] or pool
+        pool.sort(key=lambda p: _colour_rank(p, colour_labels))
+        ranked = _by_price(pool, reading.superlative == "cheapest")
+        return Targets(ranked[:max(1, reading.select_count)], "superlative", colour)
+
     m = _FIRST_N.search(low)
     if m and len(shown) >= 2:
         n = _COUNTS.get(m.group("n") or "", 2)
@@ -121,14 +137,6 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
     if picked:
         return Targets(picked, "ordinal", colour)
 
-    if reading.superlative and shown and not reading.scope_catalog:
-        pool = [p for p in shown if not colour_labels or available_in(p, colour_labels)] \
-            or list(shown)
-        if types:
-            pool = [p for p in pool if p.get("product_type") in types] or pool
-        ranked = _by_price(pool, reading.superlative == "cheapest")
-        return Targets(ranked[:max(1, reading.select_count)], "superlative", colour)
-
     described = descriptor_words(entities, reading)
     # words of the product's name said without "the ... one" ("the auralis q40"): those
     # that name something on screen
@@ -146,6 +154,7 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
         if colour_labels and pool:
             pool = [p for p in pool if available_in(p, colour_labels)] or \
                 [p for p in pool if _has_colour(p, colour_labels)]
+            pool.sort(key=lambda p: _colour_rank(p, colour_labels))
         if reading.sizes and (len(pool) > 1 or sized):
             with_size = [p for p in pool if _has_size(p, reading.sizes)]
             pool = with_size if (with_size or sized and not (described or reading.brands

@@ -157,7 +157,11 @@ def update(state: ShoppingState, r: Reading) -> tuple[ShoppingState, Change]:
             singular(w) not in said for w in m.split())])
         _constrain(state, r)
         return state, ("refine" if state.model_dump() != before else "same")
+    before = state.model_dump(exclude={"query"})
     _constrain(state, r)
+    if change == "refine" and state.model_dump(exclude={"query"}) == before and \
+            set(new_types) >= set(state.product_types):
+        change = "same"  # "headlamp" after "headlamps"
     return state, change
 
 
@@ -178,6 +182,7 @@ def _constrain(state: ShoppingState, r: Reading) -> None:
     if r.colors:
         state.colors = list(r.colors)
         state.any_color = False
+        state.exclude_colors = [c for c in state.exclude_colors if c not in r.colors]
     if r.exclude_colors:
         state.exclude_colors = _union(state.exclude_colors, r.exclude_colors)
         state.colors = [c for c in state.colors if c not in r.exclude_colors]
@@ -205,6 +210,7 @@ def _constrain(state: ShoppingState, r: Reading) -> None:
         state.price_min = state.price_max = None
     if r.brands:
         state.brands = list(r.brands)
+        state.exclude_brands = [b for b in state.exclude_brands if b not in r.brands]
     if r.exclude_brands:
         state.exclude_brands = _union(state.exclude_brands, r.exclude_brands)
         state.brands = [b for b in state.brands if b not in r.exclude_brands]

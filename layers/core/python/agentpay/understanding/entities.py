@@ -213,7 +213,11 @@ _CURRENCY_WORD = {
     "australian dollars": "AUD", "rupees": "INR", "inr": "INR", "francs": "CHF",
     "chf": "CHF", "pesos": "MXN", "mxn": "MXN",
 }
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Atomic: once a number is read it is never re-read shorter. Nothing that may follow one
+# (k, a currency, "-", "or less") starts with a digit, a comma or a dot, so a shorter
+# reading could never match where the whole one failed; retrying every length is what
+# made "$" + 4,000 digits take 13 s.
+_NUM = r"(?>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _CUR_WORDS = "|".join(sorted((re.escape(w) for w in _CURRENCY_WORD), key=len, reverse=True))
 # One money mention; named groups keep the number's own span.
 _MONEY = (
@@ -265,7 +269,7 @@ AROUND_TOLERANCE = 0.20
 # --------------------------------------------------------------------------------------
 
 _ORDER_ID = re.compile(
-    r"\b(?:order|purchase|ord|purchas\w*|orders)\s*(?:number|num|no\.?|id|#)?\s*[:#]?\s*"
+    r"\b(?:order|purchase|ord|purchas\w*|orders)\s*+(?:number|num|no\.?|id|#)?\s*+[:#]?\s*+"
     r"(?P<a>[A-Z]{0,4}-?\d[\dA-Z-]{3,})\b"
     r"|#(?P<b>[A-Z]{1,4}-?\d{3,}|\d{6,})\b"
     r"|(?<![\w$€£.,#])(?P<c>\d{6,})(?![\w.,])", re.IGNORECASE)
@@ -289,7 +293,7 @@ _QUANTITY = re.compile(
     rf"|\b{_QTY_NUM.replace('<n>', '<m>')}\s+(?P<noun>[a-z][a-z-]+)"
     rf"|\b(?:add|take|get|want|need|order|buy|like|grab|give\s+me|i'?ll\s+have)\s+"
     rf"{_QTY_NUM.replace('<n>', '<o>')}(?=\s*(?:$|[.,!?]|please|to\b|of\b|more\b|in\b|x\b))"
-    rf"|\b(?:qty|quantity)\s*[:=]?\s*(?P<q>\d{{1,3}})\b"
+    rf"|\b(?:qty|quantity)\s*+[:=]?\s*+(?P<q>\d{{1,3}})\b"
     rf"|\b(?P<x>\d{{1,2}})\s?x\b(?!\s?\d)|\bx\s?(?P<y>\d{{1,2}})\b(?!\s?\d)", re.IGNORECASE)
 _NOT_QTY_NOUN = frozenset({
     "dollars", "dollar", "bucks", "euros", "euro", "pounds", "pound", "quid", "percent",

@@ -222,6 +222,7 @@ _QTY_MORE = re.compile(
     r"\b(?:another|one\s{1,3}more|1\s{1,3}more|an\s{1,3}extra|a\s{1,3}second|"
     r"(?P<n>\d{1,2}|two|three|four|five)\s{1,3}more)\b")
 _QTY_LESS = re.compile(
+    r"\btake\s{1,3}(?P<t>one|1)\s{1,3}(?:off|out|away)\b|"
     r"\b(?:(?:remove|take\s{1,3}(?:out|off|away)|drop|delete|minus|subtract|lose)\s{1,3}"
     r"(?:just\s{1,3})?(?P<n>one|1|a\s{1,3}single|two|2)\b(?!\s{1,3}(?:of\s{1,3}(?:the|"
     r"those|these|my)\s{1,3}[a-z]{1,20}s\b|thing|item))|one\s{1,3}less|1\s{1,3}less|"
@@ -231,7 +232,9 @@ _PICKED = (r"(?:it|that|this|them|those|these|one|two|three|\d{1,2}|the\s{1,3}(?
 _ADD_WORDS = re.compile(
     r"\b(?:add|put|throw|pop|i'?ll\s{1,3}(?:take|have|get|buy)|i\s{1,3}(?:will|would|'d)"
     r"\s{1,3}(?:take|like|get|buy)\s{1,3}" + _PICKED + r"|(?:get|give|gimme)\s{1,3}(?:me\s{1,3})?"
-    + _PICKED + r"|grab|buy|order\s{1,3}" + _PICKED + r"|take\s{1,3}" + _PICKED
+    + _PICKED + r"|grab|buy|order\s{1,3}" + _PICKED + r"|(?:we'?ll|we\s{1,3}will|ill)\s{1,3}"
+    r"take\s{1,3}" + _PICKED + r"|take\s{1,3}the\s{1,3}(?:first|second|third|last|cheapest|"
+    r"[a-z]{1,20}\s{1,3}one)"
     + r"|in\s{1,3}(?:my|the)\s{1,3}(?:cart|basket|bag))\b")
 _OWN_SIZE = re.compile(r"\b(?:in\s{1,3})?(?:her|his|my|their|that|the\s{1,3}same)\s{1,3}size"
                        r"\b")
@@ -342,7 +345,8 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
             if word not in vocab.word_sizes or word in found:
                 continue
             before = low[max(0, m.start() - 6):m.start()]
-            if short or re.search(r"\b(?:in|size|a|the)\s{1,2}$", before):
+            others = [w for w in words(low) if w != word and w not in chat_words()]
+            if (short and not others) or re.search(r"\b(?:in|size|the)\s{1,2}$", before):
                 take(word, m.span())
     return found, spans
 
@@ -361,10 +365,11 @@ def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]
             phrase = " ".join(tokens[i:i + n])
             if phrase in vocab.colors and not any(phrase in s or s in phrase for s in said):
                 said.append(phrase)
-    for i, token in enumerate(tokens):  # "a plum one", "in sand": a store colour as one
+    for i, token in enumerate(tokens):  # "a plum one", "in sand", "grey or charcoal"
         if token in vocab.colors and token not in said and (
                 (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT)
-                or (i > 0 and tokens[i - 1] == "in")):
+                or (i > 0 and tokens[i - 1] == "in")
+                or (i > 1 and tokens[i - 1] in ("or", "and") and tokens[i - 2] in said)):
             said.append(token)
     keys: list[str] = []
     for s in said:
@@ -461,7 +466,8 @@ def _quantity(low: str, reading: Reading) -> None:
             return
     m = _QTY_LESS.search(low)
     if m:
-        reading.qty_op, reading.qty_value = "less", _number(m.group("n") or "1") or 1
+        reading.qty_op, reading.qty_value = "less", _number(m.group("n") or m.group("t")
+                                                            or "1") or 1
         return
     m = _QTY_MORE.search(low)
     if m and not re.search(r"\banother\s{1,3}(?:colou?r|size|brand|kind|type|style|one\s{1,3}"

@@ -1,0 +1,326 @@
+"""What a shopper's message says, read against a store's vocabulary (understanding/reading.py,
+understanding/lexicon.py, catalog/vocabulary.py), phrased many ways. No database."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agentpay.understanding.lexicon import colour_family, size_key, size_keys, spell_numbers
+from understanding_store import VOCAB, reading_of
+
+# --------------------------------------------------------------------------------------
+# Sizes as people say them, mapped to the store's size labels
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, key", [
+    ("a medium please", "m"),
+    ("in medium", "m"),
+    ("size large", "l"),
+    ("do you have it in an extra large", "xl"),
+    ("XL", "xl"),
+    ("got it in M?", "m"),
+    ("hoodie, size small", "s"),
+    ("she wears a 7", "7"),
+    ("in a 9", "9"),
+    ("size 10.5", "10.5"),
+    ("size ten and a half", "10.5"),
+    ("hiking boots, mens, ten and a half", "10.5"),
+    ("seven and a half", "7.5"),
+    ("34 waist", "34"),
+    ("waist 32 please", "32"),
+    ("jeans 32x30", "32"),
+    ("queen size sheets", "queen"),
+    ("a 6 foot leash", "6 ft"),
+    ("6ft leash", "6 ft"),
+    ("a 60 inch one", "60 in"),
+    ('60" wide', "60 in"),
+    ("12 oz mug", "12 oz"),
+    ("16 oz", "16 oz"),
+    ("tent for 4 people", "4 person"),
+    ("a 2 person tent", "2 person"),
+    ("the long size", "long"),
+    ("long pls", "long"),
+    ("spf 50 sunscreen", "spf 50"),
+    ("tv stand for my 65 inch tv", "65 in"),
+    ("1000 piece puzzle", "1000 piece"),
+])
+def test_sizes_as_people_say_them(text, key):
+    assert key in reading_of(text).sizes
+
+
+@pytest.mark.parametrize("text", [
+    "add 2 of the first one", "under 150", "i'm 34 years old", "how long are they?",
+    "a long day", "the first one", "give me 3", "a small problem with my order?"])
+def test_numbers_and_words_that_are_no_size(text):
+    reading = reading_of(text)
+    assert not [k for k in reading.sizes if k not in ("s",)] or "small" in text
+
+
+def test_a_size_the_store_does_not_have_is_no_size():
+    assert reading_of("size 13").sizes == []  # the store has no 13
+
+
+def test_feet_are_inches_too():
+    # the store sells 72 in. cat trees and 6 ft. leashes: "6 feet" is both
+    assert {"6 ft", "72 in"} <= set(reading_of("like 6 feet tall").sizes)
+
+
+@pytest.mark.parametrize("label, said", [
+    ("60 in.", "60 inch"), ("60 in.", '60"'), ("60 in.", "60-inch"), ("4-Person", "4 people"),
+    ("16 fl oz", "16 oz"), ("16 fl oz", "16 ounces"), ("1,200 Pieces", "1200 pieces"),
+    ("6 ft.", "6 feet"), ("M", "medium"), ("XL", "extra large"), ("XXL", "2XL"),
+    ("One Size", "one size fits all"), ("30 lb", "30 lbs"), ("30 lb", "30 pounds"),
+])
+def test_the_store_label_and_the_shopper_words_share_a_key(label, said):
+    assert size_key(label) == size_key(said)
+
+
+def test_measures_inside_a_label_are_keys_of_it():
+    assert "65 in" in size_keys("for TVs up to 65 in.")
+    assert {"60 w", "4 pack"} <= size_keys("60W Equivalent, 4-Pack")
+
+
+@given(st.integers(min_value=1, max_value=500),
+       st.sampled_from([("in", ["inch", "inches", "in.", '"']), ("ft", ["foot", "feet", "ft."]),
+                        ("oz", ["ounce", "ounces", "oz."]), ("lb", ["pound", "pounds", "lbs"]),
+                        ("person", ["people", "persons"])]))
+@settings(max_examples=200, deadline=None)
+def test_every_way_of_writing_a_unit_gives_one_key(n, unit):
+    canonical, aliases = unit
+    for alias in aliases:
+        assert size_key(f"{n} {alias}") == f"{n} {canonical}"
+        assert size_key(f"{n}{alias}") == f"{n} {canonical}"
+
+
+@pytest.mark.parametrize("text, spelled", [
+    ("ten and a half", "10.5"), ("size nine", "size 9"), ("a couple", "a couple"),
+    ("twelve", "12")])
+def test_number_words(text, spelled):
+    assert spell_numbers(text) == spelled
+
+
+# --------------------------------------------------------------------------------------
+# Colours by name and by family
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("word, includes, excludes", [
+    ("navy", {"navy"}, {"slate blue"}),            # a name: that name
+    ("blue", {"navy", "slate blue", "light wash"}, {"charcoal"}),  # a family: all of it
+    ("grey", {"charcoal", "heather gray"}, {"navy"}),
+    ("gray", {"charcoal", "heather gray"}, {"navy"}),
+    ("charcoal", {"charcoal"}, {"heather gray"}),
+    ("brown", {"walnut", "cognac"}, {"sand"}),
+    ("maroon", {"cherry red"}, {"plum"}),           # a name the store lacks: its family
+    ("green", {"forest green", "sage"}, {"navy"}),
+])
+def test_colour_words_ask_for_the_store_s_names(word, includes, excludes):
+    labels = set(VOCAB.colour_labels(word))
+    assert includes <= labels and not labels & excludes
+
+
+@pytest.mark.parametrize("name, family", [
+    ("Slate Blue", "blue"), ("Charcoal", "grey"), ("Heather Gray", "grey"), ("Cognac", "brown"),
+    ("Navy", "blue"), ("Forest Green", "green"), ("Dusty Sage", "green"), ("Ivory", "white")])
+def test_colour_families(name, family):
+    assert colour_family(name) == family
+
+
+@pytest.mark.parametrize("text, colours", [
+    ("something in navy?", ["navy"]), ("navy please", ["navy"]), ("green?", ["green"]),
+    ("in walnut", ["walnut"]), ("a plum one", ["plum"]), ("the sand coloured one", ["sand"]),
+    ("light wash jeans", ["light wash"]), ("grey or charcoal", ["grey", "charcoal"]),
+])
+def test_colours_said(text, colours):
+    assert reading_of(text).colors == colours
+
+
+# --------------------------------------------------------------------------------------
+# What is being looked for: product types, brands, gender, features, qualifiers
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, types", [
+    ("I'm looking for a waterproof jacket", {"Rain Jacket", "Down Jacket", "Fleece Jacket"}),
+    ("a plain black tee, size large", {"T-Shirt"}),
+    ("tshirts", {"T-Shirt"}),
+    ("womens puffer jacket", {"Down Jacket"}),
+    ("running shoes", {"Running Shoe", "Trail Running Shoe"}),
+    ("trail running shoes", {"Trail Running Shoe"}),
+    ("what about a headlamp?", {"Headlamp"}),
+    ("do you sell coffee mugs?", {"Coffee Mug"}),
+    ("a matching collar", {"Dog Collar"}),
+    ("fleece lined beanies?", {"Beanie"}),
+    ("hoodies", {"Hoodie"}),
+    ("l shaped sectional in navy", {"Sectional Sofa"}),   # one type's own word
+    ("womens down jakcet", {"Down Jacket"}),              # a swap
+    ("sleepin bag", {"Sleeping Bag"}),
+])
+def test_product_types_from_the_store_s_own_words(text, types):
+    reading = reading_of(text)
+    assert reading.types is not None and set(reading.types.labels) == types
+
+
+def test_a_message_that_names_no_product_type_has_none():
+    assert reading_of("hmm, not sure yet").types is None
+
+
+@pytest.mark.parametrize("text, brand", [
+    ("anything from Loomwell?", "Loomwell"), ("anything by marlowe and finch", "Marlowe & Finch"),
+    ("the blue Brickwick one", "Brickwick"), ("muddy paws leash", "Muddy Paws Co.")])
+def test_brands(text, brand):
+    assert reading_of(text).brands == [brand]
+
+
+@pytest.mark.parametrize("text, gender", [
+    ("rain boots for my wife", "women"), ("womens jeans", "women"), ("for my dad", "men"),
+    ("men's, size 10.5", "men"), ("ladies hoodie", "women"), ("a gift", None)])
+def test_gender(text, gender):
+    assert reading_of(text).gender == gender
+
+
+@pytest.mark.parametrize("text, modifiers", [
+    ("sulfate free shampoo", ["sulfate free shampoo"]),  # no Shampoo in this store: words
+    ("one with 2 batteries", ["2 batteries"]),
+    ("a cordless drill with 2 batteries", ["2 batteries"]),
+    ("lift-top coffee table", ["lift-top"]),
+])
+def test_the_words_that_qualify_the_product(text, modifiers):
+    assert reading_of(text).modifiers == modifiers
+
+
+def test_features_are_the_store_s_yes_no_attributes():
+    assert reading_of("waterproof hiking boots").features == ["waterproof"]
+    assert reading_of("noise canceling ones").features == ["noise_cancelling"]
+
+
+# --------------------------------------------------------------------------------------
+# How a message relates to what came before
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, relaxed", [
+    ("any colour", "color"), ("any color is fine", "color"), ("colour doesn't matter", "color"),
+    ("i don't care about the color", "color"), ("whatever colour u have", "color"),
+    ("any finish is fine", "color"), ("any size", "size"), ("budget doesn't matter", "price"),
+    ("price is no object", "price"), ("any price", "price"), ("any brand", "brand"),
+])
+def test_relaxing(text, relaxed):
+    assert relaxed in reading_of(text).relax
+
+
+@pytest.mark.parametrize("text, colour", [
+    ("not black", "black"), ("anything but red", "red"), ("no navy pls", "navy"),
+    ("i don't want it in white", "white")])
+def test_negating_a_colour(text, colour):
+    reading = reading_of(text)
+    assert colour in reading.exclude_colors and colour not in reading.colors
+
+
+def test_negating_a_brand_and_a_material():
+    assert reading_of("nothing from Loomwell").exclude_brands == ["Loomwell"]
+    assert reading_of("no leather").exclude_words == ["leather"]
+
+
+def test_negating_a_kind():
+    reading = reading_of("whats the most expensive sofa you have? not a sectional")
+    assert "Sectional Sofa" in reading.exclude_types
+
+
+@pytest.mark.parametrize("text", [
+    "what about a headlamp?", "how about mugs", "something in green instead",
+    "show me something else", "rather a fleece"])
+def test_a_change_of_subject_is_marked(text):
+    assert reading_of(text).replace
+
+
+@pytest.mark.parametrize("text, selected, count, catalog", [
+    ("the cheapest one", "cheapest", 1, False),
+    ("which is the cheapest of those", "cheapest", 1, False),
+    ("add the cheaper one in white", "cheapest", 1, False),
+    ("whats the cheapest pair you have in her size", "cheapest", 1, True),
+    ("what's the most expensive one you've got", "most_expensive", 1, True),
+    ("the two cheapest you have", "cheapest", 2, True),
+    ("add the green ones, whichever is cheaper", "cheapest", 1, False),
+    ("can u add 3 of ur cheapest white tees", "cheapest", 1, False),
+])
+def test_superlatives_select(text, selected, count, catalog):
+    reading = reading_of(text)
+    assert (reading.superlative, reading.select_count, reading.scope_catalog) == \
+        (selected, count, catalog)
+
+
+def test_cheapest_with_a_product_is_a_sort_wish():
+    reading = reading_of("show me cheap running shoes")
+    assert reading.sort == "cheapest" and reading.superlative is None
+
+
+@pytest.mark.parametrize("text, op, value", [
+    ("make it 3", "set", 3), ("actually make it 3", "set", 3), ("change it to two", "set", 2),
+    ("make that 2", "set", 2), ("actually just 2 of them", "set", 2),
+    ("actually just one box", "set", 1), ("3 instead", "set", 3),
+    ("add another", "more", 1), ("one more please", "more", 1), ("2 more", "more", 2),
+    ("add another pair", "more", 1), ("remove one", "less", 1), ("one less", "less", 1),
+    ("take one off", "less", 1)])
+def test_quantity_changes(text, op, value):
+    reading = reading_of(text)
+    assert (reading.qty_op, reading.qty_value) == (op, value)
+
+
+@pytest.mark.parametrize("text", ["show me another colour", "make it navy", "another brand?"])
+def test_words_that_are_no_quantity_change(text):
+    assert reading_of(text).qty_op is None
+
+
+@pytest.mark.parametrize("text, kind, phrase", [
+    ("is it waterproof?", "yesno", "waterproof"), ("is it ionic?", "yesno", "ionic"),
+    ("are they machine washable", "yesno", "machine washable"),
+    ("does it come with batteries?", "includes", "batteries"),
+    ("does it have a hood", "includes", "a hood"),
+    ("how long are they?", "measure", "long"), ("how heavy is it", "measure", "heavy"),
+    ("how many watts is it", "measure", "many watts"),
+    ("what's it made of", "material", ""), ("what's it upholstered in", "material", ""),
+    ("what sizes does it come in", "sizes", ""), ("which colours", "colors", ""),
+    ("what's the price on that one", "price", ""), ("how much is the first one?", "price", ""),
+])
+def test_questions_about_a_product(text, kind, phrase):
+    question = reading_of(text).question
+    assert question is not None and (question.kind, question.phrase) == (kind, phrase)
+
+
+@pytest.mark.parametrize("text", ["what's my total", "total?", "whats my total so far",
+                                  "how much is my basket now", "how much is everything"])
+def test_cart_totals(text):
+    assert reading_of(text).cart_total
+
+
+@pytest.mark.parametrize("text", [
+    "add it", "put it in my cart", "i'll take the black one", "give me the first one",
+    "gimme 3 of the cheapest one", "throw in a second one"])
+def test_buying_words(text):
+    assert reading_of(text).add_words
+
+
+@pytest.mark.parametrize("text", ["can you give me a discount?", "give me 100% off",
+                                  "take it easy", "what do you have"])
+def test_no_buying_words(text):
+    assert not reading_of(text).add_words
+
+
+@pytest.mark.parametrize("text, quantity", [
+    ("2 bags of the unscented one pls", 2), ("5 boxes of the cheapest screws", 5),
+    ("also unscented cat litter, 2 bags", 2), ("3 of the cheapest one", 3)])
+def test_counts(text, quantity):
+    assert reading_of(text).quantity == quantity
+
+
+@pytest.mark.parametrize("text", ["take the mug out", "remove the lamp",
+                                  "hmm take the cat tree out, too big for my flat",
+                                  "i don't want the hoodie anymore"])
+def test_removing(text):
+    assert reading_of(text).remove_words
+
+
+def test_a_budget_said_loosely():
+    assert reading_of("womens jeans, under 90 pls").price_max == 9000
+    assert reading_of("under 200 if poss").price_max == 20000
+    assert reading_of("under 5 inches").price_max is None

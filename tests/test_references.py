@@ -1,0 +1,155 @@
+"""Which products a message points at (orchestrator/references.py), and answers to questions
+about a product from its own data (orchestrator/answers.py). No database."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentpay.orchestrator.answers import answer
+from agentpay.orchestrator.references import resolve
+from agentpay.understanding.classifier import Classifier
+from agentpay.understanding.reading import Question, read
+from understanding_store import VOCAB
+
+_CLASSIFIER = Classifier()
+
+
+def _p(eid: str, name: str, price: int, brand: str, colors: list[str], *,
+       product_type: str = "Hoodie", sizes: list[str] | None = None,
+       available: list[list[str | None]] | None = None) -> dict:
+    sizes = sizes or ["S", "M", "L"]
+    return {"external_id": eid, "name": name, "price_minor": price, "brand": brand,
+            "colors": colors, "sizes": sizes, "product_type": product_type, "in_stock": True,
+            "available": available if available is not None else
+            [[s, c] for s in sizes for c in colors]}
+
+
+SHOWN = [
+    _p("H1", "Loomwell Campus Pullover Hoodie", 5900, "Loomwell", ["navy", "charcoal"]),
+    _p("H2", "Northvane Heavyweight Pullover Hoodie, Sage", 7400, "Northvane", ["sage"]),
+    _p("H3", "Loomwell Weekender Pullover Hoodie", 3900, "Loomwell", ["black", "cream"],
+       available=[["M", "cream"]]),
+    _p("H4", "Brickwick Orbit Zip Hoodie", 6500, "Brickwick", ["white", "navy"]),
+]
+
+
+def targets(text: str, *, shown=SHOWN, focus=None, cart=(), types=None):
+    understanding = _CLASSIFIER.classify(text, {"last_shown": shown, "focus": focus})
+    reading = read(text, understanding.entities, VOCAB)
+    return resolve(understanding.entities, reading, text, shown=list(shown), focus=focus,
+                   cart_lines=list(cart), vocab=VOCAB, types=types)
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("add the first one", ["H1"]), ("the second one please", ["H2"]), ("the 3rd one", ["H3"]),
+    ("the last one", ["H4"]), ("number 2", ["H2"]), ("compare the first two", ["H1", "H2"]),
+    ("the first and the third", ["H1", "H3"]), ("the last two", ["H3", "H4"]),
+])
+def test_ordinals(text, ids):
+    assert [p["external_id"] for p in targets(text).products] == ids
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("the cheapest one", ["H3"]), ("add the cheapest", ["H3"]),
+    ("which is the cheapest of those", ["H3"]), ("the most expensive one", ["H2"]),
+    ("the two cheapest", ["H3", "H1"]),
+    ("add the cheaper one in navy", ["H1"]),          # the cheapest that comes in navy
+])
+def test_superlatives_over_the_list(text, ids):
+    assert [p["external_id"] for p in targets(text).products] == ids
+
+
+@pytest.mark.parametrize("text, eid", [
+    ("the sage one", "H2"), ("add the white one", "H4"), ("the Orbit one in white pls", "H4"),
+    ("the northvane one", "H2"), ("the loomwell weekender", "H3"), ("the zip hoodie", "H4"),
+    ("the cream one", "H3"),
+])
+def test_attributes_and_names_pick_from_the_list(text, eid):
+    assert [p["external_id"] for p in targets(text).products][:1] == [eid]
+
+
+def test_a_colour_that_is_sold_out_is_not_picked_when_another_has_it():
+    # H3 comes in black, but only its cream is in stock; nothing else is black
+    assert targets("add the black one").products[0]["external_id"] == "H3"
+    assert targets("the navy one").products[0]["external_id"] == "H1"
+
+
+@pytest.mark.parametrize("text", ["the red one", "the Tumblebee one", "the plum one"])
+def test_a_pick_nothing_on_screen_fits_is_looked_for(text):
+    assert targets(text).how == "unmatched"
+
+
+def test_the_kind_being_looked_for_comes_first():
+    mug = _p("M1", "Stoneware Coffee Mug", 1200, "Loomwell", ["navy"], product_type="Coffee Mug")
+    shown = [mug] + SHOWN
+    picked = targets("the cheapest one in navy", shown=shown, types=["Hoodie"])
+    assert picked.products[0]["external_id"] == "H1"
+
+
+@pytest.mark.parametrize("text", ["add it", "is it in stock?", "that one", "how much is it"])
+def test_pronouns_point_at_the_focus(text):
+    assert targets(text, focus=SHOWN[1]).products == [SHOWN[1]]
+
+
+def test_without_a_focus_it_is_the_first_shown():
+    picked = targets("add it")
+    assert picked.how == "first" and picked.products == [SHOWN[0]]
+
+
+def test_those_without_a_focus_are_everything_shown():
+    assert targets("how much are those").products == SHOWN
+
+
+def test_a_size_picks_what_comes_in_it():
+    shown = [_p("J1", "Slim Jeans", 6000, "Loomwell", ["black"], sizes=["28", "30"]),
+             _p("J2", "Straight Jeans", 6500, "Loomwell", ["black"], sizes=["32", "34"])]
+    assert targets("add one in a 32", shown=shown).products[0]["external_id"] == "J2"
+    assert targets("add one in a 34", shown=shown[:1]).how == "unmatched"
+
+
+# --------------------------------------------------------------------------------------
+# Answers from the product's own data
+# --------------------------------------------------------------------------------------
+
+DRILL = {"name": "Ironbark Cordless Drill/Driver, Kit with 2 Batteries", "price": "$129.00",
+         "description": "A compact drill for DIY projects. It features an LED work light. "
+                        "Not suitable for masonry.",
+         "attributes": {"product_type": "Cordless Drill", "voltage": 20, "chuck_size": "1/2 in.",
+                        "material": "glass-filled nylon", "waterproof": False,
+                        "weight_lb": 3.4},
+         "sizes": ["One Size"], "colors": ["Black"],
+         "variants": [{"size": "One Size", "color": "Black", "stock": 4}]}
+BARE = {**DRILL, "name": "Ironbark Cordless Drill/Driver, Tool Only", "description": ""}
+LEASH = {"name": "Tailwind Leather Dog Leash, 6 ft.", "price": "$43.50",
+         "description": "Full-grain leather with a padded handle. Free returns within 30 days.",
+         "attributes": {"length_ft": 6, "material": "full-grain leather", "waterproof": True},
+         "sizes": ["6 ft."], "colors": ["Tan", "Gray"],
+         "variants": [{"size": "6 ft.", "color": "Tan", "stock": 0},
+                      {"size": "6 ft.", "color": "Gray", "stock": 3}]}
+
+
+@pytest.mark.parametrize("product, question, verdict, says", [
+    (LEASH, Question("yesno", "waterproof"), True, "Yes"),
+    (DRILL, Question("yesno", "waterproof"), False, "No"),
+    (DRILL, Question("yesno", "cordless"), True, "Yes"),            # in the name
+    (DRILL, Question("yesno", "good for masonry"), None, "doesn't say"),
+    (DRILL, Question("yesno", "suitable for masonry"), False, "No"),  # negated in the listing
+    (DRILL, Question("yesno", "bluetooth"), None, "doesn't say"),
+    (DRILL, Question("includes", "batteries"), True, "2 batteries"),
+    (BARE, Question("includes", "batteries"), False, "No"),            # "Tool Only"
+    (DRILL, Question("includes", "a carrying case"), None, "doesn't say"),
+    (LEASH, Question("measure", "long"), True, "6 ft long"),
+    (DRILL, Question("measure", "heavy"), True, "3.4 lb"),
+    (DRILL, Question("measure", "many volts"), True, "20"),
+    (LEASH, Question("measure", "wide"), None, "doesn't give"),
+    (LEASH, Question("material"), True, "full-grain leather"),
+    (LEASH, Question("colors"), True, "Gray"),
+])
+def test_answers_come_from_the_listing(product, question, verdict, says):
+    text, got = answer(product, question)
+    assert got is verdict and says in text
+
+
+def test_only_colours_in_stock_are_offered():
+    text, _ = answer(LEASH, Question("colors"))
+    assert "Gray" in text and "Tan" not in text
