@@ -9,7 +9,6 @@ nothing, a changed catalogue is seen on the next turn.
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -66,6 +65,8 @@ class Vocabulary:
     aliases: dict[str, str] = field(default_factory=dict)  # "sectional" -> Sectional Sofa
     type_words: frozenset[str] = frozenset()
     _suffixes: dict[tuple[str, ...], list[tuple[str, bool]]] = field(default_factory=dict)
+    _by_initial: dict[str, list[str]] = field(default_factory=dict)
+    _corrected: dict[str, str] = field(default_factory=dict)  # memo: words recur
 
     @classmethod
     def from_terms(cls, terms: list[dict], version: int = 0,
@@ -92,6 +93,8 @@ class Vocabulary:
                 v.sizes.setdefault(key, []).append(label)
         v.word_sizes = frozenset(k for k in v.sizes if k.isalpha() and len(k) > 2)
         v.type_words = frozenset(w for phrase in v.types for w in phrase.split())
+        for w in v.type_words:
+            v._by_initial.setdefault(w[0], []).append(w)
         v.genders = frozenset(g.lower() for g in by_kind["gender"])
         for key in by_kind["feature"]:
             phrase = norm_phrase(key.replace("_", " "))
@@ -142,20 +145,27 @@ class Vocabulary:
         return None
 
     def correct(self, tokens: list[str]) -> list[str]:
-        """Tokens with misspelt product-type words fixed ("blendr" -> blender): a word of
-        five letters or more that no type has, replaced by the closest type word."""
+        """Tokens with misspelt product-type words fixed ("blendr" -> blender, "jakcet" ->
+        jacket): a word of five letters or more that neither a type nor any product has,
+        replaced by the type word with the same first letter within one edit (two for
+        long words; a swap of neighbours is one)."""
         out = []
         for t in tokens:
-            if len(t) >= 5 and t not in self.type_words and not t.isdigit() \
-                    and t not in self.words:
-                close = difflib.get_close_matches(t, self.type_words, n=1, cutoff=0.85)
-                if not close:  # one swap, slip or drop: "jakcet", "headphnoes"
-                    limit = 1 if len(t) < 8 else 2
-                    close = [w for w in self.type_words if abs(len(w) - len(t)) <= limit
-                             and w[0] == t[0] and edit_distance(t, w, limit) <= limit][:1]
-                out.append(close[0] if close else t)
-            else:
+            if len(t) < 5 or t in self.type_words or t in self.words or t.isdigit():
                 out.append(t)
+                continue
+            fixed = self._corrected.get(t)
+            if fixed is None:
+                limit = 1 if len(t) < 8 else 2
+                fixed, best_d = t, limit + 1
+                for w in self._by_initial.get(t[0], ()):
+                    if abs(len(w) - len(t)) <= limit:
+                        d = edit_distance(t, w, limit)
+                        if d < best_d:
+                            fixed, best_d = w, d
+                if len(self._corrected) < 20_000:
+                    self._corrected[t] = fixed
+            out.append(fixed)
         return out
 
     def find_category(self, tokens: list[str]) -> str | None:

@@ -74,12 +74,13 @@ def _understand(ctx: TurnContext, text: str):
 
 
 def _infer_type(ctx: TurnContext, products: list[dict]) -> None:
-    """A search for words that are no product type of the store ("puffer jacket", "gym
-    shoes") whose results are mostly of one type is about that type: later refinements
-    ("in navy?") keep to it."""
+    """A search whose words could mean several of the store's product types ("gym shoes":
+    five kinds of shoe) whose results are mostly of one of them is about that type: later
+    refinements ("in navy?") keep to it. Words that name no type ("a gift for my dad")
+    stay words: the results of one search do not decide what the next one is about."""
     state = ctx.shopping
-    if len(state.product_types) == 1 or not products:
-        return
+    if len(state.product_types) < 2 or not products:
+        return  # only a choice among the types the words could mean ("gym shoes")
     types = [p.get("product_type") for p in products[:5]]
     top = types[0]
     if top and types.count(top) >= max(2, (len(types) + 1) // 2 + 1) \

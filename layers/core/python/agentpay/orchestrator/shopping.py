@@ -78,10 +78,18 @@ class ShoppingState(BaseModel):
 
     # ---- what the shopper sees --------------------------------------------------------
 
+    def noun(self) -> str:
+        """What is looked for, as a reply names it: "sulfate free shampoo", "running shoe"."""
+        if self.product_types:
+            kind = _type_words(self) or self.product_types[0].lower()
+            said = [m for m in self.modifiers if m not in kind]
+            features = [f.replace("_", " ") for f in self.features]
+            return " ".join(features + said + [kind])
+        return self.query or self.category or "products"
+
     def describe(self, currency: str = "USD", sizes: list[str] | None = None) -> str:
         """"navy down jackets for women in S under $200"."""
-        noun = self.query or (" / ".join(self.product_types[:2]) if self.product_types
-                              else (self.category or "products"))
+        noun = self.noun()
         colours = " or ".join(self.colors[:3])
         parts = [f"{colours} {noun}".strip() if colours else noun]
         if self.brands:
@@ -102,7 +110,7 @@ class ShoppingState(BaseModel):
             parts.append(f"over {format_money(self.price_min, cur)}")
         if self.exclude_colors:
             parts.append("not " + " or ".join(self.exclude_colors[:3]))
-        if self.features:
+        if self.features and not self.product_types:
             parts.append(", ".join(f.replace("_", " ") for f in self.features[:3]))
         if self.sort == "cheapest":
             parts.insert(0, "the most affordable")

@@ -80,7 +80,7 @@ def _filters(args: dict[str, Any], *, require: bool = True) -> Filters:
 
 
 _ORDER = {"cheapest": "price_asc", "most_expensive": "price_desc", "newest": "newest"}
-POOL = 25  # candidates read to rank by stock and fit before the top k are shown
+POOL = 15  # candidates read to rank by stock and fit before the top k are shown
 
 
 def _find(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict]:

@@ -223,10 +223,15 @@ def synonyms() -> dict[tuple[str, ...], tuple[str, ...]]:
     return out
 
 
+@cache
+def _longest_synonym() -> int:
+    return max((len(k) for k in synonyms()), default=1)
+
+
 def with_synonyms(tokens: list[str]) -> list[str]:
     """The tokens with shopper phrases replaced by shop phrases, longest first."""
     table = synonyms()
-    longest = max((len(k) for k in table), default=1)
+    longest = _longest_synonym()
     out: list[str] = []
     i = 0
     while i < len(tokens):
