@@ -1,6 +1,7 @@
 """Price the server's cart from the catalog: the only source of a checkout's numbers.
 
-Every price is re-read from the catalog here and stock is re-checked; the discount is
+Every price is re-read from the catalog here (a line's variant's price when it has one,
+else the product's) and stock is re-checked; the discount is
 added by the quote (see `agentpay.payments.quotes`) from the recorded offer only.
 Nothing a shopper or a model wrote reaches these numbers.
 """
@@ -13,6 +14,7 @@ from uuid import UUID
 import psycopg
 
 from agentpay.catalog import repository as products
+from agentpay.catalog import variants
 from agentpay.orchestrator.negotiation import NegotiationRules
 
 
@@ -25,18 +27,7 @@ class CheckoutRefused(ValueError):
 
 def variant_stock(product: dict, size: str | None, color: str | None) -> int | None:
     """Stock of the matching variant; None when the product has no variants."""
-    variants = product.get("variants") or []
-    if not variants:
-        return None
-    total = 0
-    for v in variants:
-        # a variant without a size or colour fits any: the product has only the other option
-        if size and v.get("size") and str(v["size"]).lower() != size.lower():
-            continue
-        if color and v.get("color") and str(v["color"]).lower() != color.lower():
-            continue
-        total += int(v.get("stock", 0) or 0)
-    return total
+    return variants.stock(product, size, color)
 
 
 def price_cart(conn: psycopg.Connection, organization_id: UUID, cart_lines: list[dict],
@@ -61,8 +52,9 @@ def price_cart(conn: psycopg.Connection, organization_id: UUID, cart_lines: list
         if not 1 <= quantity <= rules.max_quantity_per_line:
             problems.append({"external_id": line["external_id"], "problem": "quantity"})
             continue
+        unit = variants.unit_price_minor(product, line.get("size"), line.get("color"))
         lines.append({"external_id": product["external_id"], "name": product["name"],
-                      "quantity": quantity, "unit_price_minor": int(product["price_minor"]),
+                      "quantity": quantity, "unit_price_minor": unit,
                       "size": line.get("size"), "color": line.get("color"),
                       "currency": product["currency"]})
     if problems:

@@ -1,12 +1,16 @@
 """The shopper's cart, held in the conversation's state and priced from the catalog.
 
-Lines keep the catalog price seen when added for display; checkout re-reads every price
-from the catalog, so a stale or tampered line can never lower what is charged.
+Lines keep the catalog price seen when added for display: the price of the variant the
+line's size and colour choose (see `agentpay.catalog.variants`), else the product's.
+Checkout re-reads every price from the catalog the same way, so a stale or tampered line
+can never lower what is charged.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from agentpay.catalog import variants
 
 MAX_LINES = 25
 
@@ -27,14 +31,15 @@ def line_key(line: dict) -> tuple:
 
 def add(state: dict, product: dict, quantity: int, *, size: str | None, color: str | None,
         max_quantity: int) -> dict:
-    """Add (or top up) a line; returns the line."""
+    """Add (or top up) a line, priced from its variant; returns the line."""
     if quantity < 1:
         raise CartError("invalid_quantity", "quantity must be at least 1")
     cart = lines(state)
     if cart and cart[0]["currency"] != product["currency"]:
         raise CartError("currency_mismatch", "the cart already holds items in another currency")
+    unit = variants.unit_price_minor(product, size, color)
     new = {"product_id": str(product["id"]), "external_id": product["external_id"],
-           "name": product["name"], "unit_price_minor": int(product["price_minor"]),
+           "name": product["name"], "unit_price_minor": unit,
            "currency": product["currency"], "quantity": quantity, "size": size,
            "color": color, "url": product.get("url"), "image_url": product.get("image_url")}
     for line in cart:
