@@ -12,6 +12,7 @@ import pytest
 
 from agentpay.catalog import variants
 from agentpay.orchestrator import cart
+from agentpay.tools.products import details, summary
 from conftest import bearer
 
 JACKET = {"external_id": "VAR-JACKET", "name": "Stormline Rain Jacket", "price": 12900,
@@ -64,6 +65,17 @@ def test_cart_add_prices_the_line_and_the_total_from_the_variant():
     assert line["unit_price_minor"] == 129900
     cart.add(state, _product(), 1, size="128 GB", color="Black", max_quantity=10)
     assert cart.summary(state)["subtotal_minor"] == 2 * 129900 + 99900
+
+
+def test_the_product_summary_and_details_show_the_variant_prices():
+    phone = _product()
+    shown = summary(phone)
+    assert shown["price"] == "$999.00"
+    assert [(v["size"], v["color"], v["price"]) for v in shown["variant_prices"]] == [
+        ("512 GB", "Black", "$1,299.00"), ("512 GB", "Silver", "$1,349.00")]
+    rows = details(phone)["variants"]
+    assert "price" not in rows[0] and rows[1]["price_minor"] == 129900
+    assert "variant_prices" not in summary(_product(variants=[]))
 
 
 # ---- through the conversation, the quote and the providers ---------------------------
@@ -203,3 +215,12 @@ def test_polar_is_asked_for_the_variants_price(client, db, shop, make_conversati
     reset_providers()
     assert body["prices"][polar.product_id][0]["price_amount"] == XL
     assert json.loads(body["metadata"]["line_1"])["unit_price_minor"] == XL
+
+
+def test_the_agent_quotes_the_variant_prices(client, shop, make_conversation):
+    _tenant, agent = shop
+    _conv_id, _auth, say = _conversation(client, make_conversation, agent)
+    found = say("rain jacket")["reply"]["content"]
+    assert "Stormline Rain Jacket — $129.00" in found and "XL $159.00" in found
+    asked = say("is it in stock in XL?")["reply"]["content"]
+    assert "$159.00" in asked, asked

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agentpay.tools.products import variant_price_text
 from agentpay.understanding.lexicon import singular, words
 from agentpay.understanding.reading import Question
 
@@ -223,4 +224,6 @@ def answer(p: dict[str, Any], question: Question) -> tuple[str, bool | None]:
         if p.get("in_stock", True):
             return f"Yes — {p['name']} is in stock at {p['price']}.", True
         return f"Sorry, {p['name']} is out of stock right now.", False
+    if p.get("variant_prices"):  # the 512 GB at its own price, not the base one's
+        return f"{p['name']} is {p['price']} ({variant_price_text(p)}).", True
     return f"{p['name']} is {p['price']}.", True

@@ -11,6 +11,7 @@ from typing import Any
 
 from agentpay.kit.money import format_money
 from agentpay.orchestrator.actions import Action
+from agentpay.tools.products import variant_price_text
 from agentpay.tools.registry import ToolResult
 
 _POLICY_FALLBACK = {
@@ -24,6 +25,8 @@ def _product_line(i: int, p: dict) -> str:
     bits = [f"{i}. {p['name']} — {p['price']}"]
     if p.get("compare_at"):
         bits.append(f" (was {p['compare_at']})")
+    if p.get("variant_prices"):
+        bits.append(f" ({variant_price_text(p)})")
     extras = []
     if p.get("colors") and len(p["colors"]) > 1:
         extras.append(", ".join(p["colors"][:4]))
@@ -255,10 +258,12 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         if t == "quote_price":
             return (f"{p['name']} is {p['price']}"
                     + (f" (was {p['compare_at']})" if p.get("compare_at") else "")
+                    + (f"; {variant_price_text(p)}" if p.get("variant_prices") else "")
                     + ". Shall I add it to your cart?")
         if t == "check_availability":
             return _availability(p, action.params)
-        text = f"{p['name']} — {p['price']}."
+        text = f"{p['name']} — {p['price']}"
+        text += f" ({variant_price_text(p)})." if p.get("variant_prices") else "."
         if p.get("description"):
             text += f" {p['description'][:400]}"
         attrs = p.get("attributes") or {}
@@ -403,7 +408,8 @@ def _availability(p: dict, params: dict[str, Any]) -> str:
             return (f"{p['name']} doesn't come in size {size}. It comes in "
                     f"{_options(sizes)}.")
         if sum(int(v.get("stock", 0) or 0) for v in matching) > 0:
-            return f"Yes — {p['name']} is in stock in size {size}. Shall I add it to your cart?"
+            return (f"Yes — {p['name']} is in stock in size {size}{_at(matching)}. Shall I "
+                    "add it to your cart?")
         others = sorted({str(v["size"]) for v in variants
                          if int(v.get("stock", 0) or 0) > 0 and v.get("size")})
         return (f"Sorry, {p['name']} is sold out in size {size}."
@@ -418,12 +424,19 @@ def _availability(p: dict, params: dict[str, Any]) -> str:
         if sum(int(v.get("stock", 0) or 0) for v in matching) <= 0:
             return (f"Sorry, {p['name']} is sold out in {color}."
                     + (f" It's available in {_options(others)}." if others else ""))
-        return f"Yes — {p['name']} is in stock in {color}. Shall I add it to your cart?"
+        return (f"Yes — {p['name']} is in stock in {color}{_at(matching)}. Shall I add it to "
+                "your cart?")
     if not p.get("in_stock", True):
         return f"Sorry, {p['name']} is out of stock right now."
     sizes = [s for s in p.get("sizes") or [] if s.lower() != "one size"]
     extra = f" Sizes: {', '.join(sizes)}." if sizes else ""
     return f"Yes — {p['name']} is in stock at {p['price']}.{extra} Shall I add it to your cart?"
+
+
+def _at(matching: list[dict]) -> str:
+    """" at $1,199.00" when the variants asked about share a price of their own."""
+    prices = {v.get("price") for v in matching}
+    return f" at {prices.pop()}" if len(prices) == 1 and None not in prices else ""
 
 
 def _cart_problem(r: ToolResult) -> str:
