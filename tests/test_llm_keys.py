@@ -253,12 +253,12 @@ def test_the_generator_puts_anthropic_first_and_openai_as_fallback(env):
 def test_the_generator_uses_default_models_and_whichever_key_exists(env):
     env.setenv("OPENAI_API_KEY", ENV_OPENAI)
     router = get_generator()
-    assert [(p.name, p.model) for p in router.providers] == [("openai", "gpt-4o-mini")]
+    assert [(p.name, p.model) for p in router.providers] == [("openai", "gpt-6-luna")]
 
     env.delenv("OPENAI_API_KEY")
     env.setenv("ANTHROPIC_API_KEY", ENV_ANTHROPIC)
     router = get_generator()
-    assert [(p.name, p.model) for p in router.providers] == [("anthropic", "claude-sonnet-4-5")]
+    assert [(p.name, p.model) for p in router.providers] == [("anthropic", "claude-sonnet-5-5")]
 
 
 def test_the_generator_is_cached_until_its_configuration_changes(env):

@@ -140,14 +140,14 @@ def test_anthropic_streams_text_deltas_in_order_and_final_carries_usage_and_cost
     assert deltas == ["We ", "have ", "three ", "green teas."]
     result = final.result
     assert result.text == "We have three green teas."
-    assert (result.provider, result.model) == ("anthropic", "claude-sonnet-4-5")
+    assert (result.provider, result.model) == ("anthropic", "claude-sonnet-5-5")
     assert result.usage == Usage(input_tokens=1000, output_tokens=200)
-    assert result.cost_usd == pytest.approx(1000 * 3 / 1e6 + 200 * 15 / 1e6)
+    assert result.cost_usd == pytest.approx(1000 * 2 / 1e6 + 200 * 10 / 1e6)
     assert result.stop_reason == "end_turn" and result.tool_calls == []
     assert result.failures == [] and result.latency_ms > 0
     # AND the request went out as a streamed Messages API call
     [body] = anthropic_server.messages_bodies()
-    assert body["stream"] is True and body["model"] == "claude-sonnet-4-5"
+    assert body["stream"] is True and body["model"] == "claude-sonnet-5-5"
     assert body["max_tokens"] == 321 and body["system"] == "You are a shop assistant."
     assert body["messages"] == [{"role": "user", "content": "Do you have green tea?"}]
     assert "temperature" not in body  # API version 2026-10-21 rejects sampling parameters
@@ -372,11 +372,12 @@ def test_openai_streams_text_deltas_and_usage_from_the_last_chunk(openai_server)
     assert (result.text, result.provider, result.stop_reason) == (
         "Sencha is in stock.", "openai", "end_turn")
     assert result.usage == Usage(2000, 100)
-    assert result.cost_usd == pytest.approx(2000 * 0.15 / 1e6 + 100 * 0.60 / 1e6)
+    assert result.cost_usd == pytest.approx(2000 * 0.10 / 1e6 + 100 * 0.50 / 1e6)
     # AND the request asked for a stream with usage, the system prompt first
     [body] = openai_server.chat_bodies()
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
     assert body["max_completion_tokens"] == 222 and body["temperature"] == 0.2
+    assert body["model"] == "gpt-6-luna" and body["reasoning_effort"] == "none"
     assert body["messages"] == [
         {"role": "system", "content": "You are a shop assistant."},
         {"role": "user", "content": "Do you have green tea?"},
@@ -513,7 +514,9 @@ def test_importing_the_package_and_building_a_router_imports_no_sdk():
 
 def test_cost_follows_the_price_table_and_dated_model_names():
     usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000)
-    assert cost_usd("claude-sonnet-4-5", usage) == pytest.approx(18.0)
+    assert cost_usd("claude-sonnet-5-5", usage) == pytest.approx(12.0)
+    assert cost_usd("claude-sonnet-4-5", usage) == pytest.approx(18.0)  # older usage
+    assert cost_usd("gpt-6-luna-2026-09-30", usage) == pytest.approx(0.60)
     assert cost_usd("claude-haiku-4-5-20251001", usage) == pytest.approx(6.0)
     assert cost_usd("gpt-4o-mini-2024-07-18", usage) == pytest.approx(0.75)  # not gpt-4o's
     assert cost_usd("gpt-4o", usage) == pytest.approx(12.5)

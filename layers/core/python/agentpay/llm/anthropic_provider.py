@@ -9,6 +9,17 @@ parameters with a 400 (the SDK no longer accepts them), so
 ``GenerationRequest.temperature`` applies to OpenAI only. Why the SDK's
 own retries stay small (``max_retries=1``): the router falls back to another provider,
 which is faster than waiting out a long backoff. ``anthropic`` is imported on first use.
+
+Why thinking blocks are kept: current models (Claude Sonnet 5.5, the default) think by
+default and return ``thinking`` blocks, and text written between tool calls arrives as
+thinking too; it is never streamed to the shopper. The API wants an answer's thinking
+blocks back, unchanged, before its ``tool_use`` blocks in the next round, so the answer's
+blocks ride on its first :class:`ToolCall` (``replay``) and ``wire_messages`` sends them
+back as they came.
+
+Why this default: ``DEFAULT_MODEL`` must be listed, and not deprecated, by the installed
+SDK (``agentpay.llm.models``; a test reads the SDK's lists); ``MODEL_LINE`` names its
+line, from which a replacement is chosen when the configured model cannot answer.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from agentpay.llm.base import (
@@ -37,7 +49,8 @@ from agentpay.llm.base import (
 )
 from agentpay.llm.pricing import cost_usd
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"
+MODEL_LINE = "sonnet"
 NAME = "anthropic"
 
 
@@ -49,6 +62,11 @@ def wire_messages(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     for message in messages:
         if not message.tool_calls and not message.tool_results:
             wire.append({"role": message.role, "content": message.content})
+            continue
+        replay = message.tool_calls[0].replay if message.tool_calls else ()
+        if replay and not message.tool_results:
+            # the answer as it came, thinking blocks first, so the model can go on from it
+            wire.append({"role": message.role, "content": [dict(b) for b in replay]})
             continue
         blocks: list[dict[str, Any]] = [
             {"type": "tool_result", "tool_use_id": result.tool_call_id,
@@ -174,6 +192,7 @@ class AnthropicProvider:
         params = request_params(self.model, request)
         text: list[str] = []
         tools: dict[int, dict[str, Any]] = {}  # content block index -> id, name, json pieces
+        blocks: dict[int, dict[str, Any]] = {}  # content block index -> the block as sent
         usage = Usage()
         model = self.model
         stop_reason = ""
@@ -188,11 +207,19 @@ class AnthropicProvider:
                         delta = event.delta
                         if delta.type == "text_delta" and delta.text:
                             text.append(delta.text)
+                            _extend(blocks, event.index, "text", delta.text)
                             yield TextDelta(delta.text)
                         elif delta.type == "input_json_delta" and event.index in tools:
                             tools[event.index]["json"].append(delta.partial_json or "")
+                        elif delta.type == "thinking_delta":
+                            _extend(blocks, event.index, "thinking",
+                                    getattr(delta, "thinking", "") or "")
+                        elif delta.type == "signature_delta":
+                            _extend(blocks, event.index, "signature",
+                                    getattr(delta, "signature", "") or "")
                     elif kind == "content_block_start":
                         block = event.content_block
+                        blocks[event.index] = _started(block)
                         if block.type == "tool_use":
                             tools[event.index] = {"id": block.id, "name": block.name,
                                                   "json": []}
@@ -222,6 +249,8 @@ class AnthropicProvider:
                           arguments=parse_tool_arguments(NAME, slot["name"],
                                                          "".join(slot["json"])))
                  for _, slot in sorted(tools.items())]
+        if calls and any(b.get("type") in _THINKING for b in blocks.values()):
+            calls[0] = replace(calls[0], replay=_replay(blocks, calls))
         yield Final(GenerationResult(
             text="".join(text),
             provider=NAME,
@@ -233,6 +262,45 @@ class AnthropicProvider:
             latency_ms=(time.monotonic() - started) * 1000.0,
             failures=[],
         ))
+
+
+_THINKING = ("thinking", "redacted_thinking")
+
+
+def _started(block: Any) -> dict[str, Any]:
+    """A content block as the API will want it back (filled in by later deltas)."""
+    kind = block.type
+    if kind == "thinking":
+        return {"type": "thinking", "thinking": getattr(block, "thinking", "") or "",
+                "signature": getattr(block, "signature", "") or ""}
+    if kind == "redacted_thinking":
+        return {"type": "redacted_thinking", "data": getattr(block, "data", "") or ""}
+    if kind == "text":
+        return {"type": "text", "text": getattr(block, "text", "") or ""}
+    if kind == "tool_use":
+        return {"type": "tool_use", "id": block.id, "name": block.name}
+    return {"type": kind}  # a block kind this provider does not replay
+
+
+def _extend(blocks: dict[int, dict[str, Any]], index: int, key: str, piece: str) -> None:
+    block = blocks.get(index)
+    if block is not None and key in block:
+        block[key] += piece
+
+
+def _replay(blocks: dict[int, dict[str, Any]],
+            calls: list[ToolCall]) -> tuple[dict[str, Any], ...]:
+    """The answer's blocks in order: thinking and text as streamed, tool_use with the
+    parsed input; empty text blocks and kinds the API would not take back left out."""
+    inputs = {call.id: call.arguments for call in calls}
+    out: list[dict[str, Any]] = []
+    for _, block in sorted(blocks.items()):
+        kind = block["type"]
+        if kind == "tool_use":
+            out.append({**block, "input": inputs.get(block["id"], {})})
+        elif kind in _THINKING or (kind == "text" and block["text"]):
+            out.append(dict(block))
+    return tuple(out)
 
 
 def _input_tokens(usage: Any) -> int:

@@ -36,11 +36,18 @@ class ToolSpec:
 
 @dataclass(frozen=True)
 class ToolCall:
-    """A call the model asked for, arguments already parsed from JSON."""
+    """A call the model asked for, arguments already parsed from JSON.
+
+    ``replay`` is provider-owned and opaque: the answer's content blocks exactly as the
+    provider sent them, carried on the first call of a round when the provider needs them
+    back unchanged in the next request (Claude's thinking blocks, which a model that thinks
+    by default requires before its ``tool_use`` blocks). It never reaches storage or logs.
+    """
 
     id: str
     name: str
     arguments: dict[str, Any]
+    replay: tuple[dict[str, Any], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

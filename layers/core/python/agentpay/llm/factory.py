@@ -6,6 +6,12 @@ gets grounded, if plainer, replies. Why the cache is keyed by the configuration:
 come from a secret that rotates (see ``keys``), and a rotated key must produce a new
 client without a restart, while an unchanged configuration reuses the warm clients.
 
+Why the configured models are checked here: this is where a process starts using them
+(and where a changed configuration is picked up), and a model the installed SDK calls
+retired or does not know would fail every turn and add the fallback's latency; the
+check (``models.choose_model``: a log line, a metric, a current model instead) reads the
+SDKs' own lists without importing them.
+
 Environment: ``AGENTPAY_ANTHROPIC_MODEL``, ``AGENTPAY_OPENAI_MODEL``,
 ``ANTHROPIC_BASE_URL``, ``OPENAI_BASE_URL`` (plus the keys, see ``keys``).
 """
@@ -19,6 +25,7 @@ import threading
 from agentpay.llm import anthropic_provider, openai_provider
 from agentpay.llm.base import LLMProvider
 from agentpay.llm.keys import llm_keys
+from agentpay.llm.models import choose_model
 from agentpay.llm.router import LLMRouter
 
 _cached: tuple[str, LLMRouter | None] | None = None  # (configuration fingerprint, router)
@@ -56,18 +63,25 @@ def reset_generator() -> None:
         _cached = None
 
 
+def _model(module, setting: str, base_url: str | None) -> str:
+    return choose_model(module.NAME, _env(setting), module.DEFAULT_MODEL, module.MODEL_LINE,
+                        setting=setting, custom_endpoint=base_url is not None)
+
+
 def _build(keys: dict[str, str]) -> LLMRouter | None:
     providers: list[LLMProvider] = []
     if "anthropic" in keys:
+        base_url = _env("ANTHROPIC_BASE_URL")
         providers.append(anthropic_provider.AnthropicProvider(
             keys["anthropic"],
-            _env("AGENTPAY_ANTHROPIC_MODEL") or anthropic_provider.DEFAULT_MODEL,
-            base_url=_env("ANTHROPIC_BASE_URL"),
+            _model(anthropic_provider, "AGENTPAY_ANTHROPIC_MODEL", base_url),
+            base_url=base_url,
         ))
     if "openai" in keys:
+        base_url = _env("OPENAI_BASE_URL")
         providers.append(openai_provider.OpenAIProvider(
             keys["openai"],
-            _env("AGENTPAY_OPENAI_MODEL") or openai_provider.DEFAULT_MODEL,
-            base_url=_env("OPENAI_BASE_URL"),
+            _model(openai_provider, "AGENTPAY_OPENAI_MODEL", base_url),
+            base_url=base_url,
         ))
     return LLMRouter(providers) if providers else None

@@ -6,6 +6,13 @@ argument fragments keyed by ``index``, joined here; ``finish_reason`` maps onto 
 Anthropic vocabulary the rest of the code uses (``stop`` -> ``end_turn``, ``tool_calls``
 -> ``tool_use``, ``length`` -> ``max_tokens``). Usage comes in a last, choice-less chunk
 because we ask for ``stream_options.include_usage``. ``openai`` is imported on first use.
+
+Why ``reasoning_effort: "none"`` for some models: the GPT-6 generation reasons by
+default, and in chat completions GPT-6 Luna (the default) and GPT-6 Sol take function
+tools, and a temperature, only with reasoning effort ``none``; a shopper's reply needs
+neither the latency nor the cost of reasoning. ``DEFAULT_MODEL`` must be listed, and not
+deprecated, by the installed SDK (``gpt-4o-mini``, the old default, shuts down on
+2027-01-14); ``MODEL_LINE`` names its line for a replacement (``agentpay.llm.models``).
 """
 
 from __future__ import annotations
@@ -35,8 +42,12 @@ from agentpay.llm.base import (
 )
 from agentpay.llm.pricing import cost_usd
 
-DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MODEL = "gpt-6-luna"
+MODEL_LINE = "luna"
 NAME = "openai"
+# Models (and their dated snapshots) that call tools in chat completions only without
+# reasoning; they then accept a temperature too.
+NO_REASONING_MODELS = ("gpt-6-luna", "gpt-6-sol", "gpt-5.6-luna")
 
 STOP_REASONS = {"stop": "end_turn", "tool_calls": "tool_use", "function_call": "tool_use",
                 "length": "max_tokens", "content_filter": "content_filter"}
@@ -74,6 +85,8 @@ def request_params(model: str, request: GenerationRequest) -> dict[str, Any]:
         "stream": True,
         "stream_options": {"include_usage": True},
     }
+    if any(model == name or model.startswith(name + "-") for name in NO_REASONING_MODELS):
+        params["reasoning_effort"] = "none"
     if request.tools:
         params["tools"] = [
             {"type": "function",
