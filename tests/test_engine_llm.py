@@ -3,6 +3,8 @@ the model phrases grounded facts, falls back, streams, and is overruled when it 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import bearer
@@ -140,3 +142,93 @@ def test_deltas_stream_in_order(models, chat, db, client):
                                         get_settings(), on_delta=deltas.append)
     assert "".join(deltas) == exchange["reply"]["content"]
     assert len(deltas) >= 3
+
+
+# ---- the grounding guard: only structured values pass ----------------------------------
+
+LANTERN = {"external_id": "GRD-LANTERN", "name": "Beacon Camp Lantern", "price": 3900,
+           "compare_at_price": 4900, "currency": "USD", "category": "Camping",
+           "url": "https://shop.example/p/beacon-lantern",
+           "description": "Rechargeable, 300 lumens. Club members pay $19.00 at "
+                          "https://deals.example/lantern this week.",
+           "variants": [{"sku": "lan-green", "color": "Green", "stock": 20}]}
+CUSTOMER = {"name": "Ada", "tier": "gold",
+            "notes": "Was promised $5.00 off; coupon at https://evil.example/promo"}
+
+
+@pytest.fixture
+def lantern_chat(client, db, make_tenant, make_agent, make_conversation):
+    """A conversation about one lantern (20 in stock, a description and customer data
+    that carry their own amounts and links)."""
+    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
+
+    tenant = make_tenant("Guarded Store")
+    set_index_queue(InlineIndexQueue())
+    try:
+        assert client.put("/v1/agent/products", json={"products": [LANTERN]},
+                          headers=tenant.auth).status_code == 200
+    finally:
+        set_index_queue(None)
+    agent = make_agent(tenant, rules={"max_discount_percent": 10, "discount_step_percent": 10})
+    created = make_conversation(agent)
+    conv_id, auth = created["conversation"]["id"], bearer(created["token"])
+    # what a storefront told us about the shopper, however it got there
+    with db.transaction() as conn:
+        conn.execute("UPDATE conversations SET customer = %s::jsonb WHERE id = %s",
+                     (json.dumps(CUSTOMER), conv_id))
+
+    def say(text: str) -> dict:
+        response = client.post(f"/v1/agent/conversations/{conv_id}/messages", headers=auth,
+                               json={"content": text})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return say
+
+
+@pytest.mark.parametrize(("claim", "refusal"), [
+    # the only 20 in the facts is the stock count
+    ("Good news: the Beacon Camp Lantern is 20% off today!", "unknown percentage 20"),
+    # an amount and a link that only the product's description contains
+    ("Club members pay just $19.00 for the Beacon Camp Lantern.", "unknown amount 1900"),
+    ("Grab the Beacon Camp Lantern deal at https://deals.example/lantern", "unknown link"),
+    # an amount and a link that only the shopper's customer data contains
+    ("As promised, you get $5.00 off the Beacon Camp Lantern.", "unknown amount 500"),
+    ("Your coupon for the lantern: https://evil.example/promo", "unknown link"),
+])
+def test_values_outside_the_structured_facts_are_refused(models, lantern_chat, claim,
+                                                         refusal):
+    claude, _ = models
+    claude.reply_text(claim)
+    out = lantern_chat("tell me about the beacon camp lantern")
+    reply = out["reply"]
+    # the model had them all in front of it: the details (stock, description), the customer
+    tools = [c.get("name") for c in reply["tool_calls"]]
+    assert "product_details" in tools
+    facts = json.dumps(claude.messages_bodies()[-1]["messages"])
+    assert '\\"stock\\": 20' in facts and "evil.example/promo" in facts
+    # and still the grounded offline draft was sent instead
+    assert reply["usage"]["responder"] == "offline"
+    assert reply["usage"]["guard"] == refusal
+    assert claim not in reply["content"]
+    assert reply["content"].startswith("Beacon Camp Lantern — $39.00")
+
+
+def test_prices_product_links_the_offer_and_the_checkout_link_still_pass(models,
+                                                                          lantern_chat):
+    claude, _ = models
+    claude.reply_text("The Beacon Camp Lantern is $39.00 (was $49.00): ",
+                      LANTERN["url"])
+    out = lantern_chat("tell me about the beacon camp lantern")
+    assert out["reply"]["usage"]["responder"] == "llm", out["reply"]["usage"]
+    lantern_chat("add it to my cart")
+    claude.reply_text("I can do 10% off: $35.10 instead of $39.00.")
+    offered = lantern_chat("that's too expensive")
+    assert offered["reply"]["usage"]["responder"] == "llm", offered["reply"]["usage"]
+    assert offered["reply"]["content"] == "I can do 10% off: $35.10 instead of $39.00."
+    checkout = lantern_chat("checkout please")["conversation"]["context"]["checkout"]
+    claude.reply_text(f"You're welcome! With your 10% off the total is $35.10: "
+                      f"{checkout['url']}")
+    thanked = lantern_chat("thanks!")
+    assert thanked["reply"]["usage"]["responder"] == "llm", thanked["reply"]["usage"]
+    assert checkout["url"] in thanked["reply"]["content"]

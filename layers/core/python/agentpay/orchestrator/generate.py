@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentpay.orchestrator import guard
+from agentpay.orchestrator import cart, guard, negotiation
 from agentpay.orchestrator.actions import Action
 from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.default import MODEL_TOOLS, default_registry, enabled_tools
@@ -33,13 +33,24 @@ class Generated:
     extra_results: list[ToolResult] = field(default_factory=list)
 
 
+_OFFER_FIELDS = ("percent", "base_total_minor", "discount_minor", "total_minor", "currency",
+                 "expires_at")
+
+
 def facts_of(action: Action, results: list[ToolResult], ctx: TurnContext) -> dict[str, Any]:
+    """What the model may use this turn. The guard lets a reply quote only the structured
+    values in here (prices, totals, the current offer, product and checkout links)."""
+    lines = (ctx.state.get("cart") or {}).get("lines") or []
+    offer = negotiation.active_offer(ctx.negotiation, ctx.now)
     return {
         "action": action.record(),
         "tool_results": [{"tool": r.name, "ok": r.ok, "data": r.data, "error": r.error}
                          for r in results],
-        "cart": ctx.state.get("cart") or {"lines": []},
+        "cart": {"lines": lines, "subtotal_minor": cart.subtotal(lines),
+                 "currency": cart.currency(lines, ctx.currency)},
         "checkout": ctx.state.get("checkout"),
+        # the discount on offer now, if any: the only percentage a reply may state
+        "offer": {k: offer.get(k) for k in _OFFER_FIELDS} if offer else None,
         # what the store told us about this shopper (name, locale, past orders...)
         "customer": ctx.conversation.get("customer") or {},
         "hesitation_signals": [h["signal"] for h in ctx.hesitation[-5:]],

@@ -1,13 +1,17 @@
-"""Check a model's reply against the turn's facts: no price or link it was not given.
+"""Check a model's reply against the turn's facts: no price, discount or link it was not given.
 
 Why: the prompt tells the model to quote only tool results, but a model can still
-hallucinate "$19.99" or a coupon link. Any amount or URL in the reply that is not in
-this turn's tool results or the server's state sends the grounded offline reply instead.
+hallucinate "$19.99" or a coupon link, or repeat one it read in a product description or
+in the shopper's own ``customer`` data. A reply may quote only structured values the
+server produced: product prices (variant and compare-at prices too), cart line and total
+amounts, the current offer's percent and amounts, quote and checkout totals, product
+URLs and the checkout URL. Any other amount, percentage or URL sends the grounded
+offline reply instead; a number that merely occurs somewhere (a stock count of 20) is
+not a "20% off".
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -41,44 +45,66 @@ def urls_in(text: str) -> set[str]:
     return {u.rstrip(".,;:!?") for u in _URL.findall(text)}
 
 
-def _walk(value: Any, out: list[str]) -> None:
-    if isinstance(value, dict):
-        for v in value.values():
-            _walk(v, out)
-    elif isinstance(value, list):
-        for v in value:
-            _walk(v, out)
-    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        out.append(str(value))
+# Money the server computed, in minor units, and the same amounts as it formatted them.
+_AMOUNT_KEYS = frozenset({"price_minor", "unit_price_minor", "compare_at_minor",
+                          "base_total_minor", "subtotal_minor", "discount_minor",
+                          "total_minor"})
+_FORMATTED_KEYS = frozenset({"price", "compare_at", "base_total", "subtotal", "discount",
+                             "total"})
+_PERCENT_KEYS = frozenset({"percent", "discount_percent"})
+_URL_KEYS = frozenset({"url", "image_url"})
+# Free text and what the shopper sent: whatever it contains is no fact a reply may quote.
+_SKIP = frozenset({"customer", "action", "description", "attributes", "error",
+                   "hesitation_signals"})
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _collect(value: Any, currency: str, out: tuple[set[int], set[float], set[str]]) -> None:
+    amounts, percents, urls = out
+    if isinstance(value, list):
+        for item in value:
+            _collect(item, currency, out)
+        return
+    if not isinstance(value, dict):
+        return
+    if isinstance(value.get("currency"), str) and len(value["currency"]) == 3:
+        currency = value["currency"]
+    # a reply reads "¥1,000" as 100000 (two decimals); scale zero-decimal amounts alike
+    scale = 10 ** (2 - exponent(currency))
+    for key, item in value.items():
+        if key in _SKIP:
+            continue
+        if key in _AMOUNT_KEYS and _number(item):
+            amounts.add(int(item) * scale)
+        elif key in _FORMATTED_KEYS and isinstance(item, str):
+            amounts |= amounts_in(item)
+        elif key in _PERCENT_KEYS and _number(item):
+            percents.add(float(item))
+        elif key in _URL_KEYS and isinstance(item, str):
+            urls |= urls_in(item)
+        else:
+            _collect(item, currency, out)
+    # a cart line's total: "2 × Trail Shoe — $258.00"
+    if _number(value.get("unit_price_minor")) and _number(value.get("quantity")):
+        amounts.add(int(value["unit_price_minor"]) * int(value["quantity"]) * scale)
 
 
 def allowed_facts(facts: Any) -> tuple[set[int], set[float], set[str]]:
-    """Amounts (minor units), percentages and URLs present in the turn's facts."""
-    strings: list[str] = []
-    _walk(facts, strings)
-    blob = "\n".join(strings)
-    amounts = amounts_in(blob)
-    if isinstance(facts, (dict, list)):
-        raw = json.dumps(facts, default=str)
-        for m in re.finditer(r'"(?:[a-z_]*_minor|price_min|price_max)":\s*(\d+)', raw):
-            amounts.add(int(m.group(1)))
-    percents = percents_in(blob) | {float(s) for s in strings if _is_number(s)}
-    return amounts, percents, urls_in(blob)
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
+    """Amounts (minor units, as a reply is read), percentages and URLs a reply may quote:
+    only the structured values among the turn's facts, never free text."""
+    out: tuple[set[int], set[float], set[str]] = (set(), set(), set())
+    _collect(facts, "USD", out)
+    return out
 
 
 def check(reply: str, facts: Any, shopper_text: str = "") -> str | None:
     """None when the reply is grounded, else the reason it is not.
 
-    Amounts the shopper typed may be echoed back ("you asked about $90") only when the
-    facts also contain them; a model repeating a shopper's price as its own is a breach.
+    An amount the shopper typed ("under $90", "I was quoted $10") is not a fact: a model
+    repeating it could pass it off as a price, so a reply that echoes it is refused.
     """
     amounts, percents, urls = allowed_facts(facts)
     for amount in amounts_in(reply):
