@@ -21,6 +21,7 @@ from agentpay.understanding.intents import INTENTS, UNKNOWN, Intent, Source
 from agentpay.understanding.llm import IntentLLM, default_llm
 from agentpay.understanding.rules import classify_rules
 from agentpay.understanding.semantic import SemanticClassifier, TextEmbedder
+from agentpay.understanding.shape import has_shopping_object, product_phrase
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ class Classifier:
         """(intent, confidence, deciding layer) without entities."""
         if not text or not any(ch.isalnum() for ch in text):
             return UNKNOWN, 1.0, "rules"  # "????", "...", emoji only: nothing to read
+        return _by_shape(text, *self._intent(text))
+
+    def _intent(self, text: str) -> tuple[str, float, Source]:
         rule = classify_rules(text)
         if rule.confidence >= self.rule_threshold:
             return rule.intent, rule.confidence, "rules"
@@ -80,6 +84,24 @@ class Classifier:
         entities = extract_entities(text or "", context, intent)
         return Understanding(intent=intent, confidence=round(min(1.0, max(0.0, confidence)), 4),
                              source=source, entities=entities)
+
+
+#: Intents about a product or the cart: a message with nothing to shop for in it is none
+#: of them ("how much money do I have", "tell me about my card application").
+OBJECT_INTENTS = frozenset({"product_details", "price_inquiry", "availability",
+                            "compare_products", "add_to_cart", "remove_from_cart"})
+
+
+def _by_shape(text: str, intent: str, confidence: float,
+              source: Source) -> tuple[str, float, Source]:
+    """The shape of the message over cue words: a bare product phrase is a search ("clear
+    shower curtain", "wire basket with dividers"); a product or cart intent needs
+    something to shop for."""
+    if intent != "product_search" and product_phrase(text):
+        return "product_search", max(confidence, RULE_THRESHOLD), source
+    if intent in OBJECT_INTENTS and not has_shopping_object(text):
+        return UNKNOWN, confidence, source
+    return intent, confidence, source
 
 
 # --------------------------------------------------------------------------------------
