@@ -1079,8 +1079,8 @@ def normalize(text: str) -> Normalized:
 # --------------------------------------------------------------------------------------
 
 _RX_ORDERID = re.compile(
-    r"(?<![\w$€£.,])\d{6,}(?![\w.,])|#\s?[a-z]{1,4}-?\d{3,}|(?:order|purchase)\s*"
-    r"(?:number|no\.?|#|id)?\s*[:#]?\s*[a-z]{0,3}\d{4,}", re.IGNORECASE)
+    r"(?<![\w$€£.,])\d{6,}(?![\w.,])|#\s?[a-z]{1,4}-?\d{3,}|(?:order|purchase)\s*+"
+    r"(?:number|no\.?|#|id)?\s*+[:#]?\s*+[a-z]{0,3}\d{4,}", re.IGNORECASE)
 _RX_MONEY = re.compile(
     r"[$€£¥]\s?\d|\d\s?(?:[$€£]|dollars?|bucks|euros?|usd|eur|gbp|quid|pounds)\b", re.IGNORECASE)
 _RX_RANGE = re.compile(
