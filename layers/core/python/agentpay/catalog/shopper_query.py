@@ -18,10 +18,12 @@ _FILLER = re.compile(
     r" for|i (?:need|want|would like|'d like)|looking for|searching for|show me|do you (?:have|"
     r"sell|carry|stock)|have you got|can you (?:find|show|recommend)(?: me)?|find me|"
     r"i'm after|some|any|a pair of|got any)\b", re.IGNORECASE)
+# At most six price words before the price ("for no more than"): unbounded, each of
+# "under under under … x $5" was read from every one of its words, quadratic.
 _PRICE_PHRASE = re.compile(
     r"(?:\b(?:for\s+)?(?:under|below|less than|cheaper than|over|above|more than|at least|"
     r"at most|up to|no more than|max(?:imum)?|min(?:imum)?|around|about|between|from|"
-    r"budget(?: of| is)?|within|priced at|costing)\s+)*\x00"
+    r"budget(?: of| is)?|within|priced at|costing)\s+){0,6}\x00"
     r"(?:\s*(?:and|to|-)\s*\x00)?\s*(?:euros?\b|dollars?\b|bucks\b|pounds?\b|usd\b|eur\b|"
     r"gbp\b)?", re.IGNORECASE)
 
@@ -44,7 +46,8 @@ def search_query(text: str, entities: list[dict],
     kept.append(text[pos:])
     query = "".join(kept)
     query = re.sub(r"(?:US\$|CA\$|A\$|[$€£¥₹])\s*(?=\x00)", "", query)
-    query = _PRICE_PHRASE.sub(" ", query).replace("\x00", " ")
+    if "\x00" in query:  # the placeholder every price phrase ends on
+        query = _PRICE_PHRASE.sub(" ", query).replace("\x00", " ")
     query = _FILLER.sub(" ", query)
     query = re.sub(r"(?:US\$|CA\$|A\$|[$€£¥₹])(?!\w)", " ", query)
     query = re.sub(r"[?!.,;:]+", " ", query)

@@ -13,7 +13,11 @@ import re
 _KEY = re.compile(r"\b(?:ap_(?:sk|pk|ct)_|sk-ant-|sk-proj-|sk-|sk_(?:live|test)_|"
                   r"rk_(?:live|test)_|whsec_|polar_(?:oat|whs|pat)_|Bearer\s+)"
                   r"[A-Za-z0-9_\-.=]{6,}")
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b")
+# An address starts at the first word boundary inside a run of address characters. Tried at
+# every boundary, "a.a.a.…" (no "@") was read to its end from each: quadratic. So only a
+# run's start is tried; `pre` skips (atomically) to that first boundary and is put back.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])(?P<pre>(?>[A-Za-z0-9._%+\-]*?\b))"
+                    r"[A-Za-z0-9._%+\-]++@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b")
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 _PHONE = re.compile(r"(?<![\w.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{3,4}[\s.-]\d{3,4}"
                     r"(?:[\s.-]\d{2,4})?(?![\w.])")
@@ -38,7 +42,7 @@ def _card(match: re.Match) -> str:
 
 def redact(text: str) -> str:
     text = _KEY.sub("[secret]", text)
-    text = _EMAIL.sub("[email]", text)
+    text = _EMAIL.sub(r"\g<pre>[email]", text)
     text = _CARD.sub(_card, text)
     return _PHONE.sub("[phone]", text)
 

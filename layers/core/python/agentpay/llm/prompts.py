@@ -15,8 +15,10 @@ import math
 import re
 from typing import Any
 
-# Any spelling of an opening or closing data tag: "<data", "</DATA", "< / data".
-_DATA_TAG = re.compile(r"<(\s*/?\s*data)", re.IGNORECASE)
+# Any spelling of an opening or closing data tag: "<data", "</DATA", "< / data". The spaces
+# are possessive: "<" and 4,000 spaces in a shopper's text would otherwise be tried at every
+# split between the two runs before failing.
+_DATA_TAG = re.compile(r"<(\s*+/?\s*+data)", re.IGNORECASE)
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]+")
 
 MAX_FIELD_CHARS = 500
