@@ -8,7 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from agentpay.agents import service
-from agentpay.agents.schemas import AgentCreate, AgentList, AgentOut, AgentUpdate
+from agentpay.agents.schemas import (
+    AgentCreate,
+    AgentList,
+    AgentOut,
+    AgentUpdate,
+    PublishableKeyRotate,
+)
 from agentpay.api.auth import OrgPrincipal
 from agentpay.api.deps import ConnDep
 from agentpay.api.errors import COMMON_ERRORS
@@ -45,4 +51,24 @@ def update_agent(agent_id: UUID, body: AgentUpdate, principal: OrgPrincipal, con
 def delete_agent(agent_id: UUID, principal: OrgPrincipal, conn: ConnDep) -> Response:
     with conn.transaction():
         service.delete_agent(conn, principal.organization_id, agent_id)
+    return Response(status_code=204)
+
+
+@router.post("/{agent_id}/publishable-key/rotate", response_model=AgentOut)
+def rotate_publishable_key(agent_id: UUID, principal: OrgPrincipal, conn: ConnDep,
+                           body: PublishableKeyRotate | None = None):
+    """A new publishable key for the agent; the old one stops starting conversations at
+    once or after `overlap_minutes`."""
+    body = body or PublishableKeyRotate()
+    with conn.transaction():
+        return service.rotate_publishable_key(conn, principal.organization_id, agent_id,
+                                              body.overlap_minutes)
+
+
+@router.delete("/{agent_id}/publishable-key/previous", status_code=204)
+def revoke_previous_publishable_key(agent_id: UUID, principal: OrgPrincipal,
+                                    conn: ConnDep) -> Response:
+    """End a rotation's overlap now: the replaced publishable key stops working."""
+    with conn.transaction():
+        service.revoke_previous_publishable_key(conn, principal.organization_id, agent_id)
     return Response(status_code=204)

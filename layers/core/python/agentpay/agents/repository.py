@@ -10,7 +10,10 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 _COLUMNS = """id, organization_id, name, description, personality, tools, rules, config,
-              is_active, publishable_key, created_at, updated_at"""
+              is_active, publishable_key, created_at, updated_at,
+              CASE WHEN previous_publishable_key_expires_at > now()
+                   THEN previous_publishable_key_expires_at
+              END AS previous_publishable_key_expires_at"""
 _JSON_FIELDS = {"personality", "tools", "rules", "config"}
 
 
@@ -41,12 +44,48 @@ def get(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID,
 
 
 def find_by_publishable_key(conn: psycopg.Connection, key: str) -> dict[str, Any] | None:
+    """The active agent whose current key this is, or whose replaced key it is while the
+    rotation's overlap lasts."""
     return conn.execute(
         f"""SELECT {_COLUMNS} FROM agents a
-             WHERE publishable_key = %s AND deleted_at IS NULL AND is_active
+             WHERE (publishable_key = %(key)s
+                    OR (previous_publishable_key = %(key)s
+                        AND previous_publishable_key_expires_at > now()))
+               AND deleted_at IS NULL AND is_active
                AND EXISTS (SELECT 1 FROM organizations o
                             WHERE o.id = a.organization_id AND o.deleted_at IS NULL)""",
-        (key,),
+        {"key": key},
+    ).fetchone()
+
+
+def rotate_publishable_key(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID,
+                           new_key: str, overlap_minutes: int) -> dict[str, Any] | None:
+    """A new publishable key; the current one keeps working for the overlap (0: it stops
+    now). A key replaced earlier stops now in any case: one previous key at a time."""
+    return conn.execute(
+        f"""UPDATE agents
+               SET previous_publishable_key =
+                       CASE WHEN %(minutes)s > 0 THEN publishable_key END,
+                   previous_publishable_key_expires_at =
+                       CASE WHEN %(minutes)s > 0
+                            THEN now() + make_interval(mins => %(minutes)s) END,
+                   publishable_key = %(key)s, updated_at = now()
+             WHERE id = %(id)s AND organization_id = %(org)s AND deleted_at IS NULL
+             RETURNING {_COLUMNS}""",
+        {"minutes": overlap_minutes, "key": new_key, "id": agent_id, "org": organization_id},
+    ).fetchone()
+
+
+def revoke_previous_publishable_key(conn: psycopg.Connection, organization_id: UUID,
+                                    agent_id: UUID) -> dict[str, Any] | None:
+    """End a rotation's overlap now: the replaced key stops starting conversations."""
+    return conn.execute(
+        f"""UPDATE agents
+               SET previous_publishable_key = NULL,
+                   previous_publishable_key_expires_at = NULL, updated_at = now()
+             WHERE id = %s AND organization_id = %s AND deleted_at IS NULL
+             RETURNING {_COLUMNS}""",
+        (agent_id, organization_id),
     ).fetchone()
 
 

@@ -63,8 +63,20 @@ class AgentOut(BaseModel):
     config: dict[str, Any]
     is_active: bool
     publishable_key: str
+    previous_publishable_key_expires_at: datetime | None = Field(
+        default=None, description="Until when the key replaced by the last rotation still "
+                                  "starts conversations (null: it does not)")
     created_at: datetime
     updated_at: datetime
+
+
+class PublishableKeyRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    overlap_minutes: int = Field(
+        default=0, ge=0, le=7 * 24 * 60,
+        description="How long the replaced key keeps starting conversations (0: it stops "
+                    "at once). Conversations already started keep their tokens.")
 
 
 class AgentList(BaseModel):

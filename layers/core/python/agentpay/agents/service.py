@@ -51,3 +51,22 @@ def update_agent(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID
 def delete_agent(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID) -> None:
     if not repository.soft_delete(conn, organization_id, agent_id):
         raise NotFound("agent not found", code="agent_not_found")
+
+
+def rotate_publishable_key(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID,
+                           overlap_minutes: int) -> dict:
+    """The agent with a new publishable key (the widget's ``data-agent-key``); the key it
+    replaces stops at once or after ``overlap_minutes``. Conversations already started
+    keep their tokens."""
+    agent = repository.rotate_publishable_key(conn, organization_id, agent_id,
+                                              new_token(PUBLISHABLE_KEY_PREFIX),
+                                              overlap_minutes)
+    if agent is None:
+        raise NotFound("agent not found", code="agent_not_found")
+    return agent
+
+
+def revoke_previous_publishable_key(conn: psycopg.Connection, organization_id: UUID,
+                                    agent_id: UUID) -> None:
+    if repository.revoke_previous_publishable_key(conn, organization_id, agent_id) is None:
+        raise NotFound("agent not found", code="agent_not_found")

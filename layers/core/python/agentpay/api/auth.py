@@ -3,6 +3,13 @@ or one conversation (its token). All travel as `Authorization: Bearer ...`.
 
 Anything that belongs to another organization, or to another conversation, is reported
 as not found, so ids never leak.
+
+Checked on every call, so a change takes effect at the next request: a secret key must
+be neither revoked nor past a rotation's overlap; a publishable key must be its agent's
+current key (or the one it replaced, during the overlap) and the agent active; a
+conversation token must not have expired (401 ``token_expired``) and its agent must still
+be active and not deleted (409 ``agent_inactive``: a deactivated agent's conversations
+stop at once, and go on if it is switched back on).
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from fastapi import Depends, Request
 
 from agentpay.agents import repository as agents_repo
 from agentpay.api.deps import ConnDep
-from agentpay.conversations import repository as conversations_repo
+from agentpay.keys import repository as keys_repo
+from agentpay.keys.service import check_conversation_token
 from agentpay.kit.errors import Forbidden, NotFound, Unauthorized
 from agentpay.kit.tokens import (
     CONVERSATION_TOKEN_PREFIX,
@@ -23,7 +31,6 @@ from agentpay.kit.tokens import (
     SECRET_KEY_PREFIX,
     hash_token,
 )
-from agentpay.organizations import repository as orgs_repo
 
 Kind = Literal["organization", "agent", "conversation"]
 
@@ -64,9 +71,9 @@ def bearer_token(request: Request) -> str:
 def authenticate(conn, token: str) -> Principal:
     digest = hash_token(token)
     if token.startswith(SECRET_KEY_PREFIX):
-        key = orgs_repo.find_active_key(conn, digest)
+        key = keys_repo.find_active_key(conn, digest)
         if key is not None:
-            orgs_repo.touch_key(conn, key["id"])
+            keys_repo.touch_key(conn, key["id"])
             return Principal("organization", key["organization_id"], key_id=key["id"],
                              key_prefix=key["prefix"])
     elif token.startswith(PUBLISHABLE_KEY_PREFIX):
@@ -74,11 +81,13 @@ def authenticate(conn, token: str) -> Principal:
         if agent is not None:
             return Principal("agent", agent["organization_id"], agent_id=agent["id"])
     elif token.startswith(CONVERSATION_TOKEN_PREFIX):
-        conv = conversations_repo.find_by_token_hash(conn, digest)
+        conv = keys_repo.find_conversation_token(conn, digest)
         if conv is not None:
+            check_conversation_token(conv)
             return Principal("conversation", conv["organization_id"], agent_id=conv["agent_id"],
                              conversation_id=conv["id"])
     raise Unauthorized("the key is not valid, revoked or expired", code="invalid_credentials")
+
 
 
 def _any_principal(request: Request, conn: ConnDep) -> Principal:

@@ -1,4 +1,5 @@
-"""SQL for organizations, their settings history and API keys."""
+"""SQL for organizations, their settings history and the insertion of API keys (their
+rotation, revocation and look-ups are in ``agentpay.keys.repository``)."""
 
 from __future__ import annotations
 
@@ -86,46 +87,3 @@ def insert_api_key(
         """,
         (organization_id, name, prefix, secret_hash),
     ).fetchone()
-
-
-def find_active_key(conn: psycopg.Connection, secret_hash: str) -> dict[str, Any] | None:
-    return conn.execute(
-        """
-        SELECT k.id, k.organization_id, k.prefix
-          FROM api_keys k JOIN organizations o ON o.id = k.organization_id
-         WHERE k.secret_hash = %s AND k.revoked_at IS NULL AND o.deleted_at IS NULL
-        """,
-        (secret_hash,),
-    ).fetchone()
-
-
-def touch_key(conn: psycopg.Connection, key_id: UUID) -> None:
-    # At most one write a minute per key, so reads stay cheap.
-    conn.execute(
-        """
-        UPDATE api_keys SET last_used_at = now()
-         WHERE id = %s AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-        """,
-        (key_id,),
-    )
-
-
-def list_keys(conn: psycopg.Connection, organization_id: UUID) -> list[dict[str, Any]]:
-    return conn.execute(
-        """
-        SELECT id, name, prefix, created_at, last_used_at, revoked_at
-          FROM api_keys WHERE organization_id = %s ORDER BY created_at
-        """,
-        (organization_id,),
-    ).fetchall()
-
-
-def revoke_key(conn: psycopg.Connection, organization_id: UUID, key_id: UUID) -> bool:
-    row = conn.execute(
-        """
-        UPDATE api_keys SET revoked_at = now()
-         WHERE id = %s AND organization_id = %s AND revoked_at IS NULL RETURNING id
-        """,
-        (key_id, organization_id),
-    ).fetchone()
-    return row is not None
