@@ -265,3 +265,32 @@ def test_the_token_never_reaches_the_log(dev_server, dev_dir, conversation):
     log = (dev_dir / "dev.log").read_text()
     assert "token=[redacted]" in log
     assert conversation["token"] not in log
+
+
+def test_a_deactivated_agents_socket_is_told_why_and_closed(dev_server, make_tenant):
+    # GIVEN a socket chatting with an agent
+    tenant = make_tenant("Closing Store")
+    status, _, agent = http("POST", f"{dev_server}/v1/agent/agents", {"name": "Ava"},
+                            key=tenant.api_key)
+    assert status == 201, agent
+    status, _, created = http("POST", f"{dev_server}/v1/agent/conversations", {},
+                              key=agent["publishable_key"])
+    assert status == 201, created
+    url = ws_url(dev_server, created["token"])
+    with websockets_sync.connect(url) as ws:
+        ws.send(json.dumps({"action": "ping"}))
+        receive_until(ws, "pong", timeout=20)
+        # WHEN the store deactivates the agent and the socket sends a message
+        status, _, _ = http("PATCH", f"{dev_server}/v1/agent/agents/{agent['id']}",
+                            {"is_active": False}, key=tenant.api_key)
+        assert status == 200
+        ws.send(json.dumps({"action": "message", "content": "still there?"}))
+        # THEN one error frame says why, and the stack closes the socket
+        frames = receive_until(ws, "error", timeout=20)
+        assert frames[-1]["error"]["code"] == "agent_inactive"
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=20)
+    # AND a new socket with that token is refused at $connect
+    with websockets_sync.connect(url) as ws, pytest.raises(ConnectionClosed) as closed:
+        ws.recv(timeout=20)
+    assert closed.value.rcvd.code == 1008

@@ -139,6 +139,8 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
                 "state": ShoppingState.of(conversation.get("context") or {}).model_dump()}
     if conversation["status"] in CLOSED:
         raise Conflict(f"conversation is {conversation['status']}", code="conversation_closed")
+    if agent is not None and not agent.get("is_active", True):  # deactivated: no more turns
+        raise Conflict("this conversation's agent is not active", code="agent_inactive")
     # replays above are free; new messages are rationed per conversation
     limiter("conversation", settings.rate_limit_conversation_per_minute,
             what="messages in this conversation").hit(str(conversation_id))

@@ -85,6 +85,18 @@ class Broadcaster:
             logger.info("connection gone", extra={"connection_id": connection_id})
             return False
 
+    def close(self, connection_id: str) -> None:
+        """Close the socket (``DELETE @connections/{id}``); API Gateway then runs
+        ``$disconnect``. A connection already gone is as good as closed; any other failure
+        is logged, the caller has refused the frame anyway."""
+        try:
+            self._client.delete_connection(ConnectionId=connection_id)
+        except self._client.exceptions.GoneException:
+            pass
+        except Exception:
+            logger.warning("could not close connection", exc_info=True,
+                           extra={"connection_id": connection_id})
+
     def send_all(self, connection_ids: Iterable[str], frame: dict) -> Sent:
         """One frame to every connection, concurrently.
 

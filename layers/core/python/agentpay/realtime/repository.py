@@ -9,21 +9,37 @@ import psycopg
 
 
 def insert(conn: psycopg.Connection, connection_id: str, organization_id: UUID,
-           conversation_id: UUID) -> None:
+           conversation_id: UUID, token_hash: str | None = None) -> None:
     conn.execute(
-        """INSERT INTO ws_connections (connection_id, organization_id, conversation_id)
-           VALUES (%s, %s, %s)
+        """INSERT INTO ws_connections (connection_id, organization_id, conversation_id,
+                                       token_hash)
+           VALUES (%s, %s, %s, %s)
            ON CONFLICT (connection_id) DO UPDATE
               SET organization_id = EXCLUDED.organization_id,
-                  conversation_id = EXCLUDED.conversation_id, last_seen_at = now()""",
-        (connection_id, organization_id, conversation_id),
+                  conversation_id = EXCLUDED.conversation_id,
+                  token_hash = EXCLUDED.token_hash, last_seen_at = now()""",
+        (connection_id, organization_id, conversation_id, token_hash),
     )
 
 
 def get(conn: psycopg.Connection, connection_id: str) -> dict[str, Any] | None:
+    """The connection, with what decides whether its frames may still be served: whether
+    the token it opened with is still the conversation's and unexpired, and whether the
+    agent is active (the same checks an HTTP call with that token gets). One statement,
+    as the connection alone was read before."""
     return conn.execute(
-        """SELECT connection_id, organization_id, conversation_id, connected_at
-             FROM ws_connections WHERE connection_id = %s""",
+        """SELECT w.connection_id, w.organization_id, w.conversation_id, w.connected_at,
+                  c.id IS NOT NULL AND c.deleted_at IS NULL AND o.deleted_at IS NULL
+                      AS conversation_live,
+                  (w.token_hash IS NULL OR w.token_hash = c.token_hash) AS token_current,
+                  c.token_expires_at <= now() AS expired,
+                  coalesce(a.is_active AND a.deleted_at IS NULL, false) AS agent_active
+             FROM ws_connections w
+             LEFT JOIN conversations c ON c.id = w.conversation_id
+                                      AND c.organization_id = w.organization_id
+             LEFT JOIN agents a ON a.id = c.agent_id
+             LEFT JOIN organizations o ON o.id = w.organization_id
+            WHERE w.connection_id = %s""",
         (connection_id,),
     ).fetchone()
 

@@ -9,6 +9,14 @@ after `after_seq`, replayed to the asking connection only.
 Connections that answer 410 while a frame is handled are deleted after the frame's work
 is done, in a transaction of their own: never while the turn's transaction holds the
 database connection (in Lambda the only one, whose lock is not re-entrant).
+
+Every frame is checked like an HTTP call with the socket's token, in the statement that
+reads the connection: a frame from a socket whose token has expired (or was replaced
+when the store resumed the conversation), or whose agent was deactivated or deleted, is
+answered with one error frame (``token_expired``, ``token_revoked``, ``agent_inactive``),
+the connection is forgotten and the socket closed (``DELETE @connections/{id}``, served by
+API Gateway and by the local stack alike). A message turn checks the agent again inside
+its transaction.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from agentpay.conversations import repository as conversations_repo
 from agentpay.conversations import service as conversations
 from agentpay.conversations.schemas import MessageCreate, MessageOut
 from agentpay.db import Database
+from agentpay.keys import repository as keys_repo
+from agentpay.keys.service import check_conversation_token
 from agentpay.kit.errors import AppError
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token
 from agentpay.realtime import repository
@@ -59,12 +69,17 @@ def connect(db: Database, connection_id: str, token: str | None) -> Outcome:
     """Record the connection if the conversation token is valid; never post here."""
     if not token or not token.startswith(CONVERSATION_TOKEN_PREFIX) or len(token) > 200:
         return Outcome(401, "missing or invalid token")
+    digest = hash_token(token)
     with db.transaction() as conn:
-        conversation = conversations_repo.find_by_token_hash(conn, hash_token(token))
+        conversation = keys_repo.find_conversation_token(conn, digest)
         if conversation is None:
             return Outcome(401, "missing or invalid token")
+        try:
+            check_conversation_token(conversation)
+        except AppError as exc:  # expired, or the agent is not active
+            return Outcome(exc.status_code, exc.code)
         repository.insert(conn, connection_id, conversation["organization_id"],
-                          conversation["id"])
+                          conversation["id"], digest)
     return Outcome(200)
 
 
@@ -78,12 +93,54 @@ def _error(code: str, message: str) -> dict:
     return {"type": "error", "error": {"code": code, "message": message}}
 
 
+# why a socket's frames are no longer served: (code, message, status as over HTTP)
+_REFUSALS = {
+    "conversation_not_found": ("the conversation is gone", 404),
+    "token_revoked": ("the conversation token was replaced; reconnect with the new one",
+                      401),
+    "token_expired": (("the conversation token has expired; start or resume the "
+                       "conversation for a new one"), 401),
+    "agent_inactive": ("this conversation's agent is not active", 409),
+}
+
+
+def _refusal(connection: dict) -> str | None:
+    if not connection["conversation_live"]:
+        return "conversation_not_found"
+    if not connection["token_current"]:
+        return "token_revoked"
+    if connection["expired"]:
+        return "token_expired"
+    if not connection["agent_active"]:
+        return "agent_inactive"
+    return None
+
+
+def _refuse(db: Database, broadcaster: Broadcaster, connection_id: str,
+            code: str) -> Outcome:
+    """One error frame, then the connection is forgotten and the socket closed."""
+    message, status = _REFUSALS[code]
+    try:
+        broadcaster.send(connection_id, _error(code, message))
+    except Exception:
+        logger.warning("could not tell a refused connection why", exc_info=True,
+                       extra={"connection_id": connection_id})
+    with db.transaction() as conn:
+        repository.delete(conn, connection_id)
+    broadcaster.close(connection_id)
+    logger.info("frame refused", extra={"connection_id": connection_id, "reason": code})
+    return Outcome(status, code)
+
+
 def handle_frame(db: Database, broadcaster: Broadcaster, settings: Settings,
                  connection_id: str, body: str | None) -> Outcome:
     with db.connection() as conn:
         connection = repository.get(conn, connection_id)
     if connection is None:
         return Outcome(410, "unknown connection")
+    refusal = _refusal(connection)
+    if refusal is not None:
+        return _refuse(db, broadcaster, connection_id, refusal)
     org_id, conversation_id = connection["organization_id"], connection["conversation_id"]
     out = broadcaster.delivery()
     try:
