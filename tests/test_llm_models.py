@@ -255,6 +255,15 @@ def test_an_unknown_model_behind_a_gateway_is_kept_but_reported(env, counted):
     assert counted == ["LLMModelDeprecated"]
 
 
+def test_an_sdk_older_than_the_default_keeps_the_default(fake_sdks, counted):
+    # GIVEN an SDK that has never heard of this code's default
+    chosen = choose_model("anthropic", None, "claude-sonnet-10", "sonnet",
+                          setting="AGENTPAY_ANTHROPIC_MODEL", today=date(2026, 12, 7))
+    # THEN the default is kept (not swapped for an older model), and reported
+    assert chosen == "claude-sonnet-10"
+    assert counted == ["LLMModelDeprecated"]
+
+
 def test_a_model_past_its_end_of_life_date_is_replaced(counted):
     # claude-opus-4-5 is deprecated until 2027-01-22; after that day it cannot answer
     chosen = choose_model("anthropic", "claude-opus-4-5", anthropic_provider.DEFAULT_MODEL,

@@ -30,7 +30,8 @@ deprecated model is kept (it still answers) with a warning and the ``LLMModelDep
 metric; a retired or unknown one is replaced by a current model of the provider's line,
 with an error line and the ``LLMModelReplaced`` metric, so a turn never waits on a call
 that cannot succeed. An unknown name behind a custom base URL (a gateway may name models
-its own way) is kept, with the warning and the deprecated-or-unknown metric.
+its own way) is kept, with the warning and the ``LLMModelDeprecated`` metric, and so is
+the default itself when an SDK older than this code does not list it yet.
 """
 
 from __future__ import annotations
@@ -150,10 +151,16 @@ def choose_model(provider: str, configured: str | None, default: str, line: str,
         return model
     sdk = f"the installed {provider} SDK {sdk_models(provider).version}".rstrip()
     source = f"{setting}={model}" if configured else f"the default {model}"
-    if found.status == DEPRECATED or (found.status == UNKNOWN and custom_endpoint):
+    unlisted_default = found.status == UNKNOWN and model == default
+    if found.status == DEPRECATED or (found.status == UNKNOWN and custom_endpoint) \
+            or unlisted_default:
         better = replacement_for(provider, default, line, today)
         if found.status == DEPRECATED:
             what = f"is deprecated: {sdk} says it stops answering on {found.retires_on}"
+        elif unlisted_default:
+            # an SDK older than this code knows nothing newer: no evidence of retirement
+            what, better = (f"is not listed by {sdk}, which is older than this code; "
+                            "kept"), f"an upgrade of the {provider} SDK"
         else:
             what = (f"is not a model {sdk} lists; kept because a custom base URL is set "
                     "(a gateway may name models its own way)")
