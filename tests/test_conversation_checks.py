@@ -190,3 +190,12 @@ def test_a_socket_whose_token_was_replaced_is_refused(client, tenant, make_agent
     assert _connect(resumed.json(), "after=", lambda_context) == 200
     assert _frame("after=", {"action": "ping"}, lambda_context) == 200
     assert sockets.frames["after="] == [{"type": "pong"}]
+
+
+def test_every_route_documents_the_inactive_agent_answer(app):
+    # a conversation token is checked before any route runs, so any route may answer 409
+    document = app.openapi()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if "401" in operation.get("responses", {}):
+                assert "409" in operation["responses"], (method, path)

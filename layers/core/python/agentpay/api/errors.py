@@ -62,8 +62,9 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             for status in statuses}
 
 
-# What any call with credentials may answer; routers add their own (409, 410) on top.
-COMMON_ERRORS = error_responses(400, 401, 403, 404, 413, 422, 429, 503)
+# What any call with credentials may answer (409: a conversation token whose agent is not
+# active, refused before any route runs); routers add their own (410) on top.
+COMMON_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 503)
 
 
 def _clean(errors: list[dict]) -> list[dict]:
