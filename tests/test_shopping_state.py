@@ -192,11 +192,18 @@ def test_search_arguments_carry_every_constraint_in_the_store_s_terms():
     assert "jacket" in args["query"]
 
 
-def test_qualifiers_the_store_has_are_required_and_others_only_rank():
+def test_qualifiers_the_store_has_are_required_and_others_are_left_out():
     args = search_arguments(after("plain merino beanie with 2 batteries"), VOCAB)
-    # "merino" and "2 batteries" are words of the store's products; "plain" is nobody's
+    # "merino" and "2 batteries" are words of the store's products; "plain" is nobody's,
+    # and with the product known it is no filter and no noise in the query either
     assert args["require"] == ["merino", "2 batteries"]
-    assert "plain" in args["query"]
+    assert "plain" not in args["query"]
+
+
+def test_with_several_possible_types_all_the_words_rank():
+    # "gym" is no word of any product's name, but it tells running shoes from others
+    args = search_arguments(after("gym shoes"), VOCAB)
+    assert "gym" in args["query"] and len(args["product_types"]) > 1
 
 
 def test_without_a_product_type_the_words_only_rank():

@@ -153,7 +153,7 @@ def _add_options(ctx: TurnContext, reading: Reading, color: str | None = None) -
 
 
 def _quantity(entities: list[dict], reading: Reading) -> int:
-    q = _first(entities, "quantity") or reading.quantity
+    q = reading.count
     return max(1, int(q)) if q else 1
 
 
@@ -210,6 +210,10 @@ def _change_quantity(ctx: TurnContext, entities: list[dict], reading: Reading,
                       steps=[step], stage="consideration",
                       params={"quantity": value, "external_id": line["external_id"]})
     if reading.qty_op == "more":
+        if reading.colors:  # "and another one in sage": a second line in that colour
+            options["color"] = reading.colors[0]
+        if reading.sizes:
+            options["size"] = reading.sizes[0]
         return Action("update_quantity", f"{value} more of {line['external_id']}",
                       steps=[ToolStep("cart_add", {"external_id": line["external_id"],
                                                    "quantity": value, **options})],
@@ -221,6 +225,43 @@ def _change_quantity(ctx: TurnContext, entities: list[dict], reading: Reading,
                   stage="consideration",
                   params={"quantity": max(0, current - value),
                           "external_id": line["external_id"]})
+
+
+_CORRECTION = re.compile(
+    r"\b(?:no\s{1,3}wait|wait|sorry|oops|i\s{1,3}meant|meant|actually|instead|rather|"
+    r"change\s{1,3}(?:it|that|them|the\s{1,3}[a-z]{1,20})\s{1,3}to|make\s{1,3}(?:it|that|them)\s{1,3}"
+    r"(?:a|an|the|in|size)|swap|switch|not\s{1,3}(?:size\s{1,3})?[a-z0-9.]{1,12}\s{0,3}$)\b",
+    re.IGNORECASE)
+
+
+def _change_option(ctx: TurnContext, entities: list[dict], reading: Reading,
+                   text: str) -> Action | None:
+    """"No wait, 9.5 not 9", "make it a large", "can I get it in blue instead": the cart
+    line in question, taken out and put back in the new size or colour."""
+    line = _cart_target(ctx, entities, reading, text)
+    if line is None:
+        return None
+    options = {k: line[k] for k in ("size", "color") if line.get(k)}
+    new = dict(options)
+    if reading.sizes:
+        said = [k for k in reading.sizes if size_key(str(line.get("size") or "")) != k]
+        if said:
+            new["size"] = said[0]
+    if reading.colors:
+        said = [c for c in reading.colors if c.lower() != str(line.get("color") or "").lower()]
+        if said:
+            new["color"] = said[0]
+    if new == options:
+        return None
+    qty = int(line["quantity"])
+    return Action("update_quantity", f"{line['external_id']} changed to {new}",
+                  steps=[ToolStep("cart_remove", {"external_id": line["external_id"],
+                                                  "quantity": qty}),
+                         ToolStep("cart_add", {"external_id": line["external_id"],
+                                               "quantity": qty, **new})],
+                  stage="consideration", intent="add_to_cart",
+                  params={"quantity": qty, "external_id": line["external_id"],
+                          "changed": True})
 
 
 def _pending_answer(ctx: TurnContext, intent: str, reading: Reading,
@@ -311,7 +352,8 @@ def _product_question(ctx: TurnContext, intent: str, entities: list[dict], readi
                       vocab=ctx.vocab, types=ctx.shopping.product_types)
     if targets.how == "unmatched":
         return _search_for_pick(ctx, reading, entities, add=False)
-    asked_words = set(question.phrase.split()) | {"many", "much", "long", "big", "made"}
+    asked_words = {w for q in reading.questions or [question] for w in q.phrase.split()} \
+        | {"many", "much", "long", "big", "made", "tall", "wide", "heavy"}
     naming = [w for w in reading.words if w not in asked_words and len(w) > 2
               and not ctx.vocab.is_material_word(w)]
     if naming and targets.how in ("focus", "first", "descriptor"):
@@ -325,12 +367,17 @@ def _product_question(ctx: TurnContext, intent: str, entities: list[dict], readi
         return _lookup(ctx, reading, "answer_question") if question.kind != "price" else \
             _lookup(ctx, reading, "quote_price")
     products = targets.products
-    if question.kind == "price":
+    if question.kind == "price" and len(reading.questions) < 2:
         return _details(products, "quote_price", "price of the product(s) in question",
                         {"how": targets.how})
     return _details(products[:1], "answer_question", f"{question.kind} question",
                     {"question": {"kind": question.kind, "phrase": question.phrase},
-                     "how": targets.how})
+                     "questions": _asked(reading), "how": targets.how})
+
+
+def _asked(reading: Reading) -> list[dict]:
+    return [{"kind": q.kind, "phrase": q.phrase} for q in reading.questions or
+            ([reading.question] if reading.question else [])]
 
 
 # --------------------------------------------------------------------------------------
@@ -399,6 +446,14 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         if action is not None:
             action.intent = "add_to_cart" if reading.qty_op != "less" else "remove_from_cart"
             return action
+    focus_id = (ctx.state.get("focus") or {}).get("external_id")
+    if lines and (reading.sizes or reading.colors) and not reading.types \
+            and _CORRECTION.search(text) and not reading.add_words \
+            and any(li["external_id"] == focus_id for li in lines) \
+            and (not text.rstrip().endswith("?") or re.search(r"\binstead\b", text, re.IGNORECASE)):
+        action = _change_option(ctx, entities, reading, text)
+        if action is not None:
+            return action
     if reading.remove_words and lines and intent not in ("add_to_cart",) \
             and not reading.add_words:
         action = _remove(ctx, entities, text, reading)
@@ -445,7 +500,10 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         action = _availability(ctx, entities, reading, text)
         if action is not None:
             return action
-    searchy = reading.types or reading.category or reading.brands or reading.new_noun or (
+    store_words = [w for m in reading.modifiers for w in m.split()
+                   if len(w) > 3 and ctx.vocab.has_word(w)]
+    searchy = reading.types or reading.category or reading.brands or reading.new_noun or \
+        reading.features or (store_words and (reading.sizes or len(store_words) >= 2)) or (
         ctx.shopping.active() and (reading.colors or reading.sizes or reading.gender
                                    or reading.price_max is not None
                                    or reading.price_min is not None or reading.relax
@@ -730,7 +788,18 @@ def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Rea
         if reading.superlative or reading.scope_catalog:
             # "and the cheapest tape measure you have": that one, into the cart
             return _select_from_catalog(ctx, reading, add=True, entities=entities)
-        return _search(ctx, reading)  # "add a headlamp": find one first
+        action = _search(ctx, reading)  # "add a headlamp": find one first
+        if _specific(ctx, reading) and action.type != "ask_clarification":
+            # "add the red Gritmaster 20 oz fiberglass hammer": named closely enough to buy
+            action.params.update(then="add_to_cart", focus_top=True,
+                                 add={"quantity": _quantity(entities, reading),
+                                      **_add_options(ctx, reading)})
+            action.intent = "add_to_cart"
+        return action
+    if _EACH.search(text) and len(ctx.last_shown) >= 2 and targets.how in (
+            "first", "all", "focus", "none"):
+        return _add(ctx, ctx.last_shown[:4], entities, reading, targets,
+                    reason="one of each shown")
     if targets.how == "unmatched":
         return _search_for_pick(ctx, reading, entities, add=True)
     if targets.how == "none":
@@ -739,7 +808,7 @@ def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Rea
         return _ask_which(ctx, "add_to_cart")
     products = targets.products if targets.how in ("ordinal", "superlative") \
         else targets.products[:1]
-    if targets.how == "focus" and not _first(entities, "quantity") and not reading.quantity \
+    if targets.how == "focus" and not reading.count \
             and not re.search(r"\b(?:another|more|again|too|also|as\s{1,3}well)\b", text, re.IGNORECASE):
         line = next((li for li in lines if li["external_id"] == products[0]["external_id"]),
                     None)
@@ -752,6 +821,19 @@ def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Rea
         if not products:
             return _ask_which(ctx, "add_to_cart")
     return _add(ctx, products, entities, reading, targets)
+
+
+_EACH = re.compile(r"\b(?:one\s{1,3}of\s{1,3}each|(?:both|all)\s{1,3}of\s{1,3}(?:them|those|these)|"
+                   r"each\s{1,3}of\s{1,3}(?:them|those|these)|add\s{1,3}both|both\s{1,3}please)\b",
+                   re.IGNORECASE)
+
+
+def _specific(ctx: TurnContext, reading: Reading) -> bool:
+    """Said closely enough to buy without seeing a list: a brand, the store's own name
+    words, or a colour or size with the product."""
+    named = [w for m in reading.modifiers for w in m.split()
+             if len(w) > 2 and ctx.vocab.has_word(w)]
+    return bool(reading.brands or named or reading.colors or reading.sizes or reading.count)
 
 
 def _remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading) -> Action:
@@ -769,7 +851,7 @@ def _remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading)
             targets = Targets(typed[-1:], "name")
     if targets.how in ("ordinal", "descriptor", "name", "superlative"):
         chosen = targets.products
-    elif reading.words:
+    elif [w for w in reading.words if ctx.vocab.has_word(w)]:
         product = " ".join(reading.words)  # named, and not in the cart
         return Action("remove_from_cart", f"{product!r} is not in the cart",
                       steps=[ToolStep("cart_remove", {"external_id": product[:200]})],

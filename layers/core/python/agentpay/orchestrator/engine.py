@@ -21,6 +21,7 @@ from agentpay.orchestrator.generate import generate
 from agentpay.orchestrator.references import available_in
 from agentpay.tools.default import default_registry, enabled_tools
 from agentpay.tools.registry import ToolResult
+from agentpay.understanding.lexicon import expand_abbreviations
 from agentpay.understanding.reading import Reading, read
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,10 @@ def _understand(ctx: TurnContext, text: str):
 
     context = {"last_shown": ctx.last_shown, "focus": ctx.state.get("focus"),
                "currency": ctx.currency}
+    text = expand_abbreviations(text)  # "blk hoodie sz M": black hoodie size M
     understanding = classify(text, context)
     reading = read(text, understanding.entities, ctx.vocab, currency=ctx.currency)
+    reading.text = text
     reading.intent_source = understanding.source
     reading.intent_confidence = understanding.confidence
     return understanding, reading
@@ -205,6 +208,8 @@ class Engine:
         if then == "answer_question" and reading.question is not None:
             action.params["question"] = {"kind": reading.question.kind,
                                          "phrase": reading.question.phrase}
+            action.params["questions"] = [{"kind": q.kind, "phrase": q.phrase}
+                                          for q in reading.questions]
         return [self.registry.invoke(ctx, "product_details",
                                      {"external_id": first["external_id"]}, allowed=allowed)]
 
@@ -219,7 +224,7 @@ class Engine:
 
         _note_hesitation(ctx, intent, seq)
         t1 = time.perf_counter()
-        action = decide(ctx, intent, entities, text, reading)
+        action = decide(ctx, intent, entities, reading.text or text, reading)
         timings["decide"] = (time.perf_counter() - t1) * 1000
 
         t2 = time.perf_counter()

@@ -240,10 +240,10 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         r = by_name.get("product_details")
         if r is None or not r.ok:
             return "Sorry, I couldn't find that product. Which one did you mean?"
-        q = action.params.get("question") or {}
-        text, _ = answer(r.data["product"], Question(q.get("kind", "yesno"),
-                                                     q.get("phrase", "")))
-        return text
+        asked = action.params.get("questions") or [action.params.get("question") or {}]
+        return " ".join(answer(r.data["product"], Question(q.get("kind", "yesno"),
+                                                          q.get("phrase", "")))[0]
+                        for q in asked[:3])
     if t == "quote_price" and sum(1 for x in results if x.name == "product_details"
                                   and x.ok) > 1:
         rows = [f"• {x.data['product']['name']} — {x.data['product']['price']}"

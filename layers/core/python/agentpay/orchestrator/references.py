@@ -114,8 +114,12 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
             or list(shown)
         if types:
             pool = [p for p in pool if p.get("product_type") in types] or pool
-        pool.sort(key=lambda p: _colour_rank(p, colour_labels))
-        ranked = _by_price(pool, reading.superlative == "cheapest")
+        if reading.sizes:  # "the cheapest of those in a 7": of those that come in a 7
+            pool = [p for p in pool if _has_size(p, reading.sizes)] or pool
+        cheapest = reading.superlative == "cheapest"
+        ranked = sorted(pool, key=lambda p: (_colour_rank(p, colour_labels),
+                                             not p.get("in_stock", True),
+                                             int(p["price_minor"]) * (1 if cheapest else -1)))
         return Targets(ranked[:max(1, reading.select_count)], "superlative", colour)
 
     m = _FIRST_N.search(low)

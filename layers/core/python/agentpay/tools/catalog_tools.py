@@ -118,6 +118,10 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
         if not products:
             relaxed.append("colour " + " or ".join(said or args.get("colors") or []))
             products = _find(ctx, args, filters)
+    if not products and filters.brands and (filters.product_types or filters.category):
+        relaxed.append("from " + " or ".join(filters.brands))  # the kind, by other makers
+        filters.brands = []
+        products = _find(ctx, args, filters)
     if not products and filters.sizes and (filters.product_types or filters.category):
         # a size the store has, but not for this kind of product ("a 6 ft cat tree")
         relaxed.append("size " + " or ".join(args.get("sizes") or []))

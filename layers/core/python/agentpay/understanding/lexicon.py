@@ -211,6 +211,24 @@ def size_number(key: str) -> float | None:
 
 
 # --------------------------------------------------------------------------------------
+# Abbreviations
+# --------------------------------------------------------------------------------------
+
+@cache
+def _abbreviations() -> tuple[re.Pattern, dict[str, str]]:
+    table = _table("abbreviations.txt")
+    alternatives = "|".join(sorted((re.escape(k) for k in table), key=len, reverse=True))
+    return re.compile(r"(?<![\w'/])(?:" + alternatives + r")(?![\w'/])", re.IGNORECASE), table
+
+
+def expand_abbreviations(text: str) -> str:
+    """Chat shorthand as words ("blk hoodie sz M" -> "black hoodie size M", "add em" ->
+    "add them"), so everything after reads one spelling."""
+    rx, table = _abbreviations()
+    return rx.sub(lambda m: table[m.group().lower()], text)
+
+
+# --------------------------------------------------------------------------------------
 # Synonyms
 # --------------------------------------------------------------------------------------
 

@@ -80,6 +80,8 @@ class Reading:
     qty_op: str | None = None             # set | more | less
     qty_value: int | None = None
     question: Question | None = None
+    questions: list[Question] = field(default_factory=list)  # "how tall is it and what's
+    # it made of?": every question of the message, the first being `question`
     any_color: bool = False
     own_size: bool = False                # "in her size", "my size": the size said before
     add_words: bool = False               # "add", "put it in my cart", "I'll take"
@@ -88,11 +90,13 @@ class Reading:
     new_noun: str | None = None
     details: bool = False                 # "tell me about ...", "more info on ..."
     quantity: int | None = None           # "2 bags of", "3 of the"
+    count: int | None = None              # how many, from any way of saying it
     cart_total: bool = False              # "what's my total", "total?", "how much is my basket"
     # how sure the classifier was (set by the engine): a context-free guess yields to what
     # the message names ("noise cancelling headphnoes under 150" is no order question)
     intent_source: str = "rules"
     intent_confidence: float = 1.0
+    text: str = ""                        # the message as read (abbreviations expanded)
     polite: bool = False                  # a bare pick with "please": "the cheapest one pls"
     remove_words: bool = False            # "take the mug out", "remove", "I don't want the"
     exclude_types: list[str] = field(default_factory=list)   # "not a sectional"
@@ -116,6 +120,8 @@ class Reading:
                     "qty_value", "price_min", "price_max"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if len(self.questions) > 1:
+            out["questions"] = [{"kind": q.kind, "phrase": q.phrase} for q in self.questions]
         for key in ("brands", "exclude_brands", "colors", "exclude_colors", "sizes",
                     "features", "materials", "exclude_words", "modifiers", "words"):
             if getattr(self, key):
@@ -169,10 +175,12 @@ _CATALOG_SCOPE = re.compile(
 _SIZE_WISH = (
     ("largest", re.compile(r"\b(?:big(?:gest|ger)?|large(?:st|r)?|family[- ]size|bulk|jumbo|"
                            r"value[- ]size)\s{1,3}(?:bag|size|one|pack|box|bottle|tub|jar|"
-                           r"can|option|version)\b|\b(?:biggest|largest)\b")),
+                           r"can|option|version)\b|\b(?:biggest|largest|tallest|longest|"
+                           r"widest|longer|taller|wider|bigger|larger)\b")),
     ("smallest", re.compile(r"\b(?:small(?:est|er)?|little|mini|travel[- ]size[d]?|trial)"
                             r"\s{1,3}(?:bag|size|one|pack|box|bottle|tub|jar|can|option|"
-                            r"version)\b|\bsmallest\b|\btravel[- ]size[d]?\b")),
+                            r"version)\b|\b(?:smallest|shortest|narrowest|shorter|smaller|"
+                            r"narrower|compact)\b|\btravel[- ]size[d]?\b")),
 )
 _RELAX = (
     ("color", re.compile(
@@ -243,6 +251,10 @@ _Q_SUBJECT = (r"(?:it|they|this|that|these|those|this\s{1,3}one|that\s{1,3}one|t
               r"[a-z]{1,20}(?:\s{1,3}[a-z]{1,20})?\s{1,3}one|the\s{1,3}(?:first|second|third|"
               r"last)\s{1,3}one|the\s{1,3}[a-z]{1,20})")
 _Q_IS = re.compile(_Q_LEAD + r"(?:is|are|r)\s{1,3}" + _Q_SUBJECT + r"\s{1,3}(?P<q>[^?.!]{1,80})")
+_Q_TAG = re.compile(
+    r"\b(?:it'?s|its|they'?re|theyre)\s{1,3}(?:def(?:initely)?\s{1,3}|really\s{1,3}|"
+    r"fully\s{1,3}|100%\s{1,3})?(?P<q>[a-z][a-z -]{1,40}?)\s{0,3},?\s{0,3}(?:right|yeah|yes|"
+    r"correct|isn'?t\s{1,3}it|aren'?t\s{1,3}they|no)?\s{0,3}\?")
 _Q_DOES = re.compile(_Q_LEAD + r"(?:does|do|will|would|can|could)\s{1,3}" + _Q_SUBJECT
                      + r"\s{1,3}(?P<q>[^?.!]{1,80})")
 _Q_MEASURE = re.compile(
@@ -283,6 +295,10 @@ _SIZE_PHRASE = re.compile(
     r"x{1,3}[\s-]?(?:small|large)|small|medium|large|petite|one[\s-]size(?:\s{1,3}fits\s{1,3}"
     r"all)?|twin\s{1,3}xl|california\s{1,3}king|cal\s{1,3}king|twin|queen|king|"
     r"[2-5]xl|x{1,3}l|xx?s)\b")
+_BARE_NUMBER = re.compile(r"(?<![\w.$€£/#,])(?P<n>\d{1,2}(?:\.5)?)(?![\w.%/,])")
+_BARE_NEXT = frozenset({"please", "thanks", "in", "and", "or", "if", "size", "black", "white"})
+_BARE_PREV = frozenset({"mens", "men", "womens", "women", "ladies", "kids", "boys", "girls",
+                        "size", "sizes", "sz", "a", "in", "wear", "wears", "us", "uk", "eu"})
 _HALF_SIZE = re.compile(r"(?<![\w.$€£])\d{1,2}\.5(?![\w.%])")
 _UPPER_SIZE = re.compile(r"(?<![\w'])(?P<u>XXL|XL|XS|S|M|L)(?![\w'])")
 
@@ -291,6 +307,20 @@ def _minor(value: float, currency: str) -> int:
     from agentpay.kit.money import to_minor
 
     return to_minor(float(value), currency)
+
+
+_INCH_NEXT = frozenset({"", "wide", "long", "tall", "deep", "high", "x", "by", "width",
+                        "length", "height", "screen", "tv", "tvs", "laptop", "laptops",
+                        "macbook", "monitor", "display", "blade", "inch", "in", "and", "or",
+                        "to"})
+
+
+def _not_inches(low: str, m: re.Match) -> bool:
+    """"size 8 in black": "in" before a word is the preposition, not inches."""
+    if m.group("u").rstrip(".") != "in":
+        return False
+    nxt = words(low[m.end():m.end() + 20])
+    return (nxt[0] if nxt else "") not in _INCH_NEXT
 
 
 def _find_sizes(text: str, low: str, vocab: Vocabulary,
@@ -308,6 +338,8 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
                 spans.append(span)
 
     for m in _MEASURED.finditer(low):
+        if _not_inches(low, m):
+            continue
         take(size_key(f"{m.group('n')} {m.group('u')}"), m.span())
     for m in _PEOPLE.finditer(low):
         take(f"{m.group('n')} person", m.span())
@@ -317,6 +349,16 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
         take(size_key(m.group("v")), m.span("v"))
     for m in _HALF_SIZE.finditer(low):  # "10.5", "ten and a half": a half size is a size
         take(m.group(), m.span())
+    for m in _BARE_NUMBER.finditer(low):  # "sandals 12 slate blue", "womens 8"
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        after = words(low[m.end():m.end() + 24])
+        before = words(low[max(0, m.start() - 24):m.start()])
+        nxt, prev = (after[0] if after else ""), (before[-1] if before else "")
+        if (not nxt or nxt in _BARE_NEXT or colour_key(nxt) in vocab.colors
+                or colour_key(nxt) in _known_colours(vocab)) and (
+                prev in _BARE_PREV or singular(prev) in vocab.type_words):
+            take(m.group("n"), m.span("n"))
     words_table = size_words()
     for m in _SIZE_PHRASE.finditer(low):
         phrase = re.sub(r"[\s-]+", " ", m.group("w"))
@@ -408,6 +450,10 @@ def _question(low: str) -> Question | None:
         return Question("measure", noun.get(m.group("n"), m.group("n")))
     if _Q_MATERIAL.search(low):
         return Question("material")
+    m = _Q_TAG.search(low)  # "and its def waterproof yeah?", "they're leather, right?"
+    if m and not re.match(r"(?:in\s{1,3}stock|available|on\s{1,3}sale|ok|fine|good|great)\b",
+                          m.group("q")):
+        return Question("yesno", " ".join(m.group("q").split()))
     for rx in (_Q_IS, _Q_DOES):
         m = rx.search(low)
         if m:
@@ -423,10 +469,46 @@ def _question(low: str) -> Question | None:
                 return Question("stock" if "sale" not in phrase else "sale")
             if re.match(r"(?:worth|good|any\s{1,3}good|nice|the\s{1,3}best)\b", phrase):
                 return None
-            return Question("yesno", phrase)
+            return Question("yesno", _asked_quality(phrase))
     if _Q_PRICE.search(low):
         return Question("price")
     return None
+
+
+def _asked_quality(phrase: str) -> str:
+    """"velvetine airstyle hair dryer ionic" -> "ionic": the words after the product's
+    name, when the question names the product."""
+    tokens = phrase.split()
+    nouns = [i for i, w in enumerate(tokens) if is_product_word(w) and i < len(tokens) - 1]
+    return " ".join(tokens[nouns[-1] + 1:]) if nouns else phrase
+
+
+def _store_words(phrase: str, vocab: Vocabulary) -> str:
+    """The words of a qualifier that some product of the store has, numbers kept with the
+    unit or word they count ("0 degree", "2 batteries")."""
+    tokens = phrase.split()
+    kept = []
+    for i, w in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if w[0].isdigit():
+            if nxt and (nxt in size_units() or vocab.has_word(nxt)):
+                kept.append(w)
+        elif vocab.has_word(w) or (kept and kept[-1][0].isdigit() and w in size_units()):
+            kept.append(w)
+    return " ".join(kept) if any(not w[0].isdigit() for w in kept) else ""
+
+
+def _questions(low: str, first: Question | None) -> list[Question]:
+    """Each question of a message that asks several, split at "and", "?" or ",".""" 
+    if first is None:
+        return []
+    found = [first]
+    for part in re.split(r"\?|\band\b|,|;", low):
+        q = _question(part.strip())
+        if q is not None and all((q.kind, q.phrase) != (f.kind, f.phrase) for f in found) \
+                and not (q.kind == "yesno" and any(f.kind == "yesno" for f in found)):
+            found.append(q)
+    return found[:3]
 
 
 def _superlative(low: str, reading: Reading) -> None:
@@ -555,6 +637,8 @@ _PRICE_CAP = re.compile(
     r"\b(?:under|below|less\s{1,3}than|no\s{1,3}more\s{1,3}than|up\s{1,3}to|max(?:imum)?|"
     r"at\s{1,3}most|cheaper\s{1,3}than|budget\s{1,3}(?:of|is)?)\s{0,3}[$£€]?\s{0,2}"
     r"(?P<n>\d{1,6}(?:,\d{3})?(?:\.\d{1,2})?)(?![\d.,])")
+_MAX_WORDS = re.compile(r"\s{0,3}(?:bucks|dollars|usd|quid)?\s{0,3}(?:max(?:imum)?|tops|at\s{1,3}most|"
+                        r"or\s{1,3}(?:less|under|below)|is\s{1,3}(?:the|my)\s{1,3}limit)\b")
 _UNIT_AFTER = re.compile(r"\s{0,3}(?:%|percent|inch|in\b|\"|ft|foot|feet|oz|ounce|lb|pound|"
                          r"kg|mm|cm|watt|w\b|mah|piece|pc|person|people|year|yr|month|day|"
                          r"hour|minute|lumen|qt|l\b|liter|litre|gal|cup|ml|gb|tb|degree)")
@@ -620,9 +704,18 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
 
     for e in entities:
         if e.get("type") in ("price_min", "price_max"):
+            if _UNIT_AFTER.match(low, int(e["end"])):
+                continue  # "about 20 litres" is a size, not a price
             cur = str(e.get("currency") or currency).upper()
             setattr(r, e["type"], _minor(float(e["value"]), cur))
             r.currency = cur
+            if e.get("approximate") and _MAX_WORDS.match(low, int(e["end"])):
+                capped = re.sub(r"[^\d.]", "", str(e.get("text") or ""))
+                if capped:  # "about 150 max": a cap, not a range
+                    r.price_max = _minor(float(capped), cur)
+                    r.price_min = -1
+    if r.price_min == -1:
+        r.price_min = None
     if r.price_min is None and r.price_max is None:
         m = _PRICE_CAP.search(low)  # "under 90 pls", "under 200 if poss"
         if m and not _UNIT_AFTER.match(low, m.end()):
@@ -644,6 +737,14 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     m = _CONTAINER_QTY.search(spell_numbers(low))
     if m:
         r.quantity = _number(re.sub(r"\s{1,3}of$", "", m.group("n")))
+    r.count = r.quantity
+    for e in entities:
+        if e.get("type") == "quantity" and r.count is None:
+            start = int(e["start"])
+            size_here = _MEASURED.match(low, start) or any(
+                low.startswith(k, start) for k in r.sizes if k[0].isdigit())
+            if not size_here:  # "100 pieces" of a puzzle is its size, not a count
+                r.count = int(e["value"])
     r.remove_words = bool(_REMOVE_WORDS.search(low))
     r.cart_total = bool(_CART_TOTAL.search(low))
     r.polite = bool(re.search(r"\b(?:please|pls|plz|plx|thanks|thx)\b", low)) and \
@@ -666,6 +767,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     r.scope_catalog = bool(_CATALOG_SCOPE.search(low))
     _quantity(spell_numbers(low), r)
     r.question = _question(low)
+    r.questions = _questions(low, r.question)
     r.details = bool(_DETAILS.search(low))
 
     # the product phrase: what is left once prices, sizes, colours, brands, references,
@@ -711,6 +813,10 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
             if kept and not all(k.isdigit() for k in kept):
                 r.modifiers.append(" ".join(kept))
             kept = []
+    if r.types and len(r.types.labels) == 1 and not r.types.alias:
+        # the product is known: a qualifier the store has no word for is narrative ("I've
+        # just started running again after having my little one"), not a filter
+        r.modifiers = [m for m in (_store_words(mod, vocab) for mod in r.modifiers) if m]
     r.materials = [w for w in r.words if vocab.is_material_word(singular(w))
                    and w not in type_words]
     if r.words and (_LEAD.search(low) or any(e.get("type") == "product_type"

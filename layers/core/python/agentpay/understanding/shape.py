@@ -16,7 +16,8 @@ from agentpay.understanding.entities import is_product_word
 from agentpay.understanding.lexicon import DATA, singular, words
 
 _OBJECT = re.compile(
-    r"\b(?:it|this|that|these|those|them|one|ones|pair|item|items|product|products|model|"
+    r"\b(?:it|its|it's|this|that|these|those|them|they|they're|theyre|one|ones|pair|item|"
+    r"items|product|products|model|"
     r"first|second|third|fourth|fifth|last|cheapest|cheaper|size|sizes|colou?rs?|stock|cart|"
     r"basket|bag|checkout|price|discount|coupon|promo)\b|[$€£]\s?\d|\d\s?(?:%|dollars?|bucks)",
     re.IGNORECASE)
