@@ -59,11 +59,15 @@ def add(state: dict, product: dict, quantity: int, *, size: str | None, color: s
     return new
 
 
-def remove(state: dict, external_id: str, quantity: int | None = None) -> dict | None:
-    """Remove a product's lines (or ``quantity`` of them); returns the removed line."""
+def remove(state: dict, external_id: str, quantity: int | None = None, *,
+           size: str | None = None, color: str | None = None) -> dict | None:
+    """Remove a product's line (or ``quantity`` of it), the one in ``size``/``color`` when
+    the product is in the cart in several; returns the removed line."""
     cart = lines(state)
     for i, line in enumerate(cart):
-        if line["external_id"] == external_id:
+        if line["external_id"] == external_id and \
+                (size is None or str(line.get("size") or "").lower() == size.lower()) and \
+                (color is None or str(line.get("color") or "").lower() == color.lower()):
             if quantity is not None and quantity < line["quantity"]:
                 line["quantity"] -= quantity
                 return {**line, "quantity": quantity}

@@ -234,6 +234,43 @@ _CORRECTION = re.compile(
     re.IGNORECASE)
 
 
+_SWAP = re.compile(r"\b(?:instead|swap|switch|change\s{1,3}(?:it|that|them)\s{1,3}to|i\s{1,3}meant|"
+                   r"meant\s{1,3}the|rather\s{1,3}(?:have|the)|not\s{1,3}th(?:at|e)\s{1,3}one)\b",
+                   re.IGNORECASE)
+
+
+def _swap(ctx: TurnContext, entities: list[dict], reading: Reading, text: str,
+          focus_id: str) -> Action | None:
+    """"I meant the steel one, not fiberglass - swap it", "change it to the Dewbloom one
+    instead, same shade": the product just put in the cart, replaced by the one named."""
+    said = descriptor_words(entities, reading)
+    named = [w for m in reading.modifiers for w in m.split() if ctx.vocab.has_word(w)
+             and not re.fullmatch(r"\d.*", w)]
+    focus = ctx.state.get("focus") or {}
+    new_words = [w for w in said + named if not describes(focus, [w])]
+    brands = [b for b in reading.brands if b.lower() != str(focus.get("brand") or "").lower()]
+    if not new_words and not brands:
+        return None  # nothing names another product: an option change, if anything
+    line = next(li for li in reversed(cart.lines(ctx.state)) if li["external_id"] == focus_id)
+    pick = replace(reading, superlative=None, brands=brands or reading.brands,
+                   exclude_words=[w for w in reading.exclude_words],
+                   modifiers=[" ".join(dict.fromkeys(new_words))])
+    action = _search(ctx, pick)
+    if action.type == "ask_clarification":
+        return None
+    options = {k: line[k] for k in ("size", "color") if line.get(k)}
+    add = {"quantity": int(line["quantity"]), **_add_options(ctx, reading)}
+    if "size" not in add and options.get("size"):
+        add["size_hint"] = [options["size"]]
+    if "color" not in add and options.get("color"):
+        add["color_hint"] = [options["color"]]
+    action.params.update(then="replace_in_cart", focus_top=True, add=add,
+                         replace={"external_id": line["external_id"],
+                                  "quantity": int(line["quantity"])})
+    action.intent = "add_to_cart"
+    return action
+
+
 def _change_option(ctx: TurnContext, entities: list[dict], reading: Reading,
                    text: str) -> Action | None:
     """"No wait, 9.5 not 9", "make it a large", "can I get it in blue instead": the cart
@@ -325,9 +362,26 @@ def _lookup(ctx: TurnContext, reading: Reading, then: str) -> Action | None:
     """A product named but not on screen: search for it, then answer about the best hit."""
     if not (reading.types or reading.brands or reading.words):
         return None
-    action = _search(ctx, reading)
+    before = ctx.shopping
+    pick = reading
+    if reading.question is not None:
+        # "are the Cairnline touchscreen gloves waterproof?": find the gloves, not
+        # waterproof ones; the quality asked about is no filter
+        asked = {w for q in reading.questions or [reading.question] for w in q.phrase.split()}
+        pick = replace(reading, features=[f for f in reading.features
+                                          if not set(f.split("_")) & asked],
+                       modifiers=[m for m in (" ".join(w for w in mod.split() if w not in asked)
+                                              for mod in reading.modifiers) if m])
+    action = _search(ctx, pick)
     if action.type == "ask_clarification":
         return None
+    # one product asked about is no new search: what was being looked for stays, narrowed
+    # to its kind ("is there a longer one for under 80?" is about chef's knives, any brand)
+    ctx.shopping = before.model_copy(update={
+        "product_types": ctx.shopping.product_types or before.product_types,
+        "category": ctx.shopping.category or before.category,
+        "query": ctx.shopping.query if ctx.shopping.product_types != before.product_types
+        else before.query})
     action.params["then"] = then
     action.params["name"] = " ".join(reading.words)
     action.intent = {"quote_price": "price_inquiry", "check_availability": "availability",
@@ -447,6 +501,10 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             action.intent = "add_to_cart" if reading.qty_op != "less" else "remove_from_cart"
             return action
     focus_id = (ctx.state.get("focus") or {}).get("external_id")
+    if lines and _SWAP.search(text) and any(li["external_id"] == focus_id for li in lines):
+        action = _swap(ctx, entities, reading, text, focus_id)
+        if action is not None:
+            return action
     if lines and (reading.sizes or reading.colors) and not reading.types \
             and _CORRECTION.search(text) and not reading.add_words \
             and any(li["external_id"] == focus_id for li in lines) \
@@ -454,8 +512,7 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         action = _change_option(ctx, entities, reading, text)
         if action is not None:
             return action
-    if reading.remove_words and lines and intent not in ("add_to_cart",) \
-            and not reading.add_words:
+    if reading.remove_words and lines and not reading.add_words:
         action = _remove(ctx, entities, text, reading)
         action.intent = "remove_from_cart"
         return action
@@ -484,6 +541,13 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         action = _add_to_cart(ctx, entities, text, reading, ctx.state.get("proposal") or {})
         action.intent = action.intent or ("add_to_cart" if action.type == "add_to_cart"
                                           else None)
+        return action
+    if intent in ("discount_request", "price_objection") and not _HAGGLE.search(text) and (
+            reading.types or reading.sizes or reading.colors) and re.search(
+            r"\b(?:do\s{1,3}you\s{1,3}have|have\s{1,3}you\s{1,3}got|got\s{1,3}any|any|"
+            r"something|anything|show\s{1,3}me)\b", text, re.IGNORECASE):
+        action = _search(ctx, reading)  # "too pricey - do you have a 25 qt one in olive?"
+        action.intent = "product_search"
         return action
     if intent in ("discount_request", "price_objection"):
         has_budget = reading.price_max is not None or reading.price_min is not None
@@ -719,6 +783,8 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     if intent == "add_to_cart" or (reading.add_words and intent in ("affirm", "unknown")):
         return _add_to_cart(ctx, entities, text, reading, proposal)
     if intent == "remove_from_cart":
+        if not cart.lines(ctx.state) and (reading.types or reading.category):
+            return _search(ctx, reading)  # "I don't want to spend more than 400 on a tent"
         return _remove(ctx, entities, text, reading)
     if intent == "view_cart":
         return Action("show_cart", "shopper asks about the cart",
@@ -784,7 +850,7 @@ def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Rea
     named_new = reading.types and not any(
         t.get("product_type") in reading.types.labels for t in targets.products
         if t.get("product_type"))
-    if named_new and targets.how in ("first", "focus", "none", "name", "unmatched"):
+    if named_new and targets.how != "ordinal":
         if reading.superlative or reading.scope_catalog:
             # "and the cheapest tape measure you have": that one, into the cart
             return _select_from_catalog(ctx, reading, add=True, entities=entities)
@@ -816,13 +882,20 @@ def _add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Rea
             return Action("show_cart", f"{line['external_id']} is already in the cart",
                           steps=[ToolStep("cart_view", {})],
                           params={"already": line["name"]})
-    if targets.how == "all":
-        products = targets.products[:1] if len(targets.products) == 1 else []
+    if targets.how == "all":  # "add them", "6 of those" with a list: the top match
+        products = targets.products[:1]
         if not products:
             return _ask_which(ctx, "add_to_cart")
-    return _add(ctx, products, entities, reading, targets)
+    action = _add(ctx, products, entities, reading, targets)
+    if _CHECKOUT_TOO.search(text):  # "fine, add it and check me out"
+        action.steps.append(ToolStep("create_checkout_link", {}))
+        action.params["checkout"] = True
+        action.stage = "checkout"
+    return action
 
 
+_CHECKOUT_TOO = re.compile(r"\b(?:check\s{1,3}(?:me\s{1,3})?out|checkout|pay\s{1,3}now|ready\s{1,3}to\s{1,3}pay)\b",
+                           re.IGNORECASE)
 _EACH = re.compile(r"\b(?:one\s{1,3}of\s{1,3}each|(?:both|all)\s{1,3}of\s{1,3}(?:them|those|these)|"
                    r"each\s{1,3}of\s{1,3}(?:them|those|these)|add\s{1,3}both|both\s{1,3}please)\b",
                    re.IGNORECASE)
@@ -842,7 +915,11 @@ def _remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading)
         return Action("show_cart", "remove asked with an empty cart",
                       steps=[ToolStep("cart_view", {})])
     in_cart = [{"external_id": li["external_id"], "name": li["name"],
-                "price_minor": li["unit_price_minor"]} for li in lines]
+                "price_minor": li["unit_price_minor"],
+                "colors": [li["color"]] if li.get("color") else [],
+                "sizes": [li["size"]] if li.get("size") else [],
+                "available": [[li.get("size"), li.get("color")]],
+                "line": {k: li[k] for k in ("size", "color") if li.get(k)}} for li in lines]
     targets = resolve(entities, reading, text, shown=in_cart,
                       focus=None, cart_lines=[], vocab=ctx.vocab, types=ctx.shopping.product_types)
     if reading.types and targets.how not in ("ordinal", "descriptor", "superlative"):
@@ -864,6 +941,9 @@ def _remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading)
     if len(chosen) != 1:
         return Action("ask_clarification", "which cart item to remove is unclear",
                       question="remove_which")
+    twice = sum(1 for li in lines if li["external_id"] == chosen[0]["external_id"]) > 1
+    which = chosen[0].get("line", {}) if twice else {}  # "remove the navy one"
     return Action("remove_from_cart", "shopper takes it out",
-                  steps=[ToolStep("cart_remove", {"external_id": chosen[0]["external_id"]})],
+                  steps=[ToolStep("cart_remove", {"external_id": chosen[0]["external_id"],
+                                                  **which})],
                   stage="consideration")

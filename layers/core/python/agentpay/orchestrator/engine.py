@@ -177,6 +177,22 @@ class Engine:
         if action.type in ("search_products", "refine_search", "recommend_products"):
             _infer_type(ctx, products)
         top = next((p for p in products if p.get("in_stock", True)), products[0])
+        if action.params.get("then") == "replace_in_cart":
+            old = action.params["replace"]
+            wanted = (action.params.get("filters") or {}).get("colors") or []
+            top = next((p for p in products if p["external_id"] != old["external_id"]
+                        and p.get("in_stock", True)
+                        and (not wanted or available_in(p, wanted))), None)
+            if top is None:
+                return []
+            ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
+            action.type, action.stage = "add_to_cart", "consideration"
+            added = self.registry.invoke(ctx, "cart_add", {
+                **(action.params.get("add") or {}), "external_id": top["external_id"]},
+                allowed=allowed)
+            if not added.ok:
+                return [added]
+            return [self.registry.invoke(ctx, "cart_remove", old, allowed=allowed), added]
         if action.params.get("then") == "add_to_cart":
             wanted = (action.params.get("filters") or {}).get("colors") or []
             top = next((p for p in products if wanted and available_in(p, wanted)), top)

@@ -309,6 +309,13 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
             text = (text + " " if text else "") + _added(done[-1])
         if failed:
             text += " " + _cart_problem(failed[0])
+        removed = next((x for x in results if x.name == "cart_remove" and x.ok), None)
+        if removed is not None:  # a swap
+            text = f"I've taken {removed.data['removed']['name']} out. " + text
+        checkout = next((x for x in results if x.name == "create_checkout_link"), None)
+        if checkout is not None:  # "add it and check me out"
+            text = text.split(" Would you like to check out")[0] + "\n" + (
+                _checkout_text(checkout.data) if checkout.ok else _checkout_problem(checkout))
         return text.strip()
     if t == "remove_from_cart":
         r = by_name.get("cart_remove")
@@ -334,14 +341,7 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
             return "Your cart is empty — add something first and I'll get you a checkout link."
         if not r.ok:
             return _checkout_problem(r)
-        d = r.data
-        text = f"Here's your secure checkout link: {d['url']}\n"
-        if d.get("discount_minor"):
-            text += (f"Subtotal {d['subtotal']}, your {d['discount_percent']:g}% discount "
-                     f"−{d['discount']}, total {d['total']}.")
-        else:
-            text += f"Total: {d['total']}."
-        return text + " The link is valid for a limited time."
+        return _checkout_text(r.data)
     if t == "offer_discount":
         r = by_name.get("offer_discount")
         if r is None or not r.ok:
@@ -460,6 +460,16 @@ def _cart_problem(r: ToolResult) -> str:
     if code == "quantity_limit":
         return f"Sorry — {r.error['message']}."
     return f"I couldn't add that: {r.error['message'] if r.error else 'unknown problem'}."
+
+
+def _checkout_text(d: dict) -> str:
+    text = f"Here's your secure checkout link: {d['url']}\n"
+    if d.get("discount_minor"):
+        text += (f"Subtotal {d['subtotal']}, your {d['discount_percent']:g}% discount "
+                 f"−{d['discount']}, total {d['total']}.")
+    else:
+        text += f"Total: {d['total']}."
+    return text + " The link is valid for a limited time."
 
 
 def _checkout_problem(r: ToolResult) -> str:

@@ -160,7 +160,8 @@ def _product_options(product: dict, field: str) -> list[str]:
 
 
 def _remove(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
-    removed = cart.remove(ctx.state, args["external_id"], args.get("quantity"))
+    removed = cart.remove(ctx.state, args["external_id"], args.get("quantity"),
+                          size=args.get("size"), color=args.get("color"))
     if removed is None:
         raise ToolFailure("not_in_cart", "that item is not in the cart")
     return {"removed": removed, "cart": cart.summary(ctx.state),
@@ -196,7 +197,9 @@ CART_REMOVE = Tool(
     input_schema={"type": "object", "additionalProperties": False,
                   "required": ["external_id"],
                   "properties": {"external_id": _EXTERNAL_ID,
-                                 "quantity": {"type": "integer", "minimum": 1, "maximum": 999}}},
+                                 "quantity": {"type": "integer", "minimum": 1, "maximum": 999},
+                                 # which line, when the product is in the cart twice
+                                 "size": _OPTION, "color": _OPTION}},
     fn=_remove, read_only=False,
 )
 

@@ -10,7 +10,7 @@ from agentpay.catalog.search import query_terms, search
 from agentpay.catalog.search_repository import Filters, browse
 from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.products import details, summary
-from agentpay.tools.ranking import rank
+from agentpay.tools.ranking import extreme, rank
 from agentpay.tools.registry import Tool, ToolFailure
 from agentpay.understanding.lexicon import size_units
 
@@ -129,6 +129,8 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
         products = _find(ctx, args, filters)
     ranked = rank(products, sizes=args.get("sizes") or [], colors=args.get("colors") or [],
                   sort=args.get("sort"), size_wish=args.get("size_wish"))
+    if args.get("size_wish"):
+        ranked = extreme(ranked, args["size_wish"])  # "the tallest you have": only those
     k = args.get("k", 5)
     items = [summary(p) | ({"score": p["score"], "matched": p["matched"]} if "score" in p
                            else {}) for p in ranked[:k]]

@@ -87,3 +87,14 @@ def rank(products: list[dict[str, Any]], *, sizes: list[str], colors: list[str],
         key_of[i] = key + (i,)
     order.sort(key=lambda i: key_of[i])
     return [products[i] for i in order]
+
+
+def extreme(products: list[dict[str, Any]], wish: str) -> list[dict[str, Any]]:
+    """Only the products of the largest (smallest) size among those that can be bought:
+    "the tallest cat tree you have", "the big bag"."""
+    sized = [p for p in products if p.get("in_stock", True) and _largest_size(p)]
+    if not sized:
+        return products
+    sizes = [_largest_size(p) for p in sized]
+    best = max(sizes) if wish == "largest" else min(sizes)
+    return [p for p in sized if _largest_size(p) == best]

@@ -24,6 +24,7 @@ from agentpay.understanding.entities import is_product_word
 from agentpay.understanding.lexicon import (
     DATA,
     NUMBER_WORDS,
+    colour_family,
     colour_key,
     equivalent_sizes,
     singular,
@@ -261,7 +262,8 @@ _Q_MEASURE = re.compile(
     r"\bhow\s{1,3}(?P<d>long|big|tall|wide|high|deep|heavy|large|thick|wide|many\s{1,3}"
     r"[a-z]{1,20})\s{1,3}(?:is|are|r|does|do)\b|\bhow\s{1,3}much\s{1,3}(?:does|do)\s{1,3}"
     r"(?:it|they|this|that)\s{1,3}(?P<w>weigh|hold)\b|\bwhat(?:'s|\s{1,3}is|\s{1,3}are)?"
-    r"\s{1,3}(?:the\s{1,3})?(?P<n>length|width|height|weight|capacity|dimensions?|size)\s{1,3}"
+    r"\s{1,3}(?:the\s{1,3})?(?:[a-z]{1,12}\s{1,3})?(?P<n>length|width|height|weight|capacity|"
+    r"dimensions?|size)\s{1,3}"
     r"(?:of|on)\b")
 _Q_MATERIAL = re.compile(
     r"\bupholster(?:ed|y)\b|\bwhat\s{1,3}(?:kind\s{1,3}of\s{1,3}|type\s{1,3}of\s{1,3})?"
@@ -283,8 +285,8 @@ _UNIT_WORDS = sorted((u for u in size_units() if re.fullmatch(r"[a-z.]{1,12}(?: 
 _MEASURED = re.compile(
     r"(?<![\w.$€£])(?P<n>\d{1,5}(?:,\d{3})?(?:\.\d{1,2})?)\s{0,2}-?\s{0,2}(?P<u>"
     + "|".join(re.escape(u) for u in _UNIT_WORDS) + r"|\"|'')(?![a-z])")
-_PEOPLE = re.compile(r"\b(?:for|sleeps|fits|seats)\s{1,3}(?P<n>\d{1,2})(?:\s{1,3}(?:people|"
-                     r"persons|adults|kids))?\b")
+_PEOPLE = re.compile(r"\b(?:for|sleeps?|fits|seats)\s{1,3}(?:at\s{1,3}least\s{1,3}|up\s{1,3}to\s{1,3})?"
+                     r"(?P<n>\d{1,2})(?:\s{1,3}(?:people|persons|adults|kids))?\b")
 _SIZE_CUE = re.compile(
     r"\b(?:size|sz|in\s{1,3}(?:a\s{1,3})?(?:size\s{1,3})?|a|an|wears?\s{1,3}(?:a\s{1,3})?|"
     r"wearing\s{1,3}(?:a\s{1,3})?)\s{1,3}(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sl]|x{1,3}l|xx?s|m|"
@@ -370,10 +372,12 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
             continue  # "s" and "l" alone are letters, read below only in upper case
         take(key, m.span())
     for m in _UPPER_SIZE.finditer(text):
-        before = low[max(0, m.start() - 8):m.start()]
+        before = low[max(0, m.start() - 12):m.start()]
+        prev = (words(before) or [""])[-1]
         if len(m.group("u")) == 1 and not re.search(r"(?:\bin|\ba|\bsize|\ban|,)\s{0,2}$",
-                                                    before):
-            continue
+                                                    before) \
+                and prev not in _BARE_PREV and singular(prev) not in vocab.type_words:
+            continue  # "womens M", "tee L": a size; "I", "A" and initials are not
         take(size_key(m.group("u")), m.span())
     tokens = words(low)
     for n in (3, 2):  # the store's own sizes of several words: "SPF 50", "set of 4"
@@ -388,7 +392,9 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
                 continue
             before = low[max(0, m.start() - 6):m.start()]
             others = [w for w in words(low) if w != word and w not in chat_words()]
-            if (short and not others) or re.search(r"\b(?:in|size|the)\s{1,2}$", before):
+            after = words(low[m.end():m.end() + 12])
+            if (short and not others) or re.search(r"\b(?:in|size|the)\s{1,2}$", before) \
+                    or (after[:1] and after[0] in ("one", "ones", "size", "version")):
                 take(word, m.span())
     return found, spans
 
@@ -411,7 +417,8 @@ def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]
         if token in vocab.colors and token not in said and (
                 (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT)
                 or (i > 0 and tokens[i - 1] == "in")
-                or (i > 1 and tokens[i - 1] in ("or", "and") and tokens[i - 2] in said)):
+                or (i > 1 and tokens[i - 1] in ("or", "and") and tokens[i - 2] in said)
+                or (i == len(tokens) - 1 and i > 0 and colour_family(token))):
             said.append(token)
     keys: list[str] = []
     for s in said:
@@ -531,7 +538,10 @@ def _superlative(low: str, reading: Reading) -> None:
             if n:
                 reading.select_count = int(n) if n.isdigit() else NUMBER_WORDS.get(n, 1)
             return
-    if _ADD_WORDS.search(low):  # "add the sage one, cheapest if there's more than one"
+    if _ADD_WORDS.search(low) or (_BARE_SUPERLATIVE.match(low.lstrip()) and
+                                  _CATALOG_SCOPE.search(low)):
+        # "add the sage one, cheapest if there's more than one"; "cheapest niacinamide
+        # serum you've got?"
         m = _BARE_SUPERLATIVE.search(low)
         if m:
             reading.superlative = "most_expensive" if "expensive" in m.group() or \
@@ -622,6 +632,8 @@ _CONTAINER_QTY = re.compile(
     r"\b(?P<n>\d{1,3}|a\s{1,3}couple\s{1,3}of|one|two|three|four|five|six|seven|eight|nine|"
     r"ten|twelve)\s{1,3}(?:(?:more\s{1,3})?(?:" + _CONTAINERS + r")\s{1,3}of\b|of\s{1,3}"
     r"(?:the|those|these|them|it|that|this|each|your)\b|(?:" + _CONTAINERS + r")\b)")
+_ADD_COUNT = re.compile(r"\b(?:add|get|buy|order|grab|want|need|take|gimme)\s{1,3}(?:me\s{1,3})?"
+                        r"(?P<n>\d{1,2})\s{1,3}(?=[a-z])(?!of\b|x\b|more\b)")
 _CART_TOTAL = re.compile(
     r"\b(?:(?:my|the|grand|order|cart|basket)\s{1,3}(?:sub)?total|(?:sub)?total\s{0,3}(?:so\s{1,3}far|"
     r"now|please|pls|\?|$)|^\s{0,3}(?:sub)?total\b|how\s{1,3}much\s{1,3}(?:is|does|do|will)\s{1,3}"
@@ -735,9 +747,12 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     short = len(words(low)) <= 3 and "?" not in low
     r.sizes, _ = _find_sizes(text, spell_numbers(low), vocab, short=short)
     m = _CONTAINER_QTY.search(spell_numbers(low))
-    if m:
-        r.quantity = _number(re.sub(r"\s{1,3}of$", "", m.group("n")))
+    if m and not vocab.has_size(size_key(re.sub(r"\s{1,3}of$", "", m.group()))):
+        r.quantity = _number(re.sub(r"\s{1,3}of$", "", m.group("n")))  # not "100 pieces"
     r.count = r.quantity
+    m = _ADD_COUNT.search(spell_numbers(low))
+    if r.count is None and m and not _UNIT_AFTER.match(spell_numbers(low), m.end()):
+        r.count = _number(m.group("n"))  # "add 2 cobalt leggings"
     for e in entities:
         if e.get("type") == "quantity" and r.count is None:
             start = int(e["start"])
@@ -813,6 +828,11 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
             if kept and not all(k.isdigit() for k in kept):
                 r.modifiers.append(" ".join(kept))
             kept = []
+    if not r.types and not r.category and len(r.words) > 6:
+        # a long message naming no product type: its words the store has carry the search
+        # ("my physio says I need something with stability support" -> stability support)
+        kept = [m for m in (_store_words(mod, vocab) for mod in r.modifiers) if m]
+        r.modifiers = kept or r.modifiers
     if r.types and len(r.types.labels) == 1 and not r.types.alias:
         # the product is known: a qualifier the store has no word for is narrative ("I've
         # just started running again after having my little one"), not a filter

@@ -35,7 +35,7 @@ def product_phrase(text: str) -> bool:
     """A bare noun phrase whose head is a thing shops sell: no verb, pronoun or question
     word, at most `MAX_PHRASE_WORDS` words, the last word before any "with ..."/"for ..."
     being a product noun ("48 in entry table with side by side drawer")."""
-    low = text.lower().strip()
+    low = text.lower().strip().rstrip("?!. ")  # "clamp-on desk lamp?" is still a phrase
     if "?" in low:
         return False
     tokens = words(low)
