@@ -151,7 +151,7 @@ class Vocabulary:
         long words; a swap of neighbours is one)."""
         out = []
         for t in tokens:
-            if len(t) < 5 or t in self.type_words or t in self.words or t.isdigit():
+            if len(t) < 6 or t in self.type_words or t in self.words or t.isdigit():
                 out.append(t)
                 continue
             fixed = self._corrected.get(t)

@@ -228,7 +228,8 @@ def _change_quantity(ctx: TurnContext, entities: list[dict], reading: Reading,
 
 
 _CORRECTION = re.compile(
-    r"\b(?:no\s{1,3}wait|wait|sorry|oops|i\s{1,3}meant|meant|actually|instead|rather|"
+    r"\b(?:no\s{1,3}wait|wait|sorry|oops|ugh|no,|i\s{1,3}meant|meant|actually|instead|rather|"
+    r"not\s{1,3}(?:the\s{1,3})?[a-z]{3,15}\s{0,3}[.,;!]|"
     r"change\s{1,3}(?:it|that|them|the\s{1,3}[a-z]{1,20})\s{1,3}to|make\s{1,3}(?:it|that|them)\s{1,3}"
     r"(?:a|an|the|in|size)|swap|switch|not\s{1,3}(?:size\s{1,3})?[a-z0-9.]{1,12}\s{0,3}$)\b",
     re.IGNORECASE)

@@ -121,8 +121,9 @@ _NUMBER_WORDS = {
 }
 NUMBER_WORDS = _NUMBER_WORDS
 _HALF = re.compile(r"\b([a-z]{3,9}|\d{1,2})\s+and\s+a\s+half\b")
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-                          + r")\b")
+# "one" stays a word: "the Torqstone one" is no count
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted((w for w in _NUMBER_WORDS if w != "one"),
+                                                  key=len, reverse=True)) + r")\b")
 
 
 def spell_numbers(text: str) -> str:

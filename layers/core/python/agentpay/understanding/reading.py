@@ -222,7 +222,7 @@ _QTY_SET = re.compile(
     r"(?:it|that|this|them|those|these|the\s{1,3}[a-z]{1,20}|my\s{1,3}[a-z]{1,20}|"
     r"(?:the\s{1,3})?(?:quantity|qty|amount|number))?\s{0,3}(?:to\s{1,3})?" + _QTY_N
     + r"\b(?!\s{0,3}(?:%|percent|dollars?|bucks|off|inch|in\b|ft|foot|feet|oz|lb|pound))"
-    r"|\b" + _QTY_N.replace("<n>", "<m>") + r"\s{1,3}(?:of\s{1,3}(?:them|those|it)\s{1,3})?"
+    r"|\b(?!one\b)" + _QTY_N.replace("<n>", "<m>") + r"\s{1,3}(?:of\s{1,3}(?:them|those|it)\s{1,3})?"
     r"instead\b|\b(?:quantity|qty)\s{0,3}(?:to|=|:|of)?\s{0,3}(?P<q>\d{1,3})\b"
     r"|\b(?:actually|just|only|make\s{1,3}(?:it|that))\s{1,3}(?:just\s{1,3})?"
     + _QTY_N.replace("<n>", "<j>") + r"(?:\s{1,3}(?:of\s{1,3}(?:them|those|it|each)|"
@@ -741,7 +741,8 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     r.any_color = "color" in r.relax
     r.replace = bool(_REPLACE.search(low))
     r.own_size = bool(_OWN_SIZE.search(low))
-    r.add_words = bool(_ADD_WORDS.search(low))
+    # "take the first one back out" takes out, whatever "take the first" says
+    r.add_words = bool(_ADD_WORDS.search(low)) and not _REMOVE_WORDS.search(low)
     negated = _negations(low, vocab, r)
 
     short = len(words(low)) <= 3 and "?" not in low

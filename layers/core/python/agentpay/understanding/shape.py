@@ -21,7 +21,7 @@ _OBJECT = re.compile(
     r"first|second|third|fourth|fifth|last|cheapest|cheaper|size|sizes|colou?rs?|stock|cart|"
     r"basket|bag|checkout|price|discount|coupon|promo)\b|[$€£]\s?\d|\d\s?(?:%|dollars?|bucks)",
     re.IGNORECASE)
-_TAIL = re.compile(r"\b(?:with|for|from|by|under|without|on|that|which)\b.*$")
+_TAIL = re.compile(r"(?<!-)\b(?:with|for|from|by|under|without|on|that|which)\b(?!-).*$")
 MAX_PHRASE_WORDS = 9
 
 
