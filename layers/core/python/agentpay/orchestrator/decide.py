@@ -22,7 +22,7 @@ from agentpay.orchestrator.actions import Action, ToolStep
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.references import Targets, describes, descriptor_words, resolve
 from agentpay.orchestrator.shopping import search_arguments, update
-from agentpay.understanding.lexicon import size_key
+from agentpay.understanding.lexicon import colour_key, size_key
 from agentpay.understanding.reading import Reading
 
 _POLICY_TOPICS = {"payment_help": "payment", "shipping_info": "shipping",
@@ -228,7 +228,7 @@ def _change_quantity(ctx: TurnContext, entities: list[dict], reading: Reading,
 
 
 _CORRECTION = re.compile(
-    r"\b(?:no\s{1,3}wait|wait|sorry|oops|ugh|no,|i\s{1,3}meant|meant|actually|instead|rather|"
+    r"(?:^|\W)no\s{0,2},|\b(?:no\s{1,3}wait|wait|sorry|oops|ugh|i\s{1,3}meant|meant|actually|instead|rather|"
     r"not\s{1,3}(?:the\s{1,3})?[a-z]{3,15}\s{0,3}[.,;!]|"
     r"change\s{1,3}(?:it|that|them|the\s{1,3}[a-z]{1,20})\s{1,3}to|make\s{1,3}(?:it|that|them)\s{1,3}"
     r"(?:a|an|the|in|size)|swap|switch|not\s{1,3}(?:size\s{1,3})?[a-z0-9.]{1,12}\s{0,3}$)\b",
@@ -253,9 +253,12 @@ def _swap(ctx: TurnContext, entities: list[dict], reading: Reading, text: str,
     if not new_words and not brands:
         return None  # nothing names another product: an option change, if anything
     line = next(li for li in reversed(cart.lines(ctx.state)) if li["external_id"] == focus_id)
+    same = re.search(r"\bsame\s{1,3}(?P<what>shade|colou?r|size|one)\b", text, re.IGNORECASE)
+    keep_colour = line.get("color") and (same and same.group("what") != "size")
     pick = replace(reading, superlative=None, brands=brands or reading.brands,
                    exclude_words=[w for w in reading.exclude_words],
-                   modifiers=[" ".join(dict.fromkeys(new_words))])
+                   modifiers=[" ".join(dict.fromkeys(new_words))],
+                   colors=reading.colors or ([colour_key(line["color"])] if keep_colour else []))
     action = _search(ctx, pick)
     if action.type == "ask_clarification":
         return None

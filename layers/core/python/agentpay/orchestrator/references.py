@@ -159,10 +159,12 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
             pool = [p for p in pool if available_in(p, colour_labels)] or \
                 [p for p in pool if _has_colour(p, colour_labels)]
             pool.sort(key=lambda p: _colour_rank(p, colour_labels))
-        if reading.sizes and (len(pool) > 1 or sized):
+        if reading.sizes and pool:
+            # "the 40w daylight ones" when only the 60W ones are on screen: look for them
             with_size = [p for p in pool if _has_size(p, reading.sizes)]
-            pool = with_size if (with_size or sized and not (described or reading.brands
-                                                            or colour_labels)) else pool
+            sizeless = [p for p in pool if not [s for s in p.get("sizes") or []
+                                                if str(s).lower() != "one size"]]
+            pool = with_size or (sizeless if not sized else [])
         if pool:
             return Targets(pool[:1] if not _PLURAL.search(low) else pool, "descriptor",
                            colour)
