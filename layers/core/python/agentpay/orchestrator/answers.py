@@ -204,8 +204,25 @@ def answer_options(p: dict[str, Any], kind: str) -> tuple[str, bool | None]:
     return f"{p['name']} is in stock in these {word}: {', '.join(available)}.", True
 
 
+def answer_attr(p: dict[str, Any], word: str) -> tuple[str, bool | None]:
+    """"What spf is it?", "what wattage is it?": the attribute, or the size it names."""
+    stem = singular(word)[:4]
+    for k, v in _attrs(p).items():
+        if stem in k and not isinstance(v, bool):
+            return f"{p['name']}: {k.replace('_', ' ')} {_number(v)}{_unit(k)}.", True
+    for size in p.get("sizes") or []:
+        if stem in str(size).lower():
+            return f"{p['name']} is {size}.", True
+    sentence = _find(p, word)
+    if sentence is not None:
+        return f"From the listing for {p['name']}: “{sentence}”", True
+    return f"The listing for {p['name']} doesn't give its {word}.", None
+
+
 def answer(p: dict[str, Any], question: Question) -> tuple[str, bool | None]:
     """(reply text, verdict) for one question about one product's details."""
+    if question.kind == "attr":
+        return answer_attr(p, question.phrase)
     if question.kind == "yesno":
         return answer_yes_no(p, question.phrase)
     if question.kind == "includes":

@@ -98,10 +98,20 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
     filters = _filters(args)
     relaxed: list[str] = []
     products = _find(ctx, args, filters)
+    required = list(args.get("require") or [])
+    if not products and len(required) > 1:
+        # one qualifier too many ("nights", "0 degrees"): without the oldest first
+        for i in range(min(2, len(required))):
+            fewer = required[:i] + required[i + 1:]
+            filters = _filters({**args, "require": fewer})
+            products = _find(ctx, args, filters)
+            if products:
+                relaxed = [required[i]]
+                break
     if not products and filters.require:
         # the words the shopper qualified the product with may be nobody's: say so, and
         # show what there is without them
-        relaxed = list(args.get("require") or [])
+        relaxed = required
         filters = _filters(args, require=False)
         products = _find(ctx, args, filters)
     if not products and filters.colors and (filters.product_types or filters.category):

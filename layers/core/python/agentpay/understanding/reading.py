@@ -205,7 +205,8 @@ _RELAX = (
                          r"\s{1,3}not)\s{1,3}matter\b")),
 )
 _REPLACE = re.compile(
-    r"\b(?:instead|what\s{1,3}about|how\s{1,3}about|rather|something\s{1,3}(?:else|"
+    r"\b(?:instead|what\s{1,3}about|how\s{1,3}about|(?<!'d\s)(?<!would\s)rather(?!\s{1,3}not)|"
+    r"something\s{1,3}(?:else|"
     r"different)|anything\s{1,3}else|a\s{1,3}different|other\s{1,3}(?:ones|options)|"
     r"switch\s{1,3}to|change\s{1,3}of\s{1,3}plan)\b")
 _NEGATION = re.compile(
@@ -256,6 +257,9 @@ _Q_TAG = re.compile(
     r"\b(?:it'?s|its|they'?re|theyre)\s{1,3}(?:def(?:initely)?\s{1,3}|really\s{1,3}|"
     r"fully\s{1,3}|100%\s{1,3})?(?P<q>[a-z][a-z -]{1,40}?)\s{0,3},?\s{0,3}(?:right|yeah|yes|"
     r"correct|isn'?t\s{1,3}it|aren'?t\s{1,3}they|no)?\s{0,3}\?")
+_Q_WHAT = re.compile(
+    r"\bwhat(?:'s|\s{1,3}is|\s{1,3}are)?\s{1,3}(?:the\s{1,3})?(?P<a>[a-z]{2,20})\s{1,3}(?:is|are|"
+    r"does|do|on|of|for)\s{1,3}(?:the|this|that|it|they|those|these|them|your)\b")
 _Q_DOES = re.compile(_Q_LEAD + r"(?:does|do|will|would|can|could)\s{1,3}" + _Q_SUBJECT
                      + r"\s{1,3}(?P<q>[^?.!]{1,80})")
 _Q_MEASURE = re.compile(
@@ -399,6 +403,8 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
     return found, spans
 
 
+_SEGMENT = re.compile(r"(?:^|[,;.!?])\s{0,3}(?:no\s{0,2},?\s{0,3}|in\s{1,3})?(?P<s>[a-z][a-z ]{1,20}?)"
+                      r"\s{0,3}(?=[,;.!?]|$)")
 _COLOUR_NEXT = frozenset({"one", "ones", "colour", "color", "coloured", "colored", "pair",
                           "pairs", "version", "style", "finish", "shade", "option", "model"})
 
@@ -420,6 +426,10 @@ def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]
                 or (i > 1 and tokens[i - 1] in ("or", "and") and tokens[i - 2] in said)
                 or (i == len(tokens) - 1 and i > 0 and colour_family(token))):
             said.append(token)
+    for m in _SEGMENT.finditer(low):  # "ugh no, olive, not mustard": a colour on its own
+        segment = colour_key(m.group("s"))
+        if segment in vocab.colors and segment not in said:
+            said.append(segment)
     keys: list[str] = []
     for s in said:
         k = colour_key(s)
@@ -440,6 +450,10 @@ def _gender(low: str, vocab: Vocabulary) -> str | None:
 
 
 def _question(low: str) -> Question | None:
+    m = _Q_WHAT.search(low)  # "what spf is the purelle tinted sunscreen?", "what wattage is it"
+    if m and m.group("a") not in ("size", "sizes", "colour", "color", "colours", "colors",
+                                  "kind", "type", "time", "day", "price", "one", "else"):
+        return Question("attr", m.group("a"))
     m = _Q_OPTIONS.search(low)
     if m:
         k = m.group("k") or m.group("k2") or m.group("k3") or ""
@@ -651,6 +665,8 @@ _PRICE_CAP = re.compile(
     r"(?P<n>\d{1,6}(?:,\d{3})?(?:\.\d{1,2})?)(?![\d.,])")
 _MAX_WORDS = re.compile(r"\s{0,3}(?:bucks|dollars|usd|quid)?\s{0,3}(?:max(?:imum)?|tops|at\s{1,3}most|"
                         r"or\s{1,3}(?:less|under|below)|is\s{1,3}(?:the|my)\s{1,3}limit)\b")
+_NOT_OVER = re.compile(r"\b(?:not|n't|never|no)\s{1,3}(?:want\s{1,3}to\s{1,3})?(?:go|spend|be|pay)?"
+                       r"\s{0,3}(?:over|above|more\s{1,3}than|beyond)\b")
 _UNIT_AFTER = re.compile(r"\s{0,3}(?:%|percent|inch|in\b|\"|ft|foot|feet|oz|ounce|lb|pound|"
                          r"kg|mm|cm|watt|w\b|mah|piece|pc|person|people|year|yr|month|day|"
                          r"hour|minute|lumen|qt|l\b|liter|litre|gal|cup|ml|gb|tb|degree)")
@@ -728,6 +744,8 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
                     r.price_min = -1
     if r.price_min == -1:
         r.price_min = None
+    if r.price_min is not None and r.price_max is None and _NOT_OVER.search(low):
+        r.price_min, r.price_max = None, r.price_min  # "I'd rather not go over 130"
     if r.price_min is None and r.price_max is None:
         m = _PRICE_CAP.search(low)  # "under 90 pls", "under 200 if poss"
         if m and not _UNIT_AFTER.match(low, m.end()):
