@@ -25,9 +25,10 @@ from agentpay.shoppers.tasks import load_tasks
 # The pass rate each of the project's task files reached (offline, fresh stack); raise a
 # floor as the engine improves, never lower it. tasks.jsonl: 6/58 before the shopping state
 # (b41a4e7), 42/58 with it (1266b78), 58/58 now. holdout.jsonl, written without seeing the
-# engine or the other files: 81/110 when it was written, 110/110 now.
+# engine or the other files: 81/110 when it was written, 110/110 now. holdout2.jsonl, a second
+# such file in other styles (terse, chatty, British, corrections): 63/110 written, 107/110 now.
 PROJECT_DIR = PROJECT_TASKS.parent
-FLOORS = {"tasks.jsonl": 0.96, "holdout.jsonl": 0.96}
+FLOORS = {"tasks.jsonl": 0.96, "holdout.jsonl": 0.96, "holdout2.jsonl": 0.94}
 SHARED_TASKS = Path(__file__).resolve().parent.parent.parent / "shared" / "shopper-tasks" \
     / "tasks.jsonl"
 
