@@ -137,6 +137,8 @@ def test_ws_message_runs_the_conversation_and_reaches_every_tab(db, conversation
     streamed = "".join(f["delta"] for f in frames if f["type"] == "agent_message_delta")
     assert streamed == reply["content"]
     assert final["stage"] and "cart" in final and "products" in final
+    # the shopping state goes to the browser too, for filters beside the chat
+    assert isinstance(final["state"], dict) and "product_types" in final["state"]
     with db.connection() as conn:
         count = conn.execute("SELECT message_count FROM conversations WHERE id = %s",
                              (conversation["conversation"]["id"],)).fetchone()["message_count"]

@@ -220,6 +220,7 @@ class DeltaStream:
 
 
 _TRIMS = (("products", lambda f: {**f, "products": []}),
+          ("state", lambda f: {**f, "state": {}}),
           ("cart", lambda f: {**f, "cart": {"truncated": True}}),
           # "red red red ..." has an entity per word: tens of KB for one message
           ("message", lambda f: {**f, "message": {**f["message"], "entities": []}}))
@@ -273,8 +274,9 @@ def _message(db: Database, out: Delivery, settings: Settings, connection_id: str
     conversation = exchange["conversation"]
     out.send_all(targets, _fit({
         "type": "agent_message", "message": reply, "products": exchange.get("products", []),
-        "cart": exchange.get("cart", {}), "stage": conversation["stage"],
-        "status": conversation["status"], "replayed": exchange["replayed"]}))
+        "cart": exchange.get("cart", {}), "state": exchange.get("state", {}),
+        "stage": conversation["stage"], "status": conversation["status"],
+        "replayed": exchange["replayed"]}))
 
 
 class ResumeFrame(BaseModel):
