@@ -609,6 +609,32 @@ def test_factory_openai_uses_key_and_base_url_from_env(clean_factory, server):
     assert vectors.shape == (1, DIMENSIONS)
 
 
+def test_factory_openai_reads_its_key_from_the_llm_secret_in_lambda(clean_factory, server):
+    # GIVEN a deployed function: no key in the environment, OPENAI_API_KEY only in the LLM
+    # keys secret the template names (AGENTPAY_LLM_SECRET_ARN), as the template promises
+    import boto3
+    from moto import mock_aws
+
+    from agentpay.llm.keys import reset_keys
+
+    with mock_aws():
+        arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="llm-keys", SecretString=json.dumps({"OPENAI_API_KEY": API_KEY})
+        )["ARN"]
+        clean_factory.setenv("AGENTPAY_LLM_SECRET_ARN", arn)
+        clean_factory.setenv("OPENAI_BASE_URL", server.base_url)
+        reset_keys()
+        try:
+            # WHEN the openai embedder is built and used
+            vectors = get_embedder("openai").embed(["gaming mouse"])
+        finally:
+            reset_keys()
+
+    # THEN it authenticated with the secret's key
+    assert server.requests[0].authorization == f"Bearer {API_KEY}"
+    assert vectors.shape == (1, DIMENSIONS)
+
+
 def test_factory_rejects_unknown_providers(clean_factory):
     with pytest.raises(EmbeddingError, match="unknown embedding provider 'word2vec'"):
         get_embedder("word2vec")

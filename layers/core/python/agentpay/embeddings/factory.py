@@ -49,11 +49,15 @@ def _build(name: str) -> Embedder:
         return HashingEmbedder()
     if name == "openai":
         from agentpay.embeddings.openai_provider import OpenAIEmbedder
+        from agentpay.llm.keys import llm_keys
 
-        api_key = os.environ.get("OPENAI_API_KEY", "").strip()
+        # The same key as the chat fallback: the environment locally, the LLM keys secret
+        # (AGENTPAY_LLM_SECRET_ARN) in Lambda, where no key is in the environment.
+        api_key = llm_keys().get("openai", "")
         if not api_key:
             raise EmbeddingError(
-                "AGENTPAY_EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY in the environment"
+                "AGENTPAY_EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY (in the environment "
+                "or in the LLM keys secret, AGENTPAY_LLM_SECRET_ARN)"
             )
         return OpenAIEmbedder(api_key, base_url=os.environ.get("OPENAI_BASE_URL") or None)
     raise EmbeddingError(
