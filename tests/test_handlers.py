@@ -85,6 +85,43 @@ def test_ws_disconnect_forgets_the_connection(db, conversation, lambda_context):
     assert _connections(db, conversation["conversation"]["id"]) == []
 
 
+def test_ws_connect_and_disconnect_read_no_secret_but_the_databases(
+        db, conversation, lambda_context, settings, monkeypatch):
+    """template.yaml grants WsConnectFunction and WsDisconnectFunction the database secret
+    only: their code must not read the LLM keys, the signing key or the payment secret."""
+    from agentpay.llm.keys import reset_keys
+
+    arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:"
+    monkeypatch.setattr(settings, "llm_secret_arn", arn + "llm-AbCdEf")
+    monkeypatch.setattr(settings, "checkout_secret_arn", arn + "checkout-AbCdEf")
+    monkeypatch.setattr(settings, "checkout_secret", None)
+    monkeypatch.setattr(settings, "payments_secret_arn", arn + "payments-AbCdEf")
+    real_client, asked = boto3.client, []
+
+    def client(service, *args, **kwargs):
+        if service == "secretsmanager":
+            asked.append(service)
+            raise AssertionError("a secret was read")
+        return real_client(service, *args, **kwargs)
+
+    monkeypatch.setattr(boto3, "client", client)
+    reset_keys()
+    try:
+        assert _connect(conversation, "conn-nosecret=", lambda_context)["statusCode"] == 200
+        event = load_event("ws_disconnect.json")
+        event["requestContext"]["connectionId"] = "conn-nosecret="
+        assert load_handler("ws_disconnect").handler(event, lambda_context)["statusCode"] == 200
+        assert asked == []
+        # and the check would have seen a read: the checkout signing key is one
+        from agentpay.checkout.secret import signing_secret
+
+        with pytest.raises(AssertionError, match="a secret was read"):
+            signing_secret(settings)
+        assert asked == ["secretsmanager"]
+    finally:
+        reset_keys()
+
+
 def _frames(connection_id):
     from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 

