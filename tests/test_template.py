@@ -492,6 +492,26 @@ def test_http_api_function_catches_every_path_on_the_http_api():
     assert referenced_ids(api["AccessLogSettings"]["DestinationArn"]) == {"HttpApiAccessLogGroup"}
 
 
+# $context variables that carry the request's path or query string: a checkout link's
+# token (/checkout/{token}) or a WebSocket $connect token (?token=...) would be logged.
+PATH_VARIABLES = ("$context.path", "$context.rawPath", "$context.resourcePath",
+                  "$request.", "$context.requestOverride", "$input.")
+
+
+@pytest.mark.parametrize(
+    ("resource", "route_variable"),
+    [("HttpApi", "$context.routeKey"), ("WebSocketStage", "$context.routeKey")],
+)
+def test_access_logs_record_the_route_never_the_path(resource, route_variable):
+    settings = RESOURCES[resource]["Properties"]["AccessLogSettings"]
+    fields = json.loads(settings["Format"])  # one JSON object per request
+    values = list(fields.values())
+    assert route_variable in values
+    for value in values:
+        assert not any(v in value for v in PATH_VARIABLES), (resource, value)
+        assert re.fullmatch(r"\$context\.[A-Za-z.]+", value), (resource, value)
+
+
 def test_websocket_api_has_exactly_the_connect_disconnect_default_routes():
     api = RESOURCES["WebSocketApi"]["Properties"]
     assert api["ProtocolType"] == "WEBSOCKET"
