@@ -163,8 +163,67 @@ def test_lambda_builds_the_proxy_url_from_secrets_manager():
         settings = Settings(DB_HOST="proxy.example.internal", DB_SECRET_ARN=arn,
                             DATABASE_URL=None)
         url = resolve_database_url(settings)
-    assert url == ("postgresql://agentpay:p%40ss%2Fword@proxy.example.internal:5432/agentpay"
-                   "?sslmode=require")
+    assert url.startswith("postgresql://agentpay:p%40ss%2Fword@proxy.example.internal:5432/"
+                          "agentpay?sslmode=verify-full&sslrootcert=")
+
+
+def _lambda_conninfo(**env) -> dict:
+    from psycopg.conninfo import conninfo_to_dict
+
+    from agentpay.config import Settings
+    from agentpay.db.url import resolve_database_url
+
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arn = client.create_secret(Name="db-app", SecretString='{"username": "agentpay_app",'
+                                   ' "password": "pw"}')["ARN"]
+        settings = Settings(DB_HOST="p.proxy-abc.us-east-1.rds.amazonaws.com",
+                            DB_SECRET_ARN=arn, DATABASE_URL=None, **env)
+        return conninfo_to_dict(resolve_database_url(settings))
+
+
+def test_lambda_connections_verify_the_proxy_against_the_shipped_ca_bundle():
+    """In Lambda (DB_HOST + secret) the connection asks libpq for verify-full, with the
+    CA bundle that ships in the core layer, by default."""
+    import ssl
+    import time
+    from pathlib import Path
+
+    import agentpay
+    from agentpay.db.url import RDS_CA_BUNDLE
+
+    params = _lambda_conninfo()
+    assert params["sslmode"] == "verify-full"
+    assert params["host"] == "p.proxy-abc.us-east-1.rds.amazonaws.com"
+    bundle = Path(params["sslrootcert"])
+    assert bundle == RDS_CA_BUNDLE and bundle.is_file()
+    # the bundle is inside the package, so the core layer (cp -R python/.) ships it at
+    # /opt/python/agentpay/db/certs/
+    package = Path(agentpay.__file__).parent
+    assert bundle.relative_to(package).as_posix() == "db/certs/rds-ca-bundle.pem"
+
+    # Every entry is a CA that OpenSSL loads: the Amazon Trust Services roots that RDS
+    # Proxy's ACM certificates chain to, and the RDS root CAs for a direct connection.
+    context = ssl.create_default_context(cafile=str(bundle))
+    cas = context.get_ca_certs()
+    assert len(cas) == bundle.read_text().count("-----BEGIN CERTIFICATE-----")
+    names = {dict(field[0] for field in ca["subject"])["commonName"] for ca in cas}
+    assert {"Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3",
+            "Amazon Root CA 4"} <= names
+    for region in ("us-east-1", "eu-west-1", "ap-southeast-2"):
+        assert {f"Amazon RDS {region} Root CA RSA2048 G1",
+                f"Amazon RDS {region} Root CA RSA4096 G1",
+                f"Amazon RDS {region} Root CA ECC384 G1"} <= names, region
+    # none expired (libpq would skip it, and a stale bundle should be refreshed)
+    a_year = 365 * 24 * 3600
+    assert min(ssl.cert_time_to_seconds(ca["notAfter"]) for ca in cas) > time.time() + a_year
+
+
+def test_lambda_tls_settings_can_be_overridden():
+    params = _lambda_conninfo(DB_SSLROOTCERT="/opt/certs/mine.pem")
+    assert (params["sslmode"], params["sslrootcert"]) == ("verify-full", "/opt/certs/mine.pem")
+    params = _lambda_conninfo(DB_SSLMODE="require")
+    assert params["sslmode"] == "require" and "sslrootcert" not in params
 
 
 def test_database_url_wins(monkeypatch):

@@ -420,7 +420,9 @@ def test_global_environment_matches_what_the_settings_read():
     assert str(env["DB_PORT"]) == "5432"
     assert env["DB_NAME"] == RESOURCES["DBInstance"]["Properties"]["DBName"] == "agentpay"
     assert env["DB_SECRET_ARN"] == {"Ref": "DBSecret"}
-    assert env["DB_SSLMODE"] == "require"
+    # TLS with the server's name checked against the CA bundle shipped in the core layer
+    assert env["DB_SSLMODE"] == "verify-full"
+    assert "DB_SSLROOTCERT" not in env  # the packaged bundle (agentpay/db/certs) is the default
     assert env["AGENTPAY_LLM_SECRET_ARN"] == {"Ref": "LlmApiKeysSecret"}
     assert env["AGENTPAY_INDEX_QUEUE_URL"] == {"Ref": "IndexQueue"}
     assert env["AGENTPAY_EMBEDDING_PROVIDER"] == {"Ref": "EmbeddingProvider"}

@@ -31,7 +31,13 @@ class Settings(BaseSettings):
     db_port: int = Field(default=5432, validation_alias=AliasChoices("DB_PORT"))
     db_name: str = Field(default="agentpay", validation_alias=AliasChoices("DB_NAME"))
     db_secret_arn: str | None = Field(default=None, validation_alias=AliasChoices("DB_SECRET_ARN"))
-    db_sslmode: str = Field(default="require", validation_alias=AliasChoices("DB_SSLMODE"))
+    # TLS to the RDS Proxy (DB_HOST): the proxy's name is checked against a certificate
+    # that chains to the bundle shipped in the core layer (agentpay/db/certs), so a host
+    # in the path cannot pose as the database. DATABASE_URL carries its own sslmode.
+    db_sslmode: str = Field(default="verify-full", validation_alias=AliasChoices("DB_SSLMODE"))
+    db_sslrootcert: str | None = Field(
+        default=None, validation_alias=AliasChoices("DB_SSLROOTCERT")
+    )
     db_pool_max: int = 10
 
     # API Gateway puts a named stage in the path ("/prod/..."); Mangum strips this prefix.

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import quote
 
 from agentpay.config import Settings
 from agentpay.db.embedded import embedded_server_uri, ensure_database
 
 EMBEDDED_DB_NAME = "agentpay"
+# Amazon Trust Services roots (RDS Proxy's ACM certificates) and the RDS root CAs; in
+# Lambda this is /opt/python/agentpay/db/certs/rds-ca-bundle.pem (the core layer).
+RDS_CA_BUNDLE = Path(__file__).resolve().parent / "certs" / "rds-ca-bundle.pem"
+_VERIFYING = ("verify-ca", "verify-full")
 
 
 def proxy_conninfo(settings: Settings, secrets_client=None) -> str:
-    """Build the RDS Proxy URL from DB_HOST and the credentials in Secrets Manager."""
+    """Build the RDS Proxy URL from DB_HOST and the credentials in Secrets Manager.
+
+    The connection verifies the server (``verify-full`` unless DB_SSLMODE says otherwise)
+    against DB_SSLROOTCERT or the CA bundle shipped with this package.
+    """
     if secrets_client is None:
         import boto3
 
@@ -22,10 +31,14 @@ def proxy_conninfo(settings: Settings, secrets_client=None) -> str:
     )
     user = quote(secret["username"], safe="")
     password = quote(secret["password"], safe="")
-    return (
+    url = (
         f"postgresql://{user}:{password}@{settings.db_host}:{settings.db_port}/"
-        f"{settings.db_name}?sslmode={settings.db_sslmode}"
+        f"{settings.db_name}?sslmode={quote(settings.db_sslmode, safe='')}"
     )
+    if settings.db_sslmode in _VERIFYING:
+        rootcert = settings.db_sslrootcert or str(RDS_CA_BUNDLE)
+        url += f"&sslrootcert={quote(rootcert, safe='')}"
+    return url
 
 
 def resolve_database_url(settings: Settings) -> str:
