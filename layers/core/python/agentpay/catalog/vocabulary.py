@@ -17,6 +17,7 @@ from uuid import UUID
 import psycopg
 
 from agentpay.catalog import terms_repository
+from agentpay.understanding.entities import is_product_word
 from agentpay.understanding.lexicon import (
     FAMILIES,
     colour_family,
@@ -108,7 +109,8 @@ class Vocabulary:
             for w in phrase.split()[:-1]:
                 qualifiers[w].add(label)
         v.aliases = {w: next(iter(labels)) for w, labels in qualifiers.items()
-                     if len(labels) == 1 and len(w) > 3 and not w.isdigit()}
+                     if len(labels) == 1 and len(w) > 3 and not w.isdigit()
+                     and is_product_word(w)}  # a thing ("sectional"), not an activity
         for phrase, label in v.types.items():
             tokens = tuple(phrase.split())
             for i in range(len(tokens)):

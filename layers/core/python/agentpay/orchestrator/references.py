@@ -188,12 +188,14 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
 
 def _named(reading: Reading, shown: list[dict], cart_lines: list[dict]) -> list[dict]:
     """Products named by their words ("the trail running shoe", "the lamp")."""
-    if not reading.words:
-        return []
+    asked = {w for q in reading.questions or ([reading.question] if reading.question else [])
+             for w in q.phrase.split()}
+    if not [w for w in reading.words if w not in asked]:
+        return []  # "is it waterproof?": the quality asked about names no product
     pool = list(shown) + [{"external_id": li["external_id"], "name": li["name"],
                            "price_minor": li["unit_price_minor"]} for li in cart_lines
                           if all(li["external_id"] != p["external_id"] for p in shown)]
-    content = [w for w in reading.words if len(w) > 2]
+    content = [w for w in reading.words if len(w) > 2 and w not in asked]
     if not content:
         return []
     hits = [p for p in pool if describes(p, content)]
