@@ -717,8 +717,10 @@ def _phrases(text: str, skip: set[str]) -> list[list[str]]:
         runs.append(run)
     out = []
     for run in runs:
-        while run and (re.fullmatch(r"[\d.,]+", run[-1]) or run[-1] in CONTAINER_WORDS):
+        while run and re.fullmatch(r"[\d.,]+", run[-1]):
             run = run[:-1]
+        if run and all(w in CONTAINER_WORDS for w in run):
+            run = []  # "30 lb bag": the bag is the size's, no product
         if run:
             out.append(run)
     return out

@@ -1,0 +1,327 @@
+"""What the engine does to the cart: add what was picked (one, several, "one of each", a
+product named closely enough), change a quantity ("make it 3"), an option ("no wait, 9.5")
+or the product itself ("I meant the steel one"), answer "which size?", and take out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from agentpay.orchestrator import cart
+from agentpay.orchestrator.actions import Action, ToolStep
+from agentpay.orchestrator.buying import add_options, count_of
+from agentpay.orchestrator.context import TurnContext
+from agentpay.orchestrator.references import Targets, describes, descriptor_words, resolve
+from agentpay.orchestrator.searching import (
+    ask_which,
+    search_for_pick,
+    search_from_state,
+    select_from_catalog,
+)
+from agentpay.understanding.lexicon import colour_key, size_key
+from agentpay.understanding.reading import Reading
+
+# --------------------------------------------------------------------------------------
+# The cart
+# --------------------------------------------------------------------------------------
+
+
+
+
+
+def add(ctx: TurnContext, products: list[dict], entities: list[dict], reading: Reading,
+         targets: Targets | None = None, reason: str = "shopper wants it in the cart") -> Action:
+    qty = count_of(entities, reading)
+    color = targets.color if targets else None
+    steps = [ToolStep("cart_add", {"external_id": p["external_id"], "quantity": qty,
+                                   **add_options(ctx, reading, color)})
+             for p in products[:3]]
+    return Action("add_to_cart", reason, steps=steps, stage="consideration")
+
+
+def cart_target(ctx: TurnContext, entities: list[dict], reading: Reading,
+                 text: str) -> dict | None:
+    """The cart line a quantity change is about: the one referred to, the one in focus,
+    else the last one added."""
+    lines = cart.lines(ctx.state)
+    if not lines:
+        return None
+    targets = resolve(entities, reading, text, shown=ctx.last_shown,
+                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab, types=ctx.shopping.product_types)
+    for t in targets.products if targets.how not in ("first", "all", "none", "unmatched") \
+            else []:
+        for line in reversed(lines):
+            if line["external_id"] == t["external_id"]:
+                return line
+    focus = ctx.state.get("focus") or {}
+    for line in reversed(lines):
+        if line["external_id"] == focus.get("external_id"):
+            return line
+    return lines[-1]
+
+
+def change_quantity(ctx: TurnContext, entities: list[dict], reading: Reading,
+                     text: str) -> Action | None:
+    line = cart_target(ctx, entities, reading, text)
+    if line is None:
+        return None
+    value = reading.qty_value or 1
+    current = int(line["quantity"])
+    options = {k: line[k] for k in ("size", "color") if line.get(k)}
+    if reading.qty_op == "set":
+        if value == current:
+            return Action("show_cart", "the quantity is already that",
+                          steps=[ToolStep("cart_view", {})])
+        if value > current:
+            step = ToolStep("cart_add", {"external_id": line["external_id"],
+                                         "quantity": value - current, **options})
+        else:
+            step = ToolStep("cart_remove", {"external_id": line["external_id"],
+                                            "quantity": current - value})
+        return Action("update_quantity", f"quantity of {line['external_id']} set to {value}",
+                      steps=[step], stage="consideration",
+                      params={"quantity": value, "external_id": line["external_id"]})
+    if reading.qty_op == "more":
+        if reading.colors:  # "and another one in sage": a second line in that colour
+            options["color"] = reading.colors[0]
+        if reading.sizes:
+            options["size"] = reading.sizes[0]
+        return Action("update_quantity", f"{value} more of {line['external_id']}",
+                      steps=[ToolStep("cart_add", {"external_id": line["external_id"],
+                                                   "quantity": value, **options})],
+                      stage="consideration",
+                      params={"quantity": current + value, "external_id": line["external_id"]})
+    return Action("update_quantity", f"{value} fewer of {line['external_id']}",
+                  steps=[ToolStep("cart_remove", {"external_id": line["external_id"],
+                                                  "quantity": min(value, current)})],
+                  stage="consideration",
+                  params={"quantity": max(0, current - value),
+                          "external_id": line["external_id"]})
+
+
+CORRECTION = re.compile(
+    r"(?:^|\W)no\s{0,2},|\b(?:no\s{1,3}wait|wait|sorry|oops|ugh|i\s{1,3}meant|meant|actually|instead|rather|"
+    r"not\s{1,3}(?:the\s{1,3})?[a-z]{3,15}\s{0,3}[.,;!]|"
+    r"change\s{1,3}(?:it|that|them|the\s{1,3}[a-z]{1,20})\s{1,3}to|make\s{1,3}(?:it|that|them)\s{1,3}"
+    r"(?:a|an|the|in|size)|swap|switch|not\s{1,3}(?:size\s{1,3})?[a-z0-9.]{1,12}\s{0,3}$)\b",
+    re.IGNORECASE)
+
+
+SWAP = re.compile(r"\b(?:instead|swap|switch|change\s{1,3}(?:it|that|them)\s{1,3}to|i\s{1,3}meant|"
+                   r"meant\s{1,3}the|rather\s{1,3}(?:have|the)|not\s{1,3}th(?:at|e)\s{1,3}one)\b",
+                   re.IGNORECASE)
+
+
+def swap(ctx: TurnContext, entities: list[dict], reading: Reading, text: str,
+          focus_id: str) -> Action | None:
+    """"I meant the steel one, not fiberglass - swap it", "change it to the Dewbloom one
+    instead, same shade": the product just put in the cart, replaced by the one named."""
+    said = descriptor_words(entities, reading)
+    named = [w for m in reading.modifiers for w in m.split() if ctx.vocab.has_word(w)
+             and not re.fullmatch(r"\d.*", w)]
+    focus = ctx.state.get("focus") or {}
+    new_words = [w for w in said + named if not describes(focus, [w])]
+    brands = [b for b in reading.brands if b.lower() != str(focus.get("brand") or "").lower()]
+    if not new_words and not brands:
+        return None  # nothing names another product: an option change, if anything
+    line = next(li for li in reversed(cart.lines(ctx.state)) if li["external_id"] == focus_id)
+    same = re.search(r"\bsame\s{1,3}(?P<what>shade|colou?r|size|one)\b", text, re.IGNORECASE)
+    keep_colour = line.get("color") and (same and same.group("what") != "size")
+    pick = replace(reading, superlative=None, brands=brands or reading.brands,
+                   exclude_words=[w for w in reading.exclude_words],
+                   modifiers=[" ".join(dict.fromkeys(new_words))],
+                   colors=reading.colors or ([colour_key(line["color"])] if keep_colour else []))
+    action = search_from_state(ctx, pick)
+    if action.type == "ask_clarification":
+        return None
+    options = {k: line[k] for k in ("size", "color") if line.get(k)}
+    add = {"quantity": int(line["quantity"]), **add_options(ctx, reading)}
+    if "size" not in add and options.get("size"):
+        add["size_hint"] = [options["size"]]
+    if "color" not in add and options.get("color"):
+        add["color_hint"] = [options["color"]]
+    action.params.update(then="replace_in_cart", focus_top=True, add=add,
+                         replace={"external_id": line["external_id"],
+                                  "quantity": int(line["quantity"])})
+    action.intent = "add_to_cart"
+    return action
+
+
+def change_option(ctx: TurnContext, entities: list[dict], reading: Reading,
+                   text: str) -> Action | None:
+    """"No wait, 9.5 not 9", "make it a large", "can I get it in blue instead": the cart
+    line in question, taken out and put back in the new size or colour."""
+    line = cart_target(ctx, entities, reading, text)
+    if line is None:
+        return None
+    options = {k: line[k] for k in ("size", "color") if line.get(k)}
+    new = dict(options)
+    if reading.sizes:
+        said = [k for k in reading.sizes if size_key(str(line.get("size") or "")) != k]
+        if said:
+            new["size"] = said[0]
+    if reading.colors:
+        said = [c for c in reading.colors if c.lower() != str(line.get("color") or "").lower()]
+        if said:
+            new["color"] = said[0]
+    if new == options:
+        return None
+    qty = int(line["quantity"])
+    return Action("update_quantity", f"{line['external_id']} changed to {new}",
+                  steps=[ToolStep("cart_remove", {"external_id": line["external_id"],
+                                                  "quantity": qty}),
+                         ToolStep("cart_add", {"external_id": line["external_id"],
+                                               "quantity": qty, **new})],
+                  stage="consideration", intent="add_to_cart",
+                  params={"quantity": qty, "external_id": line["external_id"],
+                          "changed": True})
+
+
+def pending_answer(ctx: TurnContext, intent: str, reading: Reading,
+                    text: str) -> Action | None:
+    """The shopper answers "which size?" / "which colour?" asked last turn."""
+    pending = ctx.state.get("pending") or {}
+    if not pending or intent in ("checkout", "view_cart", "remove_from_cart", "human_handoff",
+                                 "goodbye", "complaint") or reading.types:
+        return None
+    options = [str(o) for o in pending.get("options") or []]
+    bare = text.strip().strip(".!").lower()
+    bare = re.sub(r"^(?:size|in|in size|the|a|an)\s+", "", bare)
+    chosen = None
+    if pending.get("needs") == "size":
+        keys = list(reading.sizes) + [size_key(bare)]
+        chosen = next((o for k in keys for o in options if size_key(o) == k), None)
+    elif pending.get("needs") == "color":
+        said = list(reading.colors) + [bare]
+        for word in said:
+            for o in options:
+                if word and (word.lower() == o.lower() or word.lower() in o.lower().split()):
+                    chosen = o
+                    break
+            if chosen:
+                break
+        if chosen is None and reading.any_color and options:
+            chosen = options[0]
+    if chosen is None:
+        return None
+    args = {"external_id": pending["external_id"], "quantity": pending.get("quantity", 1),
+            pending["needs"]: chosen}
+    for key in ("size", "color"):
+        if key != pending["needs"] and pending.get(key):
+            args[key] = pending[key]
+    return Action("add_to_cart", f"answer to which {pending['needs']}",
+                  steps=[ToolStep("cart_add", args)], stage="consideration")
+
+
+def add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Reading,
+                 proposal: dict) -> Action:
+    lines = cart.lines(ctx.state)
+    if (not any(e.get("type") == "reference" for e in entities) and not reading.types and len(lines) == 1
+            and re.search(r"\bmore\b|\banother\b", text, re.IGNORECASE)):
+        line = lines[0]
+        args = {"external_id": line["external_id"], "quantity": count_of(entities, reading)}
+        args.update({k: line[k] for k in ("size", "color") if line.get(k)})
+        return Action("add_to_cart", "more of what is in the cart",
+                      steps=[ToolStep("cart_add", args)], stage="consideration")
+    targets = resolve(entities, reading, text, shown=ctx.last_shown,
+                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab, types=ctx.shopping.product_types)
+    named_new = reading.types and not any(
+        t.get("product_type") in reading.types.labels for t in targets.products
+        if t.get("product_type"))
+    if named_new and targets.how != "ordinal":
+        if reading.superlative or reading.scope_catalog:
+            # "and the cheapest tape measure you have": that one, into the cart
+            return select_from_catalog(ctx, reading, add=True, entities=entities)
+        action = search_from_state(ctx, reading)  # "add a headlamp": find one first
+        if specific(ctx, reading) and action.type != "ask_clarification":
+            # "add the red Gritmaster 20 oz fiberglass hammer": named closely enough to buy
+            action.params.update(then="add_to_cart", focus_top=True,
+                                 add={"quantity": count_of(entities, reading),
+                                      **add_options(ctx, reading)})
+            action.intent = "add_to_cart"
+        return action
+    if EACH.search(text) and len(ctx.last_shown) >= 2 and targets.how in (
+            "first", "all", "focus", "none"):
+        return add(ctx, ctx.last_shown[:4], entities, reading, targets,
+                    reason="one of each shown")
+    if targets.how == "unmatched":
+        return search_for_pick(ctx, reading, entities, add=True)
+    if targets.how == "none":
+        if proposal.get("type") == "add_to_cart":
+            return add(ctx, [{"external_id": proposal["external_id"]}], entities, reading)
+        return ask_which(ctx, "add_to_cart")
+    products = targets.products if targets.how in ("ordinal", "superlative") \
+        else targets.products[:1]
+    if targets.how == "focus" and not reading.count \
+            and not re.search(r"\b(?:another|more|again|too|also|as\s{1,3}well)\b", text, re.IGNORECASE):
+        line = next((li for li in lines if li["external_id"] == products[0]["external_id"]),
+                    None)
+        if line is not None:  # "add it" right after it went in: once is what was meant
+            return Action("show_cart", f"{line['external_id']} is already in the cart",
+                          steps=[ToolStep("cart_view", {})],
+                          params={"already": line["name"]})
+    if targets.how == "all":  # "add them", "6 of those" with a list: the top match
+        products = targets.products[:1]
+        if not products:
+            return ask_which(ctx, "add_to_cart")
+    action = add(ctx, products, entities, reading, targets)
+    if CHECKOUT_TOO.search(text):  # "fine, add it and check me out"
+        action.steps.append(ToolStep("create_checkout_link", {}))
+        action.params["checkout"] = True
+        action.stage = "checkout"
+    return action
+
+
+CHECKOUT_TOO = re.compile(r"\b(?:check\s{1,3}(?:me\s{1,3})?out|checkout|pay\s{1,3}now|ready\s{1,3}to\s{1,3}pay)\b",
+                           re.IGNORECASE)
+EACH = re.compile(r"\b(?:one\s{1,3}of\s{1,3}each|(?:both|all)\s{1,3}of\s{1,3}(?:them|those|these)|"
+                   r"each\s{1,3}of\s{1,3}(?:them|those|these)|add\s{1,3}both|both\s{1,3}please)\b",
+                   re.IGNORECASE)
+
+
+def specific(ctx: TurnContext, reading: Reading) -> bool:
+    """Said closely enough to buy without seeing a list: a brand, the store's own name
+    words, or a colour or size with the product."""
+    named = [w for m in reading.modifiers for w in m.split()
+             if len(w) > 2 and ctx.vocab.has_word(w)]
+    return bool(reading.brands or named or reading.colors or reading.sizes or reading.count)
+
+
+def remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading) -> Action:
+    lines = cart.lines(ctx.state)
+    if not lines:
+        return Action("show_cart", "remove asked with an empty cart",
+                      steps=[ToolStep("cart_view", {})])
+    in_cart = [{"external_id": li["external_id"], "name": li["name"],
+                "price_minor": li["unit_price_minor"],
+                "colors": [li["color"]] if li.get("color") else [],
+                "sizes": [li["size"]] if li.get("size") else [],
+                "available": [[li.get("size"), li.get("color")]],
+                "line": {k: li[k] for k in ("size", "color") if li.get(k)}} for li in lines]
+    targets = resolve(entities, reading, text, shown=in_cart,
+                      focus=None, cart_lines=[], vocab=ctx.vocab, types=ctx.shopping.product_types)
+    if reading.types and targets.how not in ("ordinal", "descriptor", "superlative"):
+        typed = [li for li in in_cart if describes(li, list(reading.types.words))]
+        if typed:  # "take the cat tree out, too big for my flat"
+            targets = Targets(typed[-1:], "name")
+    if targets.how in ("ordinal", "descriptor", "name", "superlative"):
+        chosen = targets.products
+    elif [w for w in reading.words if ctx.vocab.has_word(w)]:
+        product = " ".join(reading.words)  # named, and not in the cart
+        return Action("remove_from_cart", f"{product!r} is not in the cart",
+                      steps=[ToolStep("cart_remove", {"external_id": product[:200]})],
+                      stage="consideration")
+    else:
+        focus = ctx.state.get("focus") or {}
+        chosen = [li for li in in_cart if li["external_id"] == focus.get("external_id")]
+        if not chosen and len(in_cart) == 1:
+            chosen = in_cart
+    if len(chosen) != 1:
+        return Action("ask_clarification", "which cart item to remove is unclear",
+                      question="remove_which")
+    twice = sum(1 for li in lines if li["external_id"] == chosen[0]["external_id"]) > 1
+    which = chosen[0].get("line", {}) if twice else {}  # "remove the navy one"
+    return Action("remove_from_cart", "shopper takes it out",
+                  steps=[ToolStep("cart_remove", {"external_id": chosen[0]["external_id"],
+                                                  **which})],
+                  stage="consideration")
