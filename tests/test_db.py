@@ -278,3 +278,223 @@ def test_the_lambda_connection_asked_for_again_on_its_own_thread_fails_fast(data
     with db.connection() as conn:  # and the wrapper is usable afterwards
         assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
     db.close()
+
+
+# --------------------------------------------------------------------------------------
+# The application's DML-only role (agentpay.db.roles), on a database made as RDS makes it
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rds_like(database_url):
+    """A database owned by a login role that is no superuser (RDS's master user: CREATEROLE,
+    CREATEDB), migrated by that owner. The extensions are made first by the superuser, as
+    rds_superuser would (this server's pgvector is not a trusted extension)."""
+    from types import SimpleNamespace
+
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    from agentpay.db.migrate import migrate
+
+    maintenance = with_database(database_url, "postgres")
+    suffix = uuid.uuid4().hex[:8]
+    owner, app, name = f"ap_owner_{suffix}", f"ap_app_{suffix}", f"agentpay_roles_{suffix}"
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE CREATEDB").format(
+            sql.Identifier(owner)))
+        admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+            sql.Identifier(name), sql.Identifier(owner)))
+    superuser_url = with_database(maintenance, name)
+    try:
+        with psycopg.connect(superuser_url, autocommit=True) as su:
+            su.execute("CREATE EXTENSION vector")
+            su.execute("CREATE EXTENSION pg_trgm")
+        owner_url = make_conninfo(superuser_url, user=owner)
+        with psycopg.connect(owner_url, autocommit=True) as conn:
+            migrate(conn)
+        yield SimpleNamespace(owner=owner, owner_url=owner_url, app=app,
+                              app_url=make_conninfo(superuser_url, user=app),
+                              superuser_url=superuser_url)
+    finally:
+        drop_database(maintenance, name)
+        with psycopg.connect(maintenance, autocommit=True) as admin:
+            for role in (app, owner):
+                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def _provision(rds_like, password: str = "app-Passw0rd!") -> list[str]:
+    from psycopg.rows import dict_row
+
+    from agentpay.db.roles import ensure_app_role
+
+    with psycopg.connect(rds_like.owner_url, autocommit=True, row_factory=dict_row) as conn:
+        return ensure_app_role(conn, rds_like.app, password)
+
+
+def _scram_matches(verifier: str, password: str) -> bool:
+    """Whether a stored SCRAM-SHA-256 verifier was made from this password (RFC 5802)."""
+    import base64
+    import hashlib
+    import hmac
+
+    method, rest = verifier.split("$", 1)
+    iterations_salt, keys = rest.split("$")
+    iterations, salt = iterations_salt.split(":")
+    stored_key = keys.split(":")[0]
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt),
+                                 int(iterations))
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    return method == "SCRAM-SHA-256" and (
+        base64.b64encode(hashlib.sha256(client_key).digest()).decode() == stored_key)
+
+
+def test_the_app_role_is_a_plain_login_with_a_scram_password(rds_like):
+    # WHEN the owner (no superuser) provisions the role, and later again with a new password
+    _provision(rds_like, "first-Passw0rd")
+    with psycopg.connect(rds_like.superuser_url) as su:
+        first = su.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s",
+                           (rds_like.app,)).fetchone()[0]
+    _provision(rds_like, "second-Passw0rd")
+    with psycopg.connect(rds_like.superuser_url) as su:
+        role = su.execute(
+            "SELECT rolpassword, rolcanlogin, rolsuper, rolcreaterole, rolcreatedb,"
+            " rolreplication, rolbypassrls FROM pg_authid WHERE rolname = %s",
+            (rds_like.app,)).fetchone()
+        groups = su.execute(
+            "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member"
+            " WHERE r.rolname = %s", (rds_like.app,)).fetchone()[0]
+    # THEN the server holds a SCRAM verifier of the current password (never the password)
+    assert _scram_matches(first, "first-Passw0rd")
+    assert _scram_matches(role[0], "second-Passw0rd") and not _scram_matches(role[0], "x")
+    # AND the role can log in and nothing more, and belongs to no other role
+    assert role[1:] == (True, False, False, False, False, False)
+    assert groups == 0
+
+
+def test_the_app_role_refuses_names_and_roles_it_cannot_trust(rds_like):
+    from psycopg import sql
+
+    from agentpay.db.roles import AppRoleError, ensure_app_role
+
+    with psycopg.connect(rds_like.owner_url, autocommit=True) as conn:
+        for bad in ("App", "x; DROP TABLE products", rds_like.owner):
+            with pytest.raises(AppRoleError):
+                ensure_app_role(conn, bad, "pw")
+    # a role that was given more than data access by hand is refused, not used
+    with psycopg.connect(rds_like.superuser_url, autocommit=True) as su:
+        su.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(sql.Identifier(rds_like.app)))
+    with pytest.raises(AppRoleError, match="rolcreatedb"):
+        _provision(rds_like)
+
+
+def test_the_app_role_reads_and_writes_rows_but_cannot_change_the_schema(rds_like):
+    from psycopg import errors, sql
+
+    from agentpay.db.connection import open_connection
+    from agentpay.organizations.service import create_organization
+
+    granted = _provision(rds_like)
+    names = {signature.split("(")[0] for signature in granted}
+    assert {"agentpay_catalog_words", "agentpay_catalog_terms", "agentpay_search_text",
+            "agentpay_embedding_partition", "agentpay_word_partition"} <= names
+
+    with open_connection(rds_like.app_url) as conn:
+        assert conn.execute("SELECT current_user AS u").fetchone()["u"] == rds_like.app
+        # rows: a new organization (its trigger makes the store's partitions through the
+        # SECURITY DEFINER functions), read, changed and deleted
+        with conn.transaction():
+            org, _key = create_organization(conn, "Least Privilege Store")
+        with conn.transaction():
+            conn.execute("UPDATE organizations SET name = 'Renamed' WHERE id = %s", (org["id"],))
+        assert conn.execute("SELECT name FROM organizations WHERE id = %s",
+                            (org["id"],)).fetchone()["name"] == "Renamed"
+        # the health check reads the migrations table, which the role cannot write
+        assert conn.execute("SELECT count(*) AS n FROM schema_migrations").fetchone()["n"] > 0
+        refused = [
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES ('9999','x','x')",
+            "DELETE FROM schema_migrations",
+            "CREATE TABLE stolen (id int)",
+            "CREATE TEMP TABLE t AS SELECT 1",
+            "DROP TABLE products",
+            "ALTER TABLE products ADD COLUMN x int",
+            "TRUNCATE conversations",
+            "CREATE INDEX ON products (name)",
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            "CREATE ROLE intruder",
+            f"ALTER DATABASE {conn.info.dbname} SET jit = on",
+            "DROP TABLE product_embeddings_" + str(org["id"]).replace("-", ""),
+        ]
+        for statement in refused:
+            with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+                conn.execute(statement)
+                pytest.fail(f"the app role could run {statement!r}")
+        with conn.transaction():
+            conn.execute("DELETE FROM organizations WHERE id = %s", (org["id"],))
+
+    with open_connection(rds_like.superuser_url) as su:
+        def can(table: str, privilege: str) -> bool:
+            return su.execute("SELECT has_table_privilege(%s, %s, %s) AS ok",
+                              (rds_like.app, table, privilege)).fetchone()["ok"]
+
+        # tables the owner makes later (a new migration) are granted by default
+        with psycopg.connect(rds_like.owner_url, autocommit=True) as owner:
+            owner.execute("CREATE TABLE later_feature (id bigserial PRIMARY KEY)")
+        for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            assert can("later_feature", privilege) and can("products", privilege), privilege
+        for privilege in ("TRUNCATE", "REFERENCES", "TRIGGER"):
+            assert not can("products", privilege), privilege
+        assert su.execute("SELECT has_sequence_privilege(%s, 'later_feature_id_seq', 'USAGE')"
+                          " AS ok", (rds_like.app,)).fetchone()["ok"]
+        # SECURITY DEFINER functions run with the owner's rights: not for PUBLIC
+        public_definers = su.execute(
+            """SELECT p.proname FROM pg_proc p, aclexplode(coalesce(p.proacl,
+                      acldefault('f', p.proowner))) a
+                WHERE p.prosecdef AND starts_with(p.proname, 'agentpay_') AND a.grantee = 0
+                  AND a.privilege_type = 'EXECUTE'""").fetchall()
+        assert public_definers == []
+        assert not su.execute(sql.SQL("SELECT has_schema_privilege(%s, 'public', 'CREATE') AS ok"),
+                              (rds_like.app,)).fetchone()["ok"]
+
+
+def test_the_api_works_as_the_app_role(rds_like, client, monkeypatch):
+    """The request path needs nothing beyond the role's grants: the README's flow (agent,
+    products indexed inline, search, a conversation to a checkout link) as the role."""
+    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
+    from agentpay.db import Database, connection
+    from agentpay.organizations.service import create_organization
+
+    _provision(rds_like)
+    database = Database(rds_like.app_url, max_size=2)
+    monkeypatch.setattr(connection, "_database", database)
+    set_index_queue(InlineIndexQueue())
+    try:
+        with database.transaction() as conn:
+            _org, key = create_organization(conn, "Role Store")
+        auth = {"Authorization": f"Bearer {key.secret}"}
+        assert client.get("/healthz").json()["status"] == "ok"
+        agent = client.post("/v1/agent/agents", headers=auth,
+                            json={"name": "Ava", "personality": {"tone": "friendly"}})
+        assert agent.status_code == 201, agent.text
+        products = client.put("/v1/agent/products", headers=auth, json={"products": [
+            {"external_id": "shoe-1", "name": "Trail Running Shoe", "price": 12900,
+             "currency": "USD", "attributes": {"colors": ["blue"]},
+             "variants": [{"sku": "shoe-1-9", "size": "9", "stock": 4}]}]})
+        assert products.status_code in (200, 202), products.text
+        found = client.post("/v1/agent/products/search", headers=auth,
+                            json={"query": "running shoes", "k": 3})
+        assert [p["external_id"] for p in found.json()["data"]] == ["shoe-1"], found.text
+        created = client.post("/v1/agent/conversations", json={"session_id": "v-1"},
+                              headers={"Authorization":
+                                       f"Bearer {agent.json()['publishable_key']}"})
+        assert created.status_code == 201, created.text
+        token = {"Authorization": f"Bearer {created.json()['token']}"}
+        url = f"/v1/agent/conversations/{created.json()['conversation']['id']}/messages"
+        for text in ("hi, I need running shoes under $150",
+                     "add the trail running shoe in size 9", "great, checkout please"):
+            reply = client.post(url, headers=token, json={"content": text})
+            assert reply.status_code in (200, 201), reply.text
+        assert "/checkout/" in reply.json()["reply"]["content"]
+    finally:
+        set_index_queue(None)
+        database.close()

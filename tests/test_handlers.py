@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from typing import ClassVar
 from urllib.parse import quote, unquote
@@ -409,6 +410,46 @@ def test_migrate_custom_resource_reports_success(db, lambda_context):
     assert reply["Status"] == "SUCCESS"
     assert reply["RequestId"] == event["RequestId"]
     assert reply["LogicalResourceId"] == event["LogicalResourceId"]
+
+
+def test_migrate_custom_resource_provisions_the_dml_only_app_role(db, lambda_context, settings,
+                                                                   monkeypatch):
+    """As deployed: the migrate function connects as the owner and, after the migrations,
+    creates the application's role from its own secret (DB_APP_SECRET_ARN), which every
+    other function connects with."""
+    import psycopg
+    from psycopg import sql
+
+    role = f"ap_app_{uuid.uuid4().hex[:8]}"
+    server = HTTPServer(("127.0.0.1", 0), _CloudFormation)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    event = load_event("cfn_migrate_create.json")
+    event["ResponseURL"] = f"http://127.0.0.1:{server.server_port}/response"
+    _CloudFormation.received.clear()
+    try:
+        with mock_aws():
+            arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+                Name="agentpay-db-app", SecretString=json.dumps(
+                    {"username": role, "password": "Gen3rated-by-SecretsManager"}))["ARN"]
+            monkeypatch.setattr(settings, "db_app_secret_arn", arn)
+            result = load_handler("migrate").handler(event, lambda_context)
+        server.server_close()
+        assert result["Status"] == "SUCCESS", _CloudFormation.received
+        [reply] = _CloudFormation.received
+        assert reply["Status"] == "SUCCESS" and reply["Data"]["AppRole"] == role
+        assert "Gen3rated" not in json.dumps(reply)
+        with db.connection() as conn:
+            can = conn.execute(
+                "SELECT has_table_privilege(%(r)s, 'products', 'INSERT') AS dml,"
+                " has_table_privilege(%(r)s, 'products', 'TRUNCATE') AS truncate,"
+                " has_schema_privilege(%(r)s, 'public', 'CREATE') AS ddl", {"r": role}
+            ).fetchone()
+        assert (can["dml"], can["truncate"], can["ddl"]) == (True, False, False)
+    finally:
+        with psycopg.connect(db.url, autocommit=True) as admin:
+            if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+                admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_migrate_custom_resource_reports_failure(db, lambda_context, monkeypatch):

@@ -419,7 +419,8 @@ def test_global_environment_matches_what_the_settings_read():
     assert env["DB_HOST"] == {"Fn::GetAtt": ["DBProxy", "Endpoint"]}
     assert str(env["DB_PORT"]) == "5432"
     assert env["DB_NAME"] == RESOURCES["DBInstance"]["Properties"]["DBName"] == "agentpay"
-    assert env["DB_SECRET_ARN"] == {"Ref": "DBSecret"}
+    # every function connects as the DML-only role, except migrate (below)
+    assert env["DB_SECRET_ARN"] == {"Ref": "DBAppSecret"}
     # TLS with the server's name checked against the CA bundle shipped in the core layer
     assert env["DB_SSLMODE"] == "verify-full"
     assert "DB_SSLROOTCERT" not in env  # the packaged bundle (agentpay/db/certs) is the default
@@ -432,10 +433,14 @@ def test_global_environment_matches_what_the_settings_read():
     assert env["POWERTOOLS_SERVICE_NAME"] == "agentpay"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "AgentPay"
     assert env["LOG_LEVEL"] == "INFO"
-    # Only the HTTP API adds a variable: the named stage that Mangum strips from paths.
+    # The HTTP API adds the named stage that Mangum strips from paths; migrate connects as
+    # the owner and provisions the application role from its secret.
     http_env = FUNCTIONS["HttpApiFunction"]["Properties"]["Environment"]["Variables"]
     assert http_env == {"AGENTPAY_API_BASE_PATH": {"Fn::Sub": "/${Stage}"}}
-    others = [n for n, fn in FUNCTIONS.items() if n != "HttpApiFunction"]
+    migrate_env = FUNCTIONS["MigrateFunction"]["Properties"]["Environment"]["Variables"]
+    assert migrate_env == {"DB_SECRET_ARN": {"Ref": "DBSecret"},
+                           "DB_APP_SECRET_ARN": {"Ref": "DBAppSecret"}}
+    others = [n for n in FUNCTIONS if n not in ("HttpApiFunction", "MigrateFunction")]
     assert all("Environment" not in FUNCTIONS[n]["Properties"] for n in others)
 
 
@@ -624,15 +629,17 @@ def test_send_message_is_scoped_to_the_index_queue_only():
 _OPENAI_ONLY_LLM_KEYS = {
     "Fn::If": ["UseOpenAIEmbeddings", {"Ref": "LlmApiKeysSecret"}, {"Ref": "AWS::NoValue"}]
 }
+# The database: the DML-only application role's secret, except for migrate, which reads
+# the owner's to migrate and the application role's to provision it.
 SECRETS_READ = {
-    "HttpApiFunction": [{"Ref": "DBSecret"}, {"Ref": "LlmApiKeysSecret"},
+    "HttpApiFunction": [{"Ref": "DBAppSecret"}, {"Ref": "LlmApiKeysSecret"},
                         {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"}],
-    "WsMessageFunction": [{"Ref": "DBSecret"}, {"Ref": "LlmApiKeysSecret"},
+    "WsMessageFunction": [{"Ref": "DBAppSecret"}, {"Ref": "LlmApiKeysSecret"},
                           {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"}],
-    "WsConnectFunction": [{"Ref": "DBSecret"}],
-    "WsDisconnectFunction": [{"Ref": "DBSecret"}],
-    "IndexProductsFunction": [{"Ref": "DBSecret"}, _OPENAI_ONLY_LLM_KEYS],
-    "MigrateFunction": [{"Ref": "DBSecret"}],
+    "WsConnectFunction": [{"Ref": "DBAppSecret"}],
+    "WsDisconnectFunction": [{"Ref": "DBAppSecret"}],
+    "IndexProductsFunction": [{"Ref": "DBAppSecret"}, _OPENAI_ONLY_LLM_KEYS],
+    "MigrateFunction": [{"Ref": "DBSecret"}, {"Ref": "DBAppSecret"}],
 }
 
 
@@ -758,13 +765,13 @@ def test_no_iam_statement_allows_a_write_action_on_every_resource():
             assert writes == [], (owner, writes)
 
 
-def test_db_proxy_role_reads_only_the_database_secret():
+def test_db_proxy_role_reads_only_the_database_secrets():
     statements = [s for owner, s in iam_statements() if owner == "DBProxyRole"]
     assert statements == [
         {
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
-            "Resource": {"Ref": "DBSecret"},
+            "Resource": [{"Ref": "DBSecret"}, {"Ref": "DBAppSecret"}],
         }
     ]
     trust = RESOURCES["DBProxyRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
@@ -802,6 +809,31 @@ def test_database_is_private_encrypted_postgres16_plus_with_secret_credentials()
     assert set('"@/\\') <= set(generated["ExcludeCharacters"])
 
 
+def test_the_application_role_has_its_own_generated_secret():
+    from agentpay.db.roles import _ROLE_NAME
+
+    generated = RESOURCES["DBAppSecret"]["Properties"]["GenerateSecretString"]
+    username = json.loads(generated["SecretStringTemplate"])["username"]
+    owner = json.loads(RESOURCES["DBSecret"]["Properties"]["GenerateSecretString"][
+        "SecretStringTemplate"])["username"]
+    assert username == "agentpay_app" != owner
+    assert _ROLE_NAME.fullmatch(username)  # what agentpay.db.roles accepts
+    assert generated["GenerateStringKey"] == "password"
+    assert int(generated["PasswordLength"]) >= 32
+    assert set('"@/\\') <= set(generated["ExcludeCharacters"])
+    assert TEMPLATE["Outputs"]["DbAppSecretArn"]["Value"] == {"Ref": "DBAppSecret"}
+
+
+def test_functions_serve_only_after_the_migrations_and_the_role():
+    # A deploy that adds a migration or the role must not route requests to new code first.
+    for name in FUNCTIONS:
+        depends = as_list(FUNCTIONS[name].get("DependsOn", []))
+        if name == "MigrateFunction":
+            assert "DatabaseMigrations" not in depends
+        else:
+            assert "DatabaseMigrations" in depends, name
+
+
 def test_llm_secret_starts_with_empty_keys_for_the_operator():
     secret = json.loads(RESOURCES["LlmApiKeysSecret"]["Properties"]["SecretString"])
     assert secret == {"ANTHROPIC_API_KEY": "", "OPENAI_API_KEY": ""}
@@ -811,7 +843,11 @@ def test_db_proxy_requires_tls_and_targets_the_instance():
     proxy = RESOURCES["DBProxy"]["Properties"]
     assert proxy["EngineFamily"] == "POSTGRESQL"
     assert proxy["RequireTLS"] is True
-    assert proxy["Auth"][0]["SecretArn"] == {"Ref": "DBSecret"}
+    # the owner (migrations) and the application role sign in through the proxy
+    assert [a["SecretArn"] for a in proxy["Auth"]] == [{"Ref": "DBSecret"}, {"Ref": "DBAppSecret"}]
+    for auth in proxy["Auth"]:
+        assert (auth["AuthScheme"], auth["IAMAuth"]) == ("SECRETS", "DISABLED")
+        assert auth["ClientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
     assert proxy["RoleArn"] == {"Fn::GetAtt": ["DBProxyRole", "Arn"]}
     target_group = RESOURCES["DBProxyTargetGroup"]["Properties"]
     assert target_group["TargetGroupName"] == "default"

@@ -30,7 +30,13 @@ class Settings(BaseSettings):
     db_host: str | None = Field(default=None, validation_alias=AliasChoices("DB_HOST"))
     db_port: int = Field(default=5432, validation_alias=AliasChoices("DB_PORT"))
     db_name: str = Field(default="agentpay", validation_alias=AliasChoices("DB_NAME"))
+    # The credentials this process connects with: in the template the DML-only application
+    # role for every function but migrate, which connects as the owner and provisions that
+    # role from DB_APP_SECRET_ARN (agentpay.db.roles).
     db_secret_arn: str | None = Field(default=None, validation_alias=AliasChoices("DB_SECRET_ARN"))
+    db_app_secret_arn: str | None = Field(
+        default=None, validation_alias=AliasChoices("DB_APP_SECRET_ARN")
+    )
     # TLS to the RDS Proxy (DB_HOST): the proxy's name is checked against a certificate
     # that chains to the bundle shipped in the core layer (agentpay/db/certs), so a host
     # in the path cannot pose as the database. DATABASE_URL carries its own sslmode.

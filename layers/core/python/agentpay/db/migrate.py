@@ -14,7 +14,7 @@ import psycopg
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-_LOCK_KEY = 7_342_001  # arbitrary, constant: "agentpay migrations"
+LOCK_KEY = 7_342_001  # arbitrary, constant: "agentpay migrations" (and the app role)
 
 
 class MigrationError(RuntimeError):
@@ -49,7 +49,7 @@ def migrate(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[
     """Apply pending migrations; return the versions applied now."""
     applied_now: list[str] = []
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         conn.execute(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
