@@ -29,6 +29,9 @@ os.environ.update({
     "POWERTOOLS_METRICS_NAMESPACE": "AgentPayTest",
     # As deployed: the HTTP API's named stage prefixes raw paths in Lambda events.
     "AGENTPAY_API_BASE_PATH": "/prod",
+    # Every conversation the suite starts comes from one client address ("testclient",
+    # or 127.0.0.1 for the dev stack); tests/test_limits.py turns this limit on itself.
+    "AGENTPAY_RATE_LIMIT_NEW_CONVERSATIONS_PER_IP_PER_MINUTE": "0",
 })
 for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AWS_PROFILE", "AWS_LAMBDA_FUNCTION_NAME"):
     os.environ.pop(_name, None)

@@ -96,10 +96,8 @@ def obeying_model(monkeypatch):
 @pytest.fixture
 def store(client, make_tenant, make_agent, settings, monkeypatch):
     from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
-    from agentpay.kit.ratelimit import reset_limiters
 
     monkeypatch.setattr(settings, "rate_limit_conversation_per_minute", 0)
-    reset_limiters()
     tenant = make_tenant("Adversarial Money Store")
     set_index_queue(InlineIndexQueue())
     try:
@@ -110,7 +108,6 @@ def store(client, make_tenant, make_agent, settings, monkeypatch):
     agent = make_agent(tenant, rules={"max_discount_percent": MAX_PERCENT,
                                       "discount_step_percent": 5})
     yield tenant, agent
-    reset_limiters()
 
 
 def test_no_checkout_is_ever_below_the_rules(client, db, store, make_conversation,

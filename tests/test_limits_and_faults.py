@@ -3,47 +3,77 @@ and recover: the database going away mid-request."""
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
 
 from agentpay.kit.errors import RateLimited
-from agentpay.kit.ratelimit import RateLimiter, reset_limiters
+from agentpay.limits import repository as limits_repo
+from agentpay.limits.repository import Bucket
+from agentpay.limits.service import check, credential_buckets
 from conftest import bearer
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+def _later(db, key: str, seconds: int) -> None:
+    """The database's clock moves on for one bucket (its last take was earlier)."""
+    with db.connection() as conn:
+        conn.execute("UPDATE rate_buckets SET at = at - make_interval(secs => %s)"
+                     " WHERE key = %s", (seconds, key))
 
-    def __call__(self) -> float:
-        return self.now
+
+def _take(db, *buckets: Bucket):
+    with db.connection() as conn:
+        return limits_repo.take(conn, buckets)
 
 
-def test_bucket_allows_a_burst_then_refills():
-    clock = Clock()
-    limits = RateLimiter(per_minute=6, burst=3, clock=clock)
+def test_bucket_allows_a_burst_then_refills(db):
+    # GIVEN a bucket of 3 a minute (a burst of 3, then one every 20 s)
+    bucket = Bucket(f"test:{uuid.uuid4()}", per_minute=3)
     for _ in range(3):
-        limits.hit("k")
+        check(_take(db, bucket))
+    # WHEN a fourth take comes at once THEN it is refused with the wait for one token
     with pytest.raises(RateLimited) as refused:
-        limits.hit("k")
-    assert refused.value.retry_after == 10 and refused.value.headers == {"Retry-After": "10"}
-    limits.hit("other")  # another key has its own bucket
-    clock.now += 10
-    limits.hit("k")
+        check(_take(db, bucket))
+    assert refused.value.retry_after == 20 and refused.value.headers == {"Retry-After": "20"}
+    check(_take(db, Bucket(f"test:{uuid.uuid4()}", per_minute=3)))  # another key: its own
+    # AND a refusal took nothing: 20 s later exactly one more is granted
+    _later(db, bucket.key, 20)
+    check(_take(db, bucket))
+    with pytest.raises(RateLimited):
+        check(_take(db, bucket))
 
 
-def test_zero_turns_a_limit_off():
-    limits = RateLimiter(per_minute=0)
-    for _ in range(1000):
-        limits.hit("k")
+def test_a_later_bucket_is_not_spent_when_an_earlier_one_refuses(db):
+    first = Bucket(f"test:{uuid.uuid4()}", per_minute=1)
+    second = Bucket(f"test:{uuid.uuid4()}", per_minute=5)
+    assert [t.granted for t in _take(db, first, second)] == [True, True]
+    assert [t.granted for t in _take(db, first, second)] == [False, None]
+    with db.connection() as conn:
+        tokens = conn.execute("SELECT tokens FROM rate_buckets WHERE key = %s",
+                              (second.key,)).fetchone()["tokens"]
+    assert tokens == pytest.approx(4, abs=0.1)
+
+
+def test_idle_buckets_are_pruned(db):
+    bucket = Bucket(f"test:{uuid.uuid4()}", per_minute=3)
+    _take(db, bucket)
+    _later(db, bucket.key, 3600)
+    with db.connection() as conn:
+        assert limits_repo.prune(conn) >= 1
+        assert conn.execute("SELECT 1 FROM rate_buckets WHERE key = %s",
+                            (bucket.key,)).fetchone() is None
+
+
+def test_zero_turns_a_limit_off(settings, monkeypatch):
+    monkeypatch.setattr(settings, "rate_limit_key_per_minute", 0)
+    assert credential_buckets("ab" * 32, settings) == []
 
 
 @pytest.fixture
 def tight(settings, monkeypatch):
-    reset_limiters()
     monkeypatch.setattr(settings, "rate_limit_conversation_per_minute", 3)
-    yield settings
-    reset_limiters()
+    return settings
 
 
 def test_a_flooded_conversation_gets_429_with_retry_after(client, tenant, make_agent,
@@ -58,7 +88,7 @@ def test_a_flooded_conversation_gets_429_with_retry_after(client, tenant, make_a
     refused = client.post(url, headers=auth, json={"content": "one more"})
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "rate_limited"
-    assert int(refused.headers["Retry-After"]) >= 1
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # a retry of an earlier message is a replay, not a new message: still answered
     first = client.post(url, headers=auth, json={"content": "hello 0",
                                                  "client_message_id": "m0"})
@@ -71,13 +101,9 @@ def test_a_flooded_conversation_gets_429_with_retry_after(client, tenant, make_a
 
 
 def test_a_flooding_key_gets_429(client, tenant, settings, monkeypatch):
-    reset_limiters()
     monkeypatch.setattr(settings, "rate_limit_key_per_minute", 2)
-    try:
-        codes = [client.get("/v1/agent/agents", headers=tenant.auth).status_code
-                 for _ in range(3)]
-    finally:
-        reset_limiters()
+    codes = [client.get("/v1/agent/agents", headers=tenant.auth).status_code
+             for _ in range(3)]
     assert codes == [200, 200, 429]
 
 

@@ -57,9 +57,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     conversation_token_ttl_seconds: int = 7 * 24 * 3600
     history_page_max: int = 200
-    # Rate limits per minute (0 = off): every API key / token, and messages per conversation.
+    # Rate limits per minute (0 = off), held in Postgres so they hold across Lambda
+    # instances (see agentpay.limits): every API key / token; shopper messages per
+    # conversation; conversations a publishable key starts, per store and per client
+    # address (an IPv6 /64) at that store; WebSocket frames per connection.
     rate_limit_key_per_minute: int = 600
     rate_limit_conversation_per_minute: int = 30
+    rate_limit_new_conversations_per_key_per_minute: int = 120
+    rate_limit_new_conversations_per_ip_per_minute: int = 20
+    rate_limit_frames_per_minute: int = 60
 
     # Integrations wired by later layers of the stack.
     index_queue_url: str | None = None

@@ -43,19 +43,19 @@ def get(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID,
     ).fetchone()
 
 
-def find_by_publishable_key(conn: psycopg.Connection, key: str) -> dict[str, Any] | None:
-    """The active agent whose current key this is, or whose replaced key it is while the
-    rotation's overlap lasts."""
-    return conn.execute(
-        f"""SELECT {_COLUMNS} FROM agents a
+# The active agent whose current key this is, or whose replaced key it is while the
+# rotation's overlap lasts. Composed with the rate limit by the authentication too.
+BY_PUBLISHABLE_KEY = f"""SELECT {_COLUMNS} FROM agents a
              WHERE (publishable_key = %(key)s
                     OR (previous_publishable_key = %(key)s
                         AND previous_publishable_key_expires_at > now()))
                AND deleted_at IS NULL AND is_active
                AND EXISTS (SELECT 1 FROM organizations o
-                            WHERE o.id = a.organization_id AND o.deleted_at IS NULL)""",
-        {"key": key},
-    ).fetchone()
+                            WHERE o.id = a.organization_id AND o.deleted_at IS NULL)"""
+
+
+def find_by_publishable_key(conn: psycopg.Connection, key: str) -> dict[str, Any] | None:
+    return conn.execute(BY_PUBLISHABLE_KEY, {"key": key}).fetchone()
 
 
 def rotate_publishable_key(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID,

@@ -14,6 +14,7 @@ stop at once, and go on if it is switched back on).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 from uuid import UUID
@@ -31,6 +32,9 @@ from agentpay.kit.tokens import (
     SECRET_KEY_PREFIX,
     hash_token,
 )
+from agentpay.limits import repository as limits_repo
+from agentpay.limits.repository import Bucket
+from agentpay.limits.service import check, credential_buckets
 
 Kind = Literal["organization", "agent", "conversation"]
 
@@ -68,37 +72,42 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-def authenticate(conn, token: str) -> Principal:
+def authenticate(conn, token: str, buckets: Sequence[Bucket] = ()) -> Principal:
+    """Who is calling; a valid credential also takes from ``buckets`` in the statement
+    that finds it (429 when one is empty), so the limit holds across instances and costs
+    no round trip of its own."""
     digest = hash_token(token)
     if token.startswith(SECRET_KEY_PREFIX):
-        key = keys_repo.find_active_key(conn, digest)
+        key, takes = limits_repo.lookup_and_take(conn, keys_repo.ACTIVE_KEY,
+                                                 {"hash": digest}, buckets)
         if key is not None:
+            check(takes)
             keys_repo.touch_key(conn, key["id"])
             return Principal("organization", key["organization_id"], key_id=key["id"],
                              key_prefix=key["prefix"])
     elif token.startswith(PUBLISHABLE_KEY_PREFIX):
-        agent = agents_repo.find_by_publishable_key(conn, token)
+        agent, takes = limits_repo.lookup_and_take(conn, agents_repo.BY_PUBLISHABLE_KEY,
+                                                   {"key": token}, buckets)
         if agent is not None:
+            check(takes)
             return Principal("agent", agent["organization_id"], agent_id=agent["id"])
     elif token.startswith(CONVERSATION_TOKEN_PREFIX):
-        conv = keys_repo.find_conversation_token(conn, digest)
+        conv, takes = limits_repo.lookup_and_take(conn, keys_repo.CONVERSATION_TOKEN,
+                                                  {"hash": digest}, buckets)
         if conv is not None:
             check_conversation_token(conv)
+            check(takes)
             return Principal("conversation", conv["organization_id"], agent_id=conv["agent_id"],
                              conversation_id=conv["id"])
     raise Unauthorized("the key is not valid, revoked or expired", code="invalid_credentials")
 
 
-
 def _any_principal(request: Request, conn: ConnDep) -> Principal:
     from agentpay.config import get_settings
-    from agentpay.kit.ratelimit import limiter
 
     token = bearer_token(request)
-    principal = authenticate(conn, token)
     # keyed by the credential's hash: one noisy key never slows another store
-    limiter("key", get_settings().rate_limit_key_per_minute).hit(hash_token(token)[:32])
-    return principal
+    return authenticate(conn, token, credential_buckets(hash_token(token), get_settings()))
 
 
 def _organization(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from agentpay.api.auth import AnyPrincipal, OrgPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1/agent/conversations", tags=["conversations"],
     200: {"model": ConversationCreated,
           "description": "An existing conversation resumed (secret key, known session_id)"}})
 def create_conversation(body: ConversationCreate, principal: AnyPrincipal, conn: ConnDep,
-                        settings: SettingsDep, response: Response):
+                        settings: SettingsDep, request: Request, response: Response):
     if principal.kind == "conversation":
         raise Forbidden("a conversation token cannot start conversations",
                         code="secret_key_required")
@@ -38,6 +38,10 @@ def create_conversation(body: ConversationCreate, principal: AnyPrincipal, conn:
         if body.agent_id is not None and body.agent_id != principal.agent_id:
             raise NotFound("agent not found", code="agent_not_found")
         agent_id = principal.agent_id
+        # API Gateway's sourceIp (Mangum's client), never a header the caller sets
+        service.admit_new_conversation(conn, agent_id,
+                                       request.client.host if request.client else None,
+                                       settings)
     elif body.agent_id is None:
         raise InvalidInput("agent_id is required with a secret key", code="agent_id_required")
     else:

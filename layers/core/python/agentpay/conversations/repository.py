@@ -151,10 +151,17 @@ def lock_conversation(conn: psycopg.Connection, organization_id: UUID,
 
 
 def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
-              client_message_id: str | None, history: int) -> dict[str, Any] | None:
+              client_message_id: str | None, history: int,
+              per_minute: int = 0) -> dict[str, Any] | None:
     """Everything a turn reads, in one round trip: the conversation (locked), its agent,
-    the recent history, the earlier message with this idempotency key if any, and the
-    store's vocabulary version (a process reloads its cached vocabulary when it moved)."""
+    the recent history, the earlier message with this idempotency key if any, the store's
+    vocabulary version (a process reloads its cached vocabulary when it moved), and what
+    the turn's limits need:
+
+    - ``rate_wait_s``: with ``per_minute`` > 0, seconds until the ``per_minute``-th
+      latest shopper message of this conversation is a minute old (positive: that many
+      came within the last minute, so a new one must wait). Counted from the messages
+      themselves under the conversation's lock, so every instance sees the same count."""
     return conn.execute(
         f"""
         SELECT {", ".join("c." + col.strip() for col in _CONV.split(","))},
@@ -170,14 +177,20 @@ def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
                (SELECT id FROM messages
                  WHERE conversation_id = c.id AND organization_id = c.organization_id
                    AND client_message_id = %(client_id)s) AS earlier_id,
-               (SELECT vocabulary_version FROM organizations
-                 WHERE id = c.organization_id) AS vocabulary_version
+               o.vocabulary_version,
+               (SELECT ceil(extract(epoch FROM m.created_at + interval '1 minute' - now()))
+                  FROM messages m
+                 WHERE m.conversation_id = c.id AND m.organization_id = c.organization_id
+                   AND m.role = 'user' AND %(per_minute)s > 0
+                 ORDER BY m.seq DESC OFFSET greatest(%(per_minute)s - 1, 0) LIMIT 1
+               )::integer AS rate_wait_s
           FROM conversations c
+          LEFT JOIN organizations o ON o.id = c.organization_id
          WHERE c.id = %(id)s AND c.organization_id = %(org)s AND c.deleted_at IS NULL
            FOR UPDATE OF c
         """,
         {"id": conversation_id, "org": organization_id, "history": history,
-         "client_id": client_message_id},
+         "client_id": client_message_id, "per_minute": per_minute},
     ).fetchone()
 
 

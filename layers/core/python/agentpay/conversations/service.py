@@ -16,10 +16,10 @@ from agentpay.agents import repository as agents_repo
 from agentpay.config import Settings
 from agentpay.conversations import repository
 from agentpay.conversations.schemas import ConversationCreate, MessageCreate
-from agentpay.kit.errors import Conflict, InvalidInput, NotFound
-from agentpay.kit.ratelimit import limiter
+from agentpay.kit.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agentpay.kit.text import utf8_encodable
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
+from agentpay.limits.service import take_new_conversation
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.engine import get_engine
@@ -32,6 +32,15 @@ CLOSED = {"completed", "abandoned"}
 def _new_token(ttl_seconds: int) -> tuple[str, str, datetime]:
     token = new_token(CONVERSATION_TOKEN_PREFIX)
     return token, hash_token(token), datetime.now(UTC) + timedelta(seconds=ttl_seconds)
+
+
+def admit_new_conversation(conn: psycopg.Connection, agent_id: UUID, client_host: str | None,
+                           settings: Settings) -> None:
+    """A browser (publishable key) may start only so many conversations a minute, per
+    client address at this store and per store (429 ``rate_limited``). Called outside the
+    creation's transaction: the store's bucket row is shared by all its shoppers, and its
+    lock is held only for this one statement."""
+    take_new_conversation(conn, agent_id, client_host, settings)
 
 
 def create_conversation(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID,
@@ -115,13 +124,15 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
         # and a statement's subqueries keep the snapshot taken before its lock wait.
         repository.lock_conversation(conn, organization_id, conversation_id)
     loaded = repository.load_turn(conn, organization_id, conversation_id,
-                                  data.client_message_id, HISTORY_WINDOW)
+                                  data.client_message_id, HISTORY_WINDOW,
+                                  per_minute=settings.rate_limit_conversation_per_minute)
     if loaded is None:
         raise NotFound("conversation not found", code="conversation_not_found")
     agent = loaded.pop("agent")
     history = loaded.pop("history")
     earlier_id = loaded.pop("earlier_id")
     vocabulary_version = loaded.pop("vocabulary_version", None)
+    rate_wait = loaded.pop("rate_wait_s", None)
     conversation = loaded
     if earlier_id is not None:
         earlier = repository.find_by_client_id(
@@ -141,9 +152,11 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
         raise Conflict(f"conversation is {conversation['status']}", code="conversation_closed")
     if agent is not None and not agent.get("is_active", True):  # deactivated: no more turns
         raise Conflict("this conversation's agent is not active", code="agent_inactive")
-    # replays above are free; new messages are rationed per conversation
-    limiter("conversation", settings.rate_limit_conversation_per_minute,
-            what="messages in this conversation").hit(str(conversation_id))
+    # replays above are free; new messages are rationed per conversation, counted in
+    # the database (load_turn), so the limit holds however many instances serve it
+    if rate_wait is not None and rate_wait > 0:
+        raise RateLimited(f"too many messages in this conversation; retry in {rate_wait} s",
+                          retry_after=rate_wait)
     if agent is None:
         raise NotFound("conversation not found", code="conversation_not_found")
     agent["id"] = UUID(agent["id"])

@@ -19,18 +19,18 @@ _KEY = """id, organization_id, name, prefix, created_at, last_used_at, expires_a
                ELSE 'expired' END AS status"""
 
 
-def find_active_key(conn: psycopg.Connection, secret_hash: str) -> dict[str, Any] | None:
-    """The secret key with this hash, unless revoked, past its overlap, or its
-    organization deleted."""
-    return conn.execute(
-        """
+# The secret key with this hash, unless revoked, past its overlap, or its organization
+# deleted. A look-up the authentication composes with its rate limit (one statement).
+ACTIVE_KEY = """
         SELECT k.id, k.organization_id, k.prefix
           FROM api_keys k JOIN organizations o ON o.id = k.organization_id
-         WHERE k.secret_hash = %s AND k.revoked_at IS NULL
+         WHERE k.secret_hash = %(hash)s AND k.revoked_at IS NULL
            AND (k.expires_at IS NULL OR k.expires_at > now()) AND o.deleted_at IS NULL
-        """,
-        (secret_hash,),
-    ).fetchone()
+        """
+
+
+def find_active_key(conn: psycopg.Connection, secret_hash: str) -> dict[str, Any] | None:
+    return conn.execute(ACTIVE_KEY, {"hash": secret_hash}).fetchone()
 
 
 def touch_key(conn: psycopg.Connection, key_id: UUID) -> None:
@@ -103,20 +103,20 @@ def revoke_key(conn: psycopg.Connection, organization_id: UUID,
     ).fetchone()
 
 
-def find_conversation_token(conn: psycopg.Connection,
-                            token_hash: str) -> dict[str, Any] | None:
-    """The conversation a token belongs to, with whether the token has expired and
-    whether its agent still sells (active, not deleted); None for an unknown token or a
-    deleted conversation or organization."""
-    return conn.execute(
-        """
+# The conversation a token belongs to, with whether the token has expired and whether
+# its agent still sells (active, not deleted); no row for an unknown token or a deleted
+# conversation or organization. Composed with the rate limit by the authentication too.
+CONVERSATION_TOKEN = """
         SELECT c.id, c.organization_id, c.agent_id, c.token_expires_at,
                c.token_expires_at <= now() AS expired,
                (a.is_active AND a.deleted_at IS NULL) AS agent_active
           FROM conversations c
           JOIN agents a ON a.id = c.agent_id
           JOIN organizations o ON o.id = c.organization_id
-         WHERE c.token_hash = %s AND c.deleted_at IS NULL AND o.deleted_at IS NULL
-        """,
-        (token_hash,),
-    ).fetchone()
+         WHERE c.token_hash = %(hash)s AND c.deleted_at IS NULL AND o.deleted_at IS NULL
+        """
+
+
+def find_conversation_token(conn: psycopg.Connection,
+                            token_hash: str) -> dict[str, Any] | None:
+    return conn.execute(CONVERSATION_TOKEN, {"hash": token_hash}).fetchone()

@@ -70,8 +70,9 @@ def bench_load(db: Database, shoppers: int = 20, duration_s: float = 30.0,
     return {
         "stack": "agentpay dev --no-demo subprocess: uvicorn serving the HTTP API and /ws "
                  "on one port, ws handlers on worker threads, offline responder",
-        "rate_limits": f"raised for the bench: {servers.RAISED_RATE_LIMIT}/min per key and "
-                       "per conversation (defaults 600 and 30); 429s counted apart",
+        "rate_limits": f"raised for the bench: {servers.RAISED_RATE_LIMIT}/min per key, "
+                       "per conversation, per new conversation (store and address) and "
+                       "per socket (defaults 600, 30, 120, 20, 60); 429s counted apart",
         "catalog_products": products,
         "catalog_load_s": round(catalog["upsert_s"] + catalog["index_s"], 1),
         "stack_startup_s": round(stack_startup_s, 1),

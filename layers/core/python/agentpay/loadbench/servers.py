@@ -68,10 +68,12 @@ class Server:
 
 @contextmanager
 def dev_stack(database_url: str | None, raise_limits: bool = True, demo: bool = False,
-              prefix: str = "agentpay-bench-load-") -> Iterator[Server]:
+              prefix: str = "agentpay-bench-load-",
+              env_extra: dict[str, str] | None = None) -> Iterator[Server]:
     """Also `agentpay bench realtime`'s stack, which keeps the default rate limits.
 
     `database_url` None: the stack's own embedded Postgres in its data dir, stopped with it.
+    `env_extra`: settings of the stack's own (a limit one bench must not measure).
     """
     env = dict(os.environ)
     env.pop("AGENTPAY_DATABASE_URL", None)
@@ -80,8 +82,12 @@ def dev_stack(database_url: str | None, raise_limits: bool = True, demo: bool = 
     else:
         env["DATABASE_URL"] = database_url
     if raise_limits:
-        env.update({"AGENTPAY_RATE_LIMIT_KEY_PER_MINUTE": str(RAISED_RATE_LIMIT),
-                    "AGENTPAY_RATE_LIMIT_CONVERSATION_PER_MINUTE": str(RAISED_RATE_LIMIT)})
+        env.update({name: str(RAISED_RATE_LIMIT) for name in (
+            "AGENTPAY_RATE_LIMIT_KEY_PER_MINUTE", "AGENTPAY_RATE_LIMIT_CONVERSATION_PER_MINUTE",
+            "AGENTPAY_RATE_LIMIT_NEW_CONVERSATIONS_PER_KEY_PER_MINUTE",
+            "AGENTPAY_RATE_LIMIT_NEW_CONVERSATIONS_PER_IP_PER_MINUTE",
+            "AGENTPAY_RATE_LIMIT_FRAMES_PER_MINUTE")})
+    env.update(env_extra or {})
     for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AGENTPAY_LLM_SECRET_ARN",
                  "AGENTPAY_WS_ENDPOINT", "AGENTPAY_PUBLIC_BASE_URL"):
         env.pop(name, None)  # the offline responder, and @connections on this server

@@ -22,25 +22,43 @@ def insert(conn: psycopg.Connection, connection_id: str, organization_id: UUID,
     )
 
 
-def get(conn: psycopg.Connection, connection_id: str) -> dict[str, Any] | None:
-    """The connection, with what decides whether its frames may still be served: whether
-    the token it opened with is still the conversation's and unexpired, and whether the
-    agent is active (the same checks an HTTP call with that token gets). One statement,
-    as the connection alone was read before."""
+def check_frame(conn: psycopg.Connection, connection_id: str, capacity: float | None,
+                per_second: float) -> dict[str, Any] | None:
+    """The connection, with what decides whether this frame may be served: whether the
+    token it opened with is still the conversation's and unexpired, whether the agent is
+    active (the same checks an HTTP call with that token gets), and whether the frame is
+    within the connection's rate: the frame takes a token from the bucket on the
+    connection's row (``capacity`` None: no limit), and ``frame_refusals`` says how many
+    frames in a row were refused (0: this one may be served). One statement, as the
+    connection alone was read before."""
     return conn.execute(
-        """SELECT w.connection_id, w.organization_id, w.conversation_id, w.connected_at,
+        """WITH w AS (
+               UPDATE ws_connections
+                  SET frame_tokens = CASE WHEN %(capacity)s::float8 IS NULL THEN NULL
+                          ELSE agentpay_bucket_take(frame_tokens, frame_at, %(capacity)s,
+                                                    %(per_second)s) END,
+                      frame_refusals = CASE WHEN %(capacity)s::float8 IS NULL
+                          OR agentpay_bucket_refill(frame_tokens, frame_at, %(capacity)s,
+                                                    %(per_second)s) >= 1
+                          THEN 0 ELSE frame_refusals + 1 END,
+                      frame_at = greatest(coalesce(frame_at, now()), now()),
+                      last_seen_at = now()
+                WHERE connection_id = %(id)s
+               RETURNING connection_id, organization_id, conversation_id, connected_at,
+                         token_hash, frame_tokens, frame_refusals)
+           SELECT w.connection_id, w.organization_id, w.conversation_id, w.connected_at,
                   c.id IS NOT NULL AND c.deleted_at IS NULL AND o.deleted_at IS NULL
                       AS conversation_live,
                   (w.token_hash IS NULL OR w.token_hash = c.token_hash) AS token_current,
                   c.token_expires_at <= now() AS expired,
-                  coalesce(a.is_active AND a.deleted_at IS NULL, false) AS agent_active
-             FROM ws_connections w
+                  coalesce(a.is_active AND a.deleted_at IS NULL, false) AS agent_active,
+                  w.frame_tokens, w.frame_refusals
+             FROM w
              LEFT JOIN conversations c ON c.id = w.conversation_id
                                       AND c.organization_id = w.organization_id
              LEFT JOIN agents a ON a.id = c.agent_id
-             LEFT JOIN organizations o ON o.id = w.organization_id
-            WHERE w.connection_id = %s""",
-        (connection_id,),
+             LEFT JOIN organizations o ON o.id = w.organization_id""",
+        {"id": connection_id, "capacity": capacity, "per_second": per_second},
     ).fetchone()
 
 

@@ -10,6 +10,11 @@ Connections that answer 410 while a frame is handled are deleted after the frame
 is done, in a transaction of their own: never while the turn's transaction holds the
 database connection (in Lambda the only one, whose lock is not re-entrant).
 
+Every frame takes a token from its connection's bucket, in the statement that reads the
+connection (``AGENTPAY_RATE_LIMIT_FRAMES_PER_MINUTE``, held in Postgres so it holds
+across instances): a frame over the rate is dropped, and the first of a run is answered
+with one ``rate_limited`` error frame carrying ``retry_after``.
+
 Every frame is checked like an HTTP call with the socket's token, in the statement that
 reads the connection: a frame from a socket whose token has expired (or was replaced
 when the store resumed the conversation), or whose agent was deactivated or deleted, is
@@ -39,6 +44,7 @@ from agentpay.keys import repository as keys_repo
 from agentpay.keys.service import check_conversation_token
 from agentpay.kit.errors import AppError
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token
+from agentpay.limits.service import FrameLimit, retry_after
 from agentpay.realtime import repository
 from agentpay.realtime.broadcast import Broadcaster, Delivery
 
@@ -132,15 +138,36 @@ def _refuse(db: Database, broadcaster: Broadcaster, connection_id: str,
     return Outcome(status, code)
 
 
+def _too_fast(broadcaster: Broadcaster, connection_id: str, connection: dict,
+              limit: FrameLimit) -> Outcome:
+    """A frame over the connection's rate is dropped; the first of a run is answered with
+    one error frame (a flood of frames is not answered with a flood of posts)."""
+    wait = retry_after(connection["frame_tokens"], limit.per_second)
+    if connection["frame_refusals"] == 1:
+        error = _error("rate_limited", f"too many frames on this connection; retry in {wait} s")
+        error["error"]["retry_after"] = wait
+        try:
+            broadcaster.send(connection_id, error)
+        except Exception:
+            logger.warning("could not tell a connection it is rate limited", exc_info=True,
+                           extra={"connection_id": connection_id})
+        logger.info("frames rate limited", extra={"connection_id": connection_id})
+    return Outcome(429, "rate_limited")
+
+
 def handle_frame(db: Database, broadcaster: Broadcaster, settings: Settings,
                  connection_id: str, body: str | None) -> Outcome:
+    limit = FrameLimit(settings.rate_limit_frames_per_minute)
     with db.connection() as conn:
-        connection = repository.get(conn, connection_id)
+        connection = repository.check_frame(conn, connection_id, limit.capacity,
+                                            limit.per_second)
     if connection is None:
         return Outcome(410, "unknown connection")
     refusal = _refusal(connection)
     if refusal is not None:
         return _refuse(db, broadcaster, connection_id, refusal)
+    if connection["frame_refusals"]:
+        return _too_fast(broadcaster, connection_id, connection, limit)
     org_id, conversation_id = connection["organization_id"], connection["conversation_id"]
     out = broadcaster.delivery()
     try:

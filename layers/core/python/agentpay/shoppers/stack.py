@@ -42,8 +42,11 @@ class Stack:
 def demo_stack(database_url: str | None = None,
                timeout_s: float = INDEX_TIMEOUT_S) -> Iterator[Stack]:
     """`database_url` None: the stack's own embedded Postgres (a fresh database)."""
+    # default limits, but every simulated shopper comes from this machine's one address
     with servers.dev_stack(database_url, raise_limits=False, demo=True,
-                           prefix="agentpay-bench-shoppers-") as server:
+                           prefix="agentpay-bench-shoppers-", env_extra={
+                               "AGENTPAY_RATE_LIMIT_NEW_CONVERSATIONS_PER_IP_PER_MINUTE": "0"}
+                           ) as server:
         credentials = Credentials.from_json(
             json.loads((server.data_dir / "demo.json").read_text()))
         started = time.perf_counter()

@@ -1,0 +1,136 @@
+"""SQL for rate buckets (table ``rate_buckets``, functions in migration 0016).
+
+A take is one statement, and it can ride along with a look-up the request makes anyway
+(the credential's, when a call is authenticated), so a limit that holds across every
+Lambda instance costs no extra round trip. Buckets are taken in order and a later one only
+when the earlier ones granted: a browser refused for its address does not spend its
+store's allowance.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+import psycopg
+from psycopg import sql
+
+# A bucket refills completely within a minute (its capacity is its rate per minute), so a
+# row idle for longer is a full bucket, the same as no row. About one take in PRUNE_EVERY
+# also deletes up to PRUNE_BATCH rows idle for PRUNE_IDLE, oldest first, skipping locked
+# ones: far more than takes create, at a cost no request notices.
+PRUNE_EVERY = 50
+PRUNE_BATCH = 500
+PRUNE_IDLE = "10 minutes"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """``per_minute`` takes a minute, with bursts of up to ``per_minute``."""
+
+    key: str
+    per_minute: int
+    what: str = "requests"  # what a refusal says there are too many of
+
+    @property
+    def capacity(self) -> float:
+        return float(self.per_minute)
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60.0
+
+
+@dataclass(frozen=True)
+class Take:
+    bucket: Bucket
+    granted: bool | None  # None: not reached, an earlier bucket refused
+    tokens: float | None
+
+
+_STEP = sql.SQL("""
+{name} AS (
+    INSERT INTO rate_buckets AS b (key, tokens, at, granted)
+    SELECT {key}, {capacity} - 1, now(), true FROM {source} LIMIT 1
+    ON CONFLICT (key) DO UPDATE
+       SET tokens = agentpay_bucket_take(b.tokens, b.at, {capacity}, {per_second}),
+           granted = agentpay_bucket_refill(b.tokens, b.at, {capacity}, {per_second}) >= 1,
+           at = greatest(b.at, now())
+    RETURNING granted, tokens)""")
+
+_PRUNE = sql.SQL("""
+pruned AS (
+    DELETE FROM rate_buckets WHERE key IN (
+        SELECT key FROM rate_buckets
+         WHERE %(prune)s AND at < now() - {idle}::interval AND key <> ALL(%(keys)s)
+         ORDER BY at LIMIT {batch} FOR UPDATE SKIP LOCKED))""")
+
+
+def _statement(lookup: LiteralString | None,
+               buckets: Sequence[Bucket]) -> tuple[sql.Composed, dict[str, Any]]:
+    ctes: list[sql.Composable] = []
+    params: dict[str, Any] = {"prune": random.random() < 1 / PRUNE_EVERY,
+                              "keys": [b.key for b in buckets]}
+    if lookup is not None:
+        ctes.append(sql.SQL("found AS ({})").format(sql.SQL(lookup)))
+        start = sql.SQL("found")
+        outputs: list[sql.Composable] = [sql.SQL("found.*")]
+        base = sql.SQL("found")
+    else:
+        start = sql.SQL("(SELECT 1) AS one")
+        outputs = []
+        base = sql.SQL("(SELECT 1) AS one")
+    joins: list[sql.Composable] = []
+    for n, bucket in enumerate(buckets):
+        name = sql.Identifier(f"b{n}")
+        source = start if n == 0 else sql.SQL("{prev} WHERE {prev}.granted").format(
+            prev=sql.Identifier(f"b{n - 1}"))
+        ctes.append(_STEP.format(
+            name=name, key=sql.Placeholder(f"b{n}_key"), source=source,
+            capacity=sql.Placeholder(f"b{n}_capacity"),
+            per_second=sql.Placeholder(f"b{n}_per_second")))
+        params.update({f"b{n}_key": bucket.key, f"b{n}_capacity": bucket.capacity,
+                       f"b{n}_per_second": bucket.per_second})
+        outputs += [sql.SQL("{}.granted AS {}").format(name, sql.Identifier(f"b{n}_granted")),
+                    sql.SQL("{}.tokens AS {}").format(name, sql.Identifier(f"b{n}_tokens"))]
+        joins.append(sql.SQL("LEFT JOIN {} ON true").format(name))
+    ctes.append(_PRUNE.format(idle=sql.Literal(PRUNE_IDLE), batch=sql.Literal(PRUNE_BATCH)))
+    statement = sql.SQL("WITH {ctes}\nSELECT {outputs} FROM {base} {joins}").format(
+        ctes=sql.SQL(",").join(ctes), outputs=sql.SQL(", ").join(outputs or [sql.SQL("1")]),
+        base=base, joins=sql.SQL(" ").join(joins))
+    return statement, params
+
+
+def _takes(row: dict[str, Any], buckets: Sequence[Bucket]) -> list[Take]:
+    return [Take(bucket, row.pop(f"b{n}_granted"), row.pop(f"b{n}_tokens"))
+            for n, bucket in enumerate(buckets)]
+
+
+def take(conn: psycopg.Connection, buckets: Sequence[Bucket]) -> list[Take]:
+    """Take one token from each bucket in order, stopping at the first refusal."""
+    if not buckets:
+        return []
+    statement, params = _statement(None, buckets)
+    return _takes(conn.execute(statement, params).fetchone(), buckets)
+
+
+def lookup_and_take(conn: psycopg.Connection, lookup: LiteralString, params: dict[str, Any],
+                    buckets: Sequence[Bucket]) -> tuple[dict[str, Any] | None, list[Take]]:
+    """Run ``lookup`` (one SELECT of at most one row, named %(...)s parameters) and, only
+    when it finds its row, take from ``buckets``: one statement, one round trip."""
+    if not buckets:
+        return conn.execute(lookup, params).fetchone(), []
+    statement, own = _statement(lookup, buckets)
+    row = conn.execute(statement, {**params, **own}).fetchone()
+    if row is None:
+        return None, []
+    return row, _takes(row, buckets)
+
+
+def prune(conn: psycopg.Connection) -> int:
+    """Delete every idle bucket now (tests, maintenance)."""
+    return conn.execute(
+        sql.SQL("DELETE FROM rate_buckets WHERE at < now() - {}::interval").format(
+            sql.Literal(PRUNE_IDLE))).rowcount

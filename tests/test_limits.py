@@ -1,0 +1,189 @@
+"""Limits that hold across Lambda instances (issue 19, item 5): rate limits in Postgres,
+caps on conversations a browser starts, a rate per WebSocket connection."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from urllib.parse import quote
+
+import pytest
+from moto import mock_aws
+
+from conftest import ROOT, load_event, load_handler
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+# One Lambda execution environment: a process of its own that imports the http_api
+# handler and serves the requests it is given, as a warm instance serves a burst.
+INSTANCE = """
+import json, sys
+from agentpay.config import get_settings
+from agentpay.localstack.functions import LocalContext, load_function
+from agentpay.orchestrator.bench import _event
+
+handler, context = load_function("http_api").handler, LocalContext("http_api")
+answers = []
+for method, path, token, body in json.loads(sys.argv[1]):
+    reply = handler(_event(get_settings().api_base_path, method, path, token, body), context)
+    answers.append([reply["statusCode"], json.loads(reply["body"])])
+print("ANSWERS " + json.dumps(answers))
+"""
+
+
+def _instance(requests: list, **settings: int) -> list:
+    env = {**os.environ, **{f"AGENTPAY_{k.upper()}": str(v) for k, v in settings.items()}}
+    done = subprocess.run([sys.executable, "-c", INSTANCE, json.dumps(requests)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("ANSWERS "))
+    return json.loads(line.removeprefix("ANSWERS "))
+
+
+def test_limits_hold_across_lambda_instances(tenant, make_agent, make_conversation):
+    # GIVEN 3 messages a minute per conversation and 4 calls a minute per credential
+    limits = {"rate_limit_conversation_per_minute": 3, "rate_limit_key_per_minute": 4}
+    created = make_conversation(make_agent(tenant))
+    message = ["POST", f"/v1/agent/conversations/{created['conversation']['id']}/messages",
+               created["token"]]
+    agents = ["GET", "/v1/agent/agents", tenant.api_key, None]
+    # WHEN two execution environments share the traffic: messages 1-2 and three reads of
+    # the secret key on the first, messages 3-4 and two more reads on the second
+    first = _instance([[*message, {"content": "hi"}], [*message, {"content": "tents?"}],
+                       agents, agents, agents], **limits)
+    second = _instance([[*message, {"content": "stoves?"}], [*message, {"content": "mugs?"}],
+                        agents, agents], **limits)
+    # THEN the second environment knows what the first allowed: the conversation's 4th
+    # message and the key's 5th call are refused (each instance alone would allow them)
+    assert [status for status, _ in first] == [201, 201, 200, 200, 200]
+    assert [status for status, _ in second] == [201, 429, 200, 429]
+    assert second[1][1]["error"]["code"] == "rate_limited"
+    assert "messages in this conversation" in second[1][1]["error"]["message"]
+    assert "too many requests" in second[3][1]["error"]["message"]
+
+
+# ------------------------------------------------------------------ new conversations
+
+
+def _start(key: str, source_ip: str) -> tuple[int, dict, dict]:
+    from agentpay.orchestrator.bench import _event
+    from conftest import LambdaContext
+
+    event = _event("/prod", "POST", "/v1/agent/conversations", key, {})
+    event["requestContext"]["http"]["sourceIp"] = source_ip  # API Gateway's, not a header
+    reply = load_handler("http_api").handler(event, LambdaContext())
+    return reply["statusCode"], json.loads(reply["body"]), reply.get("headers") or {}
+
+
+@pytest.fixture
+def capped(settings, monkeypatch):
+    monkeypatch.setattr(settings, "rate_limit_new_conversations_per_ip_per_minute", 2)
+    monkeypatch.setattr(settings, "rate_limit_new_conversations_per_key_per_minute", 3)
+    return settings
+
+
+def test_a_publishable_key_starts_only_so_many_conversations(client, tenant, make_agent,
+                                                             capped):
+    agent = make_agent(tenant)
+    key = agent["publishable_key"]
+    # GIVEN 2 new conversations a minute per address at a store, 3 per store
+    # WHEN one address starts three
+    codes = [_start(key, "198.51.100.7")[0] for _ in range(3)]
+    # THEN the third is refused, with how long to wait
+    assert codes == [201, 201, 429]
+    status, body, headers = _start(key, "198.51.100.7")
+    assert status == 429 and body["error"]["code"] == "rate_limited"
+    assert "from this address" in body["error"]["message"]
+    assert {k.lower(): v for k, v in headers.items()}["retry-after"] == "30"
+    # AND the refusals spent none of the store's allowance: another address gets one
+    assert _start(key, "203.0.113.9")[0] == 201
+    # AND then the store's own cap holds, whatever the address
+    status, body, _ = _start(key, "192.0.2.44")
+    assert status == 429 and "for this store" in body["error"]["message"]
+    # AND another store's shoppers, from the same address, are not affected
+    assert _start(make_agent(tenant)["publishable_key"], "198.51.100.7")[0] == 201
+    # AND the store's backend (secret key) is held by its key's own limit only
+    response = client.post("/v1/agent/conversations", headers=tenant.auth,
+                           json={"agent_id": agent["id"]})
+    assert response.status_code == 201
+
+
+def test_an_ipv6_network_is_one_address(tenant, make_agent, settings, monkeypatch):
+    monkeypatch.setattr(settings, "rate_limit_new_conversations_per_ip_per_minute", 1)
+    key = make_agent(tenant)["publishable_key"]
+    assert _start(key, "2001:db8:aa:1::1")[0] == 201
+    # a browser may pick any address in its /64
+    assert _start(key, "2001:db8:aa:1:ffff::2")[0] == 429
+    assert _start(key, "2001:db8:aa:2::1")[0] == 201
+
+
+# ------------------------------------------------------------------------ frames
+
+
+@pytest.fixture
+def aws():
+    from agentpay.realtime import lambda_glue
+
+    with mock_aws():
+        lambda_glue._broadcasters.clear()
+        yield
+        lambda_glue._broadcasters.clear()
+
+
+def _frames(connection_id):
+    from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+    backend = apigatewaymanagementapi_backends[ACCOUNT][REGION]
+    key = quote(connection_id, safe="")
+    raw = backend.connections[key].data if key in backend.connections else b""
+    decoder, frames, text = json.JSONDecoder(), [], raw.decode()
+    while text:
+        frame, end = decoder.raw_decode(text)
+        frames.append(frame)
+        text = text[end:]
+    return frames
+
+
+def _socket(conversation, connection_id, lambda_context):
+    event = load_event("ws_connect.json")
+    event["queryStringParameters"] = {"token": conversation["token"]}
+    event["requestContext"]["connectionId"] = connection_id
+    assert load_handler("ws_connect").handler(event, lambda_context)["statusCode"] == 200
+
+    def send(frame: dict) -> int:
+        event = load_event("ws_message.json")
+        event["requestContext"]["connectionId"] = connection_id
+        event["body"] = json.dumps(frame)
+        return load_handler("ws_message").handler(event, lambda_context)["statusCode"]
+
+    return send
+
+
+def test_a_socket_gets_only_so_many_frames_a_minute(db, tenant, make_agent, make_conversation,
+                                                    settings, monkeypatch, lambda_context,
+                                                    aws):
+    # GIVEN 3 frames a minute per connection, and two tabs of one conversation
+    monkeypatch.setattr(settings, "rate_limit_frames_per_minute", 3)
+    conversation = make_conversation(make_agent(tenant))
+    flooding = _socket(conversation, "flood=", lambda_context)
+    calm = _socket(conversation, "calm=", lambda_context)
+    # WHEN one tab sends typing, resume and ping frames as fast as it can
+    codes = [flooding(frame) for frame in (
+        {"action": "ping"}, {"action": "typing"}, {"action": "resume", "after_seq": 0},
+        {"action": "ping"}, {"action": "typing"}, {"action": "ping"})]
+    # THEN the first three are served and the rest dropped, with one error frame saying so
+    assert codes == [200, 200, 200, 429, 429, 429]
+    frames = _frames("flood=")
+    assert [f["type"] for f in frames] == ["pong", "resumed", "error"]
+    assert frames[-1]["error"]["code"] == "rate_limited"
+    assert frames[-1]["error"]["retry_after"] == 20
+    # AND the other tab saw one typing indicator, and its own frames are its own
+    assert [f["type"] for f in _frames("calm=")] == ["typing"]
+    assert calm({"action": "ping"}) == 200
+    # AND 20 seconds later (the database's clock) the socket gets one frame again
+    with db.connection() as conn:
+        conn.execute("UPDATE ws_connections SET frame_at = frame_at - interval '20 seconds'"
+                     " WHERE connection_id = 'flood='")
+    assert flooding({"action": "ping"}) == 200
+    assert _frames("flood=")[-1] == {"type": "pong"}
