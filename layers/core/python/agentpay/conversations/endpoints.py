@@ -49,7 +49,7 @@ def create_conversation(body: ConversationCreate, principal: AnyPrincipal, conn:
     with conn.transaction():
         conversation, token, expires, created = service.create_conversation(
             conn, principal.organization_id, agent_id, body, settings,
-            may_resume=principal.kind == "organization",
+            may_resume=principal.kind == "organization", browser=principal.kind == "agent",
         )
     if not created:
         response.status_code = 200

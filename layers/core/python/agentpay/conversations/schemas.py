@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from agentpay.kit.jsonsize import check_json_size
 from agentpay.orchestrator.shopping import ShoppingState
@@ -23,9 +23,38 @@ class ConversationCreate(BaseModel):
 
     agent_id: UUID | None = None  # required with a secret key; implied by a publishable key
     session_id: SessionId | None = None
+    # publishable key: only name, locale, email_hash, loyalty_tier (BrowserCustomer);
+    # secret key: any object up to AGENTPAY_MAX_CUSTOMER_BYTES of JSON
     customer: Annotated[dict[str, Any], AfterValidator(check_json_size)] = Field(
         default_factory=dict
     )
+
+
+# What a browser may say about its shopper (a publishable key, so anyone can send it):
+# a few short fields a reply can use, and nothing else, because the `customer` object goes
+# into every model call of the conversation. A store's backend (secret key) may attach
+# more, up to AGENTPAY_MAX_CUSTOMER_BYTES of JSON.
+class BrowserCustomer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # how the agent greets the shopper; no control characters
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=80,
+                                           pattern=r"^[^\x00-\x1f\x7f]+$")] | None = None
+    # a BCP 47 language tag ("en-GB", "pt-BR", "zh-Hant-TW")
+    locale: Annotated[str, StringConstraints(max_length=35, pattern=(
+        r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$"))] | None = None
+    # SHA-256 of the shopper's normalised e-mail address, never the address itself
+    email_hash: Annotated[str, StringConstraints(to_lower=True,
+                                                 pattern=r"^[0-9A-Fa-f]{64}$")] | None = None
+    # the store's own loyalty level ("gold", "tier-2")
+    loyalty_tier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                   max_length=32, pattern=(
+                                                       r"^[A-Za-z0-9][A-Za-z0-9 _-]*$"))
+                            ] | None = None
+
+
+BROWSER_CUSTOMER_FIELDS = frozenset(BrowserCustomer.model_fields)
 
 
 class ConversationOut(BaseModel):

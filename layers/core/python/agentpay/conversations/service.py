@@ -5,17 +5,25 @@ Services never commit; the caller (endpoint, handler, CLI) owns the transaction.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import psycopg
+from pydantic import ValidationError
 
 from agentpay.agents import repository as agents_repo
 from agentpay.config import Settings
 from agentpay.conversations import repository
-from agentpay.conversations.schemas import ConversationCreate, MessageCreate
+from agentpay.conversations.schemas import (
+    BROWSER_CUSTOMER_FIELDS,
+    BrowserCustomer,
+    ConversationCreate,
+    MessageCreate,
+)
 from agentpay.kit.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agentpay.kit.text import utf8_encodable
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
@@ -43,15 +51,55 @@ def admit_new_conversation(conn: psycopg.Connection, agent_id: UUID, client_host
     take_new_conversation(conn, agent_id, client_host, settings)
 
 
+def _problems(error: ValidationError) -> list[dict]:
+    # the rule broken, never the value sent
+    return [{"field": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]}
+            for e in error.errors()[:10]]
+
+
+def check_customer(customer: dict[str, Any], settings: Settings, *,
+                   browser: bool) -> dict[str, Any]:
+    """The ``customer`` object a conversation keeps and every model call of it reads.
+
+    From a browser (publishable key, so anyone): only the fields of ``BrowserCustomer``,
+    each short and well formed (422 ``customer_field_not_allowed`` names the others,
+    ``invalid_customer`` a bad value). From the store's backend (secret key): any object
+    up to ``max_customer_bytes`` of JSON (422 ``customer_too_large``)."""
+    if browser:
+        unknown = sorted(set(customer) - BROWSER_CUSTOMER_FIELDS)
+        if unknown:
+            raise InvalidInput(
+                "a publishable key may send only these customer fields: "
+                + ", ".join(sorted(BROWSER_CUSTOMER_FIELDS)),
+                code="customer_field_not_allowed",
+                details={"fields": [f[:64] for f in unknown[:10]],
+                         "allowed": sorted(BROWSER_CUSTOMER_FIELDS)})
+        try:
+            shopper = BrowserCustomer.model_validate(customer)
+        except ValidationError as exc:
+            raise InvalidInput("a customer field is not valid", code="invalid_customer",
+                               details=_problems(exc)) from None
+        return shopper.model_dump(exclude_none=True)
+    size = len(json.dumps(customer, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > settings.max_customer_bytes:
+        raise InvalidInput(
+            f"customer is {size} bytes of JSON; at most {settings.max_customer_bytes}",
+            code="customer_too_large", details={"max_bytes": settings.max_customer_bytes})
+    return customer
+
+
 def create_conversation(conn: psycopg.Connection, organization_id: UUID, agent_id: UUID,
                         data: ConversationCreate, settings: Settings,
-                        *, may_resume: bool) -> tuple[dict, str, datetime, bool]:
+                        *, may_resume: bool,
+                        browser: bool = False) -> tuple[dict, str, datetime, bool]:
     """Start a conversation; returns (conversation, token, expiry, created).
 
     A session id already in use resumes that conversation with a fresh token only when
     the caller may resume (a secret key); a browser's publishable key gets a conflict, so
-    knowing someone's session id never yields their conversation.
+    knowing someone's session id never yields their conversation. ``browser``: the
+    caller used a publishable key, so ``customer`` is held to the browser's allow-list.
     """
+    customer = check_customer(data.customer, settings, browser=browser)
     agent = agents_repo.get(conn, organization_id, agent_id)
     if agent is None:
         raise NotFound("agent not found", code="agent_not_found")
@@ -60,7 +108,7 @@ def create_conversation(conn: psycopg.Connection, organization_id: UUID, agent_i
     session_id = data.session_id or f"s_{uuid.uuid4().hex}"
     token, token_hash, expires = _new_token(settings.conversation_token_ttl_seconds)
     conversation = repository.insert_conversation(
-        conn, organization_id, agent_id, session_id, data.customer, token_hash, expires
+        conn, organization_id, agent_id, session_id, customer, token_hash, expires
     )
     if conversation is not None:
         return conversation, token, expires, True
