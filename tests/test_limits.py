@@ -1,11 +1,13 @@
-"""Limits that hold across Lambda instances (issue 19, item 5): rate limits in Postgres,
-caps on conversations a browser starts, a rate per WebSocket connection and a `customer`
-allow-list for publishable keys."""
+"""Limits that hold across Lambda instances and bound what a store's model calls cost
+(issue 19, item 5): rate limits in Postgres, caps on conversations a browser starts, a
+rate per WebSocket connection, a `customer` allow-list for publishable keys, and a daily
+model budget per organization."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -244,3 +246,142 @@ def test_a_socket_gets_only_so_many_frames_a_minute(db, tenant, make_agent, make
                      " WHERE connection_id = 'flood='")
     assert flooding({"action": "ping"}) == 200
     assert _frames("flood=")[-1] == {"type": "pong"}
+
+
+# ------------------------------------------------------------------ model budget
+
+
+CATALOG = [{"external_id": "BUDGET-STOVE", "name": "Emberlite Canister Camp Stove",
+            "price": 5900, "currency": "USD", "category": "Camping"}]
+
+
+@pytest.fixture
+def models(monkeypatch):
+    from agentpay.llm import factory, keys
+    from fakes.anthropic_server import FakeAnthropicServer
+
+    with FakeAnthropicServer(api_key="sk-ant-test") as claude:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", claude.base_url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        factory.reset_generator()
+        keys.reset_keys()
+        yield claude
+    factory.reset_generator()
+    keys.reset_keys()
+
+
+@pytest.fixture
+def counted(monkeypatch) -> list[str]:
+    from agentpay.observability import metrics
+
+    names: list[str] = []
+    monkeypatch.setattr(metrics, "add_metric", lambda name, unit, value: names.append(name))
+    return names
+
+
+@pytest.fixture
+def store(client, make_tenant, make_agent):
+    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
+
+    tenant = make_tenant("Budget Store")
+    set_index_queue(InlineIndexQueue())
+    try:
+        assert client.put("/v1/agent/products", json={"products": CATALOG},
+                          headers=tenant.auth).status_code == 200
+    finally:
+        set_index_queue(None)
+    return tenant, make_agent(tenant)
+
+
+def _chat(client, make_conversation, agent):
+    created = make_conversation(agent)
+    url = f"/v1/agent/conversations/{created['conversation']['id']}/messages"
+
+    def say(text: str) -> dict:
+        response = client.post(url, headers=bearer(created["token"]), json={"content": text})
+        assert response.status_code == 201, response.text
+        return response.json()["reply"]
+
+    return say
+
+
+def test_a_store_over_its_daily_model_budget_gets_offline_replies(
+        client, store, make_conversation, models, counted, caplog):
+    tenant, agent = store
+    # GIVEN a store whose own daily model budget is a tenth of a cent
+    response = client.patch("/v1/agent/organization", headers=tenant.auth,
+                            json={"limits": {"model_budget_usd_per_day": 0.001}})
+    assert response.status_code == 200, response.text
+    assert response.json()["limits"] == {"model_budget_usd_per_day": 0.001,
+                                         "model_budget_source": "organization",
+                                         "model_spent_usd_today": 0.0}
+    # AND a first reply from the model that costs more than that
+    models.reply_text("The Emberlite Canister Camp Stove is $59.00.", input_tokens=2000)
+    say = _chat(client, make_conversation, agent)
+    first = say("camp stove")
+    assert first["usage"]["responder"] == "llm" and first["usage"]["cost_usd"] > 0.001
+    spent = client.get("/v1/agent/organization", headers=tenant.auth).json()["limits"]
+    assert spent["model_spent_usd_today"] == pytest.approx(first["usage"]["cost_usd"])
+    calls = len(models.messages_bodies())
+    # WHEN the next shopper message comes, in another conversation of the store
+    caplog.set_level(logging.WARNING, logger="agentpay.limits.service")
+    second = _chat(client, make_conversation, agent)("camp stove")
+    # THEN no model is called: the offline reply answers, marked as such
+    assert len(models.messages_bodies()) == calls
+    assert second["usage"] == {"responder": "offline", "budget": "exceeded"}
+    assert "Emberlite Canister Camp Stove" in second["content"]
+    # AND an operator sees it: a metric and a log line naming the organization
+    assert counted.count("ModelBudgetExceeded") == 1
+    [line] = [r for r in caplog.records if r.name == "agentpay.limits.service"]
+    assert line.organization_id == tenant.organization_id
+    assert line.model_budget_source == "organization"
+
+
+def test_the_default_budget_applies_until_a_store_sets_its_own(
+        client, store, make_conversation, models, counted, settings, monkeypatch):
+    tenant, agent = store
+    # GIVEN the deployment's default budget is 0: offline replies only
+    monkeypatch.setattr(settings, "model_budget_usd_per_day", 0.0)
+    say = _chat(client, make_conversation, agent)
+    assert say("camp stove")["usage"]["responder"] == "offline"
+    assert models.messages_bodies() == []
+    body = client.get("/v1/agent/organization", headers=tenant.auth).json()
+    assert body["limits"]["model_budget_source"] == "default"
+    assert body["limits"]["model_budget_usd_per_day"] == 0.0
+    # WHEN the store sets a budget of its own THEN the model answers again
+    assert client.patch("/v1/agent/organization", headers=tenant.auth, json={
+        "limits": {"model_budget_usd_per_day": 5}}).status_code == 200
+    models.reply_text("The Emberlite Canister Camp Stove is $59.00.")
+    assert say("camp stove")["usage"]["responder"] == "llm"
+    # AND `limits: null` returns to the default
+    body = client.patch("/v1/agent/organization", headers=tenant.auth,
+                        json={"limits": None}).json()
+    assert body["limits"]["model_budget_source"] == "default"
+
+
+@pytest.mark.parametrize("limits", [{"model_budget_usd_per_day": -1},
+                                    {"model_budget_usd_per_day": "lots"},
+                                    {"model_budget_usd_per_day": 1e12},
+                                    {"model_calls_per_day": 10}])
+def test_a_budget_must_be_a_sensible_amount(client, tenant, limits):
+    response = client.patch("/v1/agent/organization", headers=tenant.auth,
+                            json={"limits": limits})
+    assert response.status_code == 422
+
+
+def test_a_turn_stops_calling_the_model_when_the_budget_runs_out_midway(
+        client, store, make_conversation, models, counted):
+    tenant, agent = store
+    assert client.patch("/v1/agent/organization", headers=tenant.auth, json={
+        "limits": {"model_budget_usd_per_day": 0.001}}).status_code == 200
+    # GIVEN a model whose first round (a look-up) alone costs more than the budget
+    models.reply_tool("product_details", {"external_id": "BUDGET-STOVE"}, input_tokens=2000)
+    models.reply_text("The Emberlite Canister Camp Stove is $59.00.")
+    reply = _chat(client, make_conversation, agent)("what do you have for cooking outdoors?")
+    # THEN the second round is not asked for; the offline reply answers, and the first
+    # round's cost is kept (it counts towards the day's spend)
+    assert len(models.messages_bodies()) == 1
+    assert reply["usage"]["responder"] == "offline" and reply["usage"]["budget"] == "exceeded"
+    assert reply["usage"]["calls"] == 1 and reply["usage"]["cost_usd"] > 0.001
+    assert counted.count("ModelBudgetExceeded") == 1

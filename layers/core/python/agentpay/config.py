@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     rate_limit_new_conversations_per_key_per_minute: int = 120
     rate_limit_new_conversations_per_ip_per_minute: int = 20
     rate_limit_frames_per_minute: int = 60
+    # What an organization's model calls may cost per UTC day before replies are offline
+    # (an organization's settings.limits may set its own); 0: offline replies only.
+    model_budget_usd_per_day: float = 25.0
     # The `customer` object a store's backend (secret key) may attach to a conversation;
     # a browser's (publishable key) is held to a short allow-list (conversations.schemas).
     max_customer_bytes: int = 4096

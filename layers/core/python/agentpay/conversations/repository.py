@@ -161,7 +161,9 @@ def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
     - ``rate_wait_s``: with ``per_minute`` > 0, seconds until the ``per_minute``-th
       latest shopper message of this conversation is a minute old (positive: that many
       came within the last minute, so a new one must wait). Counted from the messages
-      themselves under the conversation's lock, so every instance sees the same count."""
+      themselves under the conversation's lock, so every instance sees the same count.
+    - ``model_budget_usd`` (the organization's own daily budget, or None) and
+      ``model_spent_usd`` (what its model calls cost so far today, UTC)."""
     return conn.execute(
         f"""
         SELECT {", ".join("c." + col.strip() for col in _CONV.split(","))},
@@ -183,7 +185,11 @@ def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
                  WHERE m.conversation_id = c.id AND m.organization_id = c.organization_id
                    AND m.role = 'user' AND %(per_minute)s > 0
                  ORDER BY m.seq DESC OFFSET greatest(%(per_minute)s - 1, 0) LIMIT 1
-               )::integer AS rate_wait_s
+               )::integer AS rate_wait_s,
+               o.settings -> 'limits' -> 'model_budget_usd_per_day' AS model_budget_usd,
+               (SELECT s.cost_usd FROM model_spend s
+                 WHERE s.organization_id = c.organization_id
+                   AND s.day = (now() AT TIME ZONE 'UTC')::date) AS model_spent_usd
           FROM conversations c
           LEFT JOIN organizations o ON o.id = c.organization_id
          WHERE c.id = %(id)s AND c.organization_id = %(org)s AND c.deleted_at IS NULL
@@ -213,7 +219,8 @@ def _revive(row: dict[str, Any], uuids: tuple[str, ...]) -> dict[str, Any]:
 def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
               seq: int, user: dict[str, Any], reply: dict[str, Any],
               state: dict[str, Any]) -> tuple[dict, dict, dict]:
-    """Both messages and the conversation's new state in one statement (one round trip)."""
+    """Both messages, the conversation's new state and what the reply's model calls cost
+    (added to the organization's spend today) in one statement (one round trip)."""
     row = conn.execute(
         f"""
         WITH u AS (
@@ -229,6 +236,13 @@ def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
             SELECT %(org)s, %(conv)s, %(seq)s + 1, 'assistant', %(r_content)s, u.id,
                    %(r_tools)s, %(r_usage)s FROM u
             RETURNING {_MSG}),
+        spend AS (
+            INSERT INTO model_spend AS s (organization_id, day, cost_usd, calls)
+            SELECT %(org)s, (now() AT TIME ZONE 'UTC')::date, %(cost)s, %(calls)s
+             WHERE %(cost)s > 0 OR %(calls)s > 0
+            ON CONFLICT (organization_id, day) DO UPDATE
+               SET cost_usd = s.cost_usd + EXCLUDED.cost_usd,
+                   calls = s.calls + EXCLUDED.calls),
         c AS (
             UPDATE conversations
                SET message_count = message_count + 2, last_message_at = now(),
@@ -246,6 +260,8 @@ def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
          "u_source": user.get("intent_source"), "u_entities": Jsonb(user.get("entities") or []),
          "r_content": reply["content"], "r_tools": Jsonb(reply.get("tool_calls") or []),
          "r_usage": Jsonb(reply.get("usage") or {}),
+         "cost": float((reply.get("usage") or {}).get("cost_usd") or 0),
+         "calls": int((reply.get("usage") or {}).get("calls") or 0),
          "stage": state["stage"], "status": state["status"], "context": Jsonb(state["context"]),
          "negotiation": Jsonb(state["negotiation_history"]),
          "hesitation": Jsonb(state["hesitation_signals"])},

@@ -27,7 +27,7 @@ from agentpay.conversations.schemas import (
 from agentpay.kit.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agentpay.kit.text import utf8_encodable
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
-from agentpay.limits.service import take_new_conversation
+from agentpay.limits.service import model_budget, take_new_conversation
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.engine import get_engine
@@ -181,6 +181,8 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
     earlier_id = loaded.pop("earlier_id")
     vocabulary_version = loaded.pop("vocabulary_version", None)
     rate_wait = loaded.pop("rate_wait_s", None)
+    budget = model_budget(loaded.pop("model_budget_usd", None),
+                          loaded.pop("model_spent_usd", None), settings)
     conversation = loaded
     if earlier_id is not None:
         earlier = repository.find_by_client_id(
@@ -212,6 +214,7 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
     now = datetime.now(UTC)
     ctx = TurnContext.load(conn, organization_id, agent, conversation, history, settings, now,
                            vocabulary_version=vocabulary_version)
+    ctx.model_budget = budget  # checked before each model call (orchestrator.generate)
     seq = conversation["message_count"] + 1
     outcome = get_engine().run(ctx, content, seq, on_delta=on_delta, on_restart=on_restart)
     message, reply, conversation = repository.save_turn(

@@ -134,3 +134,13 @@ def prune(conn: psycopg.Connection) -> int:
     return conn.execute(
         sql.SQL("DELETE FROM rate_buckets WHERE at < now() - {}::interval").format(
             sql.Literal(PRUNE_IDLE))).rowcount
+
+
+def spent_today(conn: psycopg.Connection, organization_id: Any) -> float:
+    """What the organization's model calls cost so far today (UTC), in US dollars."""
+    row = conn.execute(
+        """SELECT cost_usd FROM model_spend
+            WHERE organization_id = %s AND day = (now() AT TIME ZONE 'UTC')::date""",
+        (organization_id,),
+    ).fetchone()
+    return float(row["cost_usd"]) if row else 0.0

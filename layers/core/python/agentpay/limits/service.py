@@ -11,7 +11,9 @@ shopper's message (see ``repository``, ``conversations.repository.load_turn`` an
   ``AGENTPAY_RATE_LIMIT_NEW_CONVERSATIONS_PER_IP_PER_MINUTE`` and ``..._PER_KEY_...``;
 - shopper messages per conversation: ``AGENTPAY_RATE_LIMIT_CONVERSATION_PER_MINUTE`` (the
   conversation's own messages over the last minute, counted with the turn's locked read);
-- WebSocket frames per connection: ``AGENTPAY_RATE_LIMIT_FRAMES_PER_MINUTE``.
+- WebSocket frames per connection: ``AGENTPAY_RATE_LIMIT_FRAMES_PER_MINUTE``;
+- model spend per organization and UTC day: ``AGENTPAY_MODEL_BUDGET_USD_PER_DAY``, or the
+  organization's own ``limits.model_budget_usd_per_day``.
 
 0 turns a rate limit off. A refusal is 429 ``rate_limited`` with ``Retry-After``.
 """
@@ -19,8 +21,10 @@ shopper's message (see ``repository``, ``conversations.repository.load_turn`` an
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -29,6 +33,8 @@ from agentpay.config import Settings
 from agentpay.kit.errors import RateLimited
 from agentpay.limits import repository
 from agentpay.limits.repository import Bucket, Take
+
+logger = logging.getLogger(__name__)
 
 
 def retry_after(tokens: float | None, per_second: float) -> int:
@@ -115,3 +121,69 @@ class FrameLimit:
     @property
     def per_second(self) -> float:
         return self.per_minute / 60.0
+
+
+# ------------------------------------------------------------- model budget
+
+
+@dataclass(frozen=True)
+class ModelBudget:
+    """An organization's model spend today (UTC) against its daily budget."""
+
+    limit_usd: float
+    spent_usd: float
+    source: str = "default"  # or "organization": where limit_usd comes from
+
+    def allows(self, this_turn_usd: float = 0.0) -> bool:
+        """Whether another model call may start: what was spent so far stays below."""
+        return self.spent_usd + this_turn_usd < self.limit_usd
+
+
+def organization_budget(stored: dict[str, Any] | None) -> float | None:
+    """The organization's own daily budget (settings.limits), or None for the default."""
+    value = ((stored or {}).get("limits") or {}).get("model_budget_usd_per_day")
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def model_budget(own_limit: Any, spent_usd: Any, settings: Settings) -> ModelBudget:
+    """The budget a turn reads with its conversation (``own_limit`` None: the default)."""
+    spent = float(spent_usd or 0)
+    if own_limit is not None:
+        try:
+            return ModelBudget(float(own_limit), spent, "organization")
+        except (TypeError, ValueError):
+            logger.warning("organization model budget %r is not a number; using the default",
+                           own_limit)
+    return ModelBudget(settings.model_budget_usd_per_day, spent, "default")
+
+
+def may_call_model(organization_id: UUID, budget: ModelBudget | None,
+                   this_turn_usd: float = 0.0) -> bool:
+    """Checked before each model call of a turn (``this_turn_usd``: what the turn's
+    earlier calls cost); False, with a log line and a metric, when the budget is spent."""
+    if budget is None or budget.allows(this_turn_usd):
+        return True
+    model_call_refused(organization_id, budget, this_turn_usd)
+    return False
+
+
+def model_call_refused(organization_id: UUID, budget: ModelBudget,
+                       this_turn_usd: float) -> None:
+    """A log line and a metric when the budget keeps a model call from starting."""
+    logger.warning(
+        "model budget reached: the offline reply is used",
+        extra={"organization_id": str(organization_id),
+               "model_budget_usd_per_day": budget.limit_usd,
+               "model_budget_source": budget.source,
+               "model_spent_usd_today": round(budget.spent_usd + this_turn_usd, 6)})
+    try:
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        from agentpay.observability import metrics
+
+        metrics.add_metric(name="ModelBudgetExceeded", unit=MetricUnit.Count, value=1)
+    except Exception:
+        logger.debug("could not count ModelBudgetExceeded", exc_info=True)

@@ -12,6 +12,7 @@ import psycopg
 from agentpay.catalog import vocabulary
 from agentpay.catalog.vocabulary import Vocabulary
 from agentpay.config import Settings
+from agentpay.limits.service import ModelBudget
 from agentpay.orchestrator.negotiation import NegotiationRules, rules_of
 from agentpay.orchestrator.shopping import ShoppingState
 
@@ -38,6 +39,9 @@ class TurnContext:
     shopping: ShoppingState = field(default_factory=ShoppingState)
     # the store's vocabulary version read with the turn (None: read it with the terms)
     vocabulary_version: int | None = None
+    # the organization's model spend today against its daily budget, read with the turn
+    # (None: no budget applies, e.g. a turn built outside the conversation service)
+    model_budget: ModelBudget | None = None
     _vocab: Vocabulary | None = None
 
     @classmethod

@@ -96,6 +96,11 @@ def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResu
     if generator is None:
         _emit(draft, on_delta)
         return Generated(draft, {"responder": "offline"})
+    from agentpay.limits.service import may_call_model
+
+    if not may_call_model(ctx.organization_id, ctx.model_budget):
+        _emit(draft, on_delta)
+        return Generated(draft, {"responder": "offline", "budget": "exceeded"})
     from agentpay.llm.base import (
         ChatMessage,
         GenerationRequest,
@@ -129,6 +134,11 @@ def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResu
 
     try:
         for round_ in range(MAX_TOOL_ROUNDS + 1):
+            if round_ and not may_call_model(ctx.organization_id, ctx.model_budget,
+                                             usage["cost_usd"]):
+                usage.update(responder="offline", budget="exceeded")
+                _emit(draft, on_delta)  # the tool round's text was already taken back
+                return Generated(draft, usage, extra)
             request = GenerationRequest(system=system, messages=messages,
                                         tools=tools if round_ < MAX_TOOL_ROUNDS else [])
             result = run(generator, request, delta, on_restart=restart)
@@ -157,7 +167,9 @@ def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResu
             restart()
     except LLMError as exc:
         logger.warning("LLM unavailable, offline reply: %s", exc)
-        usage = {"responder": "offline", "fallback_reason": str(exc)[:300]}
+        spent = {k: usage[k] for k in ("input_tokens", "output_tokens", "cost_usd", "calls")
+                 if usage["calls"]}  # earlier rounds were paid for: they count
+        usage = {"responder": "offline", "fallback_reason": str(exc)[:300], **spent}
         if streamed and on_restart is not None:
             on_restart()
         _emit(draft, on_delta)

@@ -63,11 +63,23 @@ PaymentsIn = Annotated[LocalPayments | StripePayments | PolarPayments,
                        Field(discriminator="provider")]
 
 
+class LimitsIn(BaseModel):
+    """The store's own limits; a field left out (or null) takes the deployment's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_budget_usd_per_day: float | None = Field(
+        default=None, ge=0, le=1_000_000, allow_inf_nan=False,
+        description="what the store's model calls may cost per UTC day before replies "
+                    "are offline (0: offline replies only); null: "
+                    "AGENTPAY_MODEL_BUDGET_USD_PER_DAY")
+
+
 class OrganizationUpdate(BaseModel):
     """Fields left out stay as they are. `policies: null` removes the policies,
-    `currency: null` returns to USD, `payments: null` removes the provider choice;
-    `payments` replaces the whole payments object (a new provider drops the old one's
-    options)."""
+    `currency: null` returns to USD, `payments: null` removes the provider choice,
+    `limits: null` returns to the default limits; `payments` and `limits` each replace the
+    whole object (a new provider drops the old one's options)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -75,6 +87,7 @@ class OrganizationUpdate(BaseModel):
     currency: Currency | None = None
     policies: Policies | None = None
     payments: PaymentsIn | None = None
+    limits: LimitsIn | None = None
 
 
 class PaymentsOut(BaseModel):
@@ -87,11 +100,20 @@ class PaymentsOut(BaseModel):
                                     "`payments_not_configured`, `provider_not_configured`")
 
 
+class LimitsOut(BaseModel):
+    model_budget_usd_per_day: float = Field(
+        description="the daily model budget in force (the store's, or the default)")
+    model_budget_source: Literal["organization", "default"]
+    model_spent_usd_today: float = Field(
+        description="what the store's model calls cost so far today (UTC)")
+
+
 class OrganizationOut(BaseModel):
     id: UUID
     name: str
     currency: str
     policies: dict[str, str] | None
     payments: PaymentsOut
+    limits: LimitsOut
     created_at: datetime
     updated_at: datetime

@@ -13,6 +13,8 @@ import psycopg
 from agentpay.config import Settings
 from agentpay.kit.errors import InvalidInput, NotFound
 from agentpay.kit.tokens import SECRET_KEY_PREFIX, display_prefix, hash_token, new_token
+from agentpay.limits import repository as limits_repo
+from agentpay.limits.service import model_budget, organization_budget
 from agentpay.organizations import repository
 from agentpay.organizations.schemas import OrganizationUpdate
 
@@ -72,12 +74,22 @@ def _payments_view(stored: dict[str, Any], settings: Settings) -> dict[str, Any]
             "checkout_provider": name, "status": status}
 
 
-def _view(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def _limits_view(conn: psycopg.Connection, organization_id: UUID, stored: dict[str, Any],
+                 settings: Settings) -> dict[str, Any]:
+    budget = model_budget(organization_budget(stored),
+                          limits_repo.spent_today(conn, organization_id), settings)
+    return {"model_budget_usd_per_day": budget.limit_usd,
+            "model_budget_source": budget.source,
+            "model_spent_usd_today": round(budget.spent_usd, 6)}
+
+
+def _view(conn: psycopg.Connection, row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     stored = row["settings"] or {}
     return {"id": row["id"], "name": row["name"],
             "currency": stored.get("currency") or DEFAULT_CURRENCY,
             "policies": stored.get("policies") or None,
             "payments": _payments_view(stored, settings),
+            "limits": _limits_view(conn, row["id"], stored, settings),
             "created_at": row["created_at"], "updated_at": row["updated_at"]}
 
 
@@ -86,7 +98,7 @@ def get_organization(conn: psycopg.Connection, organization_id: UUID,
     row = repository.get_organization(conn, organization_id)
     if row is None:
         raise NotFound("organization not found", code="organization_not_found")
-    return _view(row, settings)
+    return _view(conn, row, settings)
 
 
 def _changed(name: str, stored: dict[str, Any], update: OrganizationUpdate,
@@ -105,6 +117,12 @@ def _changed(name: str, stored: dict[str, Any], update: OrganizationUpdate,
                 new.pop(key, None)
             else:
                 new[key] = value
+    if "limits" in given:
+        limits = update.limits.model_dump(exclude_none=True) if update.limits else {}
+        if limits:
+            new["limits"] = limits
+        else:
+            new.pop("limits", None)
     if "payments" in given:
         if update.payments is None:
             new.pop("payments", None)
@@ -127,10 +145,10 @@ def update_organization(conn: psycopg.Connection, organization_id: UUID, actor: 
     stored = row["settings"] or {}
     name, new = _changed(row["name"], stored, update, settings)
     if name == row["name"] and new == stored:
-        return _view(row, settings)
+        return _view(conn, row, settings)
     updated = repository.update_organization(conn, organization_id, name, new)
     repository.insert_settings_change(
         conn, organization_id, actor.key_id, actor.key_prefix,
         before={"name": row["name"], "settings": stored},
         after={"name": name, "settings": new})
-    return _view(updated, settings)
+    return _view(conn, updated, settings)
