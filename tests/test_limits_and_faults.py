@@ -55,14 +55,25 @@ def test_a_later_bucket_is_not_spent_when_an_earlier_one_refuses(db):
     assert tokens == pytest.approx(4, abs=0.1)
 
 
-def test_idle_buckets_are_pruned(db):
-    bucket = Bucket(f"test:{uuid.uuid4()}", per_minute=3)
-    _take(db, bucket)
-    _later(db, bucket.key, 3600)
+def test_idle_buckets_are_deleted_as_conversations_start(db, client, tenant, make_agent,
+                                                       monkeypatch):
+    from agentpay.limits import service as limits_service
+
+    # GIVEN a bucket idle for an hour (full again: the same as no row) and a busy one
+    idle, busy = (Bucket(f"test:{uuid.uuid4()}", per_minute=3) for _ in range(2))
+    _take(db, idle)
+    _take(db, busy)
+    _later(db, idle.key, 3600)
+    # WHEN a conversation starts, on the start that tidies (one in TIDY_EVERY)
+    monkeypatch.setattr(limits_service, "TIDY_EVERY", 1)
+    agent = make_agent(tenant)
+    assert client.post("/v1/agent/conversations", headers=tenant.auth,
+                       json={"agent_id": agent["id"]}).status_code == 201
+    # THEN the idle bucket is gone and the busy one kept
     with db.connection() as conn:
-        assert limits_repo.prune(conn) >= 1
-        assert conn.execute("SELECT 1 FROM rate_buckets WHERE key = %s",
-                            (bucket.key,)).fetchone() is None
+        keys = {r["key"] for r in conn.execute(
+            "SELECT key FROM rate_buckets WHERE key = ANY(%s)", ([idle.key, busy.key],))}
+    assert keys == {busy.key}
 
 
 def test_zero_turns_a_limit_off(settings, monkeypatch):

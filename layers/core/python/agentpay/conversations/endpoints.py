@@ -38,14 +38,14 @@ def create_conversation(body: ConversationCreate, principal: AnyPrincipal, conn:
         if body.agent_id is not None and body.agent_id != principal.agent_id:
             raise NotFound("agent not found", code="agent_not_found")
         agent_id = principal.agent_id
-        # API Gateway's sourceIp (Mangum's client), never a header the caller sets
-        service.admit_new_conversation(conn, agent_id,
-                                       request.client.host if request.client else None,
-                                       settings)
     elif body.agent_id is None:
         raise InvalidInput("agent_id is required with a secret key", code="agent_id_required")
     else:
         agent_id = body.agent_id
+    # the client address is API Gateway's sourceIp (Mangum's client), never a header
+    service.admit_new_conversation(conn, agent_id,
+                                   request.client.host if request.client else None,
+                                   settings, browser=principal.kind == "agent")
     with conn.transaction():
         conversation, token, expires, created = service.create_conversation(
             conn, principal.organization_id, agent_id, body, settings,

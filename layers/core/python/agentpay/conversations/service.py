@@ -27,7 +27,7 @@ from agentpay.conversations.schemas import (
 from agentpay.kit.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agentpay.kit.text import utf8_encodable
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
-from agentpay.limits.service import model_budget, take_new_conversation
+from agentpay.limits.service import model_budget, take_new_conversation, tidy
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.engine import get_engine
@@ -43,12 +43,14 @@ def _new_token(ttl_seconds: int) -> tuple[str, str, datetime]:
 
 
 def admit_new_conversation(conn: psycopg.Connection, agent_id: UUID, client_host: str | None,
-                           settings: Settings) -> None:
+                           settings: Settings, *, browser: bool) -> None:
     """A browser (publishable key) may start only so many conversations a minute, per
     client address at this store and per store (429 ``rate_limited``). Called outside the
     creation's transaction: the store's bucket row is shared by all its shoppers, and its
-    lock is held only for this one statement."""
-    take_new_conversation(conn, agent_id, client_host, settings)
+    lock is held only for this one statement. Now and then, idle buckets are deleted."""
+    if browser:
+        take_new_conversation(conn, agent_id, client_host, settings)
+    tidy(conn)
 
 
 def _problems(error: ValidationError) -> list[dict]:

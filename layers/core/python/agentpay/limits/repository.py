@@ -9,7 +9,6 @@ store's allowance.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
@@ -18,11 +17,8 @@ import psycopg
 from psycopg import sql
 
 # A bucket refills completely within a minute (its capacity is its rate per minute), so a
-# row idle for longer is a full bucket, the same as no row. About one take in PRUNE_EVERY
-# also deletes up to PRUNE_BATCH rows idle for PRUNE_IDLE, oldest first, skipping locked
-# ones: far more than takes create, at a cost no request notices.
-PRUNE_EVERY = 50
-PRUNE_BATCH = 500
+# row idle for longer is a full bucket, the same as no row: ``prune`` deletes rows idle
+# for PRUNE_IDLE, oldest first (see ``service.tidy``).
 PRUNE_IDLE = "10 minutes"
 
 
@@ -60,19 +56,11 @@ _STEP = sql.SQL("""
            at = greatest(b.at, now())
     RETURNING granted, tokens)""")
 
-_PRUNE = sql.SQL("""
-pruned AS (
-    DELETE FROM rate_buckets WHERE key IN (
-        SELECT key FROM rate_buckets
-         WHERE %(prune)s AND at < now() - {idle}::interval AND key <> ALL(%(keys)s)
-         ORDER BY at LIMIT {batch} FOR UPDATE SKIP LOCKED))""")
-
 
 def _statement(lookup: LiteralString | None,
                buckets: Sequence[Bucket]) -> tuple[sql.Composed, dict[str, Any]]:
     ctes: list[sql.Composable] = []
-    params: dict[str, Any] = {"prune": random.random() < 1 / PRUNE_EVERY,
-                              "keys": [b.key for b in buckets]}
+    params: dict[str, Any] = {}
     if lookup is not None:
         ctes.append(sql.SQL("found AS ({})").format(sql.SQL(lookup)))
         start = sql.SQL("found")
@@ -96,7 +84,6 @@ def _statement(lookup: LiteralString | None,
         outputs += [sql.SQL("{}.granted AS {}").format(name, sql.Identifier(f"b{n}_granted")),
                     sql.SQL("{}.tokens AS {}").format(name, sql.Identifier(f"b{n}_tokens"))]
         joins.append(sql.SQL("LEFT JOIN {} ON true").format(name))
-    ctes.append(_PRUNE.format(idle=sql.Literal(PRUNE_IDLE), batch=sql.Literal(PRUNE_BATCH)))
     statement = sql.SQL("WITH {ctes}\nSELECT {outputs} FROM {base} {joins}").format(
         ctes=sql.SQL(",").join(ctes), outputs=sql.SQL(", ").join(outputs or [sql.SQL("1")]),
         base=base, joins=sql.SQL(" ").join(joins))
@@ -129,11 +116,15 @@ def lookup_and_take(conn: psycopg.Connection, lookup: LiteralString, params: dic
     return row, _takes(row, buckets)
 
 
-def prune(conn: psycopg.Connection) -> int:
-    """Delete every idle bucket now (tests, maintenance)."""
+def prune(conn: psycopg.Connection, limit: int | None = None) -> int:
+    """Delete up to ``limit`` (None: every) idle bucket, oldest first, skipping rows a
+    take holds."""
     return conn.execute(
-        sql.SQL("DELETE FROM rate_buckets WHERE at < now() - {}::interval").format(
-            sql.Literal(PRUNE_IDLE))).rowcount
+        """DELETE FROM rate_buckets WHERE key IN (
+               SELECT key FROM rate_buckets
+                WHERE at < now() - %(idle)s::interval
+                ORDER BY at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)""",
+        {"idle": PRUNE_IDLE, "limit": limit}).rowcount
 
 
 def spent_today(conn: psycopg.Connection, organization_id: Any) -> float:

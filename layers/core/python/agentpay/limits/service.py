@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import random
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -103,6 +104,19 @@ def take_new_conversation(conn: psycopg.Connection, agent_id: UUID, host: str | 
                           settings: Settings) -> None:
     """Count a conversation a publishable key starts, or raise RateLimited."""
     check(repository.take(conn, new_conversation_buckets(agent_id, host, settings)))
+
+
+# About one conversation start in TIDY_EVERY also deletes up to TIDY_BATCH idle buckets
+# (full ones, the same as none). A conversation brings at most a few rows (its token's,
+# its address's), so the table keeps to the buckets in use, for one statement per
+# TIDY_EVERY starts and none on a shopper's message.
+TIDY_EVERY = 20
+TIDY_BATCH = 500
+
+
+def tidy(conn: psycopg.Connection) -> None:
+    if random.random() < 1 / TIDY_EVERY:
+        repository.prune(conn, TIDY_BATCH)
 
 
 # ------------------------------------------------------------------ frames
