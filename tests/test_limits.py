@@ -100,6 +100,16 @@ def test_a_publishable_key_starts_only_so_many_conversations(client, tenant, mak
     assert status == 429 and body["error"]["code"] == "rate_limited"
     assert "from this address" in body["error"]["message"]
     assert {k.lower(): v for k, v in headers.items()}["retry-after"] == "30"
+    # AND a widget on the store's page may read that wait (CORS exposes Retry-After)
+    from fastapi.testclient import TestClient
+
+    from agentpay.api.app import create_app
+
+    with TestClient(create_app(), client=("198.51.100.7", 50000)) as browser:
+        refused = browser.post("/v1/agent/conversations", json={}, headers={
+            **bearer(key), "Origin": "https://shop.example"})
+    assert refused.status_code == 429
+    assert "retry-after" in refused.headers["access-control-expose-headers"].lower()
     # AND the refusals spent none of the store's allowance: another address gets one
     assert _start(key, "203.0.113.9")[0] == 201
     # AND then the store's own cap holds, whatever the address

@@ -30,7 +30,9 @@ def create_app() -> FastAPI:
 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                           allow_headers=["Authorization", "Content-Type"], max_age=600)
+                           allow_headers=["Authorization", "Content-Type"], max_age=600,
+                           # a widget told 429 can read how long to wait
+                           expose_headers=["Retry-After"])
     app.include_router(health_router)
     app.include_router(agents_router)
     app.include_router(conversations_router)
