@@ -9,10 +9,16 @@ regular expressions inside the turn's lock, and one that backtracks on a digit r
 - every module-level pattern of the package (tooling aside) is run over the same corpus,
   so a pattern added later is covered without a new test.
 
-Timing on a busy machine: the best of three runs counts (a run under the budget ends the
-tries), so a neighbour's burst of work does not fail a linear pattern; a quadratic one takes
-seconds, not tens of milliseconds. The slowest shapes are the ones that make thousands of
-entities or tokens ("$1 $1 …", "a1a1…"): 15-25 ms of linear work on an idle machine.
+Timing on a busy machine (CI runs this on two shared cores): a time alone cannot tell a
+slow pattern from a slow machine, but growth can. Each input is timed at its full length
+and at a quarter of it, best of three (a run under 50 ms ends the tries). An input fails
+only when its full length takes 50 ms or more AND its time grew at least 8-fold from the
+quarter length: linear work grows 4-fold, quadratic 16-fold, and load slows both lengths
+alike, so a loaded machine can push a linear pattern past 50 ms but not its growth past
+8. A quadratic pattern on 4,000 characters fails either way (the guard's old percentage
+pattern: 0.5-0.7 s, 16-fold; see `test_the_timing_check_catches_a_quadratic_pattern`). The
+slowest linear shapes are the ones that make thousands of entities or tokens ("$1 $1 …",
+"a1a1…"): 15-25 ms on an idle machine.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from agentpay.config import Settings
 from agentpay.kit.jsonsize import MAX_JSON_BYTES
 from agentpay.kit.redact import redact
 from agentpay.llm.prompts import render_data
+from agentpay.orchestrator import guard
 from agentpay.understanding.classifier import Classifier
 from agentpay.understanding.entities import extract_entities
 from agentpay.understanding.rules import classify_rules
@@ -42,134 +49,169 @@ from agentpay.understanding.rules import classify_rules
 MAX_CHARS = Settings().max_message_chars
 BUDGET_S = 0.050
 TRIES = 3
+# Growth from a quarter of the length to the whole: 4 for linear work, 16 for quadratic;
+# 8 lies halfway between them (geometrically), far from either.
+GROWTH_LIMIT = 8.0
 
 
-def _fill(unit: str, prefix: str = "", suffix: str = "") -> str:
-    """`unit` repeated between `prefix` and `suffix`, MAX_CHARS long in all."""
-    room = MAX_CHARS - len(prefix) - len(suffix)
+def _fill(unit: str, prefix: str = "", suffix: str = "", length: int = MAX_CHARS) -> str:
+    """`unit` repeated between `prefix` and `suffix`, `length` long in all."""
+    room = length - len(prefix) - len(suffix)
     return prefix + (unit * (room // len(unit) + 1))[:room] + suffix
 
 
-HOSTILE: dict[str, str] = {
+def _shape(unit: str, prefix: str = "", suffix: str = "") -> Callable[[int], str]:
+    return lambda length: _fill(unit, prefix, suffix, length)
+
+
+def _parens(length: int) -> str:
+    return "(" * (length // 2) + ")" * (length - length // 2)
+
+
+#: Each shape makes its text at any length: the maximum, and a quarter of it for the growth
+#: check.
+SHAPES: dict[str, Callable[[int], str]] = {
     # digit runs, bare and after or before what a price or a quantity looks for
-    "digits": _fill("1"),
-    "dollar+digits": _fill("1", "$"),
-    "x+digits": _fill("1", "x"),
-    "digits+x": _fill("1", suffix="x"),
-    "digits+dollars": _fill("1", suffix=" dollars"),
-    "under-dollar+digits": _fill("9", "shoes under $"),
-    "between+digits": _fill("1", "between 1 and "),
-    "order+digits": _fill("1", "order "),
-    "hash+digits": _fill("1", "#"),
-    "digits+or-less": _fill("1", suffix=" or less"),
-    "unicode-digits": _fill("١"),
-    "fullwidth-digits": _fill("１", "$"),
+    "digits": _shape("1"),
+    "dollar+digits": _shape("1", "$"),
+    "x+digits": _shape("1", "x"),
+    "digits+x": _shape("1", suffix="x"),
+    "digits+dollars": _shape("1", suffix=" dollars"),
+    "under-dollar+digits": _shape("9", "shoes under $"),
+    "between+digits": _shape("1", "between 1 and "),
+    "order+digits": _shape("1", "order "),
+    "hash+digits": _shape("1", "#"),
+    "digits+or-less": _shape("1", suffix=" or less"),
+    "unicode-digits": _shape("١"),
+    "fullwidth-digits": _shape("１", "$"),
     # commas, dots and separators between digits
-    "1,": _fill("1,"),
-    "1.": _fill("1."),
-    "dollar+1,": _fill("1,", "$"),
-    "thousands": _fill(",000", "1"),
-    "thousands+x": _fill(",000", "x1", " or less"),
-    "1,000 1,000": _fill("1,000 "),
-    "1.1-": _fill("1.1-"),
-    "$1 $1": _fill("$1 "),
-    "$1-": _fill("$1-"),
-    "€1": _fill("€1"),
-    "#1": _fill("#1"),
-    "1-": _fill("1-"),
-    "1 x ": _fill("1 x "),
-    "1x": _fill("1x"),
-    "1/": _fill("1/"),
-    "1 by ": _fill("1 by "),
-    '1"': _fill('1" '),
-    "1 ft": _fill("1 ft "),
-    "1k": _fill("1k "),
-    "1%": _fill("1% "),
-    "1 dollars": _fill("1 dollars "),
-    "1$": _fill("1$"),
-    "qty 1": _fill("qty 1 "),
-    "size 1": _fill("size 1 "),
-    "1.5": _fill("1.5 "),
-    "1 1": _fill("1 "),
-    "1 nbsp": _fill("1\u00a0"),
-    "mixed numbers": _fill("1,1.1 $1-1x1/1 "),
+    "1,": _shape("1,"),
+    "1.": _shape("1."),
+    "dollar+1,": _shape("1,", "$"),
+    "thousands": _shape(",000", "1"),
+    "thousands+x": _shape(",000", "x1", " or less"),
+    "1,000 1,000": _shape("1,000 "),
+    "1.1-": _shape("1.1-"),
+    "$1 $1": _shape("$1 "),
+    "$1-": _shape("$1-"),
+    "€1": _shape("€1"),
+    "#1": _shape("#1"),
+    "1-": _shape("1-"),
+    "1 x ": _shape("1 x "),
+    "1x": _shape("1x"),
+    "1/": _shape("1/"),
+    "1 by ": _shape("1 by "),
+    '1"': _shape('1" '),
+    "1 ft": _shape("1 ft "),
+    "1k": _shape("1k "),
+    "1%": _shape("1% "),
+    "1 dollars": _shape("1 dollars "),
+    "1$": _shape("1$"),
+    "qty 1": _shape("qty 1 "),
+    "size 1": _shape("size 1 "),
+    "1.5": _shape("1.5 "),
+    "1 1": _shape("1 "),
+    "1 nbsp": _shape("1\u00a0"),
+    "mixed numbers": _shape("1,1.1 $1-1x1/1 "),
     # alternating digits and letters
-    "1a": _fill("1a"),
-    "a1": _fill("a1"),
-    "1 a": _fill("1 a "),
+    "1a": _shape("1a"),
+    "a1": _shape("a1"),
+    "1 a": _shape("1 a "),
     # long words, long runs of a letter, repeated cue words
-    "letter": _fill("a"),
-    "x": _fill("x"),
-    "long word": _fill("abcdefghijklmnopqrstuvwxyz"),
-    "words": _fill("shoes "),
-    "the": _fill("the "),
-    "under": _fill("under "),
-    "under+price": _fill("under ", suffix="x $5"),
-    "for under": _fill("for under "),
-    "that one": _fill("that one "),
-    "navy": _fill("navy "),
-    "gold": _fill("gold "),
-    "xl": _fill("xl "),
-    "XL M S": _fill("XL M S "),
-    "in": _fill("in "),
-    "don't": _fill("don't "),
-    "a dozen": _fill("a dozen "),
+    "letter": _shape("a"),
+    "x": _shape("x"),
+    "long word": _shape("abcdefghijklmnopqrstuvwxyz"),
+    "words": _shape("shoes "),
+    "the": _shape("the "),
+    "under": _shape("under "),
+    "under+price": _shape("under ", suffix="x $5"),
+    "for under": _shape("for under "),
+    "that one": _shape("that one "),
+    "navy": _shape("navy "),
+    "gold": _shape("gold "),
+    "xl": _shape("xl "),
+    "XL M S": _shape("XL M S "),
+    "in": _shape("in "),
+    "don't": _shape("don't "),
+    "a dozen": _shape("a dozen "),
     # many spaces, alone and after what a pattern reads before spaces (a digit at the
     # end, so the patterns that only run on a message with a number do run)
-    "spaces": _fill(" "),
-    "order+spaces": _fill(" ", "order", "x1"),
-    "1+spaces": _fill(" ", "1"),
-    "<+spaces": _fill(" ", "<"),
-    "qty+spaces": _fill(" ", "qty", "x1"),
-    "dollar+spaces": _fill(" ", "$", "x1"),
-    "navy+spaces": _fill(" ", "navy", "x"),
-    "the first+spaces": _fill(" ", "the first"),
-    "whitespace mix": _fill(" \t\n"),
+    "spaces": _shape(" "),
+    "order+spaces": _shape(" ", "order", "x1"),
+    "1+spaces": _shape(" ", "1"),
+    "<+spaces": _shape(" ", "<"),
+    "qty+spaces": _shape(" ", "qty", "x1"),
+    "dollar+spaces": _shape(" ", "$", "x1"),
+    "navy+spaces": _shape(" ", "navy", "x"),
+    "the first+spaces": _shape(" ", "the first"),
+    "whitespace mix": _shape(" \t\n"),
     # punctuation, nested and repeated
-    "parens": "(" * (MAX_CHARS // 2) + ")" * (MAX_CHARS // 2),
-    "brackets": _fill("([{<"),
-    "quotes": _fill("\"'"),
-    "dashes": _fill("-"),
-    "dots": _fill("."),
-    "slashes": _fill("/"),
-    "a.": _fill("a."),
-    "a-": _fill("a-"),
-    "a@": _fill("a@"),
-    "punctuation": _fill("([{<.,;:!?>}])"),
+    "parens": _parens,
+    "brackets": _shape("([{<"),
+    "quotes": _shape("\"'"),
+    "dashes": _shape("-"),
+    "dots": _shape("."),
+    "slashes": _shape("/"),
+    "a.": _shape("a."),
+    "a-": _shape("a-"),
+    "a@": _shape("a@"),
+    "punctuation": _shape("([{<.,;:!?>}])"),
     # other scripts and invisible characters
-    "emoji": _fill("😀"),
-    "zero width": _fill("a\u200b"),
-    "nul": _fill("\x00 "),
+    "emoji": _shape("😀"),
+    "zero width": _shape("a\u200b"),
+    "nul": _shape("\x00 "),
 }
-assert all(len(text) == MAX_CHARS for text in HOSTILE.values())
+assert all(len(make(n)) == n for make in SHAPES.values() for n in (MAX_CHARS, MAX_CHARS // 4))
 
 
-def _best_of(call: Callable[[], Any]) -> float:
-    """The fastest of up to TRIES runs; one under the budget is enough. A slow run is
-    followed by a pause, so a neighbour's burst of work can pass; the garbage collector
-    waits meanwhile, its pauses belong to whatever allocated before."""
-    best = float("inf")
+def _timed(call: Callable[[str], Any], text: str) -> float:
+    start = time.perf_counter()
+    call(text)
+    return time.perf_counter() - start
+
+
+def _slowness(call: Callable[[str], Any], make: Callable[[int], str],
+              length: int = MAX_CHARS) -> str | None:
+    """None when `call` reads the shape at `length` in under the budget, or when it grows
+    no faster than linear work; else what was measured, for the failure message.
+
+    The full length and a quarter of it are timed in turn, up to TRIES times each (a full
+    run under the budget ends the tries); each time counts at its best, so a neighbour's
+    burst of work slows one run, not the verdict. A slow round is followed by a pause.
+    The garbage collector waits meanwhile: its pauses belong to whatever allocated before.
+    """
+    full, quarter = make(length), make(length // 4)
+    best_full = best_quarter = float("inf")
     gc.disable()
     try:
         for _ in range(TRIES):
-            start = time.perf_counter()
-            call()
-            best = min(best, time.perf_counter() - start)
-            if best < BUDGET_S:
-                break
+            best_full = min(best_full, _timed(call, full))
+            if best_full < BUDGET_S:
+                return None
+            best_quarter = min(best_quarter, _timed(call, quarter))
             time.sleep(BUDGET_S)
     finally:
         gc.enable()
-    return best
+    growth = best_full / max(best_quarter, 1e-6)
+    if growth < GROWTH_LIMIT:
+        return None  # over the budget, but linear: the machine is busy, not the pattern
+    return (f"{best_full * 1000:.0f} ms at {length:,} characters (budget "
+            f"{BUDGET_S * 1000:.0f} ms), {growth:.0f}x its time at {length // 4:,}")
 
 
-def _too_slow(call: Callable[[str], Any]) -> dict[str, str]:
+def _too_slow(call: Callable[[str], Any], length: int = MAX_CHARS) -> dict[str, str]:
     slow = {}
-    for name, text in HOSTILE.items():
-        seconds = _best_of(lambda: call(text))  # noqa: B023 - called before the next text
-        if seconds >= BUDGET_S:
-            slow[name] = f"{seconds * 1000:.0f} ms"
+    for name, make in SHAPES.items():
+        verdict = _slowness(call, make, length)
+        if verdict is not None:
+            slow[name] = verdict
     return slow
+
+
+def _tiled(make: Callable[[int], str], length: int) -> Callable[[int], str]:
+    """The shape's maximum-length text repeated to `length` (and its quarter likewise)."""
+    text = make(MAX_CHARS)
+    return lambda n: (text * (n // len(text) + 1))[:n]
 
 
 _RULES_ONLY = Classifier(embedder=None, llm=None)
@@ -186,6 +228,8 @@ ENTRY_POINTS: dict[str, Callable[[str], Any]] = {
     "to_tsquery_text": to_tsquery_text,
     "redact": redact,
     "render_data": lambda text: render_data("shopper", {"message": text}),
+    # a model's reply, which a product description or the shopper can steer
+    "guard.check": lambda text: guard.check(text, {"cart": {"subtotal_minor": 100}}, text),
 }
 
 
@@ -205,23 +249,49 @@ def test_data_bigger_than_a_message_is_read_in_under_50_ms(entry: str) -> None:
     # THEN each takes under 50 ms: a quadratic pattern would take seconds at this size
     call = ENTRY_POINTS[entry]
     slow = {}
-    for name, text in HOSTILE.items():
-        big = (text * (MAX_JSON_BYTES // len(text) + 1))[:MAX_JSON_BYTES]
-        seconds = _best_of(lambda: call(big))  # noqa: B023 - called before the next text
-        if seconds >= BUDGET_S:
-            slow[name] = f"{seconds * 1000:.0f} ms"
+    for name, make in SHAPES.items():
+        verdict = _slowness(call, _tiled(make, MAX_JSON_BYTES), MAX_JSON_BYTES)
+        if verdict is not None:
+            slow[name] = verdict
     assert slow == {}
 
 
 def test_search_words_are_built_in_under_50_ms() -> None:
     # search_query gets the message's entities already extracted, as the engine has them
-    entities = {name: extract_entities(text) for name, text in HOSTILE.items()}
-    slow = {}
-    for name, text in HOSTILE.items():
-        seconds = _best_of(lambda: search_query(text, entities[name]))  # noqa: B023
-        if seconds >= BUDGET_S:
-            slow[name] = f"{seconds * 1000:.0f} ms"
-    assert slow == {}
+    entities: dict[str, list] = {}
+
+    def build(text: str) -> Any:
+        return search_query(text, entities[text])
+
+    for make in SHAPES.values():
+        for text in (make(MAX_CHARS), make(MAX_CHARS // 4)):
+            entities[text] = extract_entities(text)
+    assert _too_slow(build) == {}
+
+
+def test_the_timing_check_catches_a_quadratic_pattern() -> None:
+    # GIVEN the guard's percentage pattern as it was: a digit run re-read from every digit
+    quadratic = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s?(?:%|percent\b)", re.IGNORECASE)
+    # WHEN its scan of a message of digits is timed
+    verdict = _slowness(lambda text: _scan(quadratic, text), SHAPES["digits"])
+    # THEN it is too slow (0.5-0.7 s, and 16 times its time on a quarter of the digits)
+    assert verdict is not None and "budget 50 ms" in verdict
+
+
+def test_a_busy_machine_does_not_fail_linear_work() -> None:
+    # GIVEN work that takes 20 us a character: 80 ms for a whole message, as a linear
+    # pattern might on a machine three times busier than usual
+    def linear(text: str) -> None:
+        time.sleep(len(text) * 20e-6)
+
+    # WHEN it is timed THEN it passes: over the budget, but it grows as linear work does
+    assert _slowness(linear, SHAPES["digits"]) is None
+
+    # AND the same budget grown quadratically (5 ms a quarter, 80 ms the whole) fails
+    def quadratic(text: str) -> None:
+        time.sleep((len(text) / MAX_CHARS) ** 2 * 0.080)
+
+    assert _slowness(quadratic, SHAPES["digits"]) is not None
 
 
 # --------------------------------------------------------------------------------------
@@ -232,16 +302,6 @@ def test_search_words_are_built_in_under_50_ms() -> None:
 #: the CLI, migration file names, model names from the settings.
 _TOOLING = ("bench", "demo", "relevance", "loadbench", "localstack", "shoppers", "cli",
             "agentpay.db.migrate", "agentpay.llm.models")
-
-#: Patterns known to be slow in modules another change owns; listed so that they show as
-#: skipped with the reason, not as passing. Remove an entry when its pattern is fixed.
-_KNOWN_SLOW = {
-    "agentpay.orchestrator.guard._CODE_AMOUNT":
-        "issue 19 item 3, left to the guard's owner: 1.8 s on 4,000 digits in a reply",
-    "agentpay.orchestrator.guard._PERCENT":
-        "issue 19 item 3, left to the guard's owner: 0.8 s on 4,000 digits in a reply",
-}
-
 
 def _patterns_in(name: str, value: Any, depth: int = 0) -> list[tuple[str, re.Pattern[str]]]:
     """A module-level pattern, or the patterns in a module-level table of them
@@ -268,8 +328,7 @@ def _request_path_patterns() -> list[Any]:
             if attr.startswith("__"):
                 continue
             for name, pattern in _patterns_in(f"{info.name}.{attr}", value):
-                marks = [pytest.mark.skip(reason=_KNOWN_SLOW[name])] if name in _KNOWN_SLOW else []
-                params.append(pytest.param(pattern, id=name, marks=marks))
+                params.append(pytest.param(pattern, id=name))
     return params
 
 
@@ -289,3 +348,20 @@ def test_the_pattern_sweep_sees_the_request_path_modules() -> None:
     assert {"agentpay.understanding.entities", "agentpay.understanding.rules",
             "agentpay.catalog.search_text", "agentpay.catalog.shopper_query",
             "agentpay.catalog.search", "agentpay.kit.redact", "agentpay.llm.prompts"} <= ids
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    # read in part, "000" was an amount of zero, which a discount of 0 lets pass
+    ("It is 9321,000 USD in all.", "unreadable amount"),
+    ("Only 1,2345 dollars!", "unreadable amount"),
+    ("Take 12.5.5% off.", "unreadable percentage"),
+    # 400 digits are infinity as a float: the check crashed the turn
+    ("That is " + "9" * 400 + " USD.", "unknown amount"),
+])
+def test_the_guard_reads_a_hostile_number_whole(reply: str, reason: str) -> None:
+    # GIVEN facts that allow an amount of zero (no discount) and a price of $12.50
+    facts = {"cart": {"discount_minor": 0, "subtotal_minor": 1250}, "offer": {"percent": 5}}
+    # WHEN a model's reply carries a number no fact can hold
+    # THEN it is refused as such, never read as a part of itself
+    assert (guard.check(reply, facts) or "").startswith(reason)
+    assert guard.check("It is $12.50, or 12.50 USD, with 5% off.", facts) is None

@@ -13,32 +13,52 @@ not a "20% off".
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from agentpay.kit.money import exponent
 
-_SYMBOL_AMOUNT = re.compile(
-    r"(?P<sym>US\$|CA\$|A\$|[$€£¥₹])\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
+# A number is read whole, in linear time whatever the digits around it: the run of digit
+# groups joined by single commas or dots ("1,299.00", "9321,000", "1.2.3"), atomic (never
+# re-read shorter: nothing that may follow one starts with a digit, a comma or a dot) and
+# never started inside another run, as understanding.entities reads numbers. Retrying
+# every start and every length is what made a model's reply of 4,000 digits take 1.8 s
+# (an amount with a currency code) and 0.8 s (a percentage) to check.
+# Only a well-formed run is a value; any other ("9321,000 USD", "1,2345 dollars") is no
+# amount the turn's facts can hold, so it is refused, where reading a part of it
+# ("321,000", or "000": zero, which a fact like "discount_minor": 0 would let pass) could
+# have let it through.
+_RUN = r"(?<!\d)(?<!\d[.,])(?>\d+(?:[.,]\d+)*)"
+_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+UNREADABLE = -1  # an amount or percentage written so that it has no one value
+
+_SYMBOL_AMOUNT = re.compile(rf"(?P<sym>US\$|CA\$|A\$|[$€£¥₹])\s?(?P<num>{_RUN})")
 _CODE_AMOUNT = re.compile(
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?P<code>USD|EUR|GBP|JPY|CAD|AUD|"
-    r"CHF|dollars?|euros?|pounds?)\b", re.IGNORECASE)
-_PERCENT = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s?(?:%|percent\b)", re.IGNORECASE)
+    rf"(?P<num>{_RUN})\s?(?P<code>USD|EUR|GBP|JPY|CAD|AUD|CHF|dollars?|euros?|pounds?)\b",
+    re.IGNORECASE)
+_PERCENT = re.compile(rf"(?P<num>{_RUN})\s?(?:%|percent\b)", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>()\"']+")
 
 
 def _minor(num: str, currency: str = "USD") -> int:
-    value = float(num.replace(",", ""))
-    return round(value * 10 ** exponent(currency))
+    # Decimal, not float: a run of 400 digits is infinity as a float, which has no integer
+    if not _AMOUNT.fullmatch(num):
+        return UNREADABLE
+    return round(Decimal(num.replace(",", "")).scaleb(exponent(currency)))
 
 
 def amounts_in(text: str) -> set[int]:
+    """Amounts in minor units (``UNREADABLE`` for a malformed one)."""
     found = {_minor(m.group("num")) for m in _SYMBOL_AMOUNT.finditer(text)}
     found |= {_minor(m.group("num")) for m in _CODE_AMOUNT.finditer(text)}
     return found
 
 
 def percents_in(text: str) -> set[float]:
-    return {float(m.group("num")) for m in _PERCENT.finditer(text)}
+    """Percentages (``UNREADABLE`` for a malformed one)."""
+    return {float(num) if _DECIMAL.fullmatch(num) else float(UNREADABLE)
+            for num in (m.group("num") for m in _PERCENT.finditer(text))}
 
 
 def urls_in(text: str) -> set[str]:
@@ -97,6 +117,8 @@ def allowed_facts(facts: Any) -> tuple[set[int], set[float], set[str]]:
     only the structured values among the turn's facts, never free text."""
     out: tuple[set[int], set[float], set[str]] = (set(), set(), set())
     _collect(facts, "USD", out)
+    out[0].discard(UNREADABLE)  # a malformed value among the facts allows nothing
+    out[1].discard(float(UNREADABLE))
     return out
 
 
@@ -108,9 +130,13 @@ def check(reply: str, facts: Any, shopper_text: str = "") -> str | None:
     """
     amounts, percents, urls = allowed_facts(facts)
     for amount in amounts_in(reply):
+        if amount == UNREADABLE:
+            return "unreadable amount"
         if amount not in amounts:
             return f"unknown amount {amount}"
     for pct in percents_in(reply):
+        if pct == UNREADABLE:
+            return "unreadable percentage"
         if pct not in percents:
             return f"unknown percentage {pct:g}"
     for url in urls_in(reply):
