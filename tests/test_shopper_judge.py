@@ -300,6 +300,16 @@ def test_a_false_yes_no_attribute_needs_a_negation(text, said):
     assert facts.attr(text, NAVY_HOODIE, check)[0] is said
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("The listing doesn't say it's water-resistant.", True), ("No.", True),
+    ("Yes, it's water resistant.", False)])
+def test_an_attribute_word_is_a_pattern_as_in_the_shared_tasks(text, said):
+    check = task([{"kind": "reply_mentions", "turn": 1, "fact": "attr",
+                   "ref": {"shown": 1, "rank": 1}, "attr": "water_resistant",
+                   "word": "water.resist"}]).checks[0]
+    assert facts.attr(text, MUG, check)[0] is said
+
+
 def test_a_policy_answer_carries_the_listing_s_key_or_at_least_answers():
     check = task([{"kind": "reply_mentions", "turn": 1, "fact": "policy",
                    "ref": {"shown": 1, "rank": 1}, "topic": "return|refund",

@@ -87,10 +87,12 @@ def attr(text: str, product: dict, check: ReplyMentions) -> Verdict:
     negation."""
     if not check.attr:
         return False, "attr fact without `attr`"
-    word = check.word or check.attr.replace("_", " ")
+    # `word` is a pattern, as in the shared tasks ("water.resist" for water-resistant)
+    word = check.word or re.escape(check.attr.replace("_", " "))
     value = (product.get("attributes") or {}).get(check.attr)
     listing = f"{product.get('name') or ''} {product.get('description') or ''}"
-    holds = value is True or (value not in (False, None) and bool(value)) or has_word(listing, word)
+    holds = value is True or (value not in (False, None) and bool(value)) or bool(
+        _word_spans(listing, word))
     if holds:
         ok = has_word(text, "yes") or any(not _negated(text, m.start())
                                           for m in _word_spans(text, word))
@@ -100,8 +102,8 @@ def attr(text: str, product: dict, check: ReplyMentions) -> Verdict:
     return ok, f"{word}: {'yes' if holds else 'no'}"
 
 
-def _word_spans(text: str, word: str) -> list[re.Match]:
-    return list(re.finditer(rf"(?<![\w'’]){re.escape(word)}", text, re.IGNORECASE))
+def _word_spans(text: str, pattern: str) -> list[re.Match]:
+    return list(re.finditer(rf"(?<![\w'’])(?:{pattern})", text, re.IGNORECASE))
 
 
 def _negated(text: str, at: int) -> bool:
