@@ -241,7 +241,7 @@ def test_a_change_of_subject_is_marked(text):
     ("what's the most expensive one you've got", "most_expensive", 1, True),
     ("the two cheapest you have", "cheapest", 2, True),
     ("add the green ones, whichever is cheaper", "cheapest", 1, False),
-    ("can u add 3 of ur cheapest white tees", "cheapest", 1, False),
+    ("can u add 3 of ur cheapest white tees", "cheapest", 1, True),
 ])
 def test_superlatives_select(text, selected, count, catalog):
     reading = reading_of(text)
@@ -324,3 +324,122 @@ def test_a_budget_said_loosely():
     assert reading_of("womens jeans, under 90 pls").price_max == 9000
     assert reading_of("under 200 if poss").price_max == 20000
     assert reading_of("under 5 inches").price_max is None
+
+
+# --------------------------------------------------------------------------------------
+# Counts, picks and asides said in passing
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, value", [
+    ("ok I need 4 pairs of them", 4), ("we want 2 of those", 2),
+    ("actually i'll need three of it", 3)])
+def test_how_many_of_what_is_there(text, value):
+    reading = reading_of(text)
+    assert (reading.qty_op, reading.qty_value) == ("set", value)
+
+
+def test_a_count_before_whichever_is_a_count():
+    assert reading_of("two of whichever's cheapest, add them").count == 2
+    assert reading_of("which one of them is less money?").quantity is None
+
+
+@pytest.mark.parametrize("text", [
+    "which one's the lower price?", "which is lower priced", "put the lower-priced one in",
+    "which of them is less money", "cheapest of the lot?", "the least pricey one",
+    "ok which one of those costs less money"])
+def test_cheaper_said_many_ways_picks_the_cheapest(text):
+    reading = reading_of(text)
+    assert reading.superlative == "cheapest"
+    assert not reading.modifiers, reading.modifiers
+
+
+@pytest.mark.parametrize("text", ["can you do a lower price?", "lower price please",
+                                  "any chance of a better price"])
+def test_asking_for_a_lower_price_picks_nothing(text):
+    assert reading_of(text).superlative is None
+
+
+def test_your_cheapest_of_a_kind_is_over_the_whole_store():
+    assert reading_of("hmm. what's your least expensive down jacket in a medium").scope_catalog
+    assert not reading_of("the cheapest one of those").scope_catalog
+
+
+@pytest.mark.parametrize("text", [
+    "colour's up to you", "not fussed about the colour", "whatever colour you like",
+    "you pick the colour", "size M, colour is not important"])
+def test_colour_left_to_the_store(text):
+    reading = reading_of(text)
+    assert reading.any_color and not reading.colors and not reading.modifiers
+
+
+@pytest.mark.parametrize("text, added", [
+    ("i'll still take them, size 9", True), ("I'll just have the sage one", True),
+    ("stick it in my basket", True), ("can i chuck it in the washing machine?", False)])
+def test_taking_it_with_a_word_in_between(text, added):
+    assert reading_of(text).add_words is added
+
+
+def test_who_it_is_for_and_how_it_strikes_are_no_product_words():
+    assert reading_of("a beanie for my crew").modifiers == []
+    assert reading_of("bit pricey, got a cheaper hoodie?").modifiers == []
+    assert "crew" in reading_of("crew neck t-shirt").words
+
+
+def test_what_it_is_for_ranks_and_does_not_filter():
+    reading = reading_of("a travel mug for the patio")
+    assert reading.uses == ["patio"] and "patio" not in reading.modifiers
+
+
+def test_what_a_product_comes_with_stays_a_qualifier():
+    assert "kangaroo pocket" in reading_of("a hoodie with a kangaroo pocket").modifiers
+
+
+def test_shopper_words_become_the_store_s_words():
+    assert reading_of("high waisted jeans").modifiers == ["high rise"]
+
+
+@pytest.mark.parametrize("text, key", [
+    ("one person tent", "1 person"), ("the 4 piece set", "4 piece"),
+    ("3/8 drive socket set", "3/8 in"), ("do you have the 40 pound bag?", "40 lb"),
+    ("sleeping bag in a long", "long"), ("I'll take it, long, any colour", "long")])
+def test_sizes_said_in_passing(text, key):
+    assert key in reading_of(text).sizes
+
+
+def test_a_bag_after_a_weight_is_no_product_and_a_piece_count_no_quantity():
+    reading = reading_of("do you have the 40 pound bag?")
+    assert reading.types is None
+    assert reading_of("the 4 piece set").count is None
+
+
+def test_a_store_colour_for_a_swap():
+    assert reading_of("swap it for charcoal instead").colors == ["charcoal"]
+    assert reading_of("charcoal instead").colors == ["charcoal"]
+
+
+def test_shades_are_colours_asked_about():
+    question = reading_of("what shades does it come in?").question
+    assert question is not None and question.kind == "colors"
+
+
+def test_a_type_found_by_a_spelling_fix_says_so():
+    assert reading_of("a sleepng bag").guessed_type
+    assert not reading_of("a sleeping bag").guessed_type
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("can I send them back if they don't fit?", "returns"),
+    ("what if I change my mind", "returns"), ("does it need assembling?", "assembly"),
+    ("is it hard to put together", "assembly"), ("do these run small?", "fit"),
+    ("how do they fit, true to size?", "fit"), ("is shipping free", "shipping"),
+    ("how long will it take to arrive", "shipping"), ("any guarantee on it?", "warranty"),
+    ("can I pay with paypal", "payment")])
+def test_policy_topics(text, topic):
+    assert reading_of(text).topic == topic
+
+
+@pytest.mark.parametrize("text", ["does it support power delivery?", "a fitted sheet set",
+                                  "show me delivery vans", "waterproof boots"])
+def test_no_policy_topic(text):
+    assert reading_of(text).topic in (None, "shipping") if "delivery vans" in text else \
+        reading_of(text).topic is None

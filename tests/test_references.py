@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from agentpay.orchestrator.answers import answer
-from agentpay.orchestrator.references import resolve
+from agentpay.orchestrator.references import available_in, resolve
 from agentpay.understanding.classifier import Classifier
 from agentpay.understanding.reading import Question, read
+from agentpay.understanding.topics import listing_sentence
 from understanding_store import VOCAB
 
 _CLASSIFIER = Classifier()
@@ -107,6 +108,22 @@ def test_a_size_picks_what_comes_in_it():
     assert targets("add one in a 34", shown=shown[:1]).how == "unmatched"
 
 
+def test_the_cheapest_is_of_those_that_come_in_the_size_and_colour_asked():
+    shown = [_p("B1", "Cheap Hoodie", 3000, "Loomwell", ["sage"], available=[["S", "sage"]]),
+             _p("B2", "Dear Hoodie", 5000, "Loomwell", ["sage"], available=[["L", "sage"]])]
+    assert targets("the cheapest one in a large", shown=shown).products[0]["external_id"] == "B2"
+    # a product sold in one size is never ruled out by the size asked
+    shown[1] = _p("B2", "Dear Hoodie", 5000, "Loomwell", ["sage"], sizes=["One Size"])
+    shown.append(_p("B3", "Dearer Hoodie", 6000, "Loomwell", ["sage"], available=[["L", "sage"]]))
+    assert targets("the cheapest one in a large", shown=shown).products[0]["external_id"] == "B2"
+
+
+def test_available_in_a_size_and_colour_on_one_variant():
+    p = _p("X", "Hoodie", 100, "Loomwell", ["navy", "sage"], available=[["S", "navy"], ["L", "sage"]])
+    assert available_in(p, ["navy"], ["s"]) and available_in(p, ["sage"], ["l"])
+    assert not available_in(p, ["navy"], ["l"])
+
+
 # --------------------------------------------------------------------------------------
 # Answers from the product's own data
 # --------------------------------------------------------------------------------------
@@ -128,6 +145,11 @@ LEASH = {"name": "Tailwind Leather Dog Leash, 6 ft.", "price": "$43.50",
                       {"size": "6 ft.", "color": "Gray", "stock": 3}]}
 
 
+BLENDER = {"name": "Kestrel 1200 Blender", "price": "$89.00", "description": "",
+           "attributes": {"capacity_oz": 64, "wattage": 1200}, "sizes": [], "colors": ["Red"],
+           "variants": [{"size": None, "color": "Red", "stock": 2}]}
+
+
 @pytest.mark.parametrize("product, question, verdict, says", [
     (LEASH, Question("yesno", "waterproof"), True, "Yes"),
     (DRILL, Question("yesno", "waterproof"), False, "No"),
@@ -144,6 +166,7 @@ LEASH = {"name": "Tailwind Leather Dog Leash, 6 ft.", "price": "$43.50",
     (LEASH, Question("measure", "wide"), None, "doesn't give"),
     (LEASH, Question("material"), True, "full-grain leather"),
     (LEASH, Question("colors"), True, "Gray"),
+    (BLENDER, Question("measure", "many ounces"), True, "64 ounces"),  # capacity_oz
 ])
 def test_answers_come_from_the_listing(product, question, verdict, says):
     text, got = answer(product, question)
@@ -153,3 +176,27 @@ def test_answers_come_from_the_listing(product, question, verdict, says):
 def test_only_colours_in_stock_are_offered():
     text, _ = answer(LEASH, Question("colors"))
     assert "Gray" in text and "Tan" not in text
+
+
+# --------------------------------------------------------------------------------------
+# Policy questions answered from the listing (understanding/topics.py)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("topic, description, says", [
+    ("fit", "A canvas low-top. Fits true to size; between sizes, go half a size up.", "half"),
+    ("fit", "Snug-fitting lid. Runs a half size small.", "Runs a half size small"),
+    ("returns", "Leather upper. Free size exchanges within 30 days.", "30 days"),
+    ("warranty", "A hard cooler. Backed by our lifetime repair promise.", "lifetime"),
+    ("warranty", "Backed by a 2-year limited warranty.", "2-year"),
+    ("assembly", ("Made for furniture assembly. Ships flat-packed; assembly takes about 30 "
+                 "minutes."), "30 minutes"),
+    ("shipping", "It features USB-C power delivery. Free delivery on orders over $999.", "$999"),
+])
+def test_the_sentence_that_answers_a_policy_question(topic, description, says):
+    sentence = listing_sentence(description, topic)
+    assert sentence is not None and says in sentence
+
+
+def test_no_sentence_on_the_topic_is_no_answer():
+    assert listing_sentence("It features USB-C power delivery.", "shipping") is None
+    assert listing_sentence("A drill made for furniture assembly.", "assembly") is None

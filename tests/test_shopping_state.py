@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agentpay.catalog.vocabulary import Vocabulary
 from agentpay.orchestrator.shopping import ShoppingState, search_arguments, update
+from agentpay.tools.ranking import rank
 from understanding_store import VOCAB, reading_of
 
 
@@ -214,3 +216,33 @@ def test_without_a_product_type_the_words_only_rank():
 def test_the_state_describes_itself():
     state = after("womens rain jacket under $200", "in navy", "size m")
     assert state.describe() == "navy rain jacket for women in size M under $200.00"
+
+
+def test_what_it_is_for_and_what_it_comes_with_rank_but_never_filter():
+    args = search_arguments(after("a travel mug for the patio"), VOCAB)
+    assert "patio" in args["query"] and "patio" in args.get("prefer", [])
+    assert "patio" not in " ".join(args.get("require", []))
+    args = search_arguments(after("a hoodie with a kangaroo pocket"), VOCAB)
+    assert {"kangaroo", "pocket"} <= set(args["prefer"]) and "require" not in args
+
+
+def test_a_listing_that_says_the_preferred_words_comes_first_among_equals():
+    plain = {"name": "Studio Leggings", "description": "Squat-proof.", "in_stock": True,
+             "price_minor": 5000, "score": 1.0}
+    pocket = {"name": "Sculpt Leggings", "description": "A hidden waistband pocket.",
+              "in_stock": True, "price_minor": 7000, "score": 0.95}
+    assert rank([plain, pocket], sizes=[], colors=[], prefer=["pocket"])[0] is pocket
+    assert rank([plain, pocket], sizes=[], colors=[])[0] is plain
+    # the cheapest with a pocket, not the cheapest
+    assert rank([plain, pocket], sizes=[], colors=[], sort="cheapest",
+                prefer=["pocket"])[0] is pocket
+    assert rank([plain, pocket], sizes=[], colors=[], sort="cheapest")[0] is plain
+
+
+def test_a_bare_noun_names_the_types_it_ends_and_leads():
+    vocab = Vocabulary.from_terms([{"kind": "type", "term": t}
+                                   for t in ("Dog Bed", "Bed Frame", "Table Lamp")], version=1)
+    assert set(vocab.find_types(["queen", "platform", "bed"]).labels) == {"Dog Bed", "Bed Frame"}
+    assert vocab.find_types(["dog", "bed"]).labels == ("Dog Bed",)
+    assert vocab.find_types(["bed", "frame"]).labels == ("Bed Frame",)
+    assert vocab.find_types(["lamp"]).labels == ("Table Lamp",)

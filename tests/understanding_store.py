@@ -23,7 +23,8 @@ TERMS = {
     "size": ["xs", "s", "m", "l", "xl", "xxl", "7", "7.5", "8", "9", "10", "10.5", "11", "28",
              "30", "32", "34", "12 oz", "16 fl oz", "6 ft.", "4 ft.", "60 in.", "72 in.",
              "2-person", "4-person", "regular", "long", "queen", "king", "one size",
-             "for tvs up to 65 in.", "spf 50", "1,000 pieces"],
+             "for tvs up to 65 in.", "spf 50", "1,000 pieces", "1-person", "set of 4",
+             "3/8 in. drive, 40-piece", "40 lb"],
     "feature": ["waterproof", "insulated", "noise_cancelling"],
 }
 WORDS = ["rain", "jacket", "down", "puffer", "fleece", "running", "shoe", "trail", "hiking",
@@ -33,7 +34,8 @@ WORDS = ["rain", "jacket", "down", "puffer", "fleece", "running", "shoe", "trail
          "board", "game", "sheet", "set", "sulfate", "free", "grain", "leather", "merino",
          "wool", "stoneware", "cooperative", "rechargeable", "straight", "leg", "slim", "fit",
          "waterproof", "lift-top", "orbit", "unscented", "equivalent", "led", "chicken",
-         "brown", "rice", "loomwell", "northvane", "brickwick"]
+         "brown", "rice", "loomwell", "northvane", "brickwick", "high", "rise", "elevated",
+         "patio", "solar"]
 
 
 def vocabulary() -> Vocabulary:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 import psycopg
@@ -67,6 +67,7 @@ class Vocabulary:
     type_words: frozenset[str] = frozenset()
     _suffixes: dict[tuple[str, ...], list[tuple[str, bool]]] = field(default_factory=dict)
     _by_initial: dict[str, list[str]] = field(default_factory=dict)
+    _heads: dict[str, list[str]] = field(default_factory=dict)  # "bed" -> Bed Frame
     _corrected: dict[str, str] = field(default_factory=dict)  # memo: words recur
 
     @classmethod
@@ -113,6 +114,8 @@ class Vocabulary:
                      and is_product_word(w)}  # a thing ("sectional"), not an activity
         for phrase, label in v.types.items():
             tokens = tuple(phrase.split())
+            if len(tokens) > 1 and tokens[0] not in _VAGUE_HEADS:
+                v._heads.setdefault(tokens[0], []).append(label)
             for i in range(len(tokens)):
                 suffix = tokens[i:]
                 if len(suffix) == 1 and suffix[0] in _VAGUE_HEADS:
@@ -139,6 +142,12 @@ class Vocabulary:
                                                            and i > best.start):
                     best = match
             if best is not None:
+                if n == 1 and not best.exact and best.words[0] in self._heads:
+                    # "a queen platform bed" with Dog Bed and Bed Frame in store: a bare
+                    # noun names the types it ends and the types it leads; the search
+                    # tells them apart by what else was said
+                    best = replace(best, labels=tuple(dict.fromkeys(
+                        best.labels + tuple(self._heads[best.words[0]]))))
                 return best
         if tokens and tokens[-1] in self.aliases:  # the phrase's head: "l shaped sectional"
             i, t = len(tokens) - 1, tokens[-1]

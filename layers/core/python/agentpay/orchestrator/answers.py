@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from agentpay.tools.products import variant_price_text
-from agentpay.understanding.lexicon import singular, words
+from agentpay.understanding.lexicon import singular, size_units, words
 from agentpay.understanding.reading import Question
 
 _SENTENCE = re.compile(r"[^.!?]{1,400}[.!?]?")
@@ -138,9 +138,10 @@ def answer_measure(p: dict[str, Any], dimension: str) -> tuple[str, bool | None]
     attrs = _attrs(p)
     if dimension.startswith("many"):  # "how many watts / pieces / cups": the attribute
         unit = singular(dimension.split()[-1])
+        short = size_units().get(unit) or size_units().get(dimension.split()[-1]) or unit
         for k, v in attrs.items():
             if isinstance(v, int | float) and not isinstance(v, bool) and (
-                    unit[:4] in k or k.endswith(("_" + unit, "_" + unit + "s"))):
+                    unit[:4] in k or k.endswith(("_" + unit, "_" + unit + "s", "_" + short))):
                 return f"{name}: {_number(v)} {dimension.split()[-1]}.", True
         sentence = _find(p, unit)
         if sentence is not None:

@@ -33,6 +33,20 @@ def add(ctx: TurnContext, products: list[dict], entities: list[dict], reading: R
          targets: Targets | None = None, reason: str = "shopper wants it in the cart") -> Action:
     qty = count_of(entities, reading)
     color = targets.color if targets else None
+    if len(products) == 1 and (len(reading.colors) > 1 or len(reading.sizes) > 1) \
+            and not re.search(r"\bor\b", reading.text, re.IGNORECASE):
+        # "add plum and crimson, one of each": a line for each colour (or size) said
+        colours: list[str | None] = list(reading.colors[:4]) or [None]
+        sizes: list[str | None] = list(reading.sizes[:4]) or [None]
+        pairs = list(zip(colours, sizes)) if len(colours) == len(sizes) else [
+            (c, z) for c in colours for z in sizes][:4]
+        steps = [ToolStep("cart_add", {"external_id": products[0]["external_id"],
+                                       "quantity": qty, **add_options(ctx, replace(
+                                           reading, colors=[c] if c else [],
+                                           sizes=[z] if z else []), c)})
+                 for c, z in pairs]
+        return Action("add_to_cart", reason + " (each option said)", steps=steps,
+                      stage="consideration")
     steps = [ToolStep("cart_add", {"external_id": p["external_id"], "quantity": qty,
                                    **add_options(ctx, reading, color)})
              for p in products[:3]]

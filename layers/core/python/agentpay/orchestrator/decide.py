@@ -14,6 +14,7 @@ question about a product in view is answered from its data; "make it 3" changes 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from agentpay.orchestrator import cart
@@ -40,7 +41,7 @@ from agentpay.orchestrator.searching import (
     search_from_state,
     select_from_catalog,
 )
-from agentpay.understanding.reading import Reading
+from agentpay.understanding.reading import Reading, read
 
 _POLICY_TOPICS = {"payment_help": "payment", "shipping_info": "shipping",
                   "returns_refunds": "returns"}
@@ -147,6 +148,10 @@ def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     if intent in ("product_search", "unknown") and looks_foreign(text):
         return Action("out_of_scope", "message in another language",
                       params={"reason": "language"})
+    if reading.guessed_type and reading.question and ctx.shopping.product_types and not (
+            set(reading.types.labels) & set(ctx.shopping.product_types)):
+        # "how long is the strand?" about string lights: no misspelt TV stand
+        reading = replace(reading, types=None)
     answered = pending_answer(ctx, intent, reading, text)
     if answered is not None:
         return answered
@@ -189,11 +194,19 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             and not reading.types:
         return Action("show_cart", "shopper asks for the cart's total",
                       steps=[ToolStep("cart_view", {})], intent="view_cart")
-    if intent in _FIXED or _is_policy(intent, text):
+    if reading.topic and _asks(intent, text, reading) and not _new_search(ctx, reading):
+        return _policy_answer(ctx, entities, reading, text)
+    swapping = bool(lines and SWAP.search(text) and (reading.colors or reading.sizes))
+    if (intent in _FIXED or _is_policy(intent, text)) and not (
+            swapping and intent in ("order_change", "order_status")):
+        # "can you swap those for charcoal?" with them in the cart is no placed order
         if not _names_products(intent, text, reading):
             return None
         intent = "product_search"  # read as what it names, not as the classifier filed it
-    if reading.qty_op and lines and not reading.types and (
+    focus_id = (ctx.state.get("focus") or {}).get("external_id")
+    wanted_new = reading.qty_op == "set" and re.search(r"\b(?:need|want)\b", text, re.IGNORECASE) \
+        and focus_id and not any(li["external_id"] == focus_id for li in lines)
+    if reading.qty_op and lines and not reading.types and not wanted_new and (
             reading.qty_op != "more" or reading.add_words or not re.search(
                 r"\b(?:compare|difference|differ|vs|versus|similar|like\s{1,3}(?:it|this|that))\b",
                 text, re.IGNORECASE)):
@@ -201,7 +214,6 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         if action is not None:
             action.intent = "add_to_cart" if reading.qty_op != "less" else "remove_from_cart"
             return action
-    focus_id = (ctx.state.get("focus") or {}).get("external_id")
     if lines and SWAP.search(text) and any(li["external_id"] == focus_id for li in lines):
         action = swap(ctx, entities, reading, text, focus_id)
         if action is not None:
@@ -217,8 +229,10 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         action = remove(ctx, entities, text, reading)
         action.intent = "remove_from_cart"
         return action
-    if reading.superlative and _about_this_search(ctx, reading) and not (
-            intent in ("discount_request", "price_objection") and HAGGLE.search(text)):
+    asks_about = reading.question is not None and reading.question.kind not in ("price",)
+    if reading.superlative and _about_this_search(ctx, reading) and not asks_about and not (
+            intent in ("discount_request", "price_objection") and HAGGLE.search(
+                text.lower().replace(reading.superlative_phrase or "\0", " "))):
         return _superlative(ctx, intent, entities, text, reading, lines)
     if reading.details and intent in ("product_search", "product_details", "unknown"):
         targets = resolve(entities, reading, text, shown=ctx.last_shown,
@@ -230,6 +244,9 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             action = lookup(ctx, reading, "show_product_details")
             if action is not None:
                 return action
+    compared = _compare_named(ctx, text)
+    if compared is not None:
+        return compared
     named = _named_in_view(ctx, intent, entities, reading, text)
     if named is not None:
         return named
@@ -290,6 +307,37 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     return None
 
 
+_COMPARE = re.compile(r"\b(?:compare|compared|comparison|vs\.?|versus|difference|differ)\b",
+                      re.IGNORECASE)
+_PARTS = re.compile(r"\band\b|\bvs\.?(?=\s)|\bversus\b|\bor\b|\bwith\b|,|/", re.IGNORECASE)
+
+
+def _compare_named(ctx: TurnContext, text: str) -> Action | None:
+    """"How do the black Auralis and the silver Cordwise compare on price?": each part
+    names a product on screen; they are compared side by side."""
+    if len(ctx.last_shown) < 2 or not _COMPARE.search(text):
+        return None
+    picked: list[dict] = []
+    for part in _PARTS.split(text):
+        if not part.strip():
+            continue
+        said = read(part, [], ctx.vocab)
+        if not (said.brands or said.colors or said.modifiers or said.sizes):
+            continue
+        targets = resolve([], said, part, shown=ctx.last_shown, focus=None, cart_lines=[],
+                          vocab=ctx.vocab, types=ctx.shopping.product_types)
+        if targets.how in ("descriptor", "name", "ordinal") and targets.products:
+            product = targets.products[0]
+            if all(p["external_id"] != product["external_id"] for p in picked):
+                picked.append(product)
+    if len(picked) < 2:
+        return None
+    return Action("compare_products", "compare the products named",
+                  steps=[ToolStep("compare_products",
+                                  {"external_ids": [p["external_id"] for p in picked[:4]]})],
+                  stage="consideration", intent="compare_products")
+
+
 def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading: Reading,
                    text: str) -> Action | None:
     """"The Orbit one in white", "the blue Brickwick one": a product on screen picked by
@@ -343,7 +391,10 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             return action
         action = select_from_catalog(ctx, reading, buy, entities)
     else:
-        targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
+        # "which is cheapest?" after "walnut desks": the cheapest there is in walnut
+        wanted = replace(reading, colors=reading.colors or list(ctx.shopping.colors),
+                         sizes=reading.sizes or list(ctx.shopping.sizes))
+        targets = resolve(entities, wanted, text, shown=ctx.last_shown, focus=None,
                           cart_lines=lines, vocab=ctx.vocab, types=ctx.shopping.product_types)
         if buy:
             action = add(ctx, targets.products, entities, reading, targets,
@@ -501,6 +552,47 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     if reading.types or reading.category or reading.brands:
         return search_from_state(ctx, reading)  # a message naming what the store sells is a search
     return Action("out_of_scope", "not a store matter", params={"reason": "unknown"})
+
+
+_QUESTION_START = re.compile(r"\s{0,3}(?:is|are|does|do|did|can|could|will|would|how|what|"
+                             r"whats|what's|any|anything|should|must)\b", re.IGNORECASE)
+
+
+def _asks(intent: str, text: str, reading: Reading) -> bool:
+    """A question on a policy topic, not an order being changed or a cart being filled."""
+    if reading.add_words or reading.remove_words or intent in ("checkout", "human_handoff"):
+        return False
+    return "?" in text or bool(_QUESTION_START.match(text)) or intent in _POLICY_TOPICS or \
+        bool(re.search(r"[,;]\s{0,3}(?:is|are|does|do|can|will)\s", text, re.IGNORECASE))
+
+
+def _new_search(ctx: TurnContext, reading: Reading) -> bool:
+    """"Do you have a sofa with free delivery?" names a kind of product nobody is looking
+    at: a search, not a question about one."""
+    if not reading.types:
+        return False
+    seen = [p.get("product_type") for p in ctx.last_shown] + [
+        (ctx.state.get("focus") or {}).get("product_type")] + list(ctx.shopping.product_types)
+    return not set(reading.types.labels) & {t for t in seen if t}
+
+
+def _policy_answer(ctx: TurnContext, entities: list[dict], reading: Reading,
+                   text: str) -> Action:
+    """"The white one, is there any warranty on it?": the listing of the product meant,
+    read for the topic, and the store's own policy."""
+    lines = cart.lines(ctx.state)
+    targets = resolve(entities, reading, text, shown=ctx.last_shown,
+                      focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab,
+                      types=ctx.shopping.product_types)
+    steps = _policy_product(ctx)
+    if targets.how in ("ordinal", "descriptor", "name", "superlative") and targets.products:
+        product = targets.products[0]
+        ctx.focus(product)
+        steps = [ToolStep("product_details", {"external_id": product["external_id"]})]
+    intent = {"returns": "returns_refunds", "shipping": "shipping_info",
+              "payment": "payment_help"}.get(reading.topic or "", "product_details")
+    return Action("answer_policy", f"{reading.topic} question", params={"topic": reading.topic},
+                  steps=steps, intent=intent)
 
 
 def _policy_product(ctx: TurnContext) -> list[ToolStep]:

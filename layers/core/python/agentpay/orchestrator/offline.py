@@ -13,11 +13,15 @@ from agentpay.kit.money import format_money
 from agentpay.orchestrator.actions import Action
 from agentpay.tools.products import variant_price_text
 from agentpay.tools.registry import ToolResult
+from agentpay.understanding.topics import listing_sentence
 
 _POLICY_FALLBACK = {
     "shipping": "I don't have this store's shipping details to hand",
     "returns": "I don't have this store's returns policy to hand",
     "payment": "I don't have this store's payment options to hand",
+    "warranty": "I don't see a warranty on this listing or in the store's details",
+    "assembly": "The listing doesn't say whether it needs assembly",
+    "fit": "The listing doesn't say how it fits or whether it runs true to size",
 }
 
 
@@ -185,18 +189,12 @@ def _quantity_reply(action: Action, results: list[ToolResult]) -> str:
 
 def _policy_from_listing(results: list[ToolResult], topic: str) -> str | None:
     """A policy sentence from the product's own listing ("Free returns within 30 days.")."""
-    import re
-
-    words = {"returns": r"return|refund|exchang", "shipping": r"ship|deliver|dispatch",
-             "payment": r"pay|installment|card"}.get(topic)
     r = next((x for x in results if x.name == "product_details" and x.ok), None)
-    if r is None or not words:
+    if r is None:
         return None
     p = r.data["product"]
-    for sentence in re.findall(r"[^.!?]{1,300}[.!?]?", p.get("description") or ""):
-        if re.search(words, sentence, re.IGNORECASE):
-            return f"For {p['name']}, the listing says: “{sentence.strip()}”"
-    return None
+    sentence = listing_sentence(p.get("description") or "", topic)
+    return f"For {p['name']}, the listing says: “{sentence}”" if sentence else None
 
 
 def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
@@ -364,11 +362,9 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
     if t == "answer_policy":
         topic = action.params.get("topic", "")
         fact = _store_fact(agent, topic)
-        if fact:
-            return fact + " Anything else I can help with?"
         listed = _policy_from_listing(results, topic)
-        if listed:
-            return listed + " Anything else I can help with?"
+        if listed or fact:
+            return " ".join(x for x in (listed, fact) if x) + " Anything else I can help with?"
         return (f"{_POLICY_FALLBACK.get(topic, 'I do not have that information')}, "
                 "so I'd rather not guess. I can pass you to someone on the team who knows — "
                 "just say “talk to a person”.")

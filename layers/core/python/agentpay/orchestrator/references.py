@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentpay.catalog.vocabulary import Vocabulary
-from agentpay.understanding.lexicon import colour_key, singular, size_keys, words
+from agentpay.understanding.lexicon import colour_key, singular, size_key, size_keys, words
 from agentpay.understanding.reading import Reading, chat_words
 
 _FIRST_N = re.compile(r"\b(?:the\s{1,3})?(?:first|top)\s{1,3}(?P<n>two|three|four|2|3|4)\b|"
@@ -47,18 +47,26 @@ def _has_colour(p: dict[str, Any], labels: list[str]) -> bool:
     return bool(colours & wanted) or any(f" {w} " in f" {_text(p)} " for w in wanted)
 
 
-def available_in(p: dict[str, Any], labels: list[str]) -> bool:
+def available_in(p: dict[str, Any], labels: list[str], sizes: list[str] | None = None) -> bool:
+    """Whether the product can be had in one of `labels` (colours) and, when `sizes` (size
+    keys) are given, in one of them too, on the same variant."""
     wanted = {label.lower() for label in labels}
     available = p.get("available")
     if available is None:
-        return p.get("in_stock", True) and _has_colour(p, labels)
+        return p.get("in_stock", True) and (not labels or _has_colour(p, labels)) and (
+            not sizes or all(_unsized(z) for z in p.get("sizes") or []) or _has_size(p, sizes))
     colours = {str(c).lower() for c in p.get("colors") or []}
     for size, color in available:
-        if color and str(color).lower() in wanted:
-            return True
-        if not color and colours & wanted:
+        if sizes and size and not _unsized(size) and not set(sizes) & size_keys(str(size)):
+            continue  # a product sold in no sizes ("12-Cup" in its name) is not ruled out
+        if not labels or (color and str(color).lower() in wanted) or (
+                not color and colours & wanted):
             return True
     return False
+
+
+def _unsized(label: Any) -> bool:
+    return size_key(str(label or "")) in ("", "one size", "os")
 
 
 def _colour_rank(p: dict[str, Any], labels: list[str]) -> int:
@@ -110,12 +118,14 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
     colour = reading.colors[0] if reading.colors else None
 
     if reading.superlative and shown and not reading.scope_catalog:
-        pool = [p for p in shown if not colour_labels or available_in(p, colour_labels)] \
+        pool = [p for p in shown if available_in(p, colour_labels, reading.sizes)] \
+            or [p for p in shown if not colour_labels or available_in(p, colour_labels)] \
             or list(shown)
         if types:
             pool = [p for p in pool if p.get("product_type") in types] or pool
         if reading.sizes:  # "the cheapest of those in a 7": of those that come in a 7
-            pool = [p for p in pool if _has_size(p, reading.sizes)] or pool
+            pool = [p for p in pool if _has_size(p, reading.sizes) or all(
+                _unsized(z) for z in p.get("sizes") or [])] or pool
         cheapest = reading.superlative == "cheapest"
         ranked = sorted(pool, key=lambda p: (_colour_rank(p, colour_labels),
                                              not p.get("in_stock", True),

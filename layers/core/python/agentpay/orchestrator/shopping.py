@@ -44,6 +44,8 @@ class ShoppingState(BaseModel):
     category: str | None = None
     modifiers: list[str] = Field(default_factory=list,
                                  description="words qualifying the product (sulfate free)")
+    uses: list[str] = Field(default_factory=list,
+                            description="what it is for (smoothies): ranking words only")
     colors: list[str] = Field(default_factory=list)
     exclude_colors: list[str] = Field(default_factory=list)
     any_color: bool = False
@@ -163,6 +165,7 @@ def update(state: ShoppingState, r: Reading) -> tuple[ShoppingState, Change]:
         said = {singular(w) for m in state.modifiers + [state.query] for w in m.split()}
         state.modifiers = _union(state.modifiers, [m for m in r.modifiers if any(
             singular(w) not in said for w in m.split())])
+        state.uses = _union(state.uses, r.uses)
         _constrain(state, r)
         return state, ("refine" if state.model_dump() != before else "same")
     before = state.model_dump(exclude={"query"})
@@ -178,7 +181,8 @@ def _fresh(old: ShoppingState, r: Reading) -> ShoppingState:
     had no product type (the budget of "a gift ... under 50 bucks" is for whatever it
     becomes, and so is the brand of "anything by Lumora?")."""
     keep = not old.product_types and not old.category
-    return ShoppingState(query=_phrase(r), modifiers=list(r.modifiers), gender=old.gender,
+    return ShoppingState(query=_phrase(r), modifiers=list(r.modifiers), uses=list(r.uses),
+                         gender=old.gender,
                          price_min=old.price_min if keep else None,
                          price_max=old.price_max if keep else None,
                          currency=old.currency if keep else None,
@@ -258,7 +262,7 @@ def _type_words(state: ShoppingState) -> str:
 def search_arguments(state: ShoppingState, vocab: Vocabulary, k: int = 5) -> dict[str, Any]:
     """The search_products arguments this state asks for."""
     type_words = _type_words(state)
-    words = list(state.modifiers) + ([type_words] if type_words else [])
+    words = list(state.modifiers) + list(state.uses) + ([type_words] if type_words else [])
     query = " ".join(words) or state.query or state.category or " ".join(state.brands)
     args: dict[str, Any] = {"query": query[:300] or "products", "k": k}
     colours = [label for c in state.colors for label in vocab.colour_labels(c)]
@@ -295,6 +299,11 @@ def search_arguments(state: ShoppingState, vocab: Vocabulary, k: int = 5) -> dic
         args["features"] = state.features[:6]
     if required:
         args["require"] = list(dict.fromkeys(required))[:6]
+    held = {w for r in required for w in r.split()} | set(type_words.split())
+    prefer = [w for m in list(state.modifiers) + list(state.uses) for w in m.split()
+              if len(w) > 2 and not w[0].isdigit() and w not in held]
+    if prefer and (state.product_types or state.category):
+        args["prefer"] = list(dict.fromkeys(prefer))[:10]
     if state.exclude_words:
         args["exclude_words"] = state.exclude_words[:6]
     if state.sort:

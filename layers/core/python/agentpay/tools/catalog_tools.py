@@ -86,7 +86,10 @@ POOL = 15  # candidates read to rank by stock and fit before the top k are shown
 def _find(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict]:
     sort = args.get("sort")
     narrowed = filters.product_types or filters.category or filters.brands
-    if sort in _ORDER and narrowed:
+    # "your cheapest travel backpack" in a store of categories: the words pick the
+    # products, then the order; with a product type or required words, the filters do
+    worded = args.get("prefer") and not filters.product_types and not filters.require
+    if sort in _ORDER and narrowed and not worded:
         rows = browse(ctx.conn, ctx.organization_id, filters, _ORDER[sort], POOL * 2)
         return [dict(r) for r in rows]
     hits = search(ctx.conn, ctx.organization_id, args["query"], k=POOL, filters=filters,
@@ -138,7 +141,8 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
         filters.sizes = []
         products = _find(ctx, args, filters)
     ranked = rank(products, sizes=args.get("sizes") or [], colors=args.get("colors") or [],
-                  sort=args.get("sort"), size_wish=args.get("size_wish"))
+                  sort=args.get("sort"), size_wish=args.get("size_wish"),
+                  prefer=args.get("prefer") or [])
     if args.get("size_wish"):
         ranked = extreme(ranked, args["size_wish"])  # "the tallest you have": only those
     k = args.get("k", 5)
@@ -197,6 +201,7 @@ SEARCH = Tool(
             "product_types": _WORDS, "brands": _WORDS, "exclude_brands": _WORDS,
             "exclude_colors": _WORDS, "require": _WORDS, "exclude_words": _WORDS,
             "features": _WORDS, "color_words": _WORDS, "size_keys": _WORDS,
+            "prefer": _WORDS,
             "gender": {"type": "string", "enum": ["men", "women"]},
             "sort": {"type": "string", "enum": ["cheapest", "most_expensive", "newest",
                                                 "on_sale"]},

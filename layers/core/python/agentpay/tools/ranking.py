@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentpay.understanding.lexicon import size_key, size_number
+from agentpay.understanding.lexicon import size_key, size_number, words
 
 RELEVANT = 0.6  # share of the best score a product needs to be ranked by stock and fit
 
@@ -53,10 +53,24 @@ def _largest_size(product: dict[str, Any]) -> float:
     return max((v for v in values if v is not None), default=0.0)
 
 
+def _mentions(product: dict[str, Any], prefer: list[str]) -> int:
+    """How many of the preferred words the product's name and description have."""
+    if not prefer:
+        return 0
+    said = f"{product.get('name') or ''} {product.get('description') or ''}"
+    text = f" {' '.join(words(said))} "
+    return sum(1 for w in prefer if f" {w}" in text)
+
+
 def rank(products: list[dict[str, Any]], *, sizes: list[str], colors: list[str],
-         sort: str | None = None, size_wish: str | None = None) -> list[dict[str, Any]]:
-    """`products` in the order to show them (see the module docstring)."""
+         sort: str | None = None, size_wish: str | None = None,
+         prefer: list[str] | None = None) -> list[dict[str, Any]]:
+    """`products` in the order to show them (see the module docstring). `prefer`: words
+    the shopper qualified the product with that no filter holds ("with a phone pocket",
+    "for the patio"); among equals, a listing that says them comes first, before any
+    order asked for ("the cheapest travel backpack" is the cheapest that says travel)."""
     best = max((float(p.get("score") or 0) for p in products), default=0.0)
+    prefer = [w.lower() for w in prefer or [] if len(w) > 2]
 
     def group(p: dict[str, Any]) -> int:
         # a much weaker match stays below, whatever its stock: a sold-out wool slipper
@@ -72,7 +86,7 @@ def rank(products: list[dict[str, Any]], *, sizes: list[str], colors: list[str],
     order = list(range(len(products)))
     key_of: dict[int, tuple] = {}
     for i, p in enumerate(products):
-        key: tuple = (group(p),)
+        key: tuple = (group(p), -_mentions(p, prefer))
         if sort == "cheapest":
             key += (int(p["price_minor"]),)
         elif sort == "most_expensive":

@@ -121,7 +121,10 @@ _NUMBER_WORDS = {
 }
 NUMBER_WORDS = _NUMBER_WORDS
 _HALF = re.compile(r"\b([a-z]{3,9}|\d{1,2})\s+and\s+a\s+half\b")
-# "one" stays a word: "the Torqstone one" is no count
+# "one" stays a word: "the Torqstone one" is no count; before a unit it is a number
+_ONE_UNIT = re.compile(r"\bone(?=[\s-]{1,3}(?:person|people|man|pound|lb|gallon|gal|quart|qt|"
+                       r"liter|litre|inch|foot|ft|piece|pc|pack|burner|seater|drawer|tier|"
+                       r"shelf|cup|outlet|port)\b)")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted((w for w in _NUMBER_WORDS if w != "one"),
                                                   key=len, reverse=True)) + r")\b")
 
@@ -135,6 +138,7 @@ def spell_numbers(text: str) -> str:
         return f"{value}.5" if value is not None else m.group(0)
 
     text = _HALF.sub(half, text)
+    text = _ONE_UNIT.sub("1", text)
     return _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
 
 
@@ -172,7 +176,7 @@ def size_key(label: str) -> str:
 
 
 _EMBEDDED = re.compile(
-    r"(?<![\w.])(?P<n>\d{1,6}(?:,\d{3})?(?:\.\d{1,3})?)\s{0,2}-?\s{0,2}(?P<u>fl\.?\s?oz\.?|"
+    r"(?<![\w./])(?P<n>\d{1,2}/\d{1,2}|\d{1,6}(?:,\d{3})?(?:\.\d{1,3})?)\s{0,2}-?\s{0,2}(?P<u>fl\.?\s?oz\.?|"
     r"[a-z\"']{1,8}\.?)(?![a-z])")
 
 
@@ -184,7 +188,13 @@ def size_keys(label: str) -> set[str]:
         key = size_key(f"{m.group('n')} {m.group('u')}")
         if re.match(r"\d", key) and " " in key:
             keys.add(key)
+    m = _SET_OF.search(label.lower())
+    if m:  # "Set of 6" is what a shopper calls "the 6 piece" one; "Pack of 4" a "4 pack"
+        keys.add(f"{m.group('n')} {'pack' if m.group('k') == 'pack' else 'piece'}")
     return {k for k in keys if k}
+
+
+_SET_OF = re.compile(r"\b(?P<k>set|pack)\s{1,3}of\s{1,3}(?P<n>\d{1,4})\b")
 
 
 def equivalent_sizes(key: str) -> list[str]:

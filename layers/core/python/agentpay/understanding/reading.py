@@ -35,6 +35,7 @@ from agentpay.understanding.lexicon import (
     with_synonyms,
     words,
 )
+from agentpay.understanding.topics import asked_topic
 
 
 @cache
@@ -76,6 +77,7 @@ class Reading:
     relax: set[str] = field(default_factory=set)
     replace: bool = False
     superlative: str | None = None        # cheapest | most_expensive, as a selection
+    superlative_phrase: str = ""          # the words that said it ("the lower priced")
     select_count: int = 1
     scope_catalog: bool = False
     qty_op: str | None = None             # set | more | less
@@ -101,6 +103,9 @@ class Reading:
     polite: bool = False                  # a bare pick with "please": "the cheapest one pls"
     remove_words: bool = False            # "take the mug out", "remove", "I don't want the"
     exclude_types: list[str] = field(default_factory=list)   # "not a sectional"
+    topic: str | None = None              # a store-policy topic asked about (topics.py)
+    uses: list[str] = field(default_factory=list)  # what it is for ("for smoothies"): ranks
+    guessed_type: bool = False            # the type rests on a spelling fix ("blendr")
 
     def constraints(self) -> bool:
         """Whether the message says anything a search could use."""
@@ -124,7 +129,7 @@ class Reading:
         if len(self.questions) > 1:
             out["questions"] = [{"kind": q.kind, "phrase": q.phrase} for q in self.questions]
         for key in ("brands", "exclude_brands", "colors", "exclude_colors", "sizes",
-                    "features", "materials", "exclude_words", "modifiers", "words"):
+                    "features", "materials", "exclude_words", "modifiers", "uses", "words"):
             if getattr(self, key):
                 out[key] = list(getattr(self, key))
         if self.relax:
@@ -156,15 +161,25 @@ _SORT = (
     ("newest", re.compile(r"\b(?:newest|latest|new arrivals?|most recent)\b")),
     ("on_sale", re.compile(r"\b(?:on sale|discounted|reduced|clearance|marked down)\b")),
 )
+_PRICED = r"(?:[- ]?priced?|[- ]cost)"
+_SUPERLATIVE_WORDS = (
+    r"cheapest|cheaper|least\s{1,3}expensive|less\s{1,3}expensive|lowest" + _PRICED + "|lower"
+    + _PRICED + r"|most\s{1,3}affordable|more\s{1,3}affordable|least\s{1,3}(?:money|pricey)|"
+    r"less\s{1,3}(?:money|pricey)|priciest|pricier|most\s{1,3}expensive|more\s{1,3}expensive|"
+    r"highest" + _PRICED + "|higher" + _PRICED)
 _SUPERLATIVE = re.compile(
     r"\b(?:the\s{1,3}|your\s{1,3}|ur\s{1,3}|whichever(?:\s{1,3}(?:one|pair))?\s{1,3}"
-    r"(?:is|'s)?\s{0,3}|which\s{1,3}(?:is|one is|are)?\s{0,3}(?:the\s{1,3})?)"
+    r"(?:is|'s)?\s{0,3}|which(?:\s{1,3}(?:one|pair))?(?:\s{1,3}of\s{1,3}(?:them|those|these|the"
+    r"\s{1,3}[a-z]{2,20}))?(?:\s{1,3}(?:is|are|costs?)|'s)?\s{0,3}(?:the\s{1,3})?)"
     r"(?:(?P<n>two|three|four|2|3|4)\s{1,3})?"
-    r"(?P<s>cheapest|least expensive|lowest[- ]priced?|most affordable|cheaper|"
-    r"less expensive|priciest|most expensive|pricier|more expensive|highest[- ]priced?)"
+    r"(?P<s>" + _SUPERLATIVE_WORDS + r")"
     r"(?P<tail>(?:\s{1,3}[a-z']{1,20}){0,3})")
-_BARE_SUPERLATIVE = re.compile(r"\b(?:cheapest|cheaper|least\s{1,3}expensive|most\s{1,3}expensive"
-                               r"|priciest|pricier)\b")
+_BARE_SUPERLATIVE = re.compile(r"\b(?:" + _SUPERLATIVE_WORDS + r")\b")
+# "cheapest of the bunch?", "least expensive one?": a pick among what is shown
+_AMONG_SHOWN = re.compile(r"^\s{0,3}(?:ok\s{1,3}|so\s{1,3})?(?:" + _SUPERLATIVE_WORDS +
+                          r")\s{1,3}(?:of\s{1,3}(?:the\s{1,3}(?:bunch|lot)|them|those|these|"
+                          r"all|the\s{1,3}[a-z]{2,20}\s{1,3}(?:you\s{1,3})?(?:showed|shown|"
+                          r"listed))|one|ones|option|pick)\b")
 _SELECT_TAIL = frozenset({"one", "ones", "pair", "pairs", "of", "option", "options", "item",
                           "items", "pick", "choice", "version", "model", "shown", "listed",
                           "there", "here", "you", "in", "please", "pls", "pack", "packs",
@@ -190,7 +205,12 @@ _RELAX = (
         r"(?:preference|is\s{1,3}fine|will\s{1,3}do|is\s{1,3}ok(?:ay)?))?\b|"
         r"\bcolou?rs?\s{1,3}(?:doesn'?t|does\s{1,3}not|don'?t|do\s{1,3}not)\s{1,3}matter\b|"
         r"\b(?:don'?t|do\s{1,3}not)\s{1,3}care\s{1,3}(?:about|what|which)\s{1,3}(?:the\s{1,3})?"
-        r"colou?r\b|\bcolou?r\s{1,3}is\s{1,3}(?:not\s{1,3}important|irrelevant)\b")),
+        r"colou?r\b|\bcolou?r(?:'s|\s{1,3}is|\s{1,3}'s)\s{1,3}(?:not\s{1,3}important|irrelevant|"
+        r"up\s{1,3}to\s{1,3}(?:you|u)|your\s{1,3}call|not\s{1,3}a\s{1,3}big\s{1,3}deal)\b|"
+        r"\b(?:any|whatever|whichever)\s{1,3}colou?r\s{1,3}(?:you\s{1,3}(?:like|want|pick|"
+        r"choose)|is\s{1,3}(?:fine|ok|okay))\b|\b(?:you\s{1,3}(?:pick|choose)|surprise\s{1,3}me)"
+        r"\s{1,3}(?:the\s{1,3})?colou?r\b|\bnot\s{1,3}(?:fussed|bothered|picky)\s{1,3}(?:about|"
+        r"on|with)\s{1,3}(?:the\s{1,3})?colou?r\b")),
     ("size", re.compile(
         r"\b(?:any|whatever|whichever)\s{1,3}size\b|\bsize\s{1,3}(?:doesn'?t|does\s{1,3}not)"
         r"\s{1,3}matter\b")),
@@ -227,7 +247,11 @@ _QTY_SET = re.compile(
     r"instead\b|\b(?:quantity|qty)\s{0,3}(?:to|=|:|of)?\s{0,3}(?P<q>\d{1,3})\b"
     r"|\b(?:actually|just|only|make\s{1,3}(?:it|that))\s{1,3}(?:just\s{1,3})?"
     + _QTY_N.replace("<n>", "<j>") + r"(?:\s{1,3}(?:of\s{1,3}(?:them|those|it|each)|"
-    r"(?:" + _CONTAINERS + r")))?\s{0,3}(?:please|pls|plz|thanks|thx)?\s{0,3}[.!]?\s{0,3}$")
+    r"(?:" + _CONTAINERS + r")))?\s{0,3}(?:please|pls|plz|thanks|thx)?\s{0,3}[.!]?\s{0,3}$"
+    # "actually I need 3 pairs of them": a count of what is already there
+    r"|\b(?:i|we)(?:\s{1,3}|(?='))(?:need|want|'ll\s{1,3}(?:need|want|take)|will\s{1,3}need|"
+    r"'d\s{1,3}like)\s{1,3}" + _QTY_N.replace("<n>", "<k>") + r"\s{1,3}(?:(?:" + _CONTAINERS +
+    r")\s{1,3})?of\s{1,3}(?:them|those|these|it|that|this)\b")
 _QTY_MORE = re.compile(
     r"\b(?:another|one\s{1,3}more|1\s{1,3}more|an\s{1,3}extra|a\s{1,3}second|"
     r"(?P<n>\d{1,2}|two|three|four|five)\s{1,3}more)\b")
@@ -239,9 +263,12 @@ _QTY_LESS = re.compile(
     r"one\s{1,3}fewer)\b")
 _PICKED = (r"(?:it|that|this|them|those|these|one|two|three|\d{1,2}|the\s{1,3}(?:first|second|"
            r"third|fourth|fifth|last|cheapest|cheaper|other|same|[a-z]{1,20}\s{1,3}one))")
+# "stick it in", "chuck those in": the verb is no product ("glue stick" still is)
+_PUT_IT = r"(?:stick|chuck|toss|bung|put|pop|throw)\s{1,3}(?:it|them|that|those|this|one)"
+_ADVERB = r"(?:(?:still|just|definitely|probably|actually|then|go\s{1,3}ahead\s{1,3}and)\s{1,3})?"
 _ADD_WORDS = re.compile(
-    r"\b(?:add|put|throw|pop|i'?ll\s{1,3}(?:take|have|get|buy)|i\s{1,3}(?:will|would|'d)"
-    r"\s{1,3}(?:take|like|get|buy)\s{1,3}" + _PICKED + r"|(?:get|give|gimme)\s{1,3}(?:me\s{1,3})?"
+    r"\b(?:add|put|throw|pop|i'?ll\s{1,3}" + _ADVERB + r"(?:take|have|get|buy)|i\s{1,3}(?:will|"
+    r"would|'d)\s{1,3}" + _ADVERB + r"(?:take|like|get|buy)\s{1,3}" + _PICKED + r"|(?:get|give|gimme)\s{1,3}(?:me\s{1,3})?"
     + _PICKED + r"|grab|buy|order\s{1,3}" + _PICKED + r"|(?:we'?ll|we\s{1,3}will|ill)\s{1,3}"
     r"take\s{1,3}" + _PICKED + r"|take\s{1,3}the\s{1,3}(?:first|second|third|last|cheapest|"
     r"[a-z]{1,20}\s{1,3}one)"
@@ -273,11 +300,12 @@ _Q_MATERIAL = re.compile(
     r"\bupholster(?:ed|y)\b|\bwhat\s{1,3}(?:kind\s{1,3}of\s{1,3}|type\s{1,3}of\s{1,3})?"
     r"(?:fabric|steel|wood|metal|leather|plastic|material)\b|\bmade\s{1,3}(?:of|from|out\s{1,3}of|with)\b|\bwhat(?:'s|\s{1,3}is)?\s{1,3}(?:the\s{1,3})?"
     r"(?:material|fabric)\b|\bwhat\s{1,3}(?:material|fabric)\b")
+_OPTION_WORDS = r"sizes?|colou?rs?|shades?|colou?rways?|finish(?:es)?|hues?|tones?"
 _Q_OPTIONS = re.compile(
-    r"\b(?:what|which)\s{1,3}(?P<k>sizes?|colou?rs?)\b|\b(?P<k2>sizes?|colou?rs?)\s{1,3}"
-    r"(?:does|do|is|are)\s{1,3}(?:it|they|that|this)\s{1,3}(?:come|available|have)\b|\b"
-    r"(?:come|comes)\s{1,3}in\s{1,3}(?:other|different|any\s{1,3}other)\s{1,3}"
-    r"(?P<k3>sizes?|colou?rs?)\b")
+    r"\b(?:what|which)\s{1,3}(?:other\s{1,3})?(?P<k>" + _OPTION_WORDS + r")\b|\b(?P<k2>"
+    + _OPTION_WORDS + r")\s{1,3}(?:does|do|is|are)\s{1,3}(?:it|they|that|this)\s{1,3}"
+    r"(?:come|available|have)\b|\b(?:come|comes)\s{1,3}in\s{1,3}(?:other|different|any"
+    r"\s{1,3}other)\s{1,3}(?P<k3>" + _OPTION_WORDS + r")\b")
 _Q_PRICE = re.compile(r"\bhow\s{1,3}much\b|\bwhat(?:'s|\s{1,3}is)\s{1,3}the\s{1,3}price\b|"
                       r"\bprice\s{1,3}(?:on|of|for)\b|\bcost\b")
 _INCLUDES = re.compile(r"^(?:come|comes|ship|ships)\s{1,3}with\s{1,3}|^(?:include|includes|"
@@ -287,7 +315,7 @@ _INCLUDES = re.compile(r"^(?:come|comes|ship|ships)\s{1,3}with\s{1,3}|^(?:includ
 _UNIT_WORDS = sorted((u for u in size_units() if re.fullmatch(r"[a-z.]{1,12}(?: [a-z.]{1,6})?",
                                                              u)), key=len, reverse=True)
 _MEASURED = re.compile(
-    r"(?<![\w.$€£])(?P<n>\d{1,5}(?:,\d{3})?(?:\.\d{1,2})?)\s{0,2}-?\s{0,2}(?P<u>"
+    r"(?<![\w.$€£/])(?P<n>\d{1,2}/\d{1,2}|\d{1,5}(?:,\d{3})?(?:\.\d{1,2})?)\s{0,2}-?\s{0,2}(?P<u>"
     + "|".join(re.escape(u) for u in _UNIT_WORDS) + r"|\"|'')(?![a-z])")
 _PEOPLE = re.compile(r"\b(?:for|sleeps?|fits|seats)\s{1,3}(?:at\s{1,3}least\s{1,3}|up\s{1,3}to\s{1,3})?"
                      r"(?P<n>\d{1,2})(?:\s{1,3}(?:people|persons|adults|kids))?\b")
@@ -347,6 +375,9 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
         if _not_inches(low, m):
             continue
         take(size_key(f"{m.group('n')} {m.group('u')}"), m.span())
+    for m in re.finditer(r"(?<![\d/])(\d{1,2}/\d{1,2})(?![\d/])", low):
+        if not any(s <= m.start() < e for s, e in spans):
+            take(f"{m.group(1)} in", m.span())  # "3/8 drive": fractions of an inch
     for m in _PEOPLE.finditer(low):
         take(f"{m.group('n')} person", m.span())
     for m in _WAIST.finditer(low):
@@ -397,7 +428,10 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
             before = low[max(0, m.start() - 6):m.start()]
             others = [w for w in words(low) if w != word and w not in chat_words()]
             after = words(low[m.end():m.end() + 12])
-            if (short and not others) or re.search(r"\b(?:in|size|the)\s{1,2}$", before) \
+            alone = re.search(r"(?:^|[,;])\s{0,3}$", low[:m.start()]) and re.match(
+                r"\s{0,3}(?:pls|please|thanks|one)?\s{0,3}(?:[,;.!?]|$)", low[m.end():])
+            if (short and not others) or re.search(r"\b(?:in(?:\s{1,2}an?)?|size|the)\s{1,2}$",
+                                                   before) or alone \
                     or (after[:1] and after[0] in ("one", "ones", "size", "version")):
                 take(word, m.span())
     return found, spans
@@ -421,8 +455,8 @@ def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]
                 said.append(phrase)
     for i, token in enumerate(tokens):  # "a plum one", "in sand", "grey or charcoal"
         if token in vocab.colors and token not in said and (
-                (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT)
-                or (i > 0 and tokens[i - 1] == "in")
+                (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT | {"instead"})
+                or (i > 0 and tokens[i - 1] in ("in", "for", "to", "into"))
                 or (i > 1 and tokens[i - 1] in ("or", "and") and tokens[i - 2] in said)
                 or (i == len(tokens) - 1 and i > 0 and colour_family(token))):
             said.append(token)
@@ -452,7 +486,8 @@ def _gender(low: str, vocab: Vocabulary) -> str | None:
 def _question(low: str) -> Question | None:
     m = _Q_WHAT.search(low)  # "what spf is the purelle tinted sunscreen?", "what wattage is it"
     if m and m.group("a") not in ("size", "sizes", "colour", "color", "colours", "colors",
-                                  "kind", "type", "time", "day", "price", "one", "else"):
+                                  "kind", "type", "time", "day", "price", "one", "else") \
+            and not re.fullmatch(_OPTION_WORDS, m.group("a")):
         return Question("attr", m.group("a"))
     m = _Q_OPTIONS.search(low)
     if m:
@@ -488,6 +523,10 @@ def _question(low: str) -> Question | None:
             if re.match(r"(?:in\s{1,3}stock|available|still\s{1,3}available|on\s{1,3}sale)"
                         r"\b", phrase):
                 return Question("stock" if "sale" not in phrase else "sale")
+            use = re.match(r"(?:any\s{1,3})?(?:good|ok|okay|fine|great|decent)\s{1,3}(?P<f>for"
+                           r"\s{1,3}[a-z].{0,60})", phrase)
+            if use:  # "is the cheaper one good for hiking?": what its listing says it is for
+                return Question("yesno", use.group("f").strip())
             if re.match(r"(?:worth|good|any\s{1,3}good|nice|the\s{1,3}best)\b", phrase):
                 return None
             return Question("yesno", _asked_quality(phrase))
@@ -502,6 +541,45 @@ def _asked_quality(phrase: str) -> str:
     tokens = phrase.split()
     nouns = [i for i, w in enumerate(tokens) if is_product_word(w) and i < len(tokens) - 1]
     return " ".join(tokens[nouns[-1] + 1:]) if nouns else phrase
+
+
+# "bit pricey", "a little too big": how it strikes the shopper, no product words
+_TOO_MUCH = re.compile(r"\b(?:a\s{1,3})?(?:little\s{1,3}|tad\s{1,3})?bit\s{1,3}(?:too\s{1,3})?"
+                       r"(?:pricey|expensive|much|steep|high|dear|rich|big|small|large|long|"
+                       r"short|heavy|bulky)\b")
+_PURPOSE = re.compile(r"\b(?:for|4)\s{1,3}(?:the\s{1,3}|my\s{1,3}|our\s{1,3}|a\s{1,3}|an\s{1,3}|"
+                      r"making\s{1,3}|doing\s{1,3}|use\s{1,3}(?:in|on|at)\s{1,3})?"
+                      r"(?P<u>[a-z][a-z'-]{2,20}(?:\s{1,3}[a-z][a-z'-]{2,20})?)")
+
+
+def _purpose_words(low: str) -> set[str]:
+    """The words saying what a product is for ("for smoothies", "for the patio")."""
+    out: set[str] = set()
+    for m in _PURPOSE.finditer(low):
+        for w in m.group("u").split():
+            if w in chat_words() or w in _NOT_PRODUCT or w in _PEOPLE_WORDS:
+                break
+            out.add(w)
+    return out
+
+
+def _in_store_words(phrase: str, vocab: Vocabulary) -> str:
+    """A qualifier in the words listings use, when the store has those and not the
+    shopper's ("high waisted" -> high rise, "raised" -> elevated)."""
+    said = phrase.split()
+    mapped = with_synonyms(said)
+    if mapped == said or sum(map(vocab.has_word, mapped)) <= sum(map(vocab.has_word, said)):
+        return phrase
+    return " ".join(mapped)
+
+
+def _with_phrase(phrase: str, low: str) -> str:
+    """The qualifier, when it is what the product comes with ("with a phone pocket")."""
+    if len(phrase.split()) <= 3 and re.search(
+            r"\b(?:with|featuring|that\s{1,3}has|has\s{1,3}a)\s{1,3}(?:an?\s{1,3}|some\s{1,3}|"
+            r"built[- ]in\s{1,3})?" + re.escape(phrase) + r"\b", low):
+        return phrase
+    return ""
 
 
 def _store_words(phrase: str, vocab: Vocabulary) -> str:
@@ -537,35 +615,42 @@ def _superlative(low: str, reading: Reading) -> None:
         tail_words = m.group("tail").split()
         first = tail_words[0] if tail_words else ""
         at_end = not low[m.end():].strip(" ?!.,")
-        asked = bool(re.match(r"\s{0,3}(?:what|which|whats|what's|wat)\b", low)) or bool(
+        asked = bool(re.search(r"(?:^|[.!?]\s{0,3})\s{0,3}(?:what|which|whats|what's|wat)\b",
+                               low)) or bool(
             _CATALOG_SCOPE.search(low[m.end():])) or bool(re.search(
                 r"\b(?:(?:you|u|ya)\s{1,3}(?:showed|listed|sent|mentioned|just\s{1,3}showed)|"
                 r"shown|listed)\b", low))
         whichever = m.group().startswith("whichever")
         if first in _SELECT_TAIL or at_end or low.startswith("which") or asked or whichever \
                 or _ADD_WORDS.search(low):
-            s = m.group("s")
-            reading.superlative = ("cheapest" if any(w in s for w in ("cheap", "least", "low",
-                                                                     "afford", "less"))
-                                   else "most_expensive")
+            reading.superlative = _which_end(m.group("s"))
+            reading.superlative_phrase = m.group()
+            if re.match(r"(?:your|ur)\b", m.group()) and tail_words and \
+                    first not in _SELECT_TAIL:
+                reading.scope_catalog = True  # "your least expensive men's fleece"
             n = m.group("n")
             if n:
                 reading.select_count = int(n) if n.isdigit() else NUMBER_WORDS.get(n, 1)
             return
     if _ADD_WORDS.search(low) or (_BARE_SUPERLATIVE.match(low.lstrip()) and
-                                  _CATALOG_SCOPE.search(low)):
+                                  _CATALOG_SCOPE.search(low)) or _AMONG_SHOWN.match(low):
         # "add the sage one, cheapest if there's more than one"; "cheapest niacinamide
-        # serum you've got?"
+        # serum you've got?"; "cheapest of the bunch?"
         m = _BARE_SUPERLATIVE.search(low)
         if m:
-            reading.superlative = "most_expensive" if "expensive" in m.group() or \
-                "pric" in m.group() else "cheapest"
+            reading.superlative = _which_end(m.group())
+            reading.superlative_phrase = m.group()
+
+
+def _which_end(said: str) -> str:
+    """"lower priced", "less money", "most affordable" -> cheapest; "pricier" -> the other."""
+    return "cheapest" if re.search(r"cheap|least|low|afford|less", said) else "most_expensive"
 
 
 def _quantity(low: str, reading: Reading) -> None:
     m = _QTY_SET.search(low)
     if m:
-        raw = m.group("n") or m.group("m") or m.group("q") or m.group("j")
+        raw = m.group("n") or m.group("m") or m.group("q") or m.group("j") or m.group("k")
         value = _number(raw)
         if value:
             reading.qty_op, reading.qty_value = "set", value
@@ -643,9 +728,10 @@ _WAIST = re.compile(
     r"\b(?P<n>\d{2})\s{0,2}(?:\"|in\.?|inch)?\s{0,2}(?:waist|w\b)|\bwaist\s{1,3}(?:size\s{1,3})?"
     r"(?P<m>\d{2})\b|\b(?P<x>\d{2})\s{0,2}x\s{0,2}\d{2}\b")
 _CONTAINER_QTY = re.compile(
-    r"\b(?P<n>\d{1,3}|a\s{1,3}couple\s{1,3}of|one|two|three|four|five|six|seven|eight|nine|"
+    r"\b(?<!which )(?<!any )(?P<n>\d{1,3}|a\s{1,3}couple\s{1,3}of|one|two|three|four|five|six|seven|eight|nine|"
     r"ten|twelve)\s{1,3}(?:(?:more\s{1,3})?(?:" + _CONTAINERS + r")\s{1,3}of\b|of\s{1,3}"
-    r"(?:the|those|these|them|it|that|this|each|your)\b|(?:" + _CONTAINERS + r")\b)")
+    r"(?:the|those|these|them|it|that|this|each|your|whichever|whatever)\b|(?:" + _CONTAINERS +
+    r")\b)")
 _ADD_COUNT = re.compile(r"\b(?:add|get|buy|order|grab|want|need|take|gimme)\s{1,3}(?:me\s{1,3})?"
                         r"(?P<n>\d{1,2})\s{1,3}(?=[a-z])(?!of\b|x\b|more\b)")
 _CART_TOTAL = re.compile(
@@ -683,7 +769,15 @@ _NOT_PRODUCT = frozenset({
     "half", "wears", "wear", "size", "inch", "inches", "foot", "feet", "oz", "ounce", "lb",
     "lbs", "people", "person", "persons", "waist", "yikes", "wow", "whoa", "ugh", "oops",
     "lol", "haha", "omg", "meh", "cool", "nice", "great", "awesome", "sweet", "gimme",
-    "grab", "u", "ur", "pls", "plz", "thx", "k", "kk"}) | frozenset(NUMBER_WORDS)
+    "grab", "u", "ur", "pls", "plz", "thx", "k", "kk", "bunch", "swap", "lot"}) | frozenset(NUMBER_WORDS)
+
+
+# "they're for my crew", "a gift for our new neighbour": who it is for, no product word
+# (unless the store sells by it: "for my dog" stays in a pet store's words)
+_RECIPIENT = re.compile(r"\bfor\s{1,3}(?:my|our|his|her|your|the|a)\s{1,3}(?:little\s{1,3}|new"
+                        r"\s{1,3}|whole\s{1,3}|work\s{1,3})?(?P<w>[a-z']{2,20})\b")
+
+_PEOPLE_WORDS = frozenset(["crew", "team", "kids", "kid", "family", "friends", "friend", "wife", "husband", "son", "daughter", "mom", "mum", "dad", "nephew", "niece", "boss", "coworkers", "coworker", "colleagues", "colleague", "guys", "roommate", "partner", "grandma", "grandpa", "grandson", "granddaughter", "brother", "sister", "staff", "class", "students", "guests", "parents", "girlfriend", "boyfriend", "fiance", "fiancee", "baby", "toddler", "teen", "teenager", "neighbor", "neighbour"])
 
 
 def _size_of(m: re.Match) -> str:
@@ -799,26 +893,37 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         if rx.search(low):
             r.size_wish = key
             break
-    _superlative(low, r)
     r.scope_catalog = bool(_CATALOG_SCOPE.search(low))
+    _superlative(low, r)
     _quantity(spell_numbers(low), r)
     r.question = _question(low)
     r.questions = _questions(low, r.question)
     r.details = bool(_DETAILS.search(low))
+    r.topic = asked_topic(low)
 
     # the product phrase: what is left once prices, sizes, colours, brands, references,
     # negations and chat words are set aside
     containers = [m.span() for m in _CONTAINER_QTY.finditer(low)]
+    containers += [m.span() for m in re.finditer(r"\b" + _PUT_IT + r"\b", low)]
+    containers += [m.span() for _, rx in _RELAX for m in rx.finditer(low)]
+    containers += [m.span() for m in _TOO_MUCH.finditer(low)]
     masked = _blank(low, negated + containers + [(int(e["start"]), int(e["end"])) for e in entities
                                     if e.get("type") in ("price_min", "price_max", "amount",
                                                          "quantity", "order_id", "reference")
-                                    and int(e["end"]) <= len(low)])
+                                    and int(e["end"]) <= len(low) and not (
+                                        e.get("type") in ("amount", "quantity")
+                                        and _UNIT_AFTER.match(low, int(e["end"])))])
     masked = spell_numbers(re.sub(r"'s\b", "", masked))
     masked = _blank(masked, [m.span() for rx in (_MEASURED, _PEOPLE) for m in rx.finditer(masked)
                              if vocab.has_size(_size_of(m))]
                     + [m.span() for rx in (_WAIST, _CONTAINER_QTY, _HALF_SIZE)
                        for m in rx.finditer(masked)]
                     + [m.span("v") for m in _SIZE_CUE.finditer(masked)]
+                    + [m.span() for m in _BARE_SUPERLATIVE.finditer(masked)]
+
+                    + [m.span() for m in _RECIPIENT.finditer(masked)
+                       if m.group("w") in _PEOPLE_WORDS
+                       or not vocab.has_word(singular(m.group("w")))]
                     + [m.span() for _, rx in _SIZE_WISH for m in rx.finditer(masked)])
     skip = {w for c in colours + r.exclude_colors for w in c.split()}
     skip |= {w for b in r.brands + r.exclude_brands for w in brand_tokens(b)}
@@ -830,6 +935,9 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     tokens = vocab.correct(with_synonyms([singular(part) for w in r.words
                                           for part in w.split("-") if part]))
     r.types = vocab.find_types(tokens)
+    if r.types:
+        plain = with_synonyms([singular(part) for w in r.words for part in w.split("-") if part])
+        r.guessed_type = not all(w in plain for w in r.types.words)
     if r.types and r.types.alias and (r.qty_op or r.add_words or r.question or r.remove_words
                                       or r.cart_total):
         r.types = None  # "make it two, one for the office": no office chair
@@ -854,10 +962,19 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         # ("my physio says I need something with stability support" -> stability support)
         kept = [m for m in (_store_words(mod, vocab) for mod in r.modifiers) if m]
         r.modifiers = kept or r.modifiers
+    r.modifiers = [_in_store_words(m, vocab) for m in r.modifiers]
     if r.types and len(r.types.labels) == 1 and not r.types.alias:
         # the product is known: a qualifier the store has no word for is narrative ("I've
-        # just started running again after having my little one"), not a filter
-        r.modifiers = [m for m in (_store_words(mod, vocab) for mod in r.modifiers) if m]
+        # just started running again after having my little one"), not a filter, unless
+        # it is what the product comes "with" ("with a phone pocket": ranking words)
+        r.modifiers = [m for m in (_store_words(mod, vocab) or _with_phrase(mod, low)
+                                   for mod in r.modifiers) if m]
+    purpose = _purpose_words(low)
+    if purpose and r.types:
+        # "a blender for smoothies", "string lights for the patio": what it is for ranks
+        # the products, it does not rule out those whose listing says it otherwise
+        r.uses = [m for m in r.modifiers if set(m.split()) <= purpose]
+        r.modifiers = [m for m in r.modifiers if m not in r.uses]
     r.materials = [w for w in r.words if vocab.is_material_word(singular(w))
                    and w not in type_words]
     if r.words and (_LEAD.search(low) or any(e.get("type") == "product_type"
