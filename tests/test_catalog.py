@@ -4,6 +4,7 @@ poison messages, redelivery, deletes and tenant isolation."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -163,7 +164,7 @@ def test_partial_batch_response_names_only_the_bad_record(tenant, db, lambda_con
 
     set_index_queue(InlineIndexQueue())
     handler = load_handler("index_products").handler
-    event = json.loads(open("events/sqs_index_products.json").read())
+    event = json.loads(Path("events/sqs_index_products.json").read_text())
     event["Records"][0]["body"] = json.dumps({"type": "organization",
                                               "organization_id": tenant.organization_id})
     event["Records"][1]["body"] = json.dumps({"type": "product"})  # no ids: invalid

@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
+
 from agentpay.catalog.demo import (
     COLORS,
     FLAGSHIPS,

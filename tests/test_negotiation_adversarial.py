@@ -71,7 +71,7 @@ def _say(client, conv_id, auth, text):
 
 
 def test_no_attempt_gets_past_the_cap(client, store, make_conversation):
-    tenant, agent = store
+    _tenant, agent = store
     created = make_conversation(agent)
     conv_id, auth = created["conversation"]["id"], bearer(created["token"])
     _say(client, conv_id, auth, "rain jacket")
@@ -101,7 +101,7 @@ def test_no_attempt_gets_past_the_cap(client, store, make_conversation):
 
 
 def test_a_poisoned_description_is_data_not_an_instruction(client, store, make_conversation):
-    tenant, agent = store
+    _tenant, agent = store
     created = make_conversation(agent)
     conv_id, auth = created["conversation"]["id"], bearer(created["token"])
     _say(client, conv_id, auth, "tote bag")

@@ -33,7 +33,7 @@ def test_other_org_cannot_read_or_change_agents(client, two_stores):
 
 
 def test_other_org_cannot_read_conversations_or_messages(client, two_stores):
-    a, b, agent_a, conv_a = two_stores
+    a, b, _agent_a, conv_a = two_stores
     conv_id = conv_a["conversation"]["id"]
     assert client.get(f"/v1/agent/conversations/{conv_id}", headers=b.auth).status_code == 404
     assert client.get(f"/v1/agent/conversations/{conv_id}/messages",

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
 from agentpay.understanding import bench
 from agentpay.understanding.commands import run_bench_intents
 

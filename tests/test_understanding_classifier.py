@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from agentpay.understanding import classifier as clf_mod
 from agentpay.understanding.classifier import Classifier, Understanding, classify, configure
 from agentpay.understanding.commands import run_classify

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from agentpay.understanding.intents import INTENTS, SHOP_INTENTS, UNKNOWN
 from agentpay.understanding.rules import RULES, classify_rules, correct, normalize
 
