@@ -308,7 +308,8 @@ frame_bodies = st.one_of(
 def ws_connection(db, make_tenant, make_agent, make_conversation, settings, monkeypatch):
     from agentpay.realtime import service
 
-    for name in ("rate_limit_key_per_minute", "rate_limit_conversation_per_minute"):
+    for name in ("rate_limit_key_per_minute", "rate_limit_conversation_per_minute",
+                 "rate_limit_frames_per_minute"):  # 63 frames in seconds: not a flood here
         if hasattr(settings, name):
             monkeypatch.setattr(settings, name, 0)
     created = make_conversation(make_agent(make_tenant("WS Store")))
