@@ -130,8 +130,16 @@ def test_concurrent_retries_store_one_message(client, tenant, make_agent, make_c
     body = {"content": "hi", "client_message_id": "same"}
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: client.post(path, headers=auth, json=body), range(4)))
-    assert sorted(r.status_code for r in results) == [200, 200, 200, 201]
-    assert len({r.json()["message"]["id"] for r in results}) == 1
+    # one runs the turn; a retry that comes while it runs is told to wait (409
+    # conversation_busy, Retry-After), one that comes after replays it
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(201) == 1 and set(codes) <= {200, 201, 409}, codes
+    assert all(r.json()["error"]["code"] == "conversation_busy"
+               for r in results if r.status_code == 409)
+    again = client.post(path, headers=auth, json=body)
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert len({r.json()["message"]["id"] for r in [*results, again]
+                if r.status_code < 300}) == 1
     history = client.get(path, headers=auth).json()["data"]
     assert len(history) == 2
 

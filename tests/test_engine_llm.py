@@ -136,7 +136,7 @@ def test_deltas_stream_in_order(models, chat, db, client):
     first = chat("hello")  # creates state; the fake's default answer
     conv = first["conversation"]
     deltas: list[str] = []
-    with db.transaction() as conn:
+    with db.connection() as conn:  # the turn runs its own transactions
         exchange = service.send_message(conn, conv["organization_id"], conv["id"],
                                         MessageCreate(content="backpacking tent"),
                                         get_settings(), on_delta=deltas.append)

@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     # The `customer` object a store's backend (secret key) may attach to a conversation;
     # a browser's (publishable key) is held to a short allow-list (conversations.schemas).
     max_customer_bytes: int = 4096
+    # A turn (one shopper message) answers within this many seconds whatever its model or
+    # payment provider does (then the grounded offline reply stands): below the HTTP
+    # function's Timeout in template.yaml (30 s), with room to save. Its lease on the
+    # conversation lasts a few seconds longer (conversations.service.LEASE_MARGIN_SECONDS).
+    turn_deadline_seconds: float = 20.0
+    # How long a message waits for another's short transaction on its conversation before
+    # it is answered 409 conversation_busy (a turn in flight answers that at once).
+    turn_lock_timeout_ms: int = 1000
 
     # Integrations wired by later layers of the stack.
     index_queue_url: str | None = None

@@ -74,10 +74,9 @@ def get_conversation(conversation_id: UUID, principal: AnyPrincipal, conn: ConnD
 def send_message(conversation_id: UUID, body: MessageCreate, principal: AnyPrincipal,
                  conn: ConnDep, settings: SettingsDep, response: Response):
     principal.require_conversation(conversation_id)
-    with conn.transaction():
-        exchange = service.send_message(
-            conn, principal.organization_id, conversation_id, body, settings
-        )
+    # the turn runs its own two short transactions: none may be open around a model call
+    exchange = service.send_message(conn, principal.organization_id, conversation_id, body,
+                                    settings)
     if exchange["replayed"]:
         response.status_code = 200
     return exchange

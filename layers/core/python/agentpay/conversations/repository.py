@@ -145,7 +145,12 @@ def recent_messages(conn: psycopg.Connection, organization_id: UUID, conversatio
 
 
 def lock_conversation(conn: psycopg.Connection, organization_id: UUID,
-                      conversation_id: UUID) -> None:
+                      conversation_id: UUID, lock_timeout_ms: int) -> None:
+    """Lock the conversation for the rest of the transaction, waiting at most
+    ``lock_timeout_ms`` for another's lock (then ``psycopg.errors.LockNotAvailable``).
+    The timeout is transaction-local (``set_config(..., true)``): nothing of it outlives
+    the transaction on a connection that RDS Proxy hands to others."""
+    conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{int(lock_timeout_ms)}ms",))
     conn.execute("SELECT 1 FROM conversations WHERE id = %s AND organization_id = %s"
                  " FOR UPDATE", (conversation_id, organization_id))
 
@@ -154,8 +159,10 @@ def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
               client_message_id: str | None, history: int,
               per_minute: int = 0) -> dict[str, Any] | None:
     """Everything a turn reads, in one round trip: the conversation (locked), its agent,
-    the recent history, the earlier message with this idempotency key if any, the store's
-    vocabulary version (a process reloads its cached vocabulary when it moved), and what
+    the recent history, the earlier message with this idempotency key if any (and
+    whether it was answered), the store's vocabulary version (a process reloads its cached
+    vocabulary when it moved), the conversation's state ``version`` and its turn lease
+    (``turn_id``, ``turn_message_id``; ``turn_live`` while it has not expired), and what
     the turn's limits need:
 
     - ``rate_wait_s``: with ``per_minute`` > 0, seconds until the ``per_minute``-th
@@ -176,9 +183,12 @@ def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
                    SELECT seq, role, content, intent FROM messages
                     WHERE conversation_id = c.id AND organization_id = c.organization_id
                     ORDER BY seq DESC LIMIT %(history)s) h) AS history,
-               (SELECT id FROM messages
-                 WHERE conversation_id = c.id AND organization_id = c.organization_id
-                   AND client_message_id = %(client_id)s) AS earlier_id,
+               e.id AS earlier_id,
+               EXISTS (SELECT 1 FROM messages r
+                        WHERE r.reply_to = e.id AND r.organization_id = c.organization_id
+                      ) AS earlier_answered,
+               c.version, c.turn_id, c.turn_message_id,
+               coalesce(c.turn_expires_at > now(), false) AS turn_live,
                o.vocabulary_version,
                (SELECT ceil(extract(epoch FROM m.created_at + interval '1 minute' - now()))
                   FROM messages m
@@ -192,6 +202,9 @@ def load_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
                    AND s.day = (now() AT TIME ZONE 'UTC')::date) AS model_spent_usd
           FROM conversations c
           LEFT JOIN organizations o ON o.id = c.organization_id
+          LEFT JOIN messages e ON e.conversation_id = c.id
+                              AND e.organization_id = c.organization_id
+                              AND e.client_message_id = %(client_id)s
          WHERE c.id = %(id)s AND c.organization_id = %(org)s AND c.deleted_at IS NULL
            FOR UPDATE OF c
         """,
@@ -216,24 +229,111 @@ def _revive(row: dict[str, Any], uuids: tuple[str, ...]) -> dict[str, Any]:
     return row
 
 
-def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
-              seq: int, user: dict[str, Any], reply: dict[str, Any],
-              state: dict[str, Any]) -> tuple[dict, dict, dict]:
-    """Both messages, the conversation's new state and what the reply's model calls cost
-    (added to the organization's spend today) in one statement (one round trip)."""
-    row = conn.execute(
+def begin_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+               turn_id: UUID, content: str, client_message_id: str | None,
+               lease_seconds: float) -> psycopg.Cursor:
+    """Record the shopper's message as the conversation's next and take the turn's lease
+    (``turn_id`` until ``lease_seconds`` from now), in one statement, where no turn holds
+    the lease; run it in the claim's transaction, after :func:`lock_conversation`.
+
+    Returns the cursor, not the row: read it (:func:`read_message`) once the transaction
+    has committed, so that in a pipeline this statement and the commit share a round
+    trip."""
+    return conn.execute(
         f"""
         WITH u AS (
             INSERT INTO messages (organization_id, conversation_id, seq, role, content,
-                                  client_message_id, intent, intent_confidence, intent_source,
-                                  entities)
-            VALUES (%(org)s, %(conv)s, %(seq)s, 'user', %(u_content)s, %(u_client)s,
-                    %(u_intent)s, %(u_conf)s, %(u_source)s, %(u_entities)s)
+                                  client_message_id)
+            SELECT cv.organization_id, cv.id, cv.message_count + 1, 'user', %(content)s,
+                   %(client)s
+              FROM conversations cv
+             WHERE cv.id = %(conv)s AND cv.organization_id = %(org)s
+               AND cv.turn_id IS NULL
+            RETURNING {_MSG}),
+        c AS (
+            UPDATE conversations
+               SET message_count = message_count + 1, last_message_at = now(),
+                   updated_at = now(), turn_id = %(turn)s,
+                   turn_message_id = (SELECT id FROM u),
+                   turn_expires_at = now() + make_interval(secs => %(lease)s)
+             WHERE id = %(conv)s AND organization_id = %(org)s AND EXISTS (SELECT 1 FROM u))
+        SELECT (SELECT to_jsonb(u) FROM u) AS message
+        """,
+        {"org": organization_id, "conv": conversation_id, "turn": turn_id,
+         "content": content, "client": client_message_id, "lease": float(lease_seconds)},
+    )
+
+
+def read_message(cursor: psycopg.Cursor) -> dict[str, Any] | None:
+    """The shopper's message a :func:`begin_turn` cursor returned (None: a turn held the
+    lease, nothing was written)."""
+    message = cursor.fetchone()["message"]
+    return None if message is None else _revive(message, _MSG_UUIDS)
+
+
+def drop_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+              turn_id: UUID, message_id: UUID) -> bool:
+    """End a turn that saved nothing: its shopper message goes (unless answered) and the
+    lease is freed, so a retry with the same ``client_message_id`` runs afresh. Only while
+    ``turn_id`` still holds the lease: a turn that took over an expired one has cleared it
+    already. True when this turn still held it."""
+    row = conn.execute(
+        """
+        WITH c AS (
+            UPDATE conversations
+               SET turn_id = NULL, turn_message_id = NULL, turn_expires_at = NULL,
+                   message_count = message_count - 1
+             WHERE id = %(conv)s AND organization_id = %(org)s AND turn_id = %(turn)s
+               AND turn_message_id = %(msg)s
+            RETURNING id),
+        gone AS (
+            DELETE FROM messages m USING c
+             WHERE m.id = %(msg)s AND m.organization_id = %(org)s
+               AND m.conversation_id = c.id
+               AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.reply_to = m.id))
+        SELECT count(*) AS held FROM c
+        """,
+        {"org": organization_id, "conv": conversation_id, "turn": turn_id,
+         "msg": message_id},
+    ).fetchone()
+    return bool(row["held"])
+
+
+def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+              turn_id: UUID, version: int, message_id: UUID, reply: dict[str, Any],
+              understood: dict[str, Any],
+              state: dict[str, Any]) -> tuple[dict, dict, dict] | None:
+    """The turn's second write, one statement (atomic on its own, one round trip): the
+    reply, what was understood of the shopper's message, the conversation's new state (a
+    new ``version``, the lease freed) and what the reply's model calls cost (added to the
+    organization's spend today).
+
+    Only while this turn holds the lease and the state is still at ``version``: a turn
+    whose lease another took over, or that a newer write overtook (a paid checkout that
+    completed the conversation), saves nothing and gets None. Its model calls were paid
+    for, so their cost counts either way."""
+    row = conn.execute(
+        f"""
+        WITH c AS (
+            UPDATE conversations
+               SET message_count = message_count + 1, last_message_at = now(),
+                   updated_at = now(), stage = %(stage)s, status = %(status)s,
+                   context = %(context)s, negotiation_history = %(negotiation)s,
+                   hesitation_signals = %(hesitation)s, version = version + 1,
+                   turn_id = NULL, turn_message_id = NULL, turn_expires_at = NULL
+             WHERE id = %(conv)s AND organization_id = %(org)s AND turn_id = %(turn)s
+               AND version = %(version)s
+            RETURNING {_CONV}),
+        u AS (
+            UPDATE messages
+               SET intent = %(u_intent)s, intent_confidence = %(u_conf)s,
+                   intent_source = %(u_source)s, entities = %(u_entities)s
+             WHERE id = %(msg)s AND organization_id = %(org)s AND EXISTS (SELECT 1 FROM c)
             RETURNING {_MSG}),
         r AS (
             INSERT INTO messages (organization_id, conversation_id, seq, role, content,
                                   reply_to, tool_calls, usage)
-            SELECT %(org)s, %(conv)s, %(seq)s + 1, 'assistant', %(r_content)s, u.id,
+            SELECT %(org)s, %(conv)s, u.seq + 1, 'assistant', %(r_content)s, u.id,
                    %(r_tools)s, %(r_usage)s FROM u
             RETURNING {_MSG}),
         spend AS (
@@ -242,22 +342,15 @@ def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
              WHERE %(cost)s > 0 OR %(calls)s > 0
             ON CONFLICT (organization_id, day) DO UPDATE
                SET cost_usd = s.cost_usd + EXCLUDED.cost_usd,
-                   calls = s.calls + EXCLUDED.calls),
-        c AS (
-            UPDATE conversations
-               SET message_count = message_count + 2, last_message_at = now(),
-                   updated_at = now(), stage = %(stage)s, status = %(status)s,
-                   context = %(context)s, negotiation_history = %(negotiation)s,
-                   hesitation_signals = %(hesitation)s
-             WHERE id = %(conv)s AND organization_id = %(org)s
-            RETURNING {_CONV})
+                   calls = s.calls + EXCLUDED.calls)
         SELECT (SELECT to_jsonb(u) FROM u) AS message, (SELECT to_jsonb(r) FROM r) AS reply,
                (SELECT to_jsonb(c) FROM c) AS conversation
         """,
-        {"org": organization_id, "conv": conversation_id, "seq": seq,
-         "u_content": user["content"], "u_client": user.get("client_message_id"),
-         "u_intent": user.get("intent"), "u_conf": user.get("intent_confidence"),
-         "u_source": user.get("intent_source"), "u_entities": Jsonb(user.get("entities") or []),
+        {"org": organization_id, "conv": conversation_id, "turn": turn_id,
+         "version": version, "msg": message_id,
+         "u_intent": understood.get("intent"), "u_conf": understood.get("intent_confidence"),
+         "u_source": understood.get("intent_source"),
+         "u_entities": Jsonb(understood.get("entities") or []),
          "r_content": reply["content"], "r_tools": Jsonb(reply.get("tool_calls") or []),
          "r_usage": Jsonb(reply.get("usage") or {}),
          "cost": float((reply.get("usage") or {}).get("cost_usd") or 0),
@@ -266,5 +359,7 @@ def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
          "negotiation": Jsonb(state["negotiation_history"]),
          "hesitation": Jsonb(state["hesitation_signals"])},
     ).fetchone()
+    if row["conversation"] is None:
+        return None
     return (_revive(row["message"], _MSG_UUIDS), _revive(row["reply"], _MSG_UUIDS),
             _revive(row["conversation"], _CONV_UUIDS))

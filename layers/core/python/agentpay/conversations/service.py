@@ -1,13 +1,17 @@
-"""Conversation rules: tokens, idempotent sends, one transaction per exchange.
+"""Conversation rules: tokens, idempotent sends, a turn in two short transactions.
 
-Services never commit; the caller (endpoint, handler, CLI) owns the transaction.
+Services never commit; the caller (endpoint, handler, CLI) owns the transaction. The one
+exception is :func:`send_message`, whose turn must not hold a transaction while a model or
+a payment provider is called: it runs its own two.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -24,6 +28,7 @@ from agentpay.conversations.schemas import (
     ConversationCreate,
     MessageCreate,
 )
+from agentpay.kit import deadline
 from agentpay.kit.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agentpay.kit.text import utf8_encodable
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
@@ -33,8 +38,12 @@ from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.engine import get_engine
 from agentpay.orchestrator.shopping import ShoppingState
 
+logger = logging.getLogger(__name__)
+
 HISTORY_WINDOW = 20
 CLOSED = {"completed", "abandoned"}
+# A turn's lease outlasts its deadline by this much: time to save after the last call out.
+LEASE_MARGIN_SECONDS = 5.0
 
 
 def _new_token(ttl_seconds: int) -> tuple[str, str, datetime]:
@@ -156,50 +165,165 @@ def validate_content(content: str, settings: Settings) -> str:
     return text
 
 
+class ConversationBusy(Conflict):
+    """Another message of this conversation is being answered (409 ``conversation_busy``,
+    ``Retry-After: 1``): a second tab is told at once, never made to wait for a reply."""
+
+    code = "conversation_busy"
+
+    def __init__(self) -> None:
+        super().__init__("another message of this conversation is being answered; retry "
+                         "when it is done")
+        self.headers = {"Retry-After": "1"}
+
+
+@dataclass
+class _Claim:
+    """What the first transaction read and took: the turn's lease, and the message."""
+
+    conversation: dict
+    agent: dict
+    history: list[dict]
+    vocabulary_version: int | None
+    budget: Any
+    version: int
+    turn_id: UUID
+    message: dict
+
+
 def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
                  data: MessageCreate, settings: Settings, *,
                  on_delta: Callable[[str], None] | None = None,
                  on_restart: Callable[[], None] | None = None) -> dict:
-    """Store the shopper's message and the agent's reply together, or replay a retry.
+    """Answer the shopper's message, or replay a retry, in two short transactions.
 
-    Three statements in the caller's transaction: load the turn (conversation locked),
-    whatever the tools read, and one write of both messages and the new state.
+    Unlike the other services, this one owns its transactions (``conn`` must have none
+    open): no transaction may stay open while a model or a payment provider is called.
+
+    1. Claim: lock the conversation (waiting at most ``turn_lock_timeout_ms``), check the
+       idempotency key, the conversation and the rate, record the shopper's message and
+       take the turn's lease; commit. A turn in flight answers 409 ``conversation_busy``.
+    2. Play: understanding, tools and the model, with no transaction open, within
+       ``turn_deadline_seconds``. The cart and every other state change stay in memory.
+    3. Save: one statement writes the reply and the new state, only while the lease and
+       the state's version are still this turn's. A turn that lost them (its lease
+       expired and another took over, or a paid checkout completed the conversation
+       meanwhile) saves nothing: 409 ``conversation_changed``, and the same message may
+       be sent again. A turn that fails, or loses, takes back its message and frees the
+       lease, so nothing of it is half-written and a retry runs afresh.
     """
     content = validate_content(data.content, settings)
     if data.client_message_id is not None and "\x00" in data.client_message_id:
         raise InvalidInput("client_message_id must be plain text",
                            code="invalid_client_message_id")
-    if data.client_message_id:
-        # Lock before reading: a concurrent retry must see the first attempt's message,
-        # and a statement's subqueries keep the snapshot taken before its lock wait.
-        repository.lock_conversation(conn, organization_id, conversation_id)
-    loaded = repository.load_turn(conn, organization_id, conversation_id,
-                                  data.client_message_id, HISTORY_WINDOW,
-                                  per_minute=settings.rate_limit_conversation_per_minute)
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise RuntimeError("send_message runs its own short transactions; call it with no "
+                           "transaction open")
+    with deadline.within(settings.turn_deadline_seconds):
+        claim = _claim(conn, organization_id, conversation_id, content,
+                       data.client_message_id, settings)
+        if isinstance(claim, dict):
+            return claim  # a replay
+        try:
+            ctx = TurnContext.load(conn, organization_id, claim.agent, claim.conversation,
+                                   claim.history, settings, datetime.now(UTC),
+                                   vocabulary_version=claim.vocabulary_version)
+            ctx.model_budget = claim.budget  # checked before each model call (generate)
+            outcome = get_engine().run(ctx, content, claim.message["seq"],
+                                       on_delta=on_delta, on_restart=on_restart)
+            saved = repository.save_turn(
+                conn, organization_id, conversation_id, claim.turn_id, claim.version,
+                claim.message["id"],
+                reply={"content": outcome.text, "tool_calls": outcome.tool_records(),
+                       "usage": outcome.usage},
+                understood={"intent": outcome.intent, "intent_confidence": outcome.confidence,
+                            "intent_source": outcome.source, "entities": outcome.entities},
+                state={"stage": outcome.stage, "status": ctx.status, "context": ctx.state,
+                       "negotiation_history": ctx.negotiation,
+                       "hesitation_signals": ctx.hesitation})
+        except Exception:
+            _drop(conn, organization_id, conversation_id, claim)
+            raise
+    if saved is None:
+        _drop(conn, organization_id, conversation_id, claim)
+        logger.info("turn overtaken; nothing saved",
+                    extra={"conversation_id": str(conversation_id)})
+        raise Conflict("the conversation changed while this reply was being written (another "
+                       "message, a payment or the store); nothing was saved: send the "
+                       "message again", code="conversation_changed")
+    message, reply, conversation = saved
+    return {"message": message, "reply": reply, "conversation": conversation,
+            "replayed": False, "products": outcome.products(), "cart": cart.summary(ctx.state),
+            "state": ctx.shopping.model_dump()}
+
+
+def _claim(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+           content: str, client_message_id: str | None,
+           settings: Settings) -> _Claim | dict:
+    """The first transaction: a claimed turn, or the exchange a retry replays.
+
+    Two round trips, one pipeline: the lock and the read, then the message, the lease and
+    the commit. In autocommit, what a pipeline sends before its Sync is one implicit
+    transaction, and reading a result sends a Flush, not a Sync: so the lock taken by the
+    first holds until the second commits (``begin_turn`` also writes only where no lease
+    is held, should that ever change)."""
+    try:
+        with conn.pipeline():
+            # Locked before the read, so the read sees every turn committed before ours.
+            repository.lock_conversation(conn, organization_id, conversation_id,
+                                         settings.turn_lock_timeout_ms)
+            loaded = repository.load_turn(conn, organization_id, conversation_id,
+                                          client_message_id, HISTORY_WINDOW,
+                                          per_minute=settings.rate_limit_conversation_per_minute)
+            claim = _check_turn(conn, organization_id, conversation_id, content,
+                                client_message_id, loaded, settings)
+            if isinstance(claim, dict):
+                return claim
+            began = repository.begin_turn(conn, organization_id, conversation_id,
+                                          claim.turn_id, content, client_message_id,
+                                          settings.turn_deadline_seconds
+                                          + LEASE_MARGIN_SECONDS)
+    except psycopg.errors.LockNotAvailable:
+        # another statement held the conversation for longer than turn_lock_timeout_ms
+        raise ConversationBusy() from None
+    message = repository.read_message(began)
+    if message is None:  # another turn holds the lease after all
+        raise ConversationBusy()
+    claim.message = message
+    return claim
+
+
+def _check_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                content: str, client_message_id: str | None, loaded: dict | None,
+                settings: Settings) -> _Claim | dict:
+    """The claim's rules, in order: a retry of an answered message replays it (free, even
+    while another turn runs); a turn in flight makes this one wait (409); a turn whose
+    lease expired is cleared; then the conversation must be open, its agent active and the
+    message within the rate."""
     if loaded is None:
         raise NotFound("conversation not found", code="conversation_not_found")
     agent = loaded.pop("agent")
     history = loaded.pop("history")
     earlier_id = loaded.pop("earlier_id")
+    earlier_answered = loaded.pop("earlier_answered")
     vocabulary_version = loaded.pop("vocabulary_version", None)
     rate_wait = loaded.pop("rate_wait_s", None)
     budget = model_budget(loaded.pop("model_budget_usd", None),
                           loaded.pop("model_spent_usd", None), settings)
+    version = loaded.pop("version")
+    turn_id, turn_message_id = loaded.pop("turn_id"), loaded.pop("turn_message_id")
+    turn_live = loaded.pop("turn_live")
     conversation = loaded
-    if earlier_id is not None:
-        earlier = repository.find_by_client_id(
-            conn, organization_id, conversation_id, data.client_message_id
-        )
-        if earlier["content"] != content:
-            raise Conflict(
-                "client_message_id was already used for a different message",
-                code="idempotency_key_reused",
-            )
-        reply = repository.find_reply(conn, organization_id, earlier["id"])
-        return {"message": earlier, "reply": reply, "conversation": conversation,
-                "replayed": True, "products": [], "cart": cart.summary(
-                    dict(conversation.get("context") or {})),
-                "state": ShoppingState.of(conversation.get("context") or {}).model_dump()}
+    if earlier_id is not None and (earlier_answered or earlier_id != turn_message_id):
+        return _replay(conn, organization_id, conversation_id, client_message_id, content,
+                       conversation)
+    if turn_id is not None:
+        if turn_live:
+            raise ConversationBusy()
+        # A turn that never saved (its function was stopped): its message and lease go.
+        repository.drop_turn(conn, organization_id, conversation_id, turn_id,
+                             turn_message_id)
+        logger.warning("expired turn cleared", extra={"conversation_id": str(conversation_id)})
     if conversation["status"] in CLOSED:
         raise Conflict(f"conversation is {conversation['status']}", code="conversation_closed")
     if agent is not None and not agent.get("is_active", True):  # deactivated: no more turns
@@ -212,26 +336,35 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
     if agent is None:
         raise NotFound("conversation not found", code="conversation_not_found")
     agent["id"] = UUID(agent["id"])
+    return _Claim(conversation=conversation, agent=agent, history=history,
+                  vocabulary_version=vocabulary_version, budget=budget, version=version,
+                  turn_id=uuid.uuid4(), message={})
 
-    now = datetime.now(UTC)
-    ctx = TurnContext.load(conn, organization_id, agent, conversation, history, settings, now,
-                           vocabulary_version=vocabulary_version)
-    ctx.model_budget = budget  # checked before each model call (orchestrator.generate)
-    seq = conversation["message_count"] + 1
-    outcome = get_engine().run(ctx, content, seq, on_delta=on_delta, on_restart=on_restart)
-    message, reply, conversation = repository.save_turn(
-        conn, organization_id, conversation_id, seq,
-        user={"content": content, "client_message_id": data.client_message_id,
-              "intent": outcome.intent, "intent_confidence": outcome.confidence,
-              "intent_source": outcome.source, "entities": outcome.entities},
-        reply={"content": outcome.text, "tool_calls": outcome.tool_records(),
-               "usage": outcome.usage},
-        state={"stage": outcome.stage, "status": ctx.status, "context": ctx.state,
-               "negotiation_history": ctx.negotiation, "hesitation_signals": ctx.hesitation},
-    )
-    return {"message": message, "reply": reply, "conversation": conversation,
-            "replayed": False, "products": outcome.products(), "cart": cart.summary(ctx.state),
-            "state": ctx.shopping.model_dump()}
+
+def _replay(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+            client_message_id: str, content: str, conversation: dict) -> dict:
+    earlier = repository.find_by_client_id(conn, organization_id, conversation_id,
+                                           client_message_id)
+    if earlier["content"] != content:
+        raise Conflict("client_message_id was already used for a different message",
+                       code="idempotency_key_reused")
+    reply = repository.find_reply(conn, organization_id, earlier["id"])
+    return {"message": earlier, "reply": reply, "conversation": conversation,
+            "replayed": True, "products": [], "cart": cart.summary(
+                dict(conversation.get("context") or {})),
+            "state": ShoppingState.of(conversation.get("context") or {}).model_dump()}
+
+
+def _drop(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+          claim: _Claim) -> None:
+    """Take back a turn that saved nothing. If the database is gone this fails too: the
+    lease then expires and the next turn clears it."""
+    try:
+        repository.drop_turn(conn, organization_id, conversation_id, claim.turn_id,
+                             claim.message["id"])
+    except psycopg.Error:
+        logger.warning("could not take back an unsaved turn; its lease will expire",
+                       exc_info=True, extra={"conversation_id": str(conversation_id)})
 
 
 def list_messages(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,

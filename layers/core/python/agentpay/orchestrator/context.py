@@ -1,4 +1,11 @@
-"""What one turn knows and may change: loaded once, mutated by tools, saved once."""
+"""What one turn knows and may change: loaded once, mutated by tools, saved once.
+
+``conn`` has no transaction open while the turn runs (no lock is held while a model or a
+payment provider is called): each statement a tool runs commits on its own. So a tool
+changes the conversation only through this context (the cart, offers, the checkout in
+``state``), which the turn's save writes whole or not at all; the rows a tool does write
+(a quote, a checkout) stand alone and are harmless if the turn is never saved.
+"""
 
 from __future__ import annotations
 

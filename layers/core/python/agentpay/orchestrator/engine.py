@@ -2,7 +2,7 @@
 
 understand (intent, entities) -> enrich (history, cart, hesitation, references) ->
 decide (action) -> invoke tools (registry) -> generate (model or offline) -> remember
-(stage, proposal, hesitation; saved by the caller in the turn's one write).
+(stage, proposal, hesitation; saved by the caller in the turn's one write, after).
 """
 
 from __future__ import annotations
@@ -159,7 +159,9 @@ def _names_all(phrase: str, name: str) -> bool:
 
 
 class Engine:
-    """Runs one turn; the caller loads the turn and saves the outcome in one transaction."""
+    """Runs one turn, with no transaction open: the caller claims the turn before and saves
+    the outcome after (conversations.service.send_message). State changes stay in the
+    TurnContext until that save."""
 
     def __init__(self, registry=None) -> None:
         self.registry = registry or default_registry()

@@ -4,6 +4,12 @@ The model sees the agent's persona and rules (system prompt), the recent history
 this turn's facts inside <data> blocks; it may look things up with read-only tools. Its
 reply is checked by the guard; when no model is configured, or every provider fails, or
 the guard objects, the offline reply stands, and the stored usage says so.
+
+What streams to the shopper passes the guard first (``guard.StreamGate``): a piece with
+an amount, percentage or link the facts do not hold is never sent. The model has what is
+left of the turn's deadline (``agentpay.kit.deadline``), less time to save: all its
+rounds and providers together, so two stalled providers still leave the offline reply
+time to answer.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentpay.kit import deadline
 from agentpay.orchestrator import cart, guard, negotiation
 from agentpay.orchestrator.actions import Action
 from agentpay.orchestrator.context import TurnContext
@@ -24,6 +31,10 @@ logger = logging.getLogger(__name__)
 
 HISTORY_TURNS = 10
 MAX_TOOL_ROUNDS = 2
+# Of the turn's deadline, kept for saving the reply after the model; and the least time
+# worth starting a model call in (less, and the offline reply answers at once).
+SAVE_RESERVE_SECONDS = 1.0
+MIN_MODEL_SECONDS = 2.0
 
 
 @dataclass
@@ -101,6 +112,9 @@ def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResu
     if not may_call_model(ctx.organization_id, ctx.model_budget):
         _emit(draft, on_delta)
         return Generated(draft, {"responder": "offline", "budget": "exceeded"})
+    if _model_time() is not None and _model_time() < MIN_MODEL_SECONDS:
+        _emit(draft, on_delta)
+        return Generated(draft, {"responder": "offline", "deadline": "reached"})
     from agentpay.llm.base import (
         ChatMessage,
         GenerationRequest,
@@ -120,17 +134,14 @@ def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResu
     extra: list[ToolResult] = []
     usage = {"responder": "llm", "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0,
              "calls": 0}
-    streamed: list[str] = []
-
-    def delta(piece: str) -> None:
-        streamed.append(piece)
-        if on_delta is not None:
-            on_delta(piece)
+    # what the shopper sees: only pieces the guard passed, checked against this round's
+    # facts (a tool round's results are facts of the next)
+    gate = guard.StreamGate(facts, on_delta or (lambda piece: None))
 
     def restart() -> None:
-        streamed.clear()
-        if on_restart is not None:
-            on_restart()
+        if gate.sent and on_restart is not None:
+            on_restart()  # the tabs drop what they were shown
+        gate.reset()
 
     try:
         for round_ in range(MAX_TOOL_ROUNDS + 1):
@@ -139,9 +150,13 @@ def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResu
                 usage.update(responder="offline", budget="exceeded")
                 _emit(draft, on_delta)  # the tool round's text was already taken back
                 return Generated(draft, usage, extra)
+            seconds = _model_time()
+            if seconds is not None and seconds < MIN_MODEL_SECONDS:
+                raise LLMError("router", "timeout", "the turn's deadline is reached")
             request = GenerationRequest(system=system, messages=messages,
                                         tools=tools if round_ < MAX_TOOL_ROUNDS else [])
-            result = run(generator, request, delta, on_restart=restart)
+            result = run(generator, request, gate.feed, on_restart=restart,
+                         **({} if seconds is None else {"timeout": seconds}))
             usage["input_tokens"] += result.usage.input_tokens
             usage["output_tokens"] += result.usage.output_tokens
             usage["cost_usd"] = round(usage["cost_usd"] + result.cost_usd, 6)
@@ -165,13 +180,14 @@ def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResu
                                                   is_error=not r.ok))
             messages.append(ChatMessage(role="user", tool_results=contents))
             restart()
+            gate = guard.StreamGate(facts_of(action, results + extra, ctx),
+                                    on_delta or (lambda piece: None))
     except LLMError as exc:
         logger.warning("LLM unavailable, offline reply: %s", exc)
         spent = {k: usage[k] for k in ("input_tokens", "output_tokens", "cost_usd", "calls")
                  if usage["calls"]}  # earlier rounds were paid for: they count
         usage = {"responder": "offline", "fallback_reason": str(exc)[:300], **spent}
-        if streamed and on_restart is not None:
-            on_restart()
+        restart()
         _emit(draft, on_delta)
         return Generated(draft, usage, extra)
     reply = result.text.strip()
@@ -181,11 +197,17 @@ def generate(ctx: TurnContext, text: str, action: Action, results: list[ToolResu
         logger.warning("model reply refused by the grounding guard: %s", problem)
         usage["guard"] = problem
         usage["responder"] = "offline"
-        if on_restart is not None:
-            on_restart()
+        restart()
         _emit(draft, on_delta)
         return Generated(draft, usage, extra)
+    gate.finish()
     return Generated(reply, usage, extra)
+
+
+def _model_time() -> float | None:
+    """Seconds the model may take: what the turn's deadline leaves, less time to save."""
+    left = deadline.remaining()
+    return None if left is None else left - SAVE_RESERVE_SECONDS
 
 
 def _emit(text: str, on_delta: Callable[[str], None] | None) -> None:

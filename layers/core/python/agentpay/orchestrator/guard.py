@@ -13,6 +13,7 @@ not a "20% off".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -128,18 +129,72 @@ def check(reply: str, facts: Any, shopper_text: str = "") -> str | None:
     An amount the shopper typed ("under $90", "I was quoted $10") is not a fact: a model
     repeating it could pass it off as a price, so a reply that echoes it is refused.
     """
-    amounts, percents, urls = allowed_facts(facts)
-    for amount in amounts_in(reply):
+    return _refusal(reply, allowed_facts(facts))
+
+
+def _refusal(text: str, allowed: tuple[set[int], set[float], set[str]]) -> str | None:
+    amounts, percents, urls = allowed
+    for amount in amounts_in(text):
         if amount == UNREADABLE:
             return "unreadable amount"
         if amount not in amounts:
             return f"unknown amount {amount}"
-    for pct in percents_in(reply):
+    for pct in percents_in(text):
         if pct == UNREADABLE:
             return "unreadable percentage"
         if pct not in percents:
             return f"unknown percentage {pct:g}"
-    for url in urls_in(reply):
+    for url in urls_in(text):
         if url not in urls and not any(u.startswith(url) for u in urls):
             return "unknown link"
     return None
+
+
+# Where streamed text may be cut: a whitespace after anything but a digit or a currency
+# symbol. An amount, a percentage or a link spans a space only there ("$ 20", "20 USD",
+# "20 %"), so text up to such a cut holds whole values only and is checked as it will read.
+_CUT = re.compile(r"(?<![\d$€£¥₹])\s")
+
+
+class StreamGate:
+    """A streamed reply, sent to the shopper piece by piece, each piece checked first.
+
+    A model's text is held until a point no amount, percentage or link can straddle; the
+    text up to there is checked against the turn's facts like a whole reply, then sent.
+    The first piece the guard refuses stops the stream: it and all after it are never
+    sent (the caller checks the whole reply at the end, as before, and sends the offline
+    reply instead). Words reach the shopper as fast as before, less the one being written.
+    """
+
+    def __init__(self, facts: Any, send: Callable[[str], None]) -> None:
+        self._allowed = allowed_facts(facts)
+        self._send = send
+        self._held = ""
+        self.refused: str | None = None
+        self.sent = False
+
+    def feed(self, piece: str) -> None:
+        if self.refused is not None:
+            return
+        start = len(self._held)  # what was held before has no cut: look after it
+        self._held += piece
+        cut = max((m.end() for m in _CUT.finditer(self._held, start)), default=0)
+        if cut:
+            self._release(self._held[:cut])
+            self._held = self._held[cut:] if self.refused is None else ""
+
+    def finish(self) -> None:
+        """Send what is held: the end of a reply the caller has checked whole."""
+        if self.refused is None and self._held:
+            self._release(self._held)
+        self._held = ""
+
+    def reset(self) -> None:
+        """The text so far is void (a tool round, another provider): start again."""
+        self._held, self.refused, self.sent = "", None, False
+
+    def _release(self, text: str) -> None:
+        self.refused = _refusal(text, self._allowed)
+        if self.refused is None:
+            self._send(text)
+            self.sent = True

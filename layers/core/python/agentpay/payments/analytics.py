@@ -28,6 +28,8 @@ def agent_figures(conn: psycopg.Connection, organization_id: UUID, since: dateti
             SELECT agent_id, count(*) AS n FROM checkouts
              WHERE organization_id = %(org)s AND created_at >= %(since)s
                AND created_at < %(until)s
+               -- made by the provider (a pending or failed row never reached a shopper)
+               AND status IN ('open', 'completed')
              GROUP BY agent_id),
         ord AS (
             SELECT agent_id, currency, count(*) AS n, sum(total_minor) AS revenue,

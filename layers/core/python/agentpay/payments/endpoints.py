@@ -7,6 +7,7 @@ mounts it outside production only (see `agentpay.api.app.create_app`)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
@@ -19,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from agentpay.api.auth import AnyPrincipal, OrgPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS, error_responses
+from agentpay.kit import deadline
 from agentpay.kit.errors import AppError, Conflict, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -35,26 +37,43 @@ class WebhookRejected(AppError):
     code = "invalid_webhook"
 
 
-def _paid_event(provider: str, event: dict) -> tuple[str, str, str | None, int | None,
-                                                      str | None] | None:
-    """(provider checkout id, event type, provider order id, amount, currency) of a paid
-    event, or None for events that do not complete an order."""
+@dataclass(frozen=True)
+class PaidEvent:
+    provider_checkout_id: str
+    kind: str
+    provider_order_id: str | None
+    amount_minor: int | None
+    currency: str | None
+    checkout_id: str | None  # our row's id, from the checkout's metadata
+
+
+def _our_id(data: dict) -> str | None:
+    metadata = data.get("metadata")
+    value = metadata.get("checkout_id") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+def _paid_event(provider: str, event: dict) -> PaidEvent | None:
+    """What a paid event says, or None for events that do not complete an order."""
     kind = str(event.get("type", ""))
     data = event.get("data") or {}
     if provider == "stripe" and kind == "checkout.session.completed":
         session = data.get("object") or {}
         if session.get("payment_status") != "paid":
             return None
-        return (str(session.get("id")), kind, session.get("payment_intent"),
-                session.get("amount_total"), session.get("currency"))
+        return PaidEvent(str(session.get("id")), kind, session.get("payment_intent"),
+                         session.get("amount_total"), session.get("currency"),
+                         _our_id(session))
     if provider == "polar" and kind == "order.paid":
         checkout_id = data.get("checkout_id")
         if not checkout_id:
             return None
         # Polar adds tax on top of the quote: compare what the store nets, before tax
         amount = data.get("net_amount", data.get("subtotal_amount"))
-        return (str(checkout_id), kind, data.get("id"), None if amount is None else int(amount),
-                data.get("currency"))
+        # Polar copies the checkout's metadata onto the order
+        return PaidEvent(str(checkout_id), kind, data.get("id"),
+                         None if amount is None else int(amount), data.get("currency"),
+                         _our_id(data))
     return None
 
 
@@ -70,14 +89,17 @@ def _process_webhook(provider: str, event_id: str, event: dict) -> str:
             fresh = repository.record_event(conn, provider, event_id,
                                             str(event.get("type", "")), None)
             return "ignored" if fresh else "duplicate"
-        checkout_id, kind, order_id, amount, currency = paid
-        return complete_paid(conn, provider, checkout_id, event_id=event_id, event_type=kind,
-                             provider_order_id=order_id, amount_minor=amount,
-                             currency=currency)
+        return complete_paid(conn, provider, paid.provider_checkout_id, event_id=event_id,
+                             event_type=paid.kind, provider_order_id=paid.provider_order_id,
+                             amount_minor=paid.amount_minor, currency=paid.currency,
+                             checkout_id=paid.checkout_id)
 
 
-@router.post("/v1/agent/webhooks/{provider}")
+@router.post("/v1/agent/webhooks/{provider}", responses=error_responses(409))
 async def webhook(provider: str, request: Request) -> dict:
+    """A provider's signed event. A paid event for a checkout that is not here (yet)
+    is answered 409 ``unknown_checkout`` and not recorded, so the provider delivers it
+    again; every other answer is 2xx once the event is recorded."""
     import os
 
     from agentpay.payments.webhooks import (
@@ -118,7 +140,7 @@ async def webhook(provider: str, request: Request) -> dict:
 
 
 @local_router.post("/checkout/{token}/pay", response_class=HTMLResponse,
-             responses=error_responses(410))
+             responses=error_responses(409, 410))
 def local_pay(token: str, settings: SettingsDep, conn: ConnDep) -> HTMLResponse:
     """The local provider's pay button: completes the order through the same path as a
     provider's paid webhook."""
@@ -128,11 +150,13 @@ def local_pay(token: str, settings: SettingsDep, conn: ConnDep) -> HTMLResponse:
 
     payload = verify(token[:8192], signing_secret(settings))
     checkout_id = str(payload["id"])
+    ours = (payload.get("metadata") or {}).get("checkout_id")
     with conn.transaction():
         outcome = complete_paid(conn, "local", checkout_id, event_id=f"local_{checkout_id}",
                                 event_type="local.paid", provider_order_id=f"local_{checkout_id}",
                                 amount_minor=int(payload["total_minor"]),
-                                currency=str(payload["currency"]))
+                                currency=str(payload["currency"]),
+                                checkout_id=ours if isinstance(ours, str) else None)
     if outcome not in ("completed", "already_completed", "duplicate"):
         raise InvalidInput("this checkout cannot be paid", code=f"checkout_{outcome}")
     return HTMLResponse(
@@ -160,27 +184,29 @@ def create_checkout(conversation_id: UUID, body: CheckoutRequest, principal: Any
     from agentpay.payments.service import start_checkout
 
     principal.require_conversation(conversation_id)
-    with conn.transaction():
-        conversation = conv_repo.get_conversation(conn, principal.organization_id,
-                                                  conversation_id, for_update=True)
-        if conversation is None:
-            raise NotFound("conversation not found", code="conversation_not_found")
-        agent = agents_repo.get(conn, principal.organization_id, conversation["agent_id"])
-        if agent is None:
-            raise NotFound("conversation not found", code="conversation_not_found")
-        lines = ((conversation.get("context") or {}).get("cart") or {}).get("lines") or []
-        try:
+    # No transaction and no lock: the provider is called with none open. The cart is read
+    # once; the quote is signed over it and start_checkout checks it against that cart.
+    conversation = conv_repo.get_conversation(conn, principal.organization_id,
+                                              conversation_id)
+    if conversation is None:
+        raise NotFound("conversation not found", code="conversation_not_found")
+    agent = agents_repo.get(conn, principal.organization_id, conversation["agent_id"])
+    if agent is None:
+        raise NotFound("conversation not found", code="conversation_not_found")
+    lines = ((conversation.get("context") or {}).get("cart") or {}).get("lines") or []
+    try:
+        with deadline.within(settings.turn_deadline_seconds):
             started = start_checkout(conn, principal.organization_id, conversation_id,
                                      agent["id"], lines,
                                      conversation.get("negotiation_history") or [],
                                      rules_of(agent), settings, datetime.now(UTC),
                                      quote_id=body.quote_id)
-        except PaymentError as exc:
-            if exc.code == "payments_not_configured":
-                raise Conflict("this store cannot take payment online yet",
-                               code=exc.code) from exc
-            raise AppError("the payment provider could not create a checkout",
+    except PaymentError as exc:
+        if exc.code == "payments_not_configured":
+            raise Conflict("this store cannot take payment online yet",
                            code=exc.code) from exc
+        raise AppError("the payment provider could not create a checkout",
+                       code=exc.code) from exc
     checkout = started.checkout
     return {"id": checkout["id"], "url": checkout["url"], "provider": checkout["provider"],
             "quote_id": checkout["quote_id"], "total_minor": checkout["total_minor"],

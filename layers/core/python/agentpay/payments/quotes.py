@@ -64,6 +64,17 @@ def sign(quote: dict[str, Any], secret: bytes) -> str:
 def create_quote(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
                  agent_id: UUID, cart_lines: list[dict], history: list[dict],
                  rules: NegotiationRules, settings: Settings, now: datetime) -> dict[str, Any]:
+    """A signed quote of the cart, stored."""
+    return repository.insert_quote(conn, build_quote(
+        conn, organization_id, conversation_id, agent_id, cart_lines, history, rules,
+        settings, now))
+
+
+def build_quote(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                agent_id: UUID, cart_lines: list[dict], history: list[dict],
+                rules: NegotiationRules, settings: Settings, now: datetime) -> dict[str, Any]:
+    """A signed quote of the cart at catalog prices with the conversation's current offer,
+    not yet stored (``repository.insert_quote``)."""
     lines, subtotal, currency = price_cart(conn, organization_id, cart_lines, rules)
     offer = negotiation.active_offer(history, now)
     if offer is not None and offer.get("currency") != currency:
@@ -86,7 +97,7 @@ def create_quote(conn: psycopg.Connection, organization_id: UUID, conversation_i
     if quote["total_minor"] < floor:  # unreachable by construction; refuse, never trust
         raise QuoteRefused("the price would fall below the store's floor", code="below_floor")
     quote["signature"] = sign(quote, signing_secret(settings))
-    return repository.insert_quote(conn, quote)
+    return quote
 
 
 def check_quote(quote: dict[str, Any] | None, cart_lines: list[dict], settings: Settings,
@@ -104,3 +115,12 @@ def check_quote(quote: dict[str, Any] | None, cart_lines: list[dict], settings: 
     if quote["total_minor"] != quote["subtotal_minor"] - quote["discount_minor"]:
         raise QuoteRefused("the quote does not add up", code="quote_tampered")
     return quote
+
+
+def check_offer(quote: dict[str, Any], history: list[dict]) -> None:
+    """A quote's discount must come from an offer the conversation recorded. A turn stores
+    the quote that backs its offer before it saves the offer itself; if that turn then
+    fails, its quote is left behind with an offer that was never made."""
+    offer_id = quote.get("offer_id")
+    if offer_id and not any(o.get("id") == offer_id for o in history):
+        raise QuoteRefused("no such quote", code="quote_not_found")

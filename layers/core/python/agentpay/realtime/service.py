@@ -7,7 +7,7 @@ every connection of the conversation (`agent_typing`, `agent_message_delta`…,
 after `after_seq`, replayed to the asking connection only.
 
 Connections that answer 410 while a frame is handled are deleted after the frame's work
-is done, in a transaction of their own: never while the turn's transaction holds the
+is done, in a transaction of their own: never while the turn holds the
 database connection (in Lambda the only one, whose lock is not re-entrant).
 
 Every frame takes a token from its connection's bucket, in the statement that reads the
@@ -15,13 +15,18 @@ connection (``AGENTPAY_RATE_LIMIT_FRAMES_PER_MINUTE``, held in Postgres so it ho
 across instances): a frame over the rate is dropped, and the first of a run is answered
 with one ``rate_limited`` error frame carrying ``retry_after``.
 
+A `message` frame runs the same turn as HTTP, in its two short transactions: a second
+tab's message while one is answered gets an error frame `conversation_busy` at once, and a
+reply that could not be saved (`conversation_changed`) is taken back from the tabs with
+`agent_message_reset` before the error frame.
+
 Every frame is checked like an HTTP call with the socket's token, in the statement that
 reads the connection: a frame from a socket whose token has expired (or was replaced
 when the store resumed the conversation), or whose agent was deactivated or deleted, is
 answered with one error frame (``token_expired``, ``token_revoked``, ``agent_inactive``),
 the connection is forgotten and the socket closed (``DELETE @connections/{id}``, served by
-API Gateway and by the local stack alike). A message turn checks the agent again inside
-its transaction.
+API Gateway and by the local stack alike). A message turn checks the agent again in its
+first transaction.
 """
 
 from __future__ import annotations
@@ -284,13 +289,16 @@ def _message(db: Database, out: Delivery, settings: Settings, connection_id: str
     out.send_all(targets, {"type": "agent_typing"})
     stream = DeltaStream(out, targets)
     try:
-        with db.transaction() as conn:
+        # the turn runs its own two short transactions; posts never touch the database
+        with db.connection() as conn:
             exchange = conversations.send_message(
                 conn, org_id, conversation_id,
                 MessageCreate(content=frame.content, client_message_id=frame.client_message_id),
                 settings, on_delta=stream.delta, on_restart=stream.restart,
             )
     except AppError as exc:
+        if stream.index:  # a reply was streaming and is not saved: tabs drop it
+            stream.restart()
         out.send(connection_id, _error(exc.code, exc.message))
         return
     if exchange["replayed"]:
