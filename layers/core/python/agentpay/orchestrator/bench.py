@@ -3,8 +3,10 @@
 A scripted conversation goes through the real `http_api` Lambda handler (API Gateway v2
 events, Mangum, FastAPI, the engine) against the configured database, with a catalog of
 generated products and the offline responder. Round trips are counted exactly from
-libpq's protocol trace of the handler's one connection: every Sync or simple Query the
-client sends waits for the server once.
+libpq's protocol trace of the handler's one connection: each run of messages the client
+sends before it reads the server's answer is one (a simple Query; an extended query's
+Sync; inside a pipeline, also the Flush that asks for a result before the Sync, as the
+turn's claim does to keep its lock until its write commits).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ SCRIPT = (
 )
 
 _EVENT = Path(__file__).resolve().parents[5] / "events" / "http_api_create_agent.json"
-_ROUND_TRIP = re.compile(r"^F\t\d+\t(?:Sync|Query)\b", re.MULTILINE)
+_DIRECTION = re.compile(r"^([FB])\t", re.MULTILINE)  # F: client to server; B: back
 
 
 class RoundTrips:
@@ -55,10 +57,13 @@ class RoundTrips:
         conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
 
     def take(self) -> int:
-        """Round trips since the last call."""
+        """Round trips since the last call: the client's runs of messages, each ended by
+        reading the server's answer."""
         self._file.flush()
         text = Path(self._file.name).read_text(errors="replace")
-        total = len(_ROUND_TRIP.findall(text))
+        directions = _DIRECTION.findall(text)
+        total = sum(1 for i, d in enumerate(directions)
+                    if d == "F" and (i == 0 or directions[i - 1] == "B"))
         new, self._seen = total - self._seen, total
         return new
 
