@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agentpay.catalog.vocabulary import Vocabulary
 from agentpay.understanding.lexicon import colour_family, size_key, size_keys, spell_numbers
 from understanding_store import VOCAB, reading_of
 
@@ -443,3 +444,81 @@ def test_policy_topics(text, topic):
 def test_no_policy_topic(text):
     assert reading_of(text).topic in (None, "shipping") if "delivery vans" in text else \
         reading_of(text).topic is None
+
+
+def test_a_long_message_about_a_child_and_a_size_in_passing():
+    reading = reading_of("back to running after having my little one, I'm a women's 8, my "
+                         "doctor says I need support")
+    assert "8" in reading.sizes and reading.size_wish is None
+    assert reading_of("the little one please").size_wish == "smallest"
+
+
+def test_from_the_same_line_is_no_product_word():
+    reading = reading_of("and the fleece jacket from the same line, size M")
+    assert reading.same_line and "line" not in reading.words
+
+
+def test_what_it_is_for_ranks_even_when_the_store_has_no_word_for_it():
+    assert reading_of("running shoes for the gym").uses == ["gym"]
+    assert reading_of("a beanie for my nephew").words == ["beanie"]
+
+
+@pytest.mark.parametrize("text, cap", [("touchscreen gloves size m, nothing over 60", 6000),
+                                       ("rain boots, none over 80", 8000)])
+def test_nothing_over_is_a_cap(text, cap):
+    reading = reading_of(text)
+    assert reading.price_max == cap and reading.price_min is None
+    assert "nothing" not in reading.words
+
+
+@pytest.mark.parametrize("text, value", [
+    ("actually drop it to 2", 2), ("actually 2 is enough", 2), ("just 1 then", 1),
+    ("actually 3, my son's bringing his own", 3), ("cut it down to 2", 2), ("only need 2", 2),
+    ("3 will do", 3)])
+def test_a_quantity_lowered_or_raised_in_passing(text, value):
+    reading = reading_of(text)
+    assert (reading.qty_op, reading.qty_value) == ("set", value)
+
+
+def test_sizes_and_numbers_of_tools_and_gear():
+    vocab = Vocabulary.from_terms([{"kind": "size", "term": "#10 x 3 in."}], version=1)
+    assert "10 x 3 in" in reading_of("#10 x 3 in wood screws", vocab).sizes
+    assert "20 degree" in reading_of("also need a 20 degree sleeping bag, long size").modifiers
+    assert reading_of("something cheapish").sort == "cheapest"
+
+
+def test_what_it_all_comes_to_is_the_cart_total():
+    assert reading_of("what does that come to").cart_total
+    assert reading_of("what's the damage?").cart_total
+
+
+@pytest.mark.parametrize("text, kind, phrase", [
+    ("how much torque does it have?", "attr", "torque"),
+    ("whats the weight capacity on the studio one?", "measure", "hold"),
+    ("whats the main ingredient in the first one", "material", ""),
+    ("can it go in the wash?", "yesno", "go in the wash")])
+def test_questions_about_a_product_s_facts(text, kind, phrase):
+    question = reading_of(text).question
+    assert question is not None and (question.kind, question.phrase) == (kind, phrase)
+
+
+def test_a_question_keeps_its_other_words_for_the_listing():
+    question = reading_of("how long does the board game take to play?").question
+    assert question is not None and "play" in question.context
+
+
+def test_putting_it_together_is_no_add():
+    assert not reading_of("does it come flat packed? how long to put together").add_words
+    assert reading_of("does it come flat packed? how long to put together").topic == "assembly"
+
+
+def test_a_word_in_between_a_type_s_words():
+    vocab = Vocabulary.from_terms([{"kind": "type", "term": t}
+                                   for t in ("Building Set", "Jigsaw Puzzle")], version=1)
+    assert reading_of("a building brick set, 500 pieces", vocab).types.labels == ("Building Set",)
+
+
+def test_a_gerund_after_a_type_word_qualifies_an_activity():
+    vocab = Vocabulary.from_terms([{"kind": "type", "term": t}
+                                   for t in ("Camping Tent", "Remote Control Car")], version=1)
+    assert reading_of("tent for 6 people, car camping", vocab).types.labels == ("Camping Tent",)

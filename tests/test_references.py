@@ -8,6 +8,7 @@ import pytest
 from agentpay.orchestrator.answers import answer
 from agentpay.orchestrator.references import available_in, resolve
 from agentpay.understanding.classifier import Classifier
+from agentpay.understanding.lexicon import split_sentences
 from agentpay.understanding.reading import Question, read
 from agentpay.understanding.topics import listing_sentence
 from understanding_store import VOCAB
@@ -200,3 +201,27 @@ def test_the_sentence_that_answers_a_policy_question(topic, description, says):
 def test_no_sentence_on_the_topic_is_no_answer():
     assert listing_sentence("It features USB-C power delivery.", "shipping") is None
     assert listing_sentence("A drill made for furniture assembly.", "assembly") is None
+
+
+DRIVER = {"name": "Hexwell Impact Driver (HX-1)", "price": "$89.00",
+          "description": "A magnesium impact driver. Thoughtful details like 1,825 in.-lbs of "
+                         "torque and a 1/4 in. hex chuck make it easy to live with. Built for "
+                         "decks, this driver has 30-minute run time.",
+          "attributes": {"voltage": 18}, "sizes": [], "colors": ["Yellow"], "variants": []}
+
+
+def test_a_fact_only_the_description_states_is_quoted_whole():
+    text, verdict = answer(DRIVER, Question("attr", "torque"))
+    assert verdict and "1,825 in.-lbs of torque and a 1/4 in. hex chuck" in text
+
+
+def test_the_question_s_other_words_find_the_sentence_when_no_attribute_answers():
+    text, verdict = answer(DRIVER, Question("measure", "long", context=("run",)))
+    assert verdict and "30-minute run time" in text
+    _, verdict = answer(DRIVER, Question("measure", "long"))
+    assert verdict is None
+
+
+def test_a_stop_inside_a_measure_is_no_sentence_end():
+    assert split_sentences("It has a 1/4 in. hex chuck. Free returns.") == [
+        "It has a 1/4 in. hex chuck.", "Free returns."]

@@ -138,8 +138,12 @@ class Vocabulary:
                 match = TypeMatch(labels=tuple(dict.fromkeys(label for label, _ in hits)),
                                   words=tuple(tokens[i:i + n]), start=i, end=i + n,
                                   exact=any(full for _, full in hits))
+                # a later match wins a tie, unless it only qualifies an activity ("tent
+                # for 6, car camping": the tent, not a car)
+                gerund = i + n < len(tokens) and tokens[i + n].endswith("ing") \
+                    and (tokens[i + n],) not in self._suffixes
                 if best is None or n > len(best.words) or (n == len(best.words)
-                                                           and i > best.start):
+                                                           and i > best.start and not gerund):
                     best = match
             if best is not None:
                 if n == 1 and not best.exact and best.words[0] in self._heads:
@@ -149,6 +153,13 @@ class Vocabulary:
                     best = replace(best, labels=tuple(dict.fromkeys(
                         best.labels + tuple(self._heads[best.words[0]]))))
                 return best
+        for i in range(len(tokens) - 2):  # "building brick set": a word in between
+            hits = self._suffixes.get((tokens[i], tokens[i + 2]))
+            full = [label for label, whole in hits or () if whole]
+            if full:
+                return TypeMatch(labels=tuple(dict.fromkeys(full)),
+                                 words=(tokens[i], tokens[i + 2]), start=i, end=i + 3,
+                                 exact=False)
         if tokens and tokens[-1] in self.aliases:  # the phrase's head: "l shaped sectional"
             i, t = len(tokens) - 1, tokens[-1]
             return TypeMatch(labels=(self.aliases[t],), words=(t,), start=i, end=i + 1,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 ActionType = Literal[
     "greet", "farewell", "acknowledge_thanks", "confirm_proposal", "acknowledge_decline",
     "search_products", "refine_search", "recommend_products", "show_product_details",
-    "compare_products", "quote_price", "check_availability", "add_to_cart",
+    "compare_products", "quote_price", "quote_named", "check_availability", "add_to_cart",
     "remove_from_cart", "show_cart", "create_checkout", "offer_discount", "hold_price",
     "select_product", "update_quantity", "answer_question",
     "answer_policy", "order_support", "account_support", "handoff_to_human",

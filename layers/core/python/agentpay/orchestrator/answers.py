@@ -11,10 +11,9 @@ import re
 from typing import Any
 
 from agentpay.tools.products import variant_price_text
-from agentpay.understanding.lexicon import singular, size_units, words
+from agentpay.understanding.lexicon import singular, size_units, split_sentences, words
 from agentpay.understanding.reading import Question
 
-_SENTENCE = re.compile(r"[^.!?]{1,400}[.!?]?")
 _NEGATIONS = ("not ", "n't ", "no ", "non-", "non ", "without ", "free of ", "never ")
 _ABSENT = re.compile(r"\b(?:sold\s{1,3}separately|not\s{1,3}included|tool\s{1,3}only|"
                      r"bare\s{1,3}tool)\b", re.IGNORECASE)
@@ -35,8 +34,9 @@ def _attrs(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sentences(p: dict[str, Any]) -> list[str]:
-    text = f"{p.get('name', '')}. {p.get('description') or ''}"
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    """The name, then the description's sentences ("1/4 in. hex chuck" is no sentence end:
+    a sentence ends before a capital)."""
+    return [p.get("name", "")] + split_sentences(p.get("description") or "")
 
 
 _FUNCTION_WORDS = frozenset(["a", "an", "the", "it", "its", "they", "them", "this", "that", "these", "those", "is", "are", "be", "of", "for", "to", "in", "on", "with", "and", "or", "my", "your", "any", "some"])
@@ -206,7 +206,8 @@ def answer_options(p: dict[str, Any], kind: str) -> tuple[str, bool | None]:
 
 
 def answer_attr(p: dict[str, Any], word: str) -> tuple[str, bool | None]:
-    """"What spf is it?", "what wattage is it?": the attribute, or the size it names."""
+    """"What spf is it?", "what wattage is it?": the attribute, the size it names, or the
+    listing's sentence with the word ("1,825 in.-lbs of torque")."""
     stem = singular(word)[:4]
     for k, v in _attrs(p).items():
         if stem in k and not isinstance(v, bool):
@@ -220,8 +221,33 @@ def answer_attr(p: dict[str, Any], word: str) -> tuple[str, bool | None]:
     return f"The listing for {p['name']} doesn't give its {word}.", None
 
 
+def _about(p: dict[str, Any], said: tuple[str, ...]) -> str | None:
+    """The listing sentence with most of the question's words ("30-minute play time" for
+    "how long does it take to play?"), when any has one."""
+    stems = [s for s in _stems(" ".join(said)) if len(s) > 2]
+    name = " " + " ".join(words(p.get("name") or "")) + " "
+    stems = [s for s in stems if f" {s}" not in name]  # the product's own name says nothing
+    best, hits = None, 0
+    for sentence in _sentences(p)[1:]:
+        low = " " + " ".join(words(sentence.replace("-", " "))) + " "
+        n = sum(1 for s in stems if f" {s}" in low)
+        if n > hits:
+            best, hits = sentence, n
+    return best
+
+
 def answer(p: dict[str, Any], question: Question) -> tuple[str, bool | None]:
-    """(reply text, verdict) for one question about one product's details."""
+    """(reply text, verdict) for one question about one product's details; when its data
+    does not say, the listing sentence about what was asked, if there is one."""
+    text, verdict = _answer(p, question)
+    if verdict is None and question.context:
+        sentence = _about(p, question.context)
+        if sentence is not None:
+            return f"From the listing for {p['name']}: “{sentence}”", True
+    return text, verdict
+
+
+def _answer(p: dict[str, Any], question: Question) -> tuple[str, bool | None]:
     if question.kind == "attr":
         return answer_attr(p, question.phrase)
     if question.kind == "yesno":

@@ -29,10 +29,16 @@ from agentpay.orchestrator.cart_moves import (
     change_quantity,
     pending_answer,
     remove,
+    specific,
     swap,
 )
 from agentpay.orchestrator.context import TurnContext
-from agentpay.orchestrator.references import describes, descriptor_words, resolve
+from agentpay.orchestrator.references import (
+    available_in,
+    describes,
+    descriptor_words,
+    resolve,
+)
 from agentpay.orchestrator.searching import (
     ask_which,
     details_of,
@@ -41,6 +47,7 @@ from agentpay.orchestrator.searching import (
     search_from_state,
     select_from_catalog,
 )
+from agentpay.orchestrator.shopping import ShoppingState, search_arguments, update
 from agentpay.understanding.reading import Reading, read
 
 _POLICY_TOPICS = {"payment_help": "payment", "shipping_info": "shipping",
@@ -196,6 +203,20 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                       steps=[ToolStep("cart_view", {})], intent="view_cart")
     if reading.topic and _asks(intent, text, reading) and not _new_search(ctx, reading):
         return _policy_answer(ctx, entities, reading, text)
+    focus_id = (ctx.state.get("focus") or {}).get("external_id")
+    if intent == "checkout" and _BUY_IT.search(text) and focus_id \
+            and not any(li["external_id"] == focus_id for li in lines):
+        # "k buy it" about a product not yet in the cart: it goes in, then the checkout
+        action = add_to_cart(ctx, entities, text, reading, ctx.state.get("proposal") or {})
+        if action.type == "add_to_cart" and not any(
+                s.name == "create_checkout_link" for s in action.steps):
+            action.steps.append(ToolStep("create_checkout_link", {}))
+            action.params["checkout"] = True
+            action.stage = "checkout"
+        action.intent = "add_to_cart"
+        return action
+    if intent == "view_cart" and reading.add_words and not reading.cart_total:
+        intent = "add_to_cart"  # "cheapest one into the cart please"
     swapping = bool(lines and SWAP.search(text) and (reading.colors or reading.sizes))
     if (intent in _FIXED or _is_policy(intent, text)) and not (
             swapping and intent in ("order_change", "order_status")):
@@ -203,7 +224,6 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         if not _names_products(intent, text, reading):
             return None
         intent = "product_search"  # read as what it names, not as the classifier filed it
-    focus_id = (ctx.state.get("focus") or {}).get("external_id")
     wanted_new = reading.qty_op == "set" and re.search(r"\b(?:need|want)\b", text, re.IGNORECASE) \
         and focus_id and not any(li["external_id"] == focus_id for li in lines)
     if reading.qty_op and lines and not reading.types and not wanted_new and (
@@ -229,6 +249,9 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         action = remove(ctx, entities, text, reading)
         action.intent = "remove_from_cart"
         return action
+    compared = _compare_named(ctx, text) or _quote_named(ctx, text, reading)
+    if compared is not None:
+        return compared
     asks_about = reading.question is not None and reading.question.kind not in ("price",)
     if reading.superlative and _about_this_search(ctx, reading) and not asks_about and not (
             intent in ("discount_request", "price_objection") and HAGGLE.search(
@@ -244,9 +267,6 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             action = lookup(ctx, reading, "show_product_details")
             if action is not None:
                 return action
-    compared = _compare_named(ctx, text)
-    if compared is not None:
-        return compared
     named = _named_in_view(ctx, intent, entities, reading, text)
     if named is not None:
         return named
@@ -295,18 +315,33 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                                        ctx.vocab.has_word(w) for m in reading.modifiers
                                        for w in m.split() if len(w) > 3)))))
     if searchy and intent in _SEARCHY:
+        if reading.same_line and not reading.brands and (ctx.state.get("focus") or {}).get(
+                "brand"):
+            reading.brands = [ctx.state["focus"]["brand"]]  # "from the same line"
         action = search_from_state(ctx, reading, recommend=intent == "recommendation")
         action.intent = "recommendation" if intent == "recommendation" else "product_search"
-        if reading.quantity and reading.types and action.type != "ask_clarification":
-            # "also unscented cat litter, 2 bags": counted, so wanted: the best match goes in
+        # the last thing done was putting the focus in the cart: a list is being bought
+        just_added = bool(lines) and lines[-1]["external_id"] == focus_id
+        listing = just_added and bool(_ALSO.match(text)) and not text.rstrip().endswith("?") \
+            and specific(ctx, reading)
+        if (reading.quantity or listing) and (reading.types or listing and reading.new_noun) \
+                and action.type != "ask_clarification":
+            # "also unscented cat litter, 2 bags": counted, so wanted; "and the hydrating
+            # conditioner, 16 oz" right after an add: the next item of a list. The best
+            # match goes in
             action.params["then"] = "add_to_cart"
             action.params["focus_top"] = True
-            action.params["add"] = {"quantity": reading.quantity, **add_options(ctx, reading)}
+            action.params["add"] = {"quantity": reading.quantity or 1,
+                                    **add_options(ctx, reading)}
             action.intent = "add_to_cart"
         return action
     return None
 
 
+_BUY_IT = re.compile(r"\bbuy\s{1,3}(?:it|this|that|this\s{1,3}one|that\s{1,3}one|them)\b",
+                     re.IGNORECASE)
+_ALSO = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\s{1,3}(?:the|that|those)\b",
+                   re.IGNORECASE)
 _COMPARE = re.compile(r"\b(?:compare|compared|comparison|vs\.?|versus|difference|differ)\b",
                       re.IGNORECASE)
 _PARTS = re.compile(r"\band\b|\bvs\.?(?=\s)|\bversus\b|\bor\b|\bwith\b|,|/", re.IGNORECASE)
@@ -336,6 +371,45 @@ def _compare_named(ctx: TurnContext, text: str) -> Action | None:
                   steps=[ToolStep("compare_products",
                                   {"external_ids": [p["external_id"] for p in picked[:4]]})],
                   stage="consideration", intent="compare_products")
+
+
+_ALTERNATIVES = re.compile(r"\bor\b|\bvs\.?(?=\s)|\bversus\b|\band\b", re.IGNORECASE)
+_PRICES_ASKED = re.compile(r"\b(?:how\s{1,3}much|price|prices|priced|cost|costs|cheaper|cheapest|"
+                           r"less\s{1,3}expensive|pricier|compare|vs\.?|versus)\b", re.IGNORECASE)
+
+
+def _quote_named(ctx: TurnContext, text: str, reading: Reading) -> Action | None:
+    """"The velvetine airstyle or the purelle silkpro - which one's cheaper?", "how much is
+    the X vs the Y?": products named by the shopper, not on screen, each looked up (its best
+    match) and quoted side by side. A part naming no product of its own ("and the velvet
+    one") takes the kind and maker of the part before."""
+    if not _PRICES_ASKED.search(text) and not reading.superlative:
+        return None
+    parts = [p for p in _ALTERNATIVES.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    wanted: list[dict] = []
+    base: Reading | None = None
+    for part in parts:
+        said = read(part, [], ctx.vocab)
+        named = bool(said.brands or (said.types and (said.modifiers or said.colors)))
+        if not named and base is not None and (said.modifiers or said.colors) \
+                and re.search(r"\bones?\b", part):
+            said = replace(said, brands=list(base.brands), types=base.types)
+            named = True
+        if not named:
+            continue
+        base = base or said
+        state, _ = update(ShoppingState(), replace(said, superlative=None, sort=None))
+        wanted.append(search_arguments(state, ctx.vocab, k=1))
+    if len(wanted) < 2 or all(not w.get("brands") for w in wanted) and any(
+            p.get("external_id") for p in ctx.last_shown):
+        return None  # the kind on screen, said twice, is a pick, not two products
+    steps = [ToolStep("search_products", {**args, "k": 1, **({"append": True} if i else {})})
+             for i, args in enumerate(wanted[:3])]
+    return Action("quote_named", "prices of the products named", steps=steps,
+                  stage="consideration", intent="price_inquiry",
+                  params={"which": reading.superlative})
 
 
 def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading: Reading,
@@ -382,6 +456,11 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                  reading: Reading, lines: list[dict]) -> Action:
     buy = intent == "add_to_cart" or reading.add_words or bool(reading.quantity) or (
         reading.polite and not re.match(r"\s{0,3}(?:what|which|whats|how)\b", text, re.IGNORECASE))
+    if not reading.scope_catalog and ctx.last_shown and reading.sizes \
+            and not any(available_in(p, [], reading.sizes) for p in ctx.last_shown):
+        # "also add one of the tinted spf 30 ones, whichever is cheapest": none on screen is
+        # one, so the store's
+        reading = replace(reading, scope_catalog=True)
     if reading.scope_catalog or not ctx.last_shown:
         if reading.select_count > 1 and not buy:
             reading.sort = reading.superlative  # "the 3 cheapest you have": a short list

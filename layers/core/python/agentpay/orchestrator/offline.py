@@ -239,8 +239,10 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         if r is None or not r.ok:
             return "Sorry, I couldn't find that product. Which one did you mean?"
         asked = action.params.get("questions") or [action.params.get("question") or {}]
+        # the question's other words ("play" in "how long does it take to play?")
+        context = tuple(getattr(getattr(reading, "question", None), "context", ()) or ())
         return " ".join(answer(r.data["product"], Question(q.get("kind", "yesno"),
-                                                          q.get("phrase", "")))[0]
+                                                          q.get("phrase", ""), context))[0]
                         for q in asked[:3])
     if t == "quote_price" and sum(1 for x in results if x.name == "product_details"
                                   and x.ok) > 1:
@@ -278,6 +280,20 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
             return text + ("\nIt's out of stock right now, I'm afraid. Shall I find you "
                            "something similar?")
         return text + "\nWould you like me to add it to your cart?"
+    if t == "quote_named":
+        found = [x.data["products"][0] for x in results
+                 if x.name == "search_products" and x.ok and x.data["products"]]
+        if not found:
+            return "I couldn't find those products. Could you tell me their names again?"
+        rows = [f"• {p['name']} — {p['price']}" + ("" if p.get("in_stock", True)
+                                                    else " (out of stock)") for p in found]
+        text = "Here are their prices:\n" + "\n".join(rows)
+        if len(found) > 1:
+            ends = min if action.params.get("which") != "most_expensive" else max
+            pick = ends(found, key=lambda p: p["price_minor"])
+            word = "cheaper" if ends is min else "pricier"
+            text += f"\n{pick['name']} is the {word} of the {'two' if len(found) == 2 else 'lot'}."
+        return text + " Which one would you like?"
     if t == "compare_products":
         r = by_name.get("compare_products")
         if r is None or not r.ok:

@@ -87,7 +87,9 @@ class ShoppingState(BaseModel):
             said = [m for m in self.modifiers if m not in kind]
             features = [f.replace("_", " ") for f in self.features]
             return " ".join(features + said + [kind])
-        return self.query or self.category or "products"
+        # no type: the words the store has, not the whole story ("leather", not "quebec
+        # january cold warm leather possible")
+        return " ".join(self.modifiers) or self.query or self.category or "products"
 
     def describe(self, currency: str = "USD", sizes: list[str] | None = None) -> str:
         """"navy down jackets for women in S under $200"."""
@@ -235,6 +237,12 @@ def _constrain(state: ShoppingState, r: Reading) -> None:
         kept = [t for t in state.product_types if t not in r.exclude_types]
         state.product_types = kept or state.product_types
     state.features = _union(state.features, r.features)
+    if r.materials and state.materials and not set(r.materials) & set(state.materials):
+        # "and a steel one" after "fiberglass": the new material instead of the old
+        old = {w for m in state.materials for w in m.split()}
+        state.modifiers = [m for m in state.modifiers if not set(m.split()) & old] or [
+            m for m in r.modifiers]
+        state.materials = list(r.materials)
     state.materials = _union(state.materials, r.materials)
     state.exclude_words = _union(state.exclude_words, r.exclude_words)
     if r.sort and not r.superlative:
@@ -300,9 +308,12 @@ def search_arguments(state: ShoppingState, vocab: Vocabulary, k: int = 5) -> dic
     if required:
         args["require"] = list(dict.fromkeys(required))[:6]
     held = {w for r in required for w in r.split()} | set(type_words.split())
-    prefer = [w for m in list(state.modifiers) + list(state.uses) for w in m.split()
+    # without a product type the qualifiers are the product itself ("running shoes"): only
+    # what it is for ranks then
+    qualifiers = list(state.modifiers) if state.product_types or state.category else []
+    prefer = [w for m in qualifiers + list(state.uses) for w in m.split()
               if len(w) > 2 and not w[0].isdigit() and w not in held]
-    if prefer and (state.product_types or state.category):
+    if prefer:
         args["prefer"] = list(dict.fromkeys(prefer))[:10]
     if state.exclude_words:
         args["exclude_words"] = state.exclude_words[:6]

@@ -10,7 +10,7 @@ from agentpay.catalog.search import query_terms, search
 from agentpay.catalog.search_repository import Filters, browse
 from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.products import details, summary
-from agentpay.tools.ranking import extreme, rank
+from agentpay.tools.ranking import extreme, rank, saying
 from agentpay.tools.registry import Tool, ToolFailure
 from agentpay.understanding.lexicon import size_units
 
@@ -145,11 +145,15 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
                   prefer=args.get("prefer") or [])
     if args.get("size_wish"):
         ranked = extreme(ranked, args["size_wish"])  # "the tallest you have": only those
+    if args.get("prefer"):
+        ranked = saying(ranked, args["prefer"])
     k = args.get("k", 5)
     items = [summary(p) | ({"score": p["score"], "matched": p["matched"]} if "score" in p
                            else {}) for p in ranked[:k]]
-    ctx.show([{k_: v for k_, v in item.items() if k_ not in ("score", "matched")}
-              for item in items])
+    shown = [{k_: v for k_, v in item.items() if k_ not in ("score", "matched")}
+             for item in items]
+    # "append": a second product looked up in the same turn joins the first on screen
+    ctx.show((ctx.last_shown if args.get("append") else []) + shown)
     ctx.state["last_query"] = {"query": args["query"],
                                **{k_: args[k_] for k_ in ("price_min", "price_max", "sizes")
                                   if args.get(k_) is not None}}
@@ -201,7 +205,7 @@ SEARCH = Tool(
             "product_types": _WORDS, "brands": _WORDS, "exclude_brands": _WORDS,
             "exclude_colors": _WORDS, "require": _WORDS, "exclude_words": _WORDS,
             "features": _WORDS, "color_words": _WORDS, "size_keys": _WORDS,
-            "prefer": _WORDS,
+            "prefer": _WORDS, "append": {"type": "boolean"},
             "gender": {"type": "string", "enum": ["men", "women"]},
             "sort": {"type": "string", "enum": ["cheapest", "most_expensive", "newest",
                                                 "on_sale"]},

@@ -103,6 +103,14 @@ def rank(products: list[dict[str, Any]], *, sizes: list[str], colors: list[str],
     return [products[i] for i in order]
 
 
+def saying(products: list[dict[str, Any]], prefer: list[str]) -> list[dict[str, Any]]:
+    """Only the products whose listing says what the shopper qualified them with, when at
+    least two do: "with a phone pocket" shows the leggings that have one, not every pair."""
+    prefer = [w.lower() for w in prefer if len(w) > 2]
+    said = [p for p in products if _mentions(p, prefer)]
+    return said if len(said) >= 2 else products
+
+
 def extreme(products: list[dict[str, Any]], wish: str) -> list[dict[str, Any]]:
     """Only the products of the largest (smallest) size among those that can be bought:
     "the tallest cat tree you have", "the big bag"."""

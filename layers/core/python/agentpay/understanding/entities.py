@@ -827,7 +827,7 @@ def extract_entities(text: str, context: Mapping[str, Any] | None = None,
         out += extract_quantities(text, claimed)
     if not words.isdisjoint(_COLOR_WORDS):
         out += extract_colors(text, claimed)
-    if not words.isdisjoint(_REF_TRIGGERS) or "#" in text:
+    if not words.isdisjoint(_REF_TRIGGERS) or "#" in text or digits:  # "the 2nd pair"
         out += extract_references(text, context, claimed)
     if intent in (None, "product_search", "recommendation", "availability", "price_inquiry",
                   "product_details", "add_to_cart", "remove_from_cart", "compare_products"):

@@ -151,6 +151,13 @@ _MEASURE = re.compile(
     r"\s{0,2}-?\s{0,2}(?P<u>" + _UNIT_ALT + r"|[a-z\"']{1,8}\.?|'')$")
 
 
+def split_sentences(text: str) -> list[str]:
+    """A listing's sentences: a stop followed by a capital ends one, so "1/4 in. hex chuck"
+    and "1,825 in.-lbs" stay whole."""
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s{1,3}(?=[A-Z0-9\"“])", text or "")
+            if s.strip()][:60]
+
+
 def size_key(label: str) -> str:
     """One spelling for a size, whoever wrote it: "Medium" and "M" -> "m"; "60 in.",
     '60"' and "60 inch" -> "60 in"; "4-Person" -> "4 person"; "16 fl oz" -> "16 oz";

@@ -15,7 +15,7 @@ characters (tests/test_hostile_input.py runs them on hostile input).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -52,6 +52,9 @@ class Question:
 
     kind: str
     phrase: str = ""
+    # the question's other words ("play" in "how long does it take to play?"): a listing
+    # sentence with them answers when no attribute does
+    context: tuple[str, ...] = ()
 
 
 @dataclass
@@ -104,6 +107,7 @@ class Reading:
     remove_words: bool = False            # "take the mug out", "remove", "I don't want the"
     exclude_types: list[str] = field(default_factory=list)   # "not a sectional"
     topic: str | None = None              # a store-policy topic asked about (topics.py)
+    same_line: bool = False               # "from the same line": the brand being looked at
     uses: list[str] = field(default_factory=list)  # what it is for ("for smoothies"): ranks
     guessed_type: bool = False            # the type rests on a spelling fix ("blendr")
 
@@ -154,7 +158,8 @@ _MEN = re.compile(
 _SORT = (
     ("cheapest", re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|"
                             r"most affordable|cheaper|less expensive|inexpensive|cheap|"
-                            r"budget[- ]friendly)\b")),
+                            r"cheap[- ]?ish|low[- ]cost|bargain|not\s{1,3}too\s{1,3}(?:expensive|"
+                            r"pricey|dear)|budget[- ]friendly)\b")),
     ("most_expensive", re.compile(r"\b(?:most expensive|priciest|pricier|more expensive|"
                                   r"highest[- ]priced?|top of the line|high[- ]end|"
                                   r"fanciest|premium)\b")),
@@ -193,7 +198,8 @@ _SIZE_WISH = (
                            r"value[- ]size)\s{1,3}(?:bag|size|one|pack|box|bottle|tub|jar|"
                            r"can|option|version)\b|\b(?:biggest|largest|tallest|longest|"
                            r"widest|longer|taller|wider|bigger|larger)\b")),
-    ("smallest", re.compile(r"\b(?:small(?:est|er)?|little|mini|travel[- ]size[d]?|trial)"
+    ("smallest", re.compile(r"\b(?<!my\s)(?<!our\s)(?<!her\s)(?<!his\s)(?<!their\s)"
+                            r"(?:small(?:est|er)?|little|mini|travel[- ]size[d]?|trial)"
                             r"\s{1,3}(?:bag|size|one|pack|box|bottle|tub|jar|can|option|"
                             r"version)\b|\b(?:smallest|shortest|narrowest|shorter|smaller|"
                             r"narrower|compact)\b|\btravel[- ]size[d]?\b")),
@@ -247,7 +253,16 @@ _QTY_SET = re.compile(
     r"instead\b|\b(?:quantity|qty)\s{0,3}(?:to|=|:|of)?\s{0,3}(?P<q>\d{1,3})\b"
     r"|\b(?:actually|just|only|make\s{1,3}(?:it|that))\s{1,3}(?:just\s{1,3})?"
     + _QTY_N.replace("<n>", "<j>") + r"(?:\s{1,3}(?:of\s{1,3}(?:them|those|it|each)|"
-    r"(?:" + _CONTAINERS + r")))?\s{0,3}(?:please|pls|plz|thanks|thx)?\s{0,3}[.!]?\s{0,3}$"
+    r"(?:" + _CONTAINERS + r")))?\s{0,3}(?:please|pls|plz|thanks|thx|then)?\s{0,3}(?:[.!]?\s{0,3}$|"
+    r"[,;]|[.!]\s)"
+    # "drop it to 2", "cut that down to 1", "bring them back to 3"
+    r"|\b(?:drop|cut|bring|knock|take|put|turn|get)\s{1,3}(?:it|that|them|those|this|the"
+    r"\s{1,3}[a-z]{1,20})?\s{0,3}(?:down|back|up)?\s{0,3}to\s{1,3}" + _QTY_N.replace("<n>", "<d>") +
+    r"\b"
+    # "actually 2 is enough", "3 will do", "only need 2"
+    r"|\b" + _QTY_N.replace("<n>", "<e>") + r"\s{1,3}(?:is|will|should|would)\s{1,3}(?:be\s{1,3})?"
+    r"(?:enough|do|fine|plenty|ok|okay)\b|\b(?:only|just)\s{1,3}(?:need|want)\s{1,3}"
+    + _QTY_N.replace("<n>", "<o>") + r"\b(?!\s{1,3}(?:more|of\s{1,3}the))"
     # "actually I need 3 pairs of them": a count of what is already there
     r"|\b(?:i|we)(?:\s{1,3}|(?='))(?:need|want|'ll\s{1,3}(?:need|want|take)|will\s{1,3}need|"
     r"'d\s{1,3}like)\s{1,3}" + _QTY_N.replace("<n>", "<k>") + r"\s{1,3}(?:(?:" + _CONTAINERS +
@@ -267,12 +282,13 @@ _PICKED = (r"(?:it|that|this|them|those|these|one|two|three|\d{1,2}|the\s{1,3}(?
 _PUT_IT = r"(?:stick|chuck|toss|bung|put|pop|throw)\s{1,3}(?:it|them|that|those|this|one)"
 _ADVERB = r"(?:(?:still|just|definitely|probably|actually|then|go\s{1,3}ahead\s{1,3}and)\s{1,3})?"
 _ADD_WORDS = re.compile(
-    r"\b(?:add|put|throw|pop|i'?ll\s{1,3}" + _ADVERB + r"(?:take|have|get|buy)|i\s{1,3}(?:will|"
+    r"\b(?:add|put(?!\s{1,3}(?:it\s{1,3}|them\s{1,3}|this\s{1,3})?together)|throw|pop|i'?ll\s{1,3}"
+    + _ADVERB + r"(?:take|have|get|buy)|i\s{1,3}(?:will|"
     r"would|'d)\s{1,3}" + _ADVERB + r"(?:take|like|get|buy)\s{1,3}" + _PICKED + r"|(?:get|give|gimme)\s{1,3}(?:me\s{1,3})?"
     + _PICKED + r"|grab|buy|order\s{1,3}" + _PICKED + r"|(?:we'?ll|we\s{1,3}will|ill)\s{1,3}"
     r"take\s{1,3}" + _PICKED + r"|take\s{1,3}the\s{1,3}(?:first|second|third|last|cheapest|"
     r"[a-z]{1,20}\s{1,3}one)"
-    + r"|in\s{1,3}(?:my|the)\s{1,3}(?:cart|basket|bag))\b")
+    + r"|in(?:to)?\s{1,3}(?:my|the|your)\s{1,3}(?:cart|basket|bag|trolley))\b")
 _OWN_SIZE = re.compile(r"\b(?:in\s{1,3})?(?:her|his|my|their|that|the\s{1,3}same)\s{1,3}size"
                        r"\b")
 _Q_LEAD = r"^(?:(?:and|so|but|ok(?:ay)?|hmm|also|oh|um|well)[,\s]{1,3}){0,3}"
@@ -285,19 +301,25 @@ _Q_TAG = re.compile(
     r"fully\s{1,3}|100%\s{1,3})?(?P<q>[a-z][a-z -]{1,40}?)\s{0,3},?\s{0,3}(?:right|yeah|yes|"
     r"correct|isn'?t\s{1,3}it|aren'?t\s{1,3}they|no)?\s{0,3}\?")
 _Q_WHAT = re.compile(
-    r"\bwhat(?:'s|\s{1,3}is|\s{1,3}are)?\s{1,3}(?:the\s{1,3})?(?P<a>[a-z]{2,20})\s{1,3}(?:is|are|"
+    r"\bwhat(?:'?s|\s{1,3}is|\s{1,3}are)?\s{1,3}(?:the\s{1,3})?(?P<a>[a-z]{2,20})\s{1,3}(?:is|are|"
     r"does|do|on|of|for)\s{1,3}(?:the|this|that|it|they|those|these|them|your)\b")
+_Q_HOW_MUCH = re.compile(r"\bhow\s{1,3}much\s{1,3}(?P<a>[a-z]{3,20})\s{1,3}(?:does|do|is|can|will|"
+                         r"would|are)\b")
+_QUESTION_WORDS = frozenset({"how", "what", "whats", "which", "does", "take", "much", "long",
+                             "many", "one", "ones", "have", "has", "need", "come", "comes"})
+_NOT_AN_ATTR = frozenset({"money", "does", "would", "will", "are", "the", "this", "that",
+                          "they", "these", "those", "more", "less", "extra", "cash", "longer"})
 _Q_DOES = re.compile(_Q_LEAD + r"(?:does|do|will|would|can|could)\s{1,3}" + _Q_SUBJECT
                      + r"\s{1,3}(?P<q>[^?.!]{1,80})")
 _Q_MEASURE = re.compile(
     r"\bhow\s{1,3}(?P<d>long|big|tall|wide|high|deep|heavy|large|thick|wide|many\s{1,3}"
     r"[a-z]{1,20})\s{1,3}(?:is|are|r|does|do)\b|\bhow\s{1,3}much\s{1,3}(?:does|do)\s{1,3}"
-    r"(?:it|they|this|that)\s{1,3}(?P<w>weigh|hold)\b|\bwhat(?:'s|\s{1,3}is|\s{1,3}are)?"
+    r"(?:it|they|this|that)\s{1,3}(?P<w>weigh|hold)\b|\bwhat(?:'?s|\s{1,3}is|\s{1,3}are)?"
     r"\s{1,3}(?:the\s{1,3})?(?:[a-z]{1,12}\s{1,3})?(?P<n>length|width|height|weight|capacity|"
     r"dimensions?|size)\s{1,3}"
     r"(?:of|on)\b")
 _Q_MATERIAL = re.compile(
-    r"\bupholster(?:ed|y)\b|\bwhat\s{1,3}(?:kind\s{1,3}of\s{1,3}|type\s{1,3}of\s{1,3})?"
+    r"\bupholster(?:ed|y)\b|\b(?:main|key|active)\s{1,3}ingredients?\b|\bingredients?\b|\bwhat\s{1,3}(?:kind\s{1,3}of\s{1,3}|type\s{1,3}of\s{1,3})?"
     r"(?:fabric|steel|wood|metal|leather|plastic|material)\b|\bmade\s{1,3}(?:of|from|out\s{1,3}of|with)\b|\bwhat(?:'s|\s{1,3}is)?\s{1,3}(?:the\s{1,3})?"
     r"(?:material|fabric)\b|\bwhat\s{1,3}(?:material|fabric)\b")
 _OPTION_WORDS = r"sizes?|colou?rs?|shades?|colou?rways?|finish(?:es)?|hues?|tones?"
@@ -323,13 +345,14 @@ _SIZE_CUE = re.compile(
     r"\b(?:size|sz|in\s{1,3}(?:a\s{1,3})?(?:size\s{1,3})?|a|an|wears?\s{1,3}(?:a\s{1,3})?|"
     r"wearing\s{1,3}(?:a\s{1,3})?)\s{1,3}(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sl]|x{1,3}l|xx?s|m|"
     r"[2-5]xl)(?![\w.%$]|\s{0,2}(?:inch|in\b|ft|foot|feet|oz|lb|pound|dollar|buck|%|"
-    r"percent|year|yr|yo|month|day|hour|pack|piece|person|people|of\b|more|x\b))")
+    r"percent|year|yr|yo|month|day|hour|pack|piece|person|people|of\b|more|x\b|degree|deg\b|"
+    r"°|watt|w\b|lumen|mah|qt|quart|l\b|lit(?:er|re)|gal|mm|cm|gb|tb|volt|v\b|cup))")
 _SIZE_PHRASE = re.compile(
     r"\b(?P<w>extra\s{1,3}extra\s{1,3}(?:small|large)|extra[\s-]{1,3}(?:small|large)|"
     r"x{1,3}[\s-]?(?:small|large)|small|medium|large|petite|one[\s-]size(?:\s{1,3}fits\s{1,3}"
     r"all)?|twin\s{1,3}xl|california\s{1,3}king|cal\s{1,3}king|twin|queen|king|"
     r"[2-5]xl|x{1,3}l|xx?s)\b")
-_BARE_NUMBER = re.compile(r"(?<![\w.$€£/#,])(?P<n>\d{1,2}(?:\.5)?)(?![\w.%/,])")
+_BARE_NUMBER = re.compile(r"(?<![\w.$€£/#,])(?P<n>\d{1,2}(?:\.5)?)(?![\w%/]|[.,]\d)")
 _BARE_NEXT = frozenset({"please", "thanks", "in", "and", "or", "if", "size", "black", "white"})
 _BARE_PREV = frozenset({"mens", "men", "womens", "women", "ladies", "kids", "boys", "girls",
                         "size", "sizes", "sz", "a", "in", "wear", "wears", "us", "uk", "eu"})
@@ -375,6 +398,9 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
         if _not_inches(low, m):
             continue
         take(size_key(f"{m.group('n')} {m.group('u')}"), m.span())
+    for m in re.finditer(r"#?\d{1,2}\s{0,2}x\s{0,2}\d{1,2}(?:[- ]\d/\d)?\s{0,2}(?:in\b\.?|inch(?:es)?|\")",
+                         low):  # screws: "#10 x 3 in"
+        take(size_key(m.group()), m.span())
     for m in re.finditer(r"(?<![\d/])(\d{1,2}/\d{1,2})(?![\d/])", low):
         if not any(s <= m.start() < e for s, e in spans):
             take(f"{m.group(1)} in", m.span())  # "3/8 drive": fractions of an inch
@@ -392,6 +418,8 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
         after = words(low[m.end():m.end() + 24])
         before = words(low[max(0, m.start() - 24):m.start()])
         nxt, prev = (after[0] if after else ""), (before[-1] if before else "")
+        if re.match(r"\s{0,2}[,;!?]|\s{0,2}\.(?!\d)", low[m.end():]):
+            nxt = ""  # "I'm a women's 8, my physio says": the size ends its clause
         if (not nxt or nxt in _BARE_NEXT or colour_key(nxt) in vocab.colors
                 or colour_key(nxt) in _known_colours(vocab)) and (
                 prev in _BARE_PREV or singular(prev) in vocab.type_words):
@@ -489,6 +517,9 @@ def _question(low: str) -> Question | None:
                                   "kind", "type", "time", "day", "price", "one", "else") \
             and not re.fullmatch(_OPTION_WORDS, m.group("a")):
         return Question("attr", m.group("a"))
+    m = _Q_HOW_MUCH.search(low)  # "how much torque does the hx-id18 have?"
+    if m and m.group("a") not in _NOT_AN_ATTR:
+        return Question("attr", m.group("a"))
     m = _Q_OPTIONS.search(low)
     if m:
         k = m.group("k") or m.group("k2") or m.group("k3") or ""
@@ -518,7 +549,8 @@ def _question(low: str) -> Question | None:
             if inc:
                 return Question("includes", phrase[inc.end():].strip())
             if rx is _Q_DOES and not re.match(r"(?:have|has|come|work|fit|use|run|take|"
-                                              r"need|include|support|hold)\b", phrase):
+                                              r"need|include|support|hold|go|be|get|handle|"
+                                              r"survive|stand|last)\b", phrase):
                 return None  # "can you show me", "do they sell" are not about the product
             if re.match(r"(?:in\s{1,3}stock|available|still\s{1,3}available|on\s{1,3}sale)"
                         r"\b", phrase):
@@ -538,6 +570,8 @@ def _question(low: str) -> Question | None:
 def _asked_quality(phrase: str) -> str:
     """"velvetine airstyle hair dryer ionic" -> "ionic": the words after the product's
     name, when the question names the product."""
+    phrase = re.sub(r"\b(?:on|of|for)\s{1,3}the\s{1,3}(?:[a-z-]{1,20}\s{1,3}){0,4}one\b\s{0,3}", "",
+                    phrase).strip() or phrase  # "on the muddy paws den one washable"
     tokens = phrase.split()
     nouns = [i for i, w in enumerate(tokens) if is_product_word(w) and i < len(tokens) - 1]
     return " ".join(tokens[nouns[-1] + 1:]) if nouns else phrase
@@ -547,6 +581,8 @@ def _asked_quality(phrase: str) -> str:
 _TOO_MUCH = re.compile(r"\b(?:a\s{1,3})?(?:little\s{1,3}|tad\s{1,3})?bit\s{1,3}(?:too\s{1,3})?"
                        r"(?:pricey|expensive|much|steep|high|dear|rich|big|small|large|long|"
                        r"short|heavy|bulky)\b")
+_SAME_LINE = re.compile(r"\b(?:from\s{1,3})?(?:the\s{1,3})?same\s{1,3}(?:line|range|collection|"
+                        r"series|brand|make|maker|set)\b")
 _PURPOSE = re.compile(r"\b(?:for|4)\s{1,3}(?:the\s{1,3}|my\s{1,3}|our\s{1,3}|a\s{1,3}|an\s{1,3}|"
                       r"making\s{1,3}|doing\s{1,3}|use\s{1,3}(?:in|on|at)\s{1,3})?"
                       r"(?P<u>[a-z][a-z'-]{2,20}(?:\s{1,3}[a-z][a-z'-]{2,20})?)")
@@ -650,7 +686,8 @@ def _which_end(said: str) -> str:
 def _quantity(low: str, reading: Reading) -> None:
     m = _QTY_SET.search(low)
     if m:
-        raw = m.group("n") or m.group("m") or m.group("q") or m.group("j") or m.group("k")
+        raw = next((m.group(g) for g in ("n", "m", "q", "j", "k", "d", "e", "o") if m.group(g)),
+                   None)
         value = _number(raw)
         if value:
             reading.qty_op, reading.qty_value = "set", value
@@ -735,10 +772,13 @@ _CONTAINER_QTY = re.compile(
 _ADD_COUNT = re.compile(r"\b(?:add|get|buy|order|grab|want|need|take|gimme)\s{1,3}(?:me\s{1,3})?"
                         r"(?P<n>\d{1,2})\s{1,3}(?=[a-z])(?!of\b|x\b|more\b)")
 _CART_TOTAL = re.compile(
-    r"\b(?:(?:my|the|grand|order|cart|basket)\s{1,3}(?:sub)?total|(?:sub)?total\s{0,3}(?:so\s{1,3}far|"
+    r"\bwhat\s{1,3}(?:does|do|will|would)\s{1,3}(?:that|it|this|these|everything|it\s{1,3}all|"
+    r"that\s{1,3}all)\s{1,3}come\s{1,3}to\b|\bwhat(?:'?s|\s{1,3}is)\s{1,3}the\s{1,3}damage\b|"
+    r"\bhow\s{1,3}much\s{1,3}do\s{1,3}i\s{1,3}owe\b|\b(?:(?:my|the|grand|order|cart|basket)\s{1,3}(?:sub)?total|(?:sub)?total\s{0,3}(?:so\s{1,3}far|"
     r"now|please|pls|\?|$)|^\s{0,3}(?:sub)?total\b|how\s{1,3}much\s{1,3}(?:is|does|do|will)\s{1,3}"
-    r"(?:my|the|it\s{1,3}all|everything|that\s{1,3}all)\s{0,3}(?:cart|basket|bag|order|come|"
-    r"cost|total|together|add)?|altogether|all\s{1,3}together|in\s{1,3}total)")
+    r"(?:(?:my|the)\s{1,3}(?:cart|basket|bag|order|lot)|it\s{1,3}all|everything|that\s{1,3}all|"
+    r"all\s{1,3}(?:that|this))(?:\s{1,3}(?:come|cost|total|together|add))?\b|altogether|"
+    r"all\s{1,3}together|in\s{1,3}total)")
 _REMOVE_WORDS = re.compile(
     r"\b(?:remove|delete|(?:take|get)\s{1,3}(?:(?:the|my|that|this|it|them|those)\s{1,3}"
     r"(?:[a-z'-]{1,20}\s{1,3}){0,3})?(?:out|off)|drop\s{1,3}(?:the|that|it|my)|don'?t\s{1,3}"
@@ -751,7 +791,7 @@ _PRICE_CAP = re.compile(
     r"(?P<n>\d{1,6}(?:,\d{3})?(?:\.\d{1,2})?)(?![\d.,])")
 _MAX_WORDS = re.compile(r"\s{0,3}(?:bucks|dollars|usd|quid)?\s{0,3}(?:max(?:imum)?|tops|at\s{1,3}most|"
                         r"or\s{1,3}(?:less|under|below)|is\s{1,3}(?:the|my)\s{1,3}limit)\b")
-_NOT_OVER = re.compile(r"\b(?:not|n't|never|no)\s{1,3}(?:want\s{1,3}to\s{1,3})?(?:go|spend|be|pay)?"
+_NOT_OVER = re.compile(r"\b(?:not|n't|never|no|nothing|none|nada)\s{1,3}(?:want\s{1,3}to\s{1,3})?(?:go|spend|be|pay)?"
                        r"\s{0,3}(?:over|above|more\s{1,3}than|beyond)\b")
 _UNIT_AFTER = re.compile(r"\s{0,3}(?:%|percent|inch|in\b|\"|ft|foot|feet|oz|ounce|lb|pound|"
                          r"kg|mm|cm|watt|w\b|mah|piece|pc|person|people|year|yr|month|day|"
@@ -769,7 +809,7 @@ _NOT_PRODUCT = frozenset({
     "half", "wears", "wear", "size", "inch", "inches", "foot", "feet", "oz", "ounce", "lb",
     "lbs", "people", "person", "persons", "waist", "yikes", "wow", "whoa", "ugh", "oops",
     "lol", "haha", "omg", "meh", "cool", "nice", "great", "awesome", "sweet", "gimme",
-    "grab", "u", "ur", "pls", "plz", "thx", "k", "kk", "bunch", "swap", "lot"}) | frozenset(NUMBER_WORDS)
+    "grab", "u", "ur", "pls", "plz", "thx", "k", "kk", "bunch", "swap", "lot", "nothing", "cheapish"}) | frozenset(NUMBER_WORDS)
 
 
 # "they're for my crew", "a gift for our new neighbour": who it is for, no product word
@@ -907,6 +947,9 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     containers += [m.span() for m in re.finditer(r"\b" + _PUT_IT + r"\b", low)]
     containers += [m.span() for _, rx in _RELAX for m in rx.finditer(low)]
     containers += [m.span() for m in _TOO_MUCH.finditer(low)]
+    same = [m.span() for m in _SAME_LINE.finditer(low)]
+    r.same_line = bool(same)
+    containers += same
     masked = _blank(low, negated + containers + [(int(e["start"]), int(e["end"])) for e in entities
                                     if e.get("type") in ("price_min", "price_max", "amount",
                                                          "quantity", "order_id", "reference")
@@ -922,8 +965,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
                     + [m.span() for m in _BARE_SUPERLATIVE.finditer(masked)]
 
                     + [m.span() for m in _RECIPIENT.finditer(masked)
-                       if m.group("w") in _PEOPLE_WORDS
-                       or not vocab.has_word(singular(m.group("w")))]
+                       if m.group("w") in _PEOPLE_WORDS]
                     + [m.span() for _, rx in _SIZE_WISH for m in rx.finditer(masked)])
     skip = {w for c in colours + r.exclude_colors for w in c.split()}
     skip |= {w for b in r.brands + r.exclude_brands for w in brand_tokens(b)}
@@ -961,22 +1003,31 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         # a long message naming no product type: its words the store has carry the search
         # ("my physio says I need something with stability support" -> stability support)
         kept = [m for m in (_store_words(mod, vocab) for mod in r.modifiers) if m]
+        if kept:  # the rest still ranks: "warm", "cold" find the winter boots' listings
+            held = {w for m in kept for w in m.split()}
+            r.uses = [w for m in r.modifiers for w in m.split()
+                      if w not in held and len(w) > 3 and not w[0].isdigit()][:6]
         r.modifiers = kept or r.modifiers
     r.modifiers = [_in_store_words(m, vocab) for m in r.modifiers]
+    purpose = _purpose_words(low)
+    if purpose and r.types:
+        # "a blender for smoothies", "trainers for the gym": what it is for ranks the
+        # products, it does not rule out those whose listing says it otherwise
+        r.uses += [m for m in r.modifiers if set(m.split()) <= purpose]
+        r.modifiers = [m for m in r.modifiers if m not in r.uses]
     if r.types and len(r.types.labels) == 1 and not r.types.alias:
         # the product is known: a qualifier the store has no word for is narrative ("I've
         # just started running again after having my little one"), not a filter, unless
         # it is what the product comes "with" ("with a phone pocket": ranking words)
         r.modifiers = [m for m in (_store_words(mod, vocab) or _with_phrase(mod, low)
                                    for mod in r.modifiers) if m]
-    purpose = _purpose_words(low)
-    if purpose and r.types:
-        # "a blender for smoothies", "string lights for the patio": what it is for ranks
-        # the products, it does not rule out those whose listing says it otherwise
-        r.uses = [m for m in r.modifiers if set(m.split()) <= purpose]
-        r.modifiers = [m for m in r.modifiers if m not in r.uses]
     r.materials = [w for w in r.words if vocab.is_material_word(singular(w))
                    and w not in type_words]
+    if r.question is not None:
+        said = tuple(w for w in r.words if len(w) > 2 and w not in type_words
+                     and w not in _QUESTION_WORDS)[:6]
+        r.question = replace(r.question, context=said)
+        r.questions = [replace(q, context=said) for q in r.questions]
     if r.words and (_LEAD.search(low) or any(e.get("type") == "product_type"
                                              and is_product_word(str(e["value"]).split()[-1])
                                              for e in entities)):

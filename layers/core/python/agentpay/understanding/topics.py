@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from agentpay.understanding.lexicon import split_sentences
+
 _S = r"\s{1,3}"
 _THEY = r"(?:they|these|those|it|this|that|the\s{1,3}[a-z]{2,20}s?|them)"
 
@@ -74,7 +76,7 @@ def asked_topic(low: str) -> str | None:
 
 def listing_sentence(description: str, topic: str) -> str | None:
     """The sentence of a product description that answers `topic`."""
-    sentences = [s.strip() for s in re.findall(r"[^.!?]{1,300}[.!?]?", description or "")]
+    sentences = split_sentences(description)
     for rx in _LISTED.get(topic, ()):
         for sentence in sentences:
             if rx.search(sentence) and not _NOT_POLICY.search(sentence):
