@@ -146,11 +146,19 @@ def recent_messages(conn: psycopg.Connection, organization_id: UUID, conversatio
 
 def lock_conversation(conn: psycopg.Connection, organization_id: UUID,
                       conversation_id: UUID, lock_timeout_ms: int) -> None:
-    """Lock the conversation for the rest of the transaction, waiting at most
-    ``lock_timeout_ms`` for another's lock (then ``psycopg.errors.LockNotAvailable``).
-    The timeout is transaction-local (``set_config(..., true)``): nothing of it outlives
-    the transaction on a connection that RDS Proxy hands to others."""
-    conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{int(lock_timeout_ms)}ms",))
+    """Lock the conversation for the rest of the transaction (a turn's claim), waiting at
+    most ``lock_timeout_ms`` for another's lock (then ``psycopg.errors.LockNotAvailable``).
+
+    The claim's commit does not wait for its WAL to reach disk (``synchronous_commit``
+    off; a flush each commit is the dearest part of a short write, milliseconds on a
+    Multi-AZ database): the turn's save, which does wait, flushes it too. A crash in
+    between loses at most the claim, which nobody was answered for; its save then finds
+    no lease and saves nothing. Both settings are transaction-local
+    (``set_config(..., true)``): nothing of them outlives the transaction on a connection
+    that RDS Proxy hands to others."""
+    conn.execute("SELECT set_config('lock_timeout', %s, true),"
+                 " set_config('synchronous_commit', 'off', true)",
+                 (f"{int(lock_timeout_ms)}ms",))
     conn.execute("SELECT 1 FROM conversations WHERE id = %s AND organization_id = %s"
                  " FOR UPDATE", (conversation_id, organization_id))
 
