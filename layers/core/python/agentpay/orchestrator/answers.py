@@ -64,6 +64,7 @@ def _negated(sentence: str, phrase: str) -> bool:
     first = _stems(phrase)[0] if _stems(phrase) else ""
     at = low.find(" " + first)
     before = low[:at + 1] if at >= 0 else ""
+    before = re.split(r"[,;:]", before)[-1]  # "Non-slip feet, a juice groove": its own clause
     return any(n in before for n in _NEGATIONS) or bool(re.search(r"\bnon\s?$", before))
 
 

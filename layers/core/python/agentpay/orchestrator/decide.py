@@ -253,7 +253,8 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     if compared is not None:
         return compared
     asks_about = reading.question is not None and reading.question.kind not in ("price",)
-    if reading.superlative and _about_this_search(ctx, reading) and not asks_about and not (
+    if reading.superlative and (_about_this_search(ctx, reading) or reading.scope_catalog) \
+            and not asks_about and not (
             intent in ("discount_request", "price_objection") and HAGGLE.search(
                 text.lower().replace(reading.superlative_phrase or "\0", " "))):
         return _superlative(ctx, intent, entities, text, reading, lines)

@@ -8,6 +8,7 @@ decide (action) -> invoke tools (registry) -> generate (model or offline) -> rem
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from agentpay.tools.default import default_registry, enabled_tools
 from agentpay.tools.registry import ToolResult
 from agentpay.understanding.lexicon import expand_abbreviations
 from agentpay.understanding.reading import Reading, read
+from agentpay.understanding.requests import split_requests
 
 logger = logging.getLogger(__name__)
 
@@ -231,30 +233,41 @@ class Engine:
         return [self.registry.invoke(ctx, "product_details",
                                      {"external_id": first["external_id"]}, allowed=allowed)]
 
-    def run(self, ctx: TurnContext, text: str, seq: int, *,
-            on_delta: Callable[[str], None] | None = None,
-            on_restart: Callable[[], None] | None = None) -> TurnOutcome:
-        timings: dict[str, float] = {}
+    def _play(self, ctx: TurnContext, text: str, seq: int, allowed: list[str],
+              timings: dict[str, float]) -> tuple[Any, Reading, Action, list[ToolResult], str]:
+        """One request: understood, decided, its tools run, its grounded draft written."""
         t0 = time.perf_counter()
         understanding, reading = _understand(ctx, text)
-        timings["understand"] = (time.perf_counter() - t0) * 1000
-        intent, entities = understanding.intent, understanding.entities
-
-        _note_hesitation(ctx, intent, seq)
+        timings["understand"] = timings.get("understand", 0.0) + (time.perf_counter() - t0) * 1000
+        _note_hesitation(ctx, understanding.intent, seq)
         t1 = time.perf_counter()
-        action = decide(ctx, intent, entities, reading.text or text, reading)
-        timings["decide"] = (time.perf_counter() - t1) * 1000
-
+        action = decide(ctx, understanding.intent, understanding.entities,
+                        reading.text or text, reading)
+        timings["decide"] = timings.get("decide", 0.0) + (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        allowed = enabled_tools(ctx.agent)
         results = [self.registry.invoke(ctx, step.name, step.arguments, allowed=allowed)
                    for step in action.steps]
         results += self._follow_up(ctx, action, results, allowed, reading)
-        timings["tools"] = (time.perf_counter() - t2) * 1000
+        timings["tools"] = timings.get("tools", 0.0) + (time.perf_counter() - t2) * 1000
         _remember_pending(ctx, results)
-
         draft = offline.respond(action, results, ctx.agent, ctx.state,
                                 ctx.conversation.get("customer"), reading=reading)
+        return understanding, reading, action, results, draft
+
+    def run(self, ctx: TurnContext, text: str, seq: int, *,
+            on_delta: Callable[[str], None] | None = None,
+            on_restart: Callable[[], None] | None = None) -> TurnOutcome:
+        """One message; several requests in it ("add 2 bags. also a cat tree under 100")
+        are played in order, each seeing what the one before did, and answered together."""
+        timings: dict[str, float] = {}
+        allowed = enabled_tools(ctx.agent)
+        played = [self._play(ctx, part, seq, allowed, timings)
+                  for part in split_requests(text)]
+        understanding, _, action, _, _ = played[-1]
+        results = [r for p in played for r in p[3]]
+        draft = "\n\n".join([_closing_dropped(p[4]) for p in played[:-1]] + [played[-1][4]])
+        entities = [e for p in played for e in p[0].entities]
+
         t3 = time.perf_counter()
         generated = generate(ctx, text, action, results, draft, on_delta, on_restart)
         timings["generate"] = (time.perf_counter() - t3) * 1000
@@ -265,12 +278,22 @@ class Engine:
             ctx.state["proposal"] = proposal
         else:
             ctx.state.pop("proposal", None)
-        stage = stages.advance(ctx.conversation["stage"], _stage_target(action, results))
+        stage = ctx.conversation["stage"]
+        for _, _, part_action, part_results, _ in played:
+            stage = stages.advance(stage, _stage_target(part_action, part_results))
         ctx.shopping.save(ctx.state)
-        return TurnOutcome(text=generated.text, intent=action.intent or intent,
+        return TurnOutcome(text=generated.text,
+                           intent=action.intent or understanding.intent,
                            confidence=understanding.confidence, source=understanding.source,
                            entities=entities, action=action, results=results, stage=stage,
                            usage=generated.usage, timings_ms=timings)
+
+
+def _closing_dropped(draft: str) -> str:
+    """A part's reply without its closing offer ("Would you like to check out, or keep
+    browsing?"): the next part's answer follows, and the last part closes."""
+    m = re.search(r"(?<=[.!])\s+[^.!?\n]{3,160}\?\s*$", draft)
+    return draft[:m.start()].rstrip() if m else draft
 
 
 _engine: Engine | None = None

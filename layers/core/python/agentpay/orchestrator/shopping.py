@@ -245,6 +245,9 @@ def _constrain(state: ShoppingState, r: Reading) -> None:
         state.materials = list(r.materials)
     state.materials = _union(state.materials, r.materials)
     state.exclude_words = _union(state.exclude_words, r.exclude_words)
+    if r.exclude_words:  # "straight leg, not slim": slim is no longer asked for
+        gone = {w for x in r.exclude_words for w in x.split()}
+        state.modifiers = [m for m in state.modifiers if not set(m.split()) & gone]
     if r.sort and not r.superlative:
         state.sort = r.sort  # type: ignore[assignment]
 

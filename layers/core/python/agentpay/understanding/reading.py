@@ -249,7 +249,7 @@ _QTY_SET = re.compile(
     r"(?:it|that|this|them|those|these|the\s{1,3}[a-z]{1,20}|my\s{1,3}[a-z]{1,20}|"
     r"(?:the\s{1,3})?(?:quantity|qty|amount|number))?\s{0,3}(?:to\s{1,3})?" + _QTY_N
     + r"\b(?!\s{0,3}(?:%|percent|dollars?|bucks|off|inch|in\b|ft|foot|feet|oz|lb|pound))"
-    r"|\b(?!one\b)" + _QTY_N.replace("<n>", "<m>") + r"\s{1,3}(?:of\s{1,3}(?:them|those|it)\s{1,3})?"
+    r"|\b(?<!in\s)(?<!size\s)(?<!sz\s)(?<!a\s)(?!one\b)" + _QTY_N.replace("<n>", "<m>") + r"\s{1,3}(?:of\s{1,3}(?:them|those|it)\s{1,3})?"
     r"instead\b|\b(?:quantity|qty)\s{0,3}(?:to|=|:|of)?\s{0,3}(?P<q>\d{1,3})\b"
     r"|\b(?:actually|just|only|make\s{1,3}(?:it|that))\s{1,3}(?:just\s{1,3})?"
     + _QTY_N.replace("<n>", "<j>") + r"(?:\s{1,3}(?:of\s{1,3}(?:them|those|it|each)|"
@@ -342,8 +342,8 @@ _MEASURED = re.compile(
 _PEOPLE = re.compile(r"\b(?:for|sleeps?|fits|seats)\s{1,3}(?:at\s{1,3}least\s{1,3}|up\s{1,3}to\s{1,3})?"
                      r"(?P<n>\d{1,2})(?:\s{1,3}(?:people|persons|adults|kids))?\b")
 _SIZE_CUE = re.compile(
-    r"\b(?:size|sz|in\s{1,3}(?:a\s{1,3})?(?:size\s{1,3})?|a|an|wears?\s{1,3}(?:a\s{1,3})?|"
-    r"wearing\s{1,3}(?:a\s{1,3})?)\s{1,3}(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sl]|x{1,3}l|xx?s|m|"
+    r"\b(?:size|sz|in(?:\s{1,3}an?)?(?:\s{1,3}size)?|a|an|wears?(?:\s{1,3}an?)?|"
+    r"wearing(?:\s{1,3}an?)?)\s{1,3}(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sl]|x{1,3}l|xx?s|m|"
     r"[2-5]xl)(?![\w.%$]|\s{0,2}(?:inch|in\b|ft|foot|feet|oz|lb|pound|dollar|buck|%|"
     r"percent|year|yr|yo|month|day|hour|pack|piece|person|people|of\b|more|x\b|degree|deg\b|"
     r"°|watt|w\b|lumen|mah|qt|quart|l\b|lit(?:er|re)|gal|mm|cm|gb|tb|volt|v\b|cup))")
@@ -651,7 +651,8 @@ def _superlative(low: str, reading: Reading) -> None:
         tail_words = m.group("tail").split()
         first = tail_words[0] if tail_words else ""
         at_end = not low[m.end():].strip(" ?!.,")
-        asked = bool(re.search(r"(?:^|[.!?]\s{0,3})\s{0,3}(?:what|which|whats|what's|wat)\b",
+        asked = bool(re.search(r"(?:^|[.!?]\s{0,3})\s{0,3}(?:(?:also|and|ok|so|but|hmm)[,\s]{1,3})?"
+                               r"(?:what|which|whats|what's|wat)\b",
                                low)) or bool(
             _CATALOG_SCOPE.search(low[m.end():])) or bool(re.search(
                 r"\b(?:(?:you|u|ya)\s{1,3}(?:showed|listed|sent|mentioned|just\s{1,3}showed)|"
@@ -735,6 +736,9 @@ def _negations(low: str, vocab: Vocabulary, reading: Reading) -> list[tuple[int,
                 singular(phrase.split()[-1])
             reading.exclude_types.extend(label for norm, label in vocab.types.items()
                                          if word in norm.split() and norm.split()[-1] != word)
+        elif len(first) > 3 and first not in chat_words() and vocab.has_word(first) and (
+                len(phrase.split()) == 1 or low[m.end():m.end() + 1] in ".,;!?"):
+            reading.exclude_words.append(first)  # "straight leg, not slim"
         else:
             continue
         spans.append(m.span())
@@ -750,9 +754,9 @@ def _known_colours(vocab: Vocabulary) -> set[str]:
 _LEAD = re.compile(
     r"^\s{0,3}(?:(?:hi|hey|hello|ok(?:ay)?|so|and|also|please)[,!\s]{1,3}){0,3}(?:please\s{1,3})?"
     r"(?:show\s{1,3}me|i(?:'m|\s{1,3}am)\s{1,3}(?:looking|searching|shopping)\s{1,3}for|"
-    r"looking\s{1,3}for|i\s{1,3}(?:need|want|would\s{1,3}like|'d\s{1,3}like)|do\s{1,3}you"
-    r"\s{1,3}(?:have|sell|carry|stock|guys\s{1,3}have)|got\s{1,3}any|find\s{1,3}me|"
-    r"search\s{1,3}for|any)\b")
+    r"looking\s{1,3}for|(?:i\s{1,3})?(?:also\s{1,3})?(?:need|want|would\s{1,3}like|'d\s{1,3}like)|"
+    r"(?:do|did)\s{1,3}(?:you|u)\s{1,3}(?:also\s{1,3})?(?:have|sell|carry|stock|guys\s{1,3}have)|"
+    r"got\s{1,3}any|find\s{1,3}me|search\s{1,3}for|any)\b")
 
 
 _DETAILS = re.compile(
@@ -1010,6 +1014,12 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         r.modifiers = kept or r.modifiers
     r.modifiers = [_in_store_words(m, vocab) for m in r.modifiers]
     purpose = _purpose_words(low)
+    said_for = {singular(w) for m in re.finditer(r"\bfor\s{1,3}([a-z' ]{1,60})", low)
+                for w in m.group(1).split()[:6]}
+    if r.types and set(r.types.words) <= said_for and (
+            r.add_words or r.superlative or r.qty_op or r.count):
+        # "add 2 of the cheapest, one for each side of the bed": no bed is wanted
+        r.types = None
     if purpose and r.types:
         # "a blender for smoothies", "trainers for the gym": what it is for ranks the
         # products, it does not rule out those whose listing says it otherwise

@@ -1,0 +1,78 @@
+"""Several requests in one message: "add 2 bags. also looking for a cat tree under 100",
+"add it. do u also have a 10 inch nonstick pan?", "how fast does it ship? and whats the
+total". A shop assistant does each in turn; so does the engine, one part at a time.
+
+A message is split only where a new request plainly starts: after a sentence's end or a
+comma, a part that opens with "also", "do you have", "I need", a question word and the like.
+"The blue one, size M" and "nothing over 60, any colour" stay whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_PARTS = 3
+
+# where a part may end: a sentence's stop, a comma or semicolon ("the mossgrove chairs -
+# how much are ..." is one request about what it names)
+_BREAK = re.compile(r"(?<=[.!?;,])\s{1,3}|\s{1,3}and\s{1,3}(?=(?:add|remove|take|show|put)\b)")
+# a part that asks for something: a verb of the shop, a question, or enough words to be
+# one ("hmm bit pricey." is a feeling, not a request)
+_ASKS = re.compile(r"\b(?:add|put|take|remove|buy|get|grab|need|want|show|find|looking|"
+                   r"have|got)\b|\?", re.IGNORECASE)
+# how a new request opens
+_OPENS = re.compile(
+    r"(?:and\s{1,3}|oh\s{1,3}and\s{1,3}|but\s{1,3}|ok\s{1,3}|plus\s{1,3})?(?:"
+    r"also|(?:do|did)\s{1,3}(?:u|you|ya)\s{1,3}(?:also\s{1,3})?(?:have|sell|carry|stock|do)|"
+    r"have\s{1,3}(?:u|you)\s{1,3}got|got\s{1,3}any|any\s{1,3}chance|"
+    r"i(?:'d|\s{1,3}would)?\s{1,3}(?:also\s{1,3})?(?:need|want|like)|i'?m\s{1,3}(?:also\s{1,3})?"
+    r"(?:looking|after)|(?:also\s{1,3})?(?:need|looking\s{1,3}for)|"
+    r"how\s{1,3}(?:fast|long|much|soon|quickly)|what(?:'?s|\s{1,3}is|\s{1,3}does|\s{1,3}about)|"
+    r"whats|when\s{1,3}(?:will|does|would)|can\s{1,3}(?:i|you|u)|is\s{1,3}(?:it|there|shipping|"
+    r"delivery)|are\s{1,3}(?:they|there)|does\s{1,3}(?:it|that|this|the)|show\s{1,3}me|"
+    r"add|put|take|remove)\b",
+    re.IGNORECASE)
+# after a comma only a plain second request opens a part ("..., also need gloves", "..., do
+# you have a leash?"); "..., I want something warm" goes on describing the same wish
+_AFTER_COMMA = re.compile(
+    r"(?:and\s{1,3}|oh\s{1,3}and\s{1,3}|plus\s{1,3})?(?:also|(?:do|did)\s{1,3}(?:u|you|ya)\s{1,3}"
+    r"(?:also\s{1,3})?(?:have|sell|carry|stock)|have\s{1,3}(?:u|you)\s{1,3}got)\b", re.IGNORECASE)
+# a first part that is a request of its own (not "hmm," or "ok so,")
+_WORDY = re.compile(r"[a-z0-9]{2,}", re.IGNORECASE)
+
+
+def split_requests(text: str) -> list[str]:
+    """The requests of one message, in order; the message itself when it holds one."""
+    text = text.strip()
+    if len(text) > 600:
+        return [text]
+    parts: list[str] = []
+    start = 0
+    for m in _BREAK.finditer(text):
+        rest = text[m.end():]
+        head = text[start:m.start()].strip(" ,;")
+        after_comma = text[m.start() - 1:m.start()] in ",;" if m.start() else False
+        opens = _AFTER_COMMA if after_comma else _OPENS
+        if opens.match(rest) and not _same_request(rest) and not _REFERS_BACK.match(rest) and (
+                len(_WORDY.findall(head)) >= 4 or (_ASKS.search(head)
+                                                   and len(_WORDY.findall(head)) >= 2)):
+            parts.append(head)
+            start = m.end()
+            if len(parts) == MAX_PARTS - 1:
+                break
+    tail = text[start:].strip(" ,;")
+    if tail:
+        parts.append(tail)
+    return parts if len(parts) > 1 else [text]
+
+
+# "..., whats the price on each?": a question about what the first part named
+_REFERS_BACK = re.compile(r"[^.!?]{0,40}\b(?:each|both|either|which\s{1,3}(?:one|is))\b",
+                          re.IGNORECASE)
+
+
+def _same_request(rest: str) -> bool:
+    """"..., add it" and "..., take it" after a pick are the same request's end."""
+    return bool(re.match(r"(?:and\s{1,3})?(?:add|put|take)\s{1,3}(?:it|them|that|those|one|"
+                         r"both)\s{0,3}(?:in|to|please|pls|thanks)?\s{0,3}[.!?]?\s{0,3}$",
+                         rest, re.IGNORECASE))

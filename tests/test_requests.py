@@ -1,0 +1,46 @@
+"""Several requests in one message (understanding/requests.py): where a message is split and
+where it stays whole, phrased many ways. No database."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agentpay.understanding.requests import MAX_PARTS, split_requests
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("add 2 bags. also looking for a cat tree around 60 inches, under 100",
+     ["add 2 bags.", "also looking for a cat tree around 60 inches, under 100"]),
+    ("add it. do u also have a 10 inch nonstick frying pan?",
+     ["add it.", "do u also have a 10 inch nonstick frying pan?"]),
+    ("how fast does it ship? and whats the total", ["how fast does it ship?", "and whats the total"]),
+    ("cool add it. also need a wireless mouse, something cheapish",
+     ["cool add it.", "also need a wireless mouse, something cheapish"]),
+    ("hmm actually remove that and add the first one instead",
+     ["hmm actually remove that", "add the first one instead"]),
+    ("put the red one in my basket; also i need a leash", ["put the red one in my basket",
+                                                           "also i need a leash"]),
+])
+def test_a_new_request_after_a_stop_is_played_on_its_own(text, parts):
+    assert split_requests(text) == parts
+
+
+@pytest.mark.parametrize("text", [
+    "the blue one, size M", "touchscreen gloves size m, nothing over 60",
+    "hmm ok, I'll still take them, burgundy, size 7", "hmm bit pricey. what's your cheapest one?",
+    "the mossgrove swivel chairs - how much are the boucle one and the velvet one?",
+    "the brickwick car or the wonderloop truck, whats the price on each?",
+    "sounds good, put it in my basket", "great, add it to the cart and check me out",
+    "I'll take the lowest priced of those, add it", "a tent and a sleeping bag", "ok, add it"])
+def test_one_request_said_with_commas_stays_whole(text):
+    assert split_requests(text) == [text]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_splits_into_at_most_three_parts_that_keep_its_words(text):
+    parts = split_requests(text)
+    assert 1 <= len(parts) <= MAX_PARTS
+    assert "".join("".join(p.split()) for p in parts) in "".join(text.split()) or len(parts) == 1
