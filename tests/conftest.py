@@ -141,6 +141,25 @@ def make_agent(client):
 
 
 @pytest.fixture
+def make_store(client, make_tenant, make_agent):
+    """A store with its catalog indexed before the PUT returns, and an agent of it."""
+    def make(store_name: str, products: list[dict], **agent_fields) -> tuple[Tenant, dict]:
+        from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
+
+        tenant = make_tenant(store_name)
+        set_index_queue(InlineIndexQueue())
+        try:
+            response = client.put("/v1/agent/products", json={"products": products},
+                                  headers=tenant.auth)
+            assert response.status_code == 200, response.text
+        finally:
+            set_index_queue(None)
+        return tenant, make_agent(tenant, **agent_fields)
+
+    return make
+
+
+@pytest.fixture
 def make_conversation(client):
     def make(agent: dict, **fields) -> dict:
         response = client.post("/v1/agent/conversations", json=fields,

@@ -94,18 +94,10 @@ def obeying_model(monkeypatch):
 
 
 @pytest.fixture
-def store(client, make_tenant, make_agent, settings, monkeypatch):
-    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
-
+def store(make_store, settings, monkeypatch):
     monkeypatch.setattr(settings, "rate_limit_conversation_per_minute", 0)
-    tenant = make_tenant("Adversarial Money Store")
-    set_index_queue(InlineIndexQueue())
-    try:
-        assert client.put("/v1/agent/products", json={"products": CATALOG},
-                          headers=tenant.auth).status_code == 200
-    finally:
-        set_index_queue(None)
-    agent = make_agent(tenant, rules={"max_discount_percent": MAX_PERCENT,
+    tenant, agent = make_store("Adversarial Money Store", CATALOG,
+                               rules={"max_discount_percent": MAX_PERCENT,
                                       "discount_step_percent": 5})
     yield tenant, agent
 

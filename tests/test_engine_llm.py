@@ -37,18 +37,9 @@ def models(monkeypatch):
 
 
 @pytest.fixture
-def chat(client, make_tenant, make_agent, make_conversation):
-    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
-
-    tenant = make_tenant("LLM Store")
-    set_index_queue(InlineIndexQueue())
-    try:
-        assert client.put("/v1/agent/products", json={"products": CATALOG},
-                          headers=tenant.auth).status_code == 200
-    finally:
-        set_index_queue(None)
-    agent = make_agent(tenant, name="Juniper", personality={"tone": "warm"},
-                       rules={"max_discount_percent": 10})
+def chat(client, make_store, make_conversation):
+    _tenant, agent = make_store("LLM Store", CATALOG, name="Juniper",
+                                personality={"tone": "warm"}, rules={"max_discount_percent": 10})
     created = make_conversation(agent)
     conv_id, auth = created["conversation"]["id"], bearer(created["token"])
 

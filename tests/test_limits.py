@@ -291,17 +291,8 @@ def counted(monkeypatch) -> list[str]:
 
 
 @pytest.fixture
-def store(client, make_tenant, make_agent):
-    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
-
-    tenant = make_tenant("Budget Store")
-    set_index_queue(InlineIndexQueue())
-    try:
-        assert client.put("/v1/agent/products", json={"products": CATALOG},
-                          headers=tenant.auth).status_code == 200
-    finally:
-        set_index_queue(None)
-    return tenant, make_agent(tenant)
+def store(make_store):
+    return make_store("Budget Store", CATALOG)
 
 
 def _chat(client, make_conversation, agent):

@@ -48,19 +48,9 @@ ATTEMPTS = [
 
 
 @pytest.fixture
-def store(client, make_tenant, make_agent):
-    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
-
-    tenant = make_tenant("Adversarial Store")
-    set_index_queue(InlineIndexQueue())
-    try:
-        response = client.put("/v1/agent/products", json={"products": CATALOG},
-                              headers=tenant.auth)
-        assert response.status_code == 200, response.text
-    finally:
-        set_index_queue(None)
-    agent = make_agent(tenant, rules={"max_discount_percent": 15, "discount_step_percent": 5})
-    return tenant, agent
+def store(make_store):
+    return make_store("Adversarial Store", CATALOG,
+                      rules={"max_discount_percent": 15, "discount_step_percent": 5})
 
 
 def _say(client, conv_id, auth, text):

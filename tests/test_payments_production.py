@@ -25,17 +25,8 @@ def production(settings, monkeypatch):
 
 
 @pytest.fixture
-def shop(client, make_tenant, make_agent):
-    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
-
-    tenant = make_tenant("Production Store")
-    set_index_queue(InlineIndexQueue())
-    try:
-        assert client.put("/v1/agent/products", json={"products": CATALOG},
-                          headers=tenant.auth).status_code == 200
-    finally:
-        set_index_queue(None)
-    return tenant, make_agent(tenant)
+def shop(make_store):
+    return make_store("Production Store", CATALOG)
 
 
 def _cart(client, make_conversation, agent):

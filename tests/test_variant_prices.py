@@ -81,18 +81,9 @@ def test_the_product_summary_and_details_show_the_variant_prices():
 # ---- through the conversation, the quote and the providers ---------------------------
 
 @pytest.fixture
-def shop(client, make_tenant, make_agent):
-    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
-
-    tenant = make_tenant("Variant Store")
-    set_index_queue(InlineIndexQueue())
-    try:
-        assert client.put("/v1/agent/products", json={"products": [JACKET]},
-                          headers=tenant.auth).status_code == 200
-    finally:
-        set_index_queue(None)
-    agent = make_agent(tenant, rules={"max_discount_percent": 10, "discount_step_percent": 10})
-    return tenant, agent
+def shop(make_store):
+    return make_store("Variant Store", [JACKET],
+                      rules={"max_discount_percent": 10, "discount_step_percent": 10})
 
 
 def _conversation(client, make_conversation, agent):
