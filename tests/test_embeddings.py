@@ -488,6 +488,30 @@ def test_openai_gives_up_when_every_attempt_times_out(server, sleeps):
         make_openai(server, sleeps, timeout=0.2, max_attempts=2).embed(["smartwatch"])
 
 
+def test_openai_in_a_turn_ends_within_the_turns_deadline(server, sleeps):
+    # A shopper's query is embedded inside a turn, which must answer before the HTTP
+    # function's timeout (issue 19, item 4); the indexer's generous timeout and retries
+    # (here 5 s x 4 attempts) must not outlast it.
+    from agentpay.kit import deadline
+
+    # GIVEN an API that hangs on every request, and a turn with 3 s left
+    server.hang_next(4, seconds=8)
+    embedder = make_openai(server, sleeps, timeout=5.0, max_attempts=4)
+    started = time.monotonic()
+    # WHEN the query is embedded THEN it fails (a failed search tool, not a hung turn)
+    # within the deadline less the reserve kept for the reply
+    with deadline.within(3.0), pytest.raises(EmbeddingError):
+        embedder.embed(["rain jacket"])
+    assert time.monotonic() - started < 3.0 - 1.0
+    # AND no retry is slept on that could not finish in time
+    assert sum(sleeps) < 1.0
+    # AND with no time left, no request is sent at all
+    server.reset()
+    with deadline.within(1.0), pytest.raises(EmbeddingError, match="deadline"):
+        make_openai(server, sleeps).embed(["rain jacket"])
+    assert server.requests == []
+
+
 def test_fake_server_speaks_float_encoding_too(server):
     # GIVEN a raw request asking for float arrays (what clients without numpy send)
     body = json.dumps({"model": "text-embedding-3-small", "input": "tea",

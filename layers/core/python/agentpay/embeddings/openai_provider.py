@@ -3,10 +3,13 @@
 Why our own retry loop (the client gets ``max_retries=0``): the indexer runs inside an
 SQS-triggered Lambda with a hard timeout, so the number of attempts, the backoff and the
 honouring of ``Retry-After`` must be bounded, visible and testable (``sleep`` is
-injected). Why batching by an estimated token budget: the API rejects a request above
-2,048 inputs or 300,000 tokens in total, and one over-long input (> 8,191 tokens) fails the
-whole request; without a tokenizer, ``len(text) / 3`` over-estimates tokens for normal
-text, so the budget is conservative. ``openai`` is imported on first use (cold start).
+injected). The same holds for a shopper's query inside a turn, which must end before the
+HTTP function does: there each attempt gets at most what the turn's deadline leaves
+(``agentpay.kit.deadline``) and no retry starts that could not finish in it. Why batching
+by an estimated token budget: the API rejects a request above 2,048 inputs or 300,000
+tokens in total, and one over-long input (> 8,191 tokens) fails the whole request;
+without a tokenizer, ``len(text) / 3`` over-estimates tokens for normal text, so the
+budget is conservative. ``openai`` is imported on first use (cold start).
 
 The API's ``dimensions=384`` output is already unit length; rows are re-normalised anyway
 because the database relies on it.
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from agentpay.embeddings.base import DIMENSIONS, EmbedderBase, EmbeddingError, empty, l2_normalize
+from agentpay.kit import deadline
 
 if TYPE_CHECKING:
     import numpy as np
@@ -38,6 +42,11 @@ MAX_CHARS_PER_INPUT = 24_000  # ~8,000 tokens at 3 chars/token; the API limit is
 CHARS_PER_TOKEN = 3
 MAX_RETRY_AFTER_SECONDS = 60.0
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
+# Inside a turn (``agentpay.kit.deadline``): the query's embedding leaves this much of the
+# turn for the reply, and no attempt starts with less than MIN_ATTEMPT_SECONDS to run.
+# A failed query embedding is a failed search tool (an error result), not a hung turn.
+DEADLINE_RESERVE_SECONDS = 2.0
+MIN_ATTEMPT_SECONDS = 0.2
 
 
 def estimate_tokens(text: str) -> int:
@@ -163,12 +172,28 @@ class OpenAIEmbedder(EmbedderBase):
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
         return ceiling / 2 + self._jitter() * ceiling / 2
 
+    @staticmethod
+    def _time_left() -> float | None:
+        """Seconds one request may take: what the turn's deadline leaves (less a reserve for
+        the reply), or None outside a turn (the indexer's own timeout applies)."""
+        left = deadline.remaining()
+        if left is None:
+            return None
+        left -= DEADLINE_RESERVE_SECONDS
+        if left <= MIN_ATTEMPT_SECONDS:
+            raise EmbeddingError("OpenAI embeddings: no time left in the turn (deadline)")
+        return left
+
     def _embed_batch(self, batch: list[str]) -> np.ndarray:
         import openai
 
         for attempt in range(1, self.max_attempts + 1):
+            # inside a turn (a shopper's query), never past the turn's deadline
+            seconds = self._time_left()
             try:
-                response = self.client.embeddings.create(
+                client = self.client if seconds is None else self.client.with_options(
+                    timeout=min(self.timeout, seconds))
+                response = client.embeddings.create(
                     model=self.model,
                     input=batch,
                     dimensions=self.dimensions,
@@ -192,6 +217,11 @@ class OpenAIEmbedder(EmbedderBase):
                 ) from error
             delay = _retry_after_seconds(error)
             delay = self._backoff(attempt) if delay is None else min(delay, MAX_RETRY_AFTER_SECONDS)
+            left = deadline.remaining()
+            if left is not None and delay + MIN_ATTEMPT_SECONDS >= left - DEADLINE_RESERVE_SECONDS:
+                raise EmbeddingError(
+                    f"OpenAI embeddings failed ({reason}) with no time left in the turn for "
+                    f"another attempt: {error}") from error
             logger.warning(
                 "openai embeddings %s; retrying in %.2fs (attempt %d of %d)",
                 reason, delay, attempt, self.max_attempts,
