@@ -18,7 +18,11 @@ from psycopg import sql
 
 # A bucket refills completely within a minute (its capacity is its rate per minute), so a
 # row idle for longer is a full bucket, the same as no row: ``prune`` deletes rows idle
-# for PRUNE_IDLE, oldest first (see ``service.tidy``).
+# for PRUNE_IDLE, oldest first, in a statement of its own that about one conversation
+# start in ``service.TIDY_EVERY`` runs (``service.tidy``); a take never deletes. Migration
+# 0016's comment on ``rate_buckets`` still says the takes delete idle rows, as the first
+# version did: it stays as applied, since the migrator records each file's checksum and
+# refuses one that changed after it ran.
 PRUNE_IDLE = "10 minutes"
 
 
