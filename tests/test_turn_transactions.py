@@ -505,6 +505,62 @@ def test_a_webhook_for_an_unknown_checkout_is_not_acknowledged(client, db, monke
                             (event["id"],)).fetchone()["n"] == 0
 
 
+def _deliver_paid(client, provider: str, session: str, total: int,
+                  event_id: str) -> Any:
+    """A paid event for the provider's checkout ``session``, signed as that provider signs."""
+    if provider == "stripe":
+        return _deliver(client, _stripe_event(session, total, event_id=event_id))
+    from fakes.polar_server import FakePolarServer
+
+    body, headers = FakePolarServer().signed_event(
+        "order.paid", {"id": f"ord_{event_id}", "checkout_id": session, "net_amount": total,
+                       "currency": "usd", "metadata": {}}, "polar_whs_turns", msg_id=event_id)
+    return client.post("/v1/agent/webhooks/polar", content=body, headers=headers)
+
+
+@pytest.mark.parametrize("name", ["stripe", "polar"])
+def test_a_paid_event_refused_while_its_checkout_is_unknown_completes_when_delivered_again(
+        name, db, model, chat, provider, client, monkeypatch):
+    # The point of not acknowledging: the provider's retry must still count. (When the
+    # event was recorded and answered 200, its redelivery was a 'duplicate' and the paid
+    # order was lost.)
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_turns")
+    monkeypatch.setenv("POLAR_WEBHOOK_SECRET", "polar_whs_turns")
+    provider.name = name
+    chat.say("brass desk lamp")
+    chat.say("add it to my cart")
+    chat.say("checkout please")
+    with db.connection() as conn:
+        made = conn.execute("SELECT id, provider, provider_checkout_id, url FROM checkouts"
+                            " WHERE conversation_id = %s", (chat.id,)).fetchone()
+        assert made["provider"] == name
+        # GIVEN the checkout is not findable yet (no provider id, and the event names no
+        # row of ours)
+        conn.execute("UPDATE checkouts SET status = 'pending', provider_checkout_id = NULL,"
+                     " url = NULL WHERE id = %s", (made["id"],))
+    event_id = f"evt_{uuid.uuid4().hex[:12]}"
+    # WHEN the provider delivers the paid event THEN it is refused, and nothing recorded
+    first = _deliver_paid(client, name, made["provider_checkout_id"], 8900, event_id)
+    assert first.status_code == 409, first.text
+    assert first.json()["error"]["code"] == "unknown_checkout"
+    assert _row(db, chat.id)["status"] != "completed"
+    # WHEN the checkout is known and the provider delivers the same event again
+    with db.connection() as conn:
+        conn.execute("UPDATE checkouts SET status = 'open', provider_checkout_id = %s,"
+                     " url = %s WHERE id = %s",
+                     (made["provider_checkout_id"], made["url"], made["id"]))
+    again = _deliver_paid(client, name, made["provider_checkout_id"], 8900, event_id)
+    # THEN the order is recorded once and the conversation completed
+    assert again.status_code == 200 and again.json()["outcome"] == "completed", again.text
+    with db.connection() as conn:
+        orders = conn.execute("SELECT count(*) AS n FROM orders WHERE checkout_id = %s",
+                              (made["id"],)).fetchone()["n"]
+    assert orders == 1 and _row(db, chat.id)["status"] == "completed"
+    # AND a third delivery is a duplicate, changing nothing
+    third = _deliver_paid(client, name, made["provider_checkout_id"], 8900, event_id)
+    assert third.status_code == 200 and third.json()["outcome"] == "duplicate"
+
+
 def test_a_webhook_before_the_provider_id_is_recorded_finds_its_row(db, model, chat,
                                                                     provider, client,
                                                                     monkeypatch):
