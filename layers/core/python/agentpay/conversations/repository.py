@@ -73,38 +73,6 @@ def rotate_token(conn: psycopg.Connection, organization_id: UUID, conversation_i
     )
 
 
-def record_exchange(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
-                    messages_added: int, stage: str | None = None) -> dict[str, Any]:
-    return conn.execute(
-        f"""UPDATE conversations
-               SET message_count = message_count + %s, last_message_at = now(),
-                   updated_at = now(), stage = coalesce(%s, stage)
-             WHERE id = %s AND organization_id = %s RETURNING {_CONV}""",
-        (messages_added, stage, conversation_id, organization_id),
-    ).fetchone()
-
-
-def insert_message(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
-                   seq: int, role: str, content: str, *, client_message_id: str | None = None,
-                   reply_to: UUID | None = None, intent: str | None = None,
-                   intent_confidence: float | None = None, intent_source: str | None = None,
-                   entities: list | None = None, tool_calls: list | None = None,
-                   usage: dict | None = None) -> dict[str, Any]:
-    return conn.execute(
-        f"""
-        INSERT INTO messages (organization_id, conversation_id, seq, role, content,
-                              client_message_id, reply_to, intent, intent_confidence,
-                              intent_source, entities, tool_calls, usage)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_MSG}
-        """,
-        (
-            organization_id, conversation_id, seq, role, content, client_message_id, reply_to,
-            intent, intent_confidence, intent_source, Jsonb(entities or []),
-            Jsonb(tool_calls or []), Jsonb(usage or {}),
-        ),
-    ).fetchone()
-
-
 def find_by_client_id(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
                       client_message_id: str) -> dict[str, Any] | None:
     return conn.execute(
