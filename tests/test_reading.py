@@ -522,3 +522,83 @@ def test_a_gerund_after_a_type_word_qualifies_an_activity():
     vocab = Vocabulary.from_terms([{"kind": "type", "term": t}
                                    for t in ("Camping Tent", "Remote Control Car")], version=1)
     assert reading_of("tent for 6 people, car camping", vocab).types.labels == ("Camping Tent",)
+
+
+# --------------------------------------------------------------------------------------
+# Buying in learners' and formal English, counts put in the cart, budgets said in the
+# negative, colours said alone
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "ok i take this one", "we take the cheapest", "I shall take that one in medium",
+    "i buy it", "i'd like to order the navy one", "i would like to buy the second one",
+    "i want to order those", "let me get those", "can i get the plum one",
+    "i'd like to order the loomwell rain jacket in navy", "i take two of them"])
+def test_buying_as_learners_and_formal_shoppers_say_it(text):
+    assert reading_of(text).add_words
+
+
+@pytest.mark.parametrize("text", [
+    "i get it now, thanks", "i can get it cheaper elsewhere", "i want to order a tent",
+    "i'd like to order something warm", "i take the bus to work"])
+def test_no_buying_in_what_only_sounds_like_it(text):
+    assert not reading_of(text).add_words
+
+
+@pytest.mark.parametrize("text, count", [
+    ("put 12 in the cart", 12), ("put 3 in my basket", 3), ("throw 2 in the cart please", 2),
+    ("add 2 in black", 2), ("I need a dozen navy tees", 12), ("half a dozen mugs", 6)])
+def test_counts_put_in_the_cart(text, count):
+    reading = reading_of(text)
+    assert reading.count == count and not [k for k in reading.sizes if k.endswith(" in")]
+
+
+@pytest.mark.parametrize("text", [
+    "a pair of hiking boots", "spf 50 sunscreen", "1,000 pieces puzzle", "size 10 boots"])
+def test_numbers_that_are_no_count(text):
+    assert reading_of(text).count is None
+
+
+def test_an_inch_size_ends_at_a_comma_and_in_before_a_colour_is_the_preposition():
+    assert "60 in" in reading_of("coffee table, 60 in, walnut").sizes
+    reading = reading_of("add 2 in black")
+    assert reading.colors == ["black"] and not reading.sizes
+
+
+@pytest.mark.parametrize("text, cap", [
+    ("I would prefer not to spend more than $150", 15000), ("won't pay above 80 dollars", 8000),
+    ("i'd rather not go over 200", 20000), ("don't want to spend more than 60", 6000)])
+def test_a_floor_said_in_the_negative_is_a_cap(text, cap):
+    reading = reading_of(text)
+    assert (reading.price_max, reading.price_min) == (cap, None)
+
+
+@pytest.mark.parametrize("text, colour", [
+    ("charcoal please, add it in long", "charcoal"), ("walnut please", "walnut"),
+    ("bed frame, colour walnut, queen", "walnut"), ("plum it is", "plum")])
+def test_a_colour_said_first_or_after_the_word_colour(text, colour):
+    reading = reading_of(text)
+    assert colour in reading.colors and colour not in reading.materials
+
+
+@pytest.mark.parametrize("text", ["what do I owe so far", "how much would we pay",
+                                  "what am i at now", "how much am i spending"])
+def test_what_is_owed_is_the_cart_total(text):
+    assert reading_of(text).cart_total
+
+
+def test_what_is_paid_for_shipping_is_no_cart_total():
+    assert not reading_of("how much do i pay for shipping").cart_total
+
+
+@pytest.mark.parametrize("text, value", [
+    ("actually just one after all", 1), ("just 2 is fine", 2), ("only one then", 1)])
+def test_settling_on_a_count(text, value):
+    reading = reading_of(text)
+    assert (reading.qty_op, reading.qty_value) == ("set", value)
+
+
+def test_upholstered_names_a_kind_unless_asked():
+    assert reading_of("i'd like the tatum upholstered bed frame").question is None
+    assert reading_of("is the sofa upholstered?").question.kind == "material"
+    assert reading_of("what's it upholstered in").question.kind == "material"

@@ -44,3 +44,18 @@ def test_any_text_splits_into_at_most_three_parts_that_keep_its_words(text):
     parts = split_requests(text)
     assert 1 <= len(parts) <= MAX_PARTS
     assert "".join("".join(p.split()) for p in parts) in "".join(text.split()) or len(parts) == 1
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("add it, and how quickly does it ship?", ["add it", "and how quickly does it ship?"]),
+    ("put 2 in the cart, and can i pay with paypal", ["put 2 in the cart",
+                                                      "and can i pay with paypal"]),
+])
+def test_a_question_joined_to_a_cart_move_by_a_comma_and_and(text, parts):
+    assert split_requests(text) == parts
+
+
+@pytest.mark.parametrize("text", ["the blue one, and how much is it?",
+                                  "a warm coat, and is it waterproof?"])
+def test_a_pick_and_its_question_stay_whole(text):
+    assert split_requests(text) == [text]

@@ -26,7 +26,7 @@ from conftest import bearer
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 CATALOG = SCENARIOS / "catalog.jsonl"
 FILES = sorted(SCENARIOS.glob("*.json"))
-MAX_QUANTITY = 10
+MAX_QUANTITY = 25  # the default max_quantity_per_line
 
 DEFAULT_AGENT: dict[str, Any] = {
     "name": "Nora",
@@ -185,6 +185,10 @@ class Replay:
         checkout = (conversation.get("context") or {}).get("checkout") or {}
         if isinstance(checkout.get("total_minor"), int):
             allowed.add(checkout["total_minor"])
+        state = body.get("state") or {}
+        for key in ("price_min", "price_max"):  # the shopper's own budget, said back
+            if isinstance(state.get(key), int):
+                allowed.add(state[key])
         for call in (body.get("reply") or {}).get("tool_calls") or []:
             result = call.get("result") or {}
             for key in ("subtotal_minor", "discount_minor", "total_minor"):
@@ -301,10 +305,13 @@ class Replay:
                   f"{len(shown)} products shown, expected {expect['products_count']}")
         cart = body.get("cart") or {}
         if "cart" in expect:
+            lines = cart.get("lines") or []
             got = [{k: line.get(k) for k in ("external_id", "quantity", "size")}
-                   for line in cart.get("lines") or []]
+                   | ({"color": str(line.get("color") or "").lower()} if "color" in w else {})
+                   for line, w in zip(lines, expect["cart"] + [{}] * len(lines))]
             wanted = [{"external_id": w["external_id"], "quantity": w.get("quantity", 1),
-                       "size": w.get("size")} for w in expect["cart"]]
+                       "size": w.get("size")} | ({"color": w["color"]} if "color" in w else {})
+                      for w in expect["cart"]]
             check(got == wanted, f"cart {got}, expected {wanted}")
         if "cart_subtotal" in expect:
             check(cart.get("subtotal_minor") == expect["cart_subtotal"],

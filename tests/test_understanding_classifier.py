@@ -263,3 +263,11 @@ def test_run_classify_writes_one_json_object_per_input_line() -> None:
                                       "text": "1135426", "start": 15, "end": 22}
     price = next(e for e in rows[0]["entities"] if e["type"] == "price_max")
     assert (price["value"], price["currency"]) == (150.0, "USD")
+
+
+@pytest.mark.parametrize("text", ["add 2 please", "add two in red", "put 12 in the cart",
+                                  "add 3 in navy"])
+def test_a_count_put_in_the_cart_is_an_add_by_the_rules_alone(text):
+    u = Classifier().classify(text)
+    assert (u.intent, u.source) == ("add_to_cart", "rules")
+    assert not [e for e in u.entities if e["type"] == "size"]

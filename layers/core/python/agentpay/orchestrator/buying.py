@@ -19,8 +19,10 @@ def add_options(ctx: TurnContext, reading: Reading, color: str | None = None) ->
     colour = color or (reading.colors[0] if reading.colors else None)
     if colour:
         out["color"] = colour
-    elif ctx.shopping.colors:
-        out["color_hint"] = list(ctx.shopping.colors)[:6]
+    elif ctx.shopping.colors or ctx.shopping.materials:
+        # a finish said as a material ("the walnut bed") names the colour option of that name
+        out["color_hint"] = list(dict.fromkeys([*ctx.shopping.colors,
+                                                *ctx.shopping.materials]))[:6]
     if reading.any_color or ctx.shopping.any_color:
         out["any_color"] = True
     wish = reading.size_wish or ctx.shopping.size_wish
@@ -29,6 +31,9 @@ def add_options(ctx: TurnContext, reading: Reading, color: str | None = None) ->
     return out
 
 
-def count_of(entities: list[dict], reading: Reading) -> int:
-    q = reading.count
+def count_of(entities: list[dict], reading: Reading, ctx: TurnContext | None = None) -> int:
+    """The count said now, else the one said while looking ("need 6 pairs", then "the
+    cheapest ones"), else one."""
+    q = reading.count or (reading.qty_value if reading.qty_op == "set" else None) or (
+        ctx.shopping.quantity if ctx is not None else None)
     return max(1, int(q)) if q else 1

@@ -31,7 +31,7 @@ from agentpay.understanding.reading import Reading
 
 def add(ctx: TurnContext, products: list[dict], entities: list[dict], reading: Reading,
          targets: Targets | None = None, reason: str = "shopper wants it in the cart") -> Action:
-    qty = count_of(entities, reading)
+    qty = count_of(entities, reading, ctx)
     color = targets.color if targets else None
     if len(products) == 1 and (len(reading.colors) > 1 or len(reading.sizes) > 1) \
             and not re.search(r"\bor\b", reading.text, re.IGNORECASE):
@@ -46,6 +46,13 @@ def add(ctx: TurnContext, products: list[dict], entities: list[dict], reading: R
                                            sizes=[z] if z else []), c)})
                  for c, z in pairs]
         return Action("add_to_cart", reason + " (each option said)", steps=steps,
+                      stage="consideration")
+    if targets is not None and targets.how == "several":
+        steps = [ToolStep("cart_add", {"external_id": p["external_id"], "quantity": qty,
+                                       **add_options(ctx, replace(reading, colors=[c] if c
+                                                                  else []), c)})
+                 for p, c in zip(products[:4], targets.colors)]
+        return Action("add_to_cart", reason + " (each one named)", steps=steps,
                       stage="consideration")
     steps = [ToolStep("cart_add", {"external_id": p["external_id"], "quantity": qty,
                                    **add_options(ctx, reading, color)})
@@ -233,7 +240,7 @@ def add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Read
     if (not any(e.get("type") == "reference" for e in entities) and not reading.types and len(lines) == 1
             and re.search(r"\bmore\b|\banother\b", text, re.IGNORECASE)):
         line = lines[0]
-        args = {"external_id": line["external_id"], "quantity": count_of(entities, reading)}
+        args = {"external_id": line["external_id"], "quantity": count_of(entities, reading, ctx)}
         args.update({k: line[k] for k in ("size", "color") if line.get(k)})
         return Action("add_to_cart", "more of what is in the cart",
                       steps=[ToolStep("cart_add", args)], stage="consideration")
@@ -250,7 +257,7 @@ def add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Read
         if specific(ctx, reading) and action.type != "ask_clarification":
             # "add the red Gritmaster 20 oz fiberglass hammer": named closely enough to buy
             action.params.update(then="add_to_cart", focus_top=True,
-                                 add={"quantity": count_of(entities, reading),
+                                 add={"quantity": count_of(entities, reading, ctx),
                                       **add_options(ctx, reading)})
             action.intent = "add_to_cart"
         return action
@@ -264,7 +271,7 @@ def add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Read
         if proposal.get("type") == "add_to_cart":
             return add(ctx, [{"external_id": proposal["external_id"]}], entities, reading)
         return ask_which(ctx, "add_to_cart")
-    products = targets.products if targets.how in ("ordinal", "superlative") \
+    products = targets.products if targets.how in ("ordinal", "superlative", "several") \
         else targets.products[:1]
     if targets.how == "focus" and not reading.count \
             and not re.search(r"\b(?:another|more|again|too|also|as\s{1,3}well)\b", text, re.IGNORECASE):
@@ -301,6 +308,14 @@ def specific(ctx: TurnContext, reading: Reading) -> bool:
     return bool(reading.brands or named or reading.colors or reading.sizes or reading.count)
 
 
+# "actually remove it, I'll keep using my old one": the pronoun is what goes; the rest is why
+_REMOVE_IT = re.compile(r"\b(?:(?:remove|delete|drop|cancel|ditch|lose)\s{1,3}(?:it|that|this|them|"
+                        r"those|these)|take\s{1,3}(?:it|that|this|them|those|these)\s{1,3}(?:out|"
+                        r"off|away))\b(?=\s{0,3}(?:[,.!?;]|$|please\b|pls\b|from\b|out\b|off\b|too\b|now\b|"
+                        r"and\b|again\b|actually\b|after\s{1,3}all\b))",
+                        re.IGNORECASE)
+
+
 def remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading) -> Action:
     lines = cart.lines(ctx.state)
     if not lines:
@@ -318,9 +333,13 @@ def remove(ctx: TurnContext, entities: list[dict], text: str, reading: Reading) 
         typed = [li for li in in_cart if describes(li, list(reading.types.words))]
         if typed:  # "take the cat tree out, too big for my flat"
             targets = Targets(typed[-1:], "name")
+    if targets.how == "several":  # "take the rope one and the squeaky one out"
+        return Action("remove_from_cart", "shopper takes each named out",
+                      steps=[ToolStep("cart_remove", {"external_id": p["external_id"]})
+                             for p in targets.products[:4]], stage="consideration")
     if targets.how in ("ordinal", "descriptor", "name", "superlative"):
         chosen = targets.products
-    elif [w for w in reading.words if ctx.vocab.has_word(w)]:
+    elif [w for w in reading.words if ctx.vocab.has_word(w)] and not _REMOVE_IT.search(text):
         product = " ".join(reading.words)  # named, and not in the cart
         return Action("remove_from_cart", f"{product!r} is not in the cart",
                       steps=[ToolStep("cart_remove", {"external_id": product[:200]})],

@@ -62,6 +62,13 @@ _FOREIGN = re.compile(
     r"obrigado|você|tem|onde)\b", re.IGNORECASE)
 _ENGLISH = re.compile(r"\b(?:the|a|an|i|you|is|are|do|have|want|need|for|with|my|me)\b",
                       re.IGNORECASE)
+_CHEAPER_WISH = re.compile(
+    r"\b(?:something|anything|any|ones?|options?|alternatives?)\s{1,3}(?:a\s{1,3}(?:bit|little|"
+    r"lot)\s{1,3}|much\s{1,3})?(?:cheaper|less\s{1,3}expensive|more\s{1,3}affordable)\b|"
+    r"\b(?:cheaper|less\s{1,3}expensive|more\s{1,3}affordable)\s{1,3}(?:ones?|options?|"
+    r"alternatives?|models?|versions?|brands?|pairs?)\b|\bnot\s{1,3}(?:too|so|very|that|overly)"
+    r"\s{1,3}(?:expensive|pricey|dear|costly)\b|\b(?:inexpensive|affordable|budget[\s-]friendly|"
+    r"reasonably\s{1,3}priced|on\s{1,3}a\s{1,3}budget)\b", re.IGNORECASE)
 _DISCOUNT_WORDS = re.compile(r"\b(?:discount|off|deal|coupon|promo|code|cheaper|lower|"
                              r"better\s{1,3}price|reduce|knock)\b", re.IGNORECASE)
 # intents whose meaning does not depend on products in view
@@ -204,9 +211,13 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     if reading.topic and _asks(intent, text, reading) and not _new_search(ctx, reading):
         return _policy_answer(ctx, entities, reading, text)
     focus_id = (ctx.state.get("focus") or {}).get("external_id")
-    if intent == "checkout" and _BUY_IT.search(text) and focus_id \
+    if intent == "checkout" and reading.add_words and _PICKS.search(text) \
+            and not _PAY_WORDS.search(text):
+        intent = "add_to_cart"  # "ok I'll buy the white one", "i buy the cheaper one": a pick
+    if intent == "checkout" and (_BUY_IT.search(text) or reading.add_words) and focus_id \
             and not any(li["external_id"] == focus_id for li in lines):
-        # "k buy it" about a product not yet in the cart: it goes in, then the checkout
+        # "k buy it", "add it and check out" about a product not yet in the cart: it goes
+        # in, then the checkout
         action = add_to_cart(ctx, entities, text, reading, ctx.state.get("proposal") or {})
         if action.type == "add_to_cart" and not any(
                 s.name == "create_checkout_link" for s in action.steps):
@@ -276,10 +287,20 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         question.intent = question.intent or ("price_inquiry" if question.type == "quote_price"
                                               else "product_details")
         return question
-    if buying(intent, entities, reading) and (ctx.last_shown or ctx.state.get("focus")):
+    if buying(intent, entities, reading, bool(ctx.shopping.quantity)) and (ctx.last_shown or ctx.state.get("focus") or (
+            reading.add_words and reading.types and _BUY_VERB.search(text))):
+        # "i'd like to order the Tatum bed frame in white": found, then bought
         action = add_to_cart(ctx, entities, text, reading, ctx.state.get("proposal") or {})
         action.intent = action.intent or ("add_to_cart" if action.type == "add_to_cart"
                                           else None)
+        return action
+    if intent in ("discount_request", "price_objection") and not HAGGLE.search(text) and \
+            _CHEAPER_WISH.search(text) and (reading.types or reading.category
+                                            or ctx.shopping.active()):
+        # "red lipstick, not too expensive", "none of those, something cheaper": a price
+        # wish for the search, not a haggle over a price
+        action = search_from_state(ctx, reading)
+        action.intent = "product_search"
         return action
     if intent in ("discount_request", "price_objection") and not HAGGLE.search(text) and (
             reading.types or reading.sizes or reading.colors) and re.search(
@@ -332,6 +353,8 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             # match goes in
             action.params["then"] = "add_to_cart"
             action.params["focus_top"] = True
+            # with a cart filling, the best match; a first request only when one matches
+            action.params["only_if_one"] = not lines and not listing
             action.params["add"] = {"quantity": reading.quantity or 1,
                                     **add_options(ctx, reading)}
             action.intent = "add_to_cart"
@@ -339,8 +362,12 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     return None
 
 
+_BUY_VERB = re.compile(r"\b(?:add|order|buy|purchase|take|grab|get)\b", re.IGNORECASE)
 _BUY_IT = re.compile(r"\bbuy\s{1,3}(?:it|this|that|this\s{1,3}one|that\s{1,3}one|them)\b",
                      re.IGNORECASE)
+_PICKS = re.compile(r"\b(?:the\s{1,3}[a-z]{1,20}\s{1,3}ones?|the\s{1,3}(?:first|second|third|fourth|"
+                    r"fifth|last|cheapest|cheaper|other))\b", re.IGNORECASE)
+_PAY_WORDS = re.compile(r"\b(?:check\s{0,3}out|pay|payment|checkout)\b", re.IGNORECASE)
 _ALSO = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\s{1,3}(?:the|that|those)\b",
                    re.IGNORECASE)
 _COMPARE = re.compile(r"\b(?:compare|compared|comparison|vs\.?|versus|difference|differ)\b",
@@ -421,7 +448,8 @@ def _named_in_view(ctx: TurnContext, intent: str, entities: list[dict], reading:
             "add_to_cart", "remove_from_cart", "compare_products", "checkout", "view_cart"):
         return None
     described = descriptor_words(entities, reading)
-    if (not described and not reading.brands) or buying(intent, entities, reading):
+    if (not described and not reading.brands) or buying(intent, entities, reading,
+                                                            bool(ctx.shopping.quantity)):
         return None
     targets = resolve(entities, reading, text, shown=ctx.last_shown, focus=None,
                       cart_lines=[], vocab=ctx.vocab, types=ctx.shopping.product_types)
@@ -491,9 +519,10 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     return action
 
 
-def buying(intent: str, entities: list[dict], reading: Reading) -> bool:
-    """An add: said ("add", "I'll take"), counted ("2 bags of the unscented one"), or a
-    pick with what the cart needs ("the first one, any colour")."""
+def buying(intent: str, entities: list[dict], reading: Reading, counted: bool = False) -> bool:
+    """An add: said ("add", "I'll take"), counted ("2 bags of the unscented one", or "need
+    2" said while looking: `counted`), or a pick with what the cart needs ("the first one,
+    any colour")."""
     if reading.types and not reading.add_words and intent != "add_to_cart":
         return False
     if intent in ("discount_request", "price_objection") and HAGGLE.search(" ".join(
@@ -512,7 +541,7 @@ def buying(intent: str, entities: list[dict], reading: Reading) -> bool:
     ordinal = any(e.get("type") == "reference" and "ordinal" in (e.get("value") or {})
                   for e in entities)
     # "the first one in black" buys; "the grey ones" only points (its colour is its name)
-    return bool(reading.quantity or reading.any_color or reading.sizes
+    return bool(reading.quantity or counted or reading.any_color or reading.sizes
                 or (reading.colors and ordinal) or reading.polite)
 
 

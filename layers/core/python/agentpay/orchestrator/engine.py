@@ -197,6 +197,11 @@ class Engine:
             if not added.ok:
                 return [added]
             return [self.registry.invoke(ctx, "cart_remove", old, allowed=allowed), added]
+        if action.params.get("then") == "add_to_cart" and action.params.get("only_if_one") \
+                and len(products) > 1:
+            # "need 6 pairs" over a choice: shown, and the count kept for the pick
+            action.params.pop("then")
+            action.intent = "product_search"
         if action.params.get("then") == "add_to_cart":
             wanted = (action.params.get("filters") or {}).get("colors") or []
             top = next((p for p in products if wanted and available_in(p, wanted)), top)
@@ -244,6 +249,8 @@ class Engine:
         action = decide(ctx, understanding.intent, understanding.entities,
                         reading.text or text, reading)
         timings["decide"] = timings.get("decide", 0.0) + (time.perf_counter() - t1) * 1000
+        if reading.any_color and not reading.colors:
+            ctx.shopping.any_color = True  # "the cheapest, any colour. add 6": for the add too
         t2 = time.perf_counter()
         results = [self.registry.invoke(ctx, step.name, step.arguments, allowed=allowed)
                    for step in action.steps]
@@ -281,6 +288,8 @@ class Engine:
         stage = ctx.conversation["stage"]
         for _, _, part_action, part_results, _ in played:
             stage = stages.advance(stage, _stage_target(part_action, part_results))
+        if any(r.name == "cart_add" and r.ok for r in results):
+            ctx.shopping.quantity = None  # the count said while looking has been bought
         ctx.shopping.save(ctx.state)
         return TurnOutcome(text=generated.text,
                            intent=action.intent or understanding.intent,

@@ -31,7 +31,7 @@ class NegotiationRules(BaseModel):
     # the lowest share of the list price a shopper may ever pay
     min_price_floor_percent: float | None = Field(default=None, ge=10, le=100)
     offer_ttl_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
-    max_quantity_per_line: int = Field(default=10, ge=1, le=999)
+    max_quantity_per_line: int = Field(default=25, ge=1, le=999)
 
     @model_validator(mode="after")
     def _floor_is_consistent(self) -> NegotiationRules:

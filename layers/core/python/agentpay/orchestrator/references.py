@@ -30,6 +30,7 @@ class Targets:
     products: list[dict] = field(default_factory=list)
     how: str = "none"        # ordinal, superlative, descriptor, name, focus, first, all
     color: str | None = None  # a colour the reference named ("the blue one")
+    colors: list[str | None] = field(default_factory=list)  # per product, when "several"
 
     def one(self) -> dict | None:
         return self.products[0] if len(self.products) == 1 else None
@@ -151,6 +152,10 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
     if picked:
         return Targets(picked, "ordinal", colour)
 
+    several = _each_described(entities, reading, shown, vocab)
+    if several is not None:
+        return several
+
     described = descriptor_words(entities, reading)
     # words of the product's name said without "the ... one" ("the auralis q40"): those
     # that name something on screen
@@ -194,6 +199,39 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
     if shown:
         return Targets([shown[0]], "first", colour)
     return Targets([], "none", colour)
+
+
+def _each_described(entities: list[dict], reading: Reading, shown: list[dict],
+                    vocab: Vocabulary) -> Targets | None:
+    """"The gray rope one and the red squeaky one": each "the X one" its own product, with
+    its own colour; None unless two or more different products on screen are meant."""
+    said = [str((e.get("value") or {}).get("descriptor") or "") for e in entities
+            if e.get("type") == "reference" and isinstance(e.get("value"), dict)]
+    said = [d for d in said if d]
+    if len(said) < 2 or not shown:
+        return None
+    colours = {colour_key(c): c for c in reading.colors}
+    products: list[dict] = []
+    picked: list[str | None] = []
+    for descriptor in said[:4]:
+        tokens = words(descriptor)
+        colour = next((colours[k] for k in (colour_key(" ".join(tokens[i:i + n]))
+                                            for n in (2, 1) for i in range(len(tokens)))
+                       if k in colours), None)
+        colour_words = set(words(colour)) if colour else set()
+        rest = [w for w in tokens if w not in colour_words and w not in chat_words()]
+        pool = [p for p in shown if describes(p, rest)] if rest else list(shown)
+        if colour:
+            labels = vocab.colour_labels(colour)
+            pool = [p for p in pool if available_in(p, labels)] or \
+                [p for p in pool if _has_colour(p, labels)]
+        if not pool:
+            return None
+        products.append(pool[0])
+        picked.append(colour)
+    if len({p["external_id"] for p in products}) < len(products):
+        return None  # "the blue one and the black one" of one product: one line per colour
+    return Targets(products, "several", picked[0], picked)
 
 
 def _named(reading: Reading, shown: list[dict], cart_lines: list[dict]) -> list[dict]:

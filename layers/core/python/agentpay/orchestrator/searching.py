@@ -64,7 +64,7 @@ def select_from_catalog(ctx: TurnContext, reading: Reading, add: bool,
                   params={"superlative": args["sort"], "scope": "catalog",
                           "described": state.describe(ctx.currency),
                           "then": "add_to_cart" if add else None,
-                          "add": {"quantity": count_of(entities, reading),
+                          "add": {"quantity": count_of(entities, reading, ctx),
                                   **add_options(ctx, reading)} if add else None})
 
 
@@ -135,7 +135,7 @@ def search_for_pick(ctx: TurnContext, reading: Reading, entities: list[dict], *,
     action.params["focus_top"] = True
     if add:
         action.params["then"] = "add_to_cart"
-        action.params["add"] = {"quantity": count_of(entities, reading),
+        action.params["add"] = {"quantity": count_of(entities, reading, ctx),
                                 **add_options(ctx, reading)}
         action.intent = "add_to_cart"
     return action

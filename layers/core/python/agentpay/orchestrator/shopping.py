@@ -19,6 +19,7 @@ Search is a function of this state (`search_arguments`), not of the last message
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,6 +64,8 @@ class ShoppingState(BaseModel):
     features: list[str] = Field(default_factory=list,
                                 description="yes/no attributes that must hold (waterproof)")
     sort: Sort | None = None
+    quantity: int | None = Field(None, ge=1, le=999,
+                                 description="how many, said while looking (\"need 6 pairs\")")
     inferred_type: bool = Field(False, description="product type read off the results")
 
     def active(self) -> bool:
@@ -121,6 +124,10 @@ class ShoppingState(BaseModel):
         elif self.sort == "most_expensive":
             parts.insert(0, "the top-end")
         return " ".join(parts)
+
+
+_AGGREGATE = re.compile(r"\b(?:total|in\s{1,3}all|altogether|all\s{1,3}together)\b",
+                        re.IGNORECASE)
 
 
 def _union(old: list[str], new: list[str]) -> list[str]:
@@ -208,6 +215,8 @@ def _constrain(state: ShoppingState, r: Reading) -> None:
         state.sizes = []
     if r.size_wish:
         state.size_wish = r.size_wish  # type: ignore[assignment]
+    if r.count and 1 <= r.count <= 999 and not _AGGREGATE.search(r.text):
+        state.quantity = r.count  # not "6 chairs in total": sets may make that up
     if r.price_min is not None or r.price_max is not None:
         if r.price_max is not None:
             state.price_max = r.price_max

@@ -104,6 +104,9 @@ def _pick_color(product: dict, colors: list[str], size: str | None,
             raise ToolFailure("color_unavailable",
                               f"{product['name']} does not come in that colour",
                               {"colors": colors})
+        exact = [c for c in matches if colour_key(c) == colour_key(args["color"])]
+        if exact:  # "sky blue" sold out in M is said so, not swapped for slate blue
+            return exact[0]
         return next((c for c in matches if _stocked(product, size, c)), matches[0])
     for hint in args.get("color_hint") or []:
         matches = [c for c in _match_colors(colors, hint) if _stocked(product, size, c)]
@@ -111,8 +114,11 @@ def _pick_color(product: dict, colors: list[str], size: str | None,
             return matches[0]
     if len(colors) == 1:
         return colors[0]
-    if args.get("any_color"):
-        return next((c for c in colors if _stocked(product, size, c)), colors[0])
+    if args.get("any_color"):  # the first with enough for the count, else any in stock
+        wanted = int(args.get("quantity", 1))
+        return next((c for c in colors if _stocked(product, size, c)
+                     and (variant_stock(product, size, c) or wanted) >= wanted),
+                    next((c for c in colors if _stocked(product, size, c)), colors[0]))
     in_stock = [c for c in colors if _stocked(product, size, c)] or colors
     if len(in_stock) == 1:
         return in_stock[0]

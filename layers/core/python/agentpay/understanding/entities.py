@@ -258,8 +258,11 @@ _RANGE_BETWEEN = re.compile(_led_by(
 _RANGE_DASH = re.compile(_led_by(_MONEY_FIRST, rf"(?<![\w.]){_A}\s*(?:-|–|to)\s*{_B}"),
                          re.IGNORECASE)
 _MAX = re.compile(_led_by(
-    "ublcnamwsd<",
-    r"\b(?:under|below|beneath|less\s+than|lower\s+than|cheaper\s+than|no\s+more\s+than|"
+    "ublcnamwsdr<",
+    # "I would prefer not to spend more than $150", "won't pay over 80": a negated floor
+    r"\b(?:(?:not|never|don'?t|won'?t|wouldn'?t|rather\s+not)\s+(?:[a-z]{1,12}\s+){0,3}?"
+    r"(?:spend|pay|go|cost|exceed)(?:ing)?\s+(?:any\s+)?(?:more\s+than|over|above|beyond)|"
+    r"under|below|beneath|less\s+than|lower\s+than|cheaper\s+than|no\s+more\s+than|"
     r"not\s+more\s+than|no\s+higher\s+than|not\s+over|at\s+most|max(?:imum)?(?:\s+of)?|"
     r"up\s+to|within|budget(?:\s+is|\s+of)?|spend(?:ing)?(?:\s+up\s+to)?|"
     r"don'?t\s+want\s+to\s+spend\s+more\s+than|<)\s*" + _A), re.IGNORECASE)
@@ -316,11 +319,12 @@ _QTY_UNITS = (r"pairs?|pieces?|pcs|packs?|sets?|units?|items?|boxes|box|bottles?
 # Every alternative starts a word, so the lookbehind turns away the positions inside one
 # before the engine tries each alternative there (the same matches, a third of the time).
 _QUANTITY = re.compile(
-    rf"(?<!\w)"
+    rf"(?<!\w)(?<!\d,)(?<!\d\.)"
     rf"(?:\b{_QTY_NUM}\s+(?:of\s+(?:those|these|them|it|the\b|each|your\b)|(?:{_QTY_UNITS})\b)"
     rf"|\b(?P<z>half\s+a\s+dozen|a\s+dozen|a\s+couple|a\s+pair)(?=\s*(?:$|[.,!?]|please\b|more\b))"
     rf"|\b{_QTY_NUM.replace('<n>', '<m>')}\s+(?P<noun>[a-z][a-z-]+)"
-    rf"|\b(?:add|take|get|want|need|order|buy|like|grab|give\s+me|i'?ll\s+have)\s+"
+    rf"|\b(?:add|take|get|want|need|order|buy|like|grab|give\s+me|i'?ll\s+have|put|throw|"
+    rf"pop|stick|toss)\s+"
     rf"{_QTY_NUM.replace('<n>', '<o>')}(?=\s*(?:$|[.,!?]|please|to\b|of\b|more\b|in\b|x\b))"
     rf"|\b(?:qty|quantity)\s*+[:=]?\s*+(?P<q>\d{{1,3}})\b"
     rf"|\b(?P<x>\d{{1,2}})\s?x\b(?!\s?\d)|\bx\s?(?P<y>\d{{1,2}})\b(?!\s?\d))", re.IGNORECASE)
@@ -334,7 +338,9 @@ _NOT_QTY_NOUN = frozenset({
     "watts", "volt", "gb", "tb", "mah", "one", "ones", "size", "for", "with", "at",
 })
 
-_MEASURE_UNIT = (r"in\.?|inch(?:es)?|\"|''|ft\.?|feet|foot|cm|mm|meters?|metres?|oz|ounces?|"
+# "put 12 in the cart": "in" before an article or a possessive is the preposition
+_IN_UNIT = r"in\.?(?!\s{1,3}(?:the|my|your|our|a|an|his|her|their)\b)"
+_MEASURE_UNIT = (_IN_UNIT + r"|inch(?:es)?|\"|''|ft\.?|feet|foot|cm|mm|meters?|metres?|oz|ounces?|"
                  r"fl\.?\s?oz|ml|liters?|litres?|gallons?|gal|qt|quarts?|lbs?|kg|tb|gb|mah|"
                  r"watts?|w|volts?|v|seater|piece|pc|cup|quart|person|qt\.")
 # Each alternative starts a word (or, for "-xl", a dash), hence the same guard as above.
@@ -580,6 +586,10 @@ def extract_quantities(text: str, claimed: _Spans | None = None) -> list[Entity]
     return out
 
 
+def _colour_after(text: str, end: int) -> bool:
+    return bool(_COLOR_RX.match(text, end + len(text[end:]) - len(text[end:].lstrip())))
+
+
 def extract_sizes(text: str, claimed: _Spans | None = None) -> list[Entity]:
     claimed = claimed or _Spans()
     out = []
@@ -592,6 +602,9 @@ def extract_sizes(text: str, claimed: _Spans | None = None) -> list[Entity]:
         if not claimed.free(s, e):
             continue
         value = re.sub(r"\s+", " ", text[s:e].strip())
+        if key == "m" and re.search(r"\bin\.?$", value, re.IGNORECASE) and \
+                _colour_after(text, e):
+            continue  # "add 2 in black": the preposition before a colour
         if key == "u":
             if not m.group("u").isupper():
                 continue

@@ -52,7 +52,8 @@ _Q_MEASURE = re.compile(
     r"dimensions?|size)\s{1,3}"
     r"(?:of|on)\b")
 _Q_MATERIAL = re.compile(
-    r"\bupholster(?:ed|y)\b|\b(?:main|key|active)\s{1,3}ingredients?\b|\bingredients?\b|\bwhat\s{1,3}(?:kind\s{1,3}of\s{1,3}|type\s{1,3}of\s{1,3})?"
+    r"\b(?:is|are)\s{1,3}(?:it|they|this|that|these|those|the\s{1,3}[a-z]{1,20})\s{1,3}"
+    r"upholstered\b|\bupholstered\s{1,3}(?:in|with)\b|\bupholstery\b(?!\s{1,3}(?:bed|chair|sofa|headboard|bench|ottoman))|\b(?:main|key|active)\s{1,3}ingredients?\b|\bingredients?\b|\bwhat\s{1,3}(?:kind\s{1,3}of\s{1,3}|type\s{1,3}of\s{1,3})?"
     r"(?:fabric|steel|wood|metal|leather|plastic|material)\b|\bmade\s{1,3}(?:of|from|out\s{1,3}of|with)\b|\bwhat(?:'s|\s{1,3}is)?\s{1,3}(?:the\s{1,3})?"
     r"(?:material|fabric)\b|\bwhat\s{1,3}(?:material|fabric)\b")
 _OPTION_WORDS = r"sizes?|colou?rs?|shades?|colou?rways?|finish(?:es)?|hues?|tones?"

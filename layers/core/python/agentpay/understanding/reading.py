@@ -246,7 +246,8 @@ _QTY_SET = re.compile(
     r"instead\b|\b(?:quantity|qty)\s{0,3}(?:to|=|:|of)?\s{0,3}(?P<q>\d{1,3})\b"
     r"|\b(?:actually|just|only|make\s{1,3}(?:it|that))\s{1,3}(?:just\s{1,3})?"
     + _QTY_N.replace("<n>", "<j>") + r"(?:\s{1,3}(?:of\s{1,3}(?:them|those|it|each)|"
-    r"(?:" + _CONTAINERS + r")))?\s{0,3}(?:please|pls|plz|thanks|thx|then)?\s{0,3}(?:[.!]?\s{0,3}$|"
+    r"(?:" + _CONTAINERS + r")))?\s{0,3}(?:please|pls|plz|thanks|thx|then|after\s{1,3}all|"
+    r"is\s{1,3}(?:fine|enough|plenty|ok|okay)|will\s{1,3}do)?\s{0,3}(?:[.!]?\s{0,3}$|"
     r"[,;]|[.!]\s)"
     # "drop it to 2", "cut that down to 1", "bring them back to 3"
     r"|\b(?:drop|cut|bring|knock|take|put|turn|get)\s{1,3}(?:it|that|them|those|this|the"
@@ -277,10 +278,18 @@ _ADVERB = r"(?:(?:still|just|definitely|probably|actually|then|go\s{1,3}ahead\s{
 _ADD_WORDS = re.compile(
     r"\b(?:add|put(?!\s{1,3}(?:it\s{1,3}|them\s{1,3}|this\s{1,3})?together)|throw|pop|i'?ll\s{1,3}"
     + _ADVERB + r"(?:take|have|get|buy)|i\s{1,3}(?:will|"
-    r"would|'d)\s{1,3}" + _ADVERB + r"(?:take|like|get|buy)\s{1,3}" + _PICKED + r"|(?:get|give|gimme)\s{1,3}(?:me\s{1,3})?"
+    r"would|'d)\s{1,3}" + _ADVERB + r"(?:take|like|get|buy)\s{1,3}" + _PICKED + r"|(?:(?<=\bcan\si\s)|(?<=\bcould\si\s)|(?<=\bmay\si\s)|(?<!\bi\s))(?<!\bcan\s)(?:get|give|gimme)\s{1,3}(?:me\s{1,3})?"
     + _PICKED + r"|grab|buy|order\s{1,3}" + _PICKED + r"|(?:we'?ll|we\s{1,3}will|ill)\s{1,3}"
     r"take\s{1,3}" + _PICKED + r"|take\s{1,3}the\s{1,3}(?:first|second|third|last|cheapest|"
     r"[a-z]{1,20}\s{1,3}one)"
+    # "i take this one", "I shall take that one", "we buy it", "i'd like to order the blue
+    # one", "let me get those"
+    # "i'd like to order the Tatum bed frame in white": the definite article names one
+    + r"|(?:i|we)(?:\s{1,3}would|'d)\s{1,3}like\s{1,3}to\s{1,3}(?:order|buy|purchase)\s{1,3}"
+    r"(?:the|this|that|these|those)"
+    + r"|(?:i|we)\s{1,3}(?:(?:shall|(?:would|'d)\s{1,3}like\s{1,3}to|(?:want|need)\s{1,3}to|"
+    r"wanna)\s{1,3}" + _ADVERB + r"(?:take|buy|order|purchase|get|have)|" + _ADVERB
+    + r"(?:take|buy|order|purchase))\s{1,3}" + _PICKED + r"|let\s{1,3}me\s{1,3}(?:get|have|take|buy)\s{1,3}" + _PICKED
     + r"|in(?:to)?\s{1,3}(?:my|the|your)\s{1,3}(?:cart|basket|bag|trolley))\b")
 _OWN_SIZE = re.compile(r"\b(?:in\s{1,3})?(?:her|his|my|their|that|the\s{1,3}same)\s{1,3}size"
                        r"\b")
@@ -327,7 +336,10 @@ def _not_inches(low: str, m: re.Match) -> bool:
     """"size 8 in black": "in" before a word is the preposition, not inches."""
     if m.group("u").rstrip(".") != "in":
         return False
-    nxt = words(low[m.end():m.end() + 20])
+    after = low[m.end():m.end() + 20].lstrip()
+    if not after or after[0] in ",;.!?)":
+        return False  # "55 in, black": the unit ends the phrase
+    nxt = words(after)
     return (nxt[0] if nxt else "") not in _INCH_NEXT
 
 
@@ -418,6 +430,8 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
 
 _SEGMENT = re.compile(r"(?:^|[,;.!?])\s{0,3}(?:no\s{0,2},?\s{0,3}|in\s{1,3})?(?P<s>[a-z][a-z ]{1,20}?)"
                       r"\s{0,3}(?=[,;.!?]|$)")
+_AFTER_LONE_COLOUR = frozenset({"please", "pls", "plz", "then", "thanks", "thx", "is", "it",
+                                "for", "would", "will", "sounds", "works", "looks"})
 _COLOUR_NEXT = frozenset({"one", "ones", "colour", "color", "coloured", "colored", "pair",
                           "pairs", "version", "style", "finish", "shade", "option", "model"})
 
@@ -435,9 +449,12 @@ def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]
     for i, token in enumerate(tokens):  # "a plum one", "in sand", "grey or charcoal"
         if token in vocab.colors and token not in said and (
                 (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT | {"instead"})
-                or (i > 0 and tokens[i - 1] in ("in", "for", "to", "into"))
+                or (i > 0 and tokens[i - 1] in ("in", "for", "to", "into", "colour", "color",
+                                                "colours", "colors"))
                 or (i > 1 and tokens[i - 1] in ("or", "and") and tokens[i - 2] in said)
-                or (i == len(tokens) - 1 and i > 0 and colour_family(token))):
+                or (i == len(tokens) - 1 and i > 0 and colour_family(token))
+                # "charcoal please, add it in long": the colour said first, on its own
+                or (i == 0 and (len(tokens) == 1 or tokens[1] in _AFTER_LONE_COLOUR))):
             said.append(token)
     for m in _SEGMENT.finditer(low):  # "ugh no, olive, not mustard": a colour on its own
         segment = colour_key(m.group("s"))
@@ -641,7 +658,7 @@ _WAIST = re.compile(
     r"\b(?P<n>\d{2})\s{0,2}(?:\"|in\.?|inch)?\s{0,2}(?:waist|w\b)|\bwaist\s{1,3}(?:size\s{1,3})?"
     r"(?P<m>\d{2})\b|\b(?P<x>\d{2})\s{0,2}x\s{0,2}\d{2}\b")
 _CONTAINER_QTY = re.compile(
-    r"\b(?<!which )(?<!any )(?P<n>\d{1,3}|a\s{1,3}couple\s{1,3}of|one|two|three|four|five|six|seven|eight|nine|"
+    r"\b(?<!which )(?<!any )(?<!\d,)(?P<n>\d{1,3}|a\s{1,3}couple\s{1,3}of|one|two|three|four|five|six|seven|eight|nine|"
     r"ten|twelve)\s{1,3}(?:(?:more\s{1,3})?(?:" + _CONTAINERS + r")\s{1,3}of\b|of\s{1,3}"
     r"(?:the|those|these|them|it|that|this|each|your|whichever|whatever)\b|(?:" + _CONTAINERS +
     r")\b)")
@@ -650,14 +667,17 @@ _ADD_COUNT = re.compile(r"\b(?:add|get|buy|order|grab|want|need|take|gimme)\s{1,
 _CART_TOTAL = re.compile(
     r"\bwhat\s{1,3}(?:does|do|will|would)\s{1,3}(?:that|it|this|these|everything|it\s{1,3}all|"
     r"that\s{1,3}all)\s{1,3}come\s{1,3}to\b|\bwhat(?:'?s|\s{1,3}is)\s{1,3}the\s{1,3}damage\b|"
-    r"\bhow\s{1,3}much\s{1,3}do\s{1,3}i\s{1,3}owe\b|\b(?:(?:my|the|grand|order|cart|basket)\s{1,3}(?:sub)?total|(?:sub)?total\s{0,3}(?:so\s{1,3}far|"
+    r"\b(?:how\s{1,3}much|what)\s{1,3}(?:do|would|will)\s{1,3}(?:i|we)\s{1,3}(?:owe|pay|be\s{1,3}"
+    r"paying|need\s{1,3}to\s{1,3}pay)\b(?!\s{1,3}(?:for|with|on|by)\b)|"
+    r"\bhow\s{1,3}much\s{1,3}(?:am\s{1,3}i|are\s{1,3}we)\s{1,3}(?:at|spending|paying)\b|"
+    r"\bwhat\s{1,3}(?:am\s{1,3}i|are\s{1,3}we)\s{1,3}at\b|\b(?:(?:my|the|grand|order|cart|basket)\s{1,3}(?:sub)?total|(?:sub)?total\s{0,3}(?:so\s{1,3}far|"
     r"now|please|pls|\?|$)|^\s{0,3}(?:sub)?total\b|how\s{1,3}much\s{1,3}(?:is|does|do|will)\s{1,3}"
     r"(?:(?:my|the)\s{1,3}(?:cart|basket|bag|order|lot)|it\s{1,3}all|everything|that\s{1,3}all|"
     r"all\s{1,3}(?:that|this))(?:\s{1,3}(?:come|cost|total|together|add))?\b|altogether|"
     r"all\s{1,3}together|in\s{1,3}total)")
 _REMOVE_WORDS = re.compile(
     r"\b(?:remove|delete|(?:take|get)\s{1,3}(?:(?:the|my|that|this|it|them|those)\s{1,3}"
-    r"(?:[a-z'-]{1,20}\s{1,3}){0,3})?(?:out|off)|drop\s{1,3}(?:the|that|it|my)|don'?t\s{1,3}"
+    r"(?:[a-z'-]{1,20}\s{1,3}){0,8})?(?:out|off)|drop\s{1,3}(?:the|that|it|my)|don'?t\s{1,3}"
     r"want\s{1,3}(?:the|that|it|this|my)\b|no\s{1,3}longer\s{1,3}want|cancel\s{1,3}the)\b")
 
 
@@ -785,12 +805,17 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     if r.count is None and m and not _UNIT_AFTER.match(spell_numbers(low), m.end()):
         r.count = _number(m.group("n"))  # "add 2 cobalt leggings"
     for e in entities:
-        if e.get("type") == "quantity" and r.count is None:
+        if e.get("type") == "quantity" and r.count is None and not str(
+                e.get("text", "")).lower().startswith("a pair"):  # a pair of sandals is one
             start = int(e["start"])
-            size_here = _MEASURED.match(low, start) or any(
-                low.startswith(k, start) for k in r.sizes if k[0].isdigit())
+            measured = _MEASURED.match(low, start)
+            size_here = (measured and not _not_inches(low, measured)) or any(
+                low.startswith(k, start) for k in r.sizes if k[0].isdigit()) or any(
+                low[:int(e["end"])].endswith(k) for k in r.sizes if " " in k)  # "spf 50"
             if not size_here:  # "100 pieces" of a puzzle is its size, not a count
                 r.count = int(e["value"])
+    if r.count is None and (m := re.search(r"\b(half\s{1,3}a\s{1,3})?dozen\b", low)):
+        r.count = 6 if m.group(1) else 12  # "a dozen white t-shirts"
     r.remove_words = bool(_REMOVE_WORDS.search(low))
     r.cart_total = bool(_CART_TOTAL.search(low))
     r.polite = bool(re.search(r"\b(?:please|pls|plz|plx|thanks|thx)\b", low)) and \
@@ -903,8 +928,9 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         # it is what the product comes "with" ("with a phone pocket": ranking words)
         r.modifiers = [m for m in (_store_words(mod, vocab) or _with_phrase(mod, low)
                                    for mod in r.modifiers) if m]
+    # "colour walnut": said as the colour, not the wood
     r.materials = [w for w in r.words if vocab.is_material_word(singular(w))
-                   and w not in type_words]
+                   and w not in type_words and w not in r.colors]
     if r.question is not None:
         said = tuple(w for w in r.words if len(w) > 2 and w not in type_words
                      and w not in QUESTION_WORDS)[:6]

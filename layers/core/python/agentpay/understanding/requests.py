@@ -36,7 +36,11 @@ _OPENS = re.compile(
 # you have a leash?"); "..., I want something warm" goes on describing the same wish
 _AFTER_COMMA = re.compile(
     r"(?:and\s{1,3}|oh\s{1,3}and\s{1,3}|plus\s{1,3})?(?:also|(?:do|did)\s{1,3}(?:u|you|ya)\s{1,3}"
-    r"(?:also\s{1,3})?(?:have|sell|carry|stock)|have\s{1,3}(?:u|you)\s{1,3}got)\b", re.IGNORECASE)
+    r"(?:also\s{1,3})?(?:have|sell|carry|stock)|have\s{1,3}(?:u|you)\s{1,3}got"
+    # "add it, and how quickly does it ship?": a question joined to a cart move
+    r"|and\s{1,3}(?:also\s{1,3})?(?:how\s{1,3}(?:fast|long|much|soon|quickly)|what(?:'?s|\s{1,3}is)|"
+    r"whats|when\s{1,3}(?:will|does|would)|is\s{1,3}(?:it|there)|does\s{1,3}(?:it|that|this)|"
+    r"can\s{1,3}(?:i|you|u)))\b", re.IGNORECASE)
 # a first part that is a request of its own (not "hmm," or "ok so,")
 _WORDY = re.compile(r"[a-z0-9]{2,}", re.IGNORECASE)
 

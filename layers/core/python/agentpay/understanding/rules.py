@@ -1096,9 +1096,12 @@ _RX_RANGE = re.compile(
     r"within|from)\s*[$€£]?\s?\d|\d\s?-\s?[$€£]?\d+\s?(?:dollars|bucks|euros|usd)"
     r"|[$€£]\d+\s?(?:-|to)\s?[$€£]?\d)", re.IGNORECASE)
 _RX_QTY = re.compile(
-    r"(?=[\dtfsena])"
+    r"(?=[\dtfsenapg])"
     r"(?:\b(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen|a\s+couple|"
-    r"a\s+pair)\s+(?:of\s+(?:those|these|them|it)|pairs?|pieces?|packs?|sets?|units?|more)\b)",
+    r"a\s+pair)\s+(?:of\s+(?:those|these|them|it)|pairs?|pieces?|packs?|sets?|units?|more)\b"
+    # "add 2 please", "put 3 in the cart", "add two in red"
+    r"|\b(?:add|put|throw|toss|pop|stick|grab)\s+(?:\d{1,2}|two|three|four|five|six|seven|"
+    r"eight|nine|ten|a\s+dozen|a\s+couple|a\s+pair)\b(?!\s*(?:%|percent|dollars?|bucks|off)))",
     re.IGNORECASE)
 _RX_REF = re.compile(
     r"(?=[tfsloni])"

@@ -19,7 +19,10 @@ _OBJECT = re.compile(
     r"\b(?:it|its|it's|this|that|these|those|them|they|they're|theyre|one|ones|pair|item|"
     r"items|product|products|model|"
     r"first|second|third|fourth|fifth|last|cheapest|cheaper|size|sizes|colou?rs?|stock|cart|"
-    r"basket|bag|checkout|price|discount|coupon|promo)\b|[$€£]\s?\d|\d\s?(?:%|dollars?|bucks)",
+    r"basket|bag|checkout|price|discount|coupon|promo)\b|[$€£]\s?\d|\d\s?(?:%|dollars?|bucks)"
+    # "add 2 please": a count of what is on screen
+    r"|\b(?:add|put|throw|grab|remove|take)\s{1,3}(?:\d{1,2}|two|three|four|five|six|a\s{1,3}"
+    r"couple|a\s{1,3}dozen)\b",
     re.IGNORECASE)
 _TAIL = re.compile(r"(?<!-)\b(?:with|for|from|by|under|without|on|that|which)\b(?!-).*$")
 MAX_PHRASE_WORDS = 9
