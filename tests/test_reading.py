@@ -496,7 +496,7 @@ def test_what_it_all_comes_to_is_the_cart_total():
     ("how much torque does it have?", "attr", "torque"),
     ("whats the weight capacity on the studio one?", "measure", "hold"),
     ("whats the main ingredient in the first one", "material", ""),
-    ("can it go in the wash?", "yesno", "go in the wash")])
+    ("can it go in the wash?", "yesno", "machine washable")])
 def test_questions_about_a_product_s_facts(text, kind, phrase):
     question = reading_of(text).question
     assert question is not None and (question.kind, question.phrase) == (kind, phrase)
@@ -602,3 +602,23 @@ def test_upholstered_names_a_kind_unless_asked():
     assert reading_of("i'd like the tatum upholstered bed frame").question is None
     assert reading_of("is the sofa upholstered?").question.kind == "material"
     assert reading_of("what's it upholstered in").question.kind == "material"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("a coffee table with a board game drawer", "Coffee Table"),
+    ("a headlamp for reading board games in the tent", "Headlamp"),
+    ("travel mug that has a coffee table coaster", "Travel Mug")])
+def test_the_thing_wanted_comes_before_what_it_comes_with_or_is_for(text, kind):
+    reading = reading_of(text)
+    assert reading.types is not None and list(reading.types.labels) == [kind]
+    assert not [m for m in reading.modifiers if "board" in m or "coaster" in m]
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("does it switch itself off automatically?", "auto shut-off"),
+    ("does the kettle turn off by itself", "auto shut-off"),
+    ("can it go in the washing machine?", "machine washable"),
+    ("does it fold flat?", "folding")])
+def test_a_behaviour_asked_about_in_the_words_listings_use(text, phrase):
+    question = reading_of(text).question
+    assert question is not None and (question.kind, question.phrase) == ("yesno", phrase)

@@ -59,3 +59,10 @@ def test_a_question_joined_to_a_cart_move_by_a_comma_and_and(text, parts):
                                   "a warm coat, and is it waterproof?"])
 def test_a_pick_and_its_question_stay_whole(text):
     assert split_requests(text) == [text]
+
+
+@pytest.mark.parametrize("text", [
+    "what would you suggest for someone new to climbing? I need shoes, size 9",
+    "can you recommend something for my dad? he likes camping. i want to spend under 50"])
+def test_a_request_for_advice_and_what_it_is_about_stay_whole(text):
+    assert split_requests(text) == [text]

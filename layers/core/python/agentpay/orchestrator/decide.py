@@ -226,6 +226,9 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             action.stage = "checkout"
         action.intent = "add_to_cart"
         return action
+    if intent in ("order_change", "order_status") and reading.add_words \
+            and not entities_of(entities, "order_id") and (focus_id or ctx.last_shown):
+        intent = "add_to_cart"  # "please add it to my order": the order being put together
     if intent == "view_cart" and reading.add_words and not reading.cart_total:
         intent = "add_to_cart"  # "cheapest one into the cart please"
     swapping = bool(lines and SWAP.search(text) and (reading.colors or reading.sizes))

@@ -106,7 +106,10 @@ def question_of(low: str) -> Question | None:
                 return Question("includes", phrase[inc.end():].strip())
             if rx is _Q_DOES and not re.match(r"(?:have|has|come|work|fit|use|run|take|"
                                               r"need|include|support|hold|go|be|get|handle|"
-                                              r"survive|stand|last)\b", phrase):
+                                              r"survive|stand|last|switch|turn|shut|fold|"
+                                              r"charge|stay|keep|float|stack|lock|adjust|"
+                                              r"recline|expand|collapse|glow|connect|pair|"
+                                              r"heat|boil|dim|rotate|swivel)\b", phrase):
                 return None  # "can you show me", "do they sell" are not about the product
             if re.match(r"(?:in\s{1,3}stock|available|still\s{1,3}available|on\s{1,3}sale)"
                         r"\b", phrase):
@@ -117,10 +120,28 @@ def question_of(low: str) -> Question | None:
                 return Question("yesno", use.group("f").strip())
             if re.match(r"(?:worth|good|any\s{1,3}good|nice|the\s{1,3}best)\b", phrase):
                 return None
-            return Question("yesno", _asked_quality(phrase))
+            return Question("yesno", _listing_words(_asked_quality(phrase)))
     if _Q_PRICE.search(low):
         return Question("price")
     return None
+
+
+# a product's behaviour as shoppers describe it -> as listings name it
+_PARAPHRASES = (
+    (re.compile(r"\b(?:switch|turn|shut)(?:es|s)?\s{1,3}(?:itself\s{1,3}|themselves\s{1,3})?off\s{1,3}"
+                r"(?:automatically|by\s{1,3}itself|on\s{1,3}its\s{1,3}own)\b|\bauto(?:matically)?"
+                r"\s{0,3}(?:switch|turn|shut)(?:es|s)?\s{0,3}-?off\b"), "auto shut-off"),
+    (re.compile(r"\b(?:go|goes)\s{1,3}in\s{1,3}the\s{1,3}(?:wash|washing\s{1,3}machine)\b"),
+     "machine washable"),
+    (re.compile(r"\b(?:fold|folds)\s{1,3}(?:up|down|flat)\b"), "folding"),
+)
+
+
+def _listing_words(phrase: str) -> str:
+    for rx, said in _PARAPHRASES:
+        if rx.search(phrase):
+            return said
+    return phrase
 
 
 def _asked_quality(phrase: str) -> str:

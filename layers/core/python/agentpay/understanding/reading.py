@@ -448,7 +448,8 @@ def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]
                 said.append(phrase)
     for i, token in enumerate(tokens):  # "a plum one", "in sand", "grey or charcoal"
         if token in vocab.colors and token not in said and (
-                (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT | {"instead"})
+                (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT | {
+                    "instead", "if", "ideally", "preferably"})
                 or (i > 0 and tokens[i - 1] in ("in", "for", "to", "into", "colour", "color",
                                                 "colours", "colors"))
                 or (i > 1 and tokens[i - 1] in ("or", "and") and tokens[i - 2] in said)
@@ -487,7 +488,7 @@ _SAME_LINE = re.compile(r"\b(?:from\s{1,3})?(?:the\s{1,3})?same\s{1,3}(?:line|ra
                         r"series|brand|make|maker|set)\b")
 _PURPOSE = re.compile(r"\b(?:for|4)\s{1,3}(?:the\s{1,3}|my\s{1,3}|our\s{1,3}|a\s{1,3}|an\s{1,3}|"
                       r"making\s{1,3}|doing\s{1,3}|use\s{1,3}(?:in|on|at)\s{1,3})?"
-                      r"(?P<u>[a-z][a-z'-]{2,20}(?:\s{1,3}[a-z][a-z'-]{2,20})?)")
+                      r"(?P<u>[a-z][a-z'-]{2,20}(?:\s{1,3}[a-z][a-z'-]{2,20}){0,2})")
 
 
 def _purpose_words(low: str) -> set[str]:
@@ -509,6 +510,23 @@ def _in_store_words(phrase: str, vocab: Vocabulary) -> str:
     if mapped == said or sum(map(vocab.has_word, mapped)) <= sum(map(vocab.has_word, said)):
         return phrase
     return " ".join(mapped)
+
+
+# where what a product comes with, or the activity it is for, begins: "headlamp with a red
+# light mode", "a step ladder for changing light bulbs"
+_COMES_WITH = re.compile(r"\b(?:with|that\s{1,3}has|which\s{1,3}has|for\s{1,3}[a-z]{2,20}ing)\b")
+
+
+def _head_types(low: str, said: list[str], vocab: Vocabulary):
+    """The product types named before "with ..." or "for <doing> ...": the thing wanted,
+    not what it comes with or is used on."""
+    m = _COMES_WITH.search(low)
+    if not m:
+        return None
+    head = set(words(low[:m.start()]))
+    tokens = vocab.correct(with_synonyms([singular(part) for w in said if w in head
+                                          for part in w.split("-") if part]))
+    return vocab.find_types(tokens) if tokens else None
 
 
 def _with_phrase(phrase: str, low: str) -> str:
@@ -877,7 +895,11 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     # ("t-shirt" -> t shirt, as types are compared)
     tokens = vocab.correct(with_synonyms([singular(part) for w in r.words
                                           for part in w.split("-") if part]))
-    r.types = vocab.find_types(tokens)
+    head = _head_types(low, r.words, vocab)
+    whole = vocab.find_types(tokens)
+    if head is not None and whole is not None and head.labels == whole.labels:
+        head = None  # "a drill with 2 batteries": what it comes with still qualifies it
+    r.types = head or whole
     if r.types:
         plain = with_synonyms([singular(part) for w in r.words for part in w.split("-") if part])
         r.guessed_type = not all(w in plain for w in r.types.words)
@@ -917,6 +939,11 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
             r.add_words or r.superlative or r.qty_op or r.count):
         # "add 2 of the cheapest, one for each side of the bed": no bed is wanted
         r.types = None
+    if head is not None and (m := _COMES_WITH.search(low)):
+        # "headlamp with a red light mode": what it comes with ranks, it does not filter
+        tail = set(words(re.split(r"[,.;!?]", low[m.end():], maxsplit=1)[0]))
+        r.uses += [mod for mod in r.modifiers if set(mod.split()) <= tail]
+        r.modifiers = [mod for mod in r.modifiers if not set(mod.split()) <= tail]
     if purpose and r.types:
         # "a blender for smoothies", "trainers for the gym": what it is for ranks the
         # products, it does not rule out those whose listing says it otherwise

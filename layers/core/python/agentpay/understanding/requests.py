@@ -57,6 +57,8 @@ def split_requests(text: str) -> list[str]:
         head = text[start:m.start()].strip(" ,;")
         after_comma = text[m.start() - 1:m.start()] in ",;" if m.start() else False
         opens = _AFTER_COMMA if after_comma else _OPENS
+        if _ADVICE.search(head) and _WANT.match(rest):
+            continue  # "what would you suggest for a beginner? I need boots": one request
         if opens.match(rest) and not _same_request(rest) and not _REFERS_BACK.match(rest) and (
                 len(_WORDY.findall(head)) >= 4 or (_ASKS.search(head)
                                                    and len(_WORDY.findall(head)) >= 2)):
@@ -69,6 +71,13 @@ def split_requests(text: str) -> list[str]:
         parts.append(tail)
     return parts if len(parts) > 1 else [text]
 
+
+# a request for advice, and what it is about said next
+_ADVICE = re.compile(r"\b(?:suggest|recommend|advise|advice|what\s{1,3}(?:should|would|do)\s{1,3}"
+                     r"(?:i|you|we)\s{1,3}(?:get|buy|need|choose|go\s{1,3}for))\b", re.IGNORECASE)
+_WANT = re.compile(r"(?:and\s{1,3}|so\s{1,3})?(?:i(?:'d|\s{1,3}would)?\s{1,3}(?:need|want|like)|"
+                   r"i'?m\s{1,3}(?:looking|after)|(?:it'?s\s{1,3})?for\s{1,3}(?:a|an|my|me)\b|"
+                   r"need|looking\s{1,3}for)\b", re.IGNORECASE)
 
 # "..., whats the price on each?": a question about what the first part named
 _REFERS_BACK = re.compile(r"[^.!?]{0,40}\b(?:each|both|either|which\s{1,3}(?:one|is))\b",
