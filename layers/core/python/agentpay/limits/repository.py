@@ -94,6 +94,21 @@ def _statement(lookup: LiteralString | None,
     return statement, params
 
 
+_TEXT: dict[tuple[str | None, int], str] = {}
+
+
+def _statement_text(conn: psycopg.Connection, lookup: LiteralString | None,
+                    buckets: Sequence[Bucket]) -> tuple[str, dict[str, Any]]:
+    """The statement as text, composed once per look-up and bucket count (the buckets'
+    keys and rates are parameters): every authenticated call runs one."""
+    statement, params = _statement(lookup, buckets)
+    key = (lookup, len(buckets))
+    text = _TEXT.get(key)
+    if text is None:
+        text = _TEXT[key] = statement.as_string(conn)
+    return text, params
+
+
 def _takes(row: dict[str, Any], buckets: Sequence[Bucket]) -> list[Take]:
     return [Take(bucket, row.pop(f"b{n}_granted"), row.pop(f"b{n}_tokens"))
             for n, bucket in enumerate(buckets)]
@@ -103,7 +118,7 @@ def take(conn: psycopg.Connection, buckets: Sequence[Bucket]) -> list[Take]:
     """Take one token from each bucket in order, stopping at the first refusal."""
     if not buckets:
         return []
-    statement, params = _statement(None, buckets)
+    statement, params = _statement_text(conn, None, buckets)
     return _takes(conn.execute(statement, params).fetchone(), buckets)
 
 
@@ -113,8 +128,8 @@ def lookup_and_take(conn: psycopg.Connection, lookup: LiteralString, params: dic
     when it finds its row, take from ``buckets``: one statement, one round trip."""
     if not buckets:
         return conn.execute(lookup, params).fetchone(), []
-    statement, own = _statement(lookup, buckets)
-    row = conn.execute(statement, {**params, **own}).fetchone()
+    statement, own = _statement_text(conn, lookup, buckets)
+    row = conn.execute(statement, {**params, **own}).fetchone()  # type: ignore[arg-type]
     if row is None:
         return None, []
     return row, _takes(row, buckets)
