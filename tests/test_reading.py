@@ -622,3 +622,29 @@ def test_the_thing_wanted_comes_before_what_it_comes_with_or_is_for(text, kind):
 def test_a_behaviour_asked_about_in_the_words_listings_use(text, phrase):
     question = reading_of(text).question
     assert question is not None and (question.kind, question.phrase) == ("yesno", phrase)
+
+
+@pytest.mark.parametrize("text, key", [
+    ("we're a group of four going camping, one tent for everyone", "4 person"),
+    ("a tent for 2 of us", "2 person"), ("family of four, need a big tent", "4 person")])
+def test_how_many_people_said_as_a_group(text, key):
+    assert key in reading_of(text).sizes
+
+
+def test_a_unit_word_without_a_number_is_a_word_of_the_product():
+    reading = reading_of("a table lamp with a foot switch")
+    assert "foot switch" in reading.modifiers and not reading.sizes
+    assert "6 ft" in reading_of("a 6 foot leash").sizes
+
+
+@pytest.mark.parametrize("text", ["dog shampoo without perfume", "perfume-free cat litter",
+                                  "no perfume please"])
+def test_a_scent_said_away_reads_as_unscented(text):
+    from agentpay.understanding.lexicon import expand_abbreviations
+
+    assert "unscented" in reading_of(expand_abbreviations(text)).words
+
+
+def test_finish_after_a_colour_is_no_product_word():
+    reading = reading_of("a table lamp, walnut finish")
+    assert reading.colors == ["walnut"] and "finish" not in reading.words

@@ -66,3 +66,9 @@ def test_a_pick_and_its_question_stay_whole(text):
     "can you recommend something for my dad? he likes camping. i want to spend under 50"])
 def test_a_request_for_advice_and_what_it_is_about_stay_whole(text):
     assert split_requests(text) == [text]
+
+
+def test_the_next_thing_wanted_after_a_stop_is_its_own_request():
+    assert split_requests("add it. and a 32 oz water bottle in black?") == [
+        "add it.", "and a 32 oz water bottle in black?"]
+    assert split_requests("the blue one, and a mug") == ["the blue one, and a mug"]

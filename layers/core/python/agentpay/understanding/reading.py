@@ -299,8 +299,10 @@ _UNIT_WORDS = sorted((u for u in size_units() if re.fullmatch(r"[a-z.]{1,12}(?: 
 _MEASURED = re.compile(
     r"(?<![\w.$€£/])(?P<n>\d{1,2}/\d{1,2}|\d{1,5}(?:,\d{3})?(?:\.\d{1,2})?)\s{0,2}-?\s{0,2}(?P<u>"
     + "|".join(re.escape(u) for u in _UNIT_WORDS) + r"|\"|'')(?![a-z])")
-_PEOPLE = re.compile(r"\b(?:for|sleeps?|fits|seats)\s{1,3}(?:at\s{1,3}least\s{1,3}|up\s{1,3}to\s{1,3})?"
-                     r"(?P<n>\d{1,2})(?:\s{1,3}(?:people|persons|adults|kids))?\b")
+_PEOPLE = re.compile(r"\b(?:for|sleeps?|fits|seats|(?:group|family|party|team)\s{1,3}of)\s{1,3}"
+                     r"(?:at\s{1,3}least\s{1,3}|up\s{1,3}to\s{1,3})?"
+                     r"(?P<n>\d{1,2})(?:\s{1,3}(?:people|persons|adults|kids))?\b"
+                     r"|\b(?P<m>\d{1,2})\s{1,3}of\s{1,3}us\b")
 _SIZE_CUE = re.compile(
     r"\b(?:size|sz|in(?:\s{1,3}an?)?(?:\s{1,3}size)?|a|an|wears?(?:\s{1,3}an?)?|"
     r"wearing(?:\s{1,3}an?)?)\s{1,3}(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sl]|x{1,3}l|xx?s|m|"
@@ -368,7 +370,7 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
         if not any(s <= m.start() < e for s, e in spans):
             take(f"{m.group(1)} in", m.span())  # "3/8 drive": fractions of an inch
     for m in _PEOPLE.finditer(low):
-        take(f"{m.group('n')} person", m.span())
+        take(f"{m.group('n') or m.group('m')} person", m.span())
     for m in _WAIST.finditer(low):
         take(m.group("n") or m.group("m") or m.group("x"), m.span())
     for m in _SIZE_CUE.finditer(low):
@@ -720,7 +722,7 @@ _NOT_PRODUCT = frozenset({
     "large", "xl", "xs", "xxl", "extra", "big", "bigger", "biggest", "largest", "smallest",
     "little", "mini", "petite", "queen", "king", "twin", "sale", "discounted", "clearance",
     "newest", "latest", "premium", "fanciest", "priciest", "preference", "yo", "yr", "old",
-    "half", "wears", "wear", "size", "inch", "inches", "foot", "feet", "oz", "ounce", "lb",
+    "half", "wears", "wear", "size", "oz", "ounce", "lb",
     "lbs", "people", "person", "persons", "waist", "yikes", "wow", "whoa", "ugh", "oops",
     "lol", "haha", "omg", "meh", "cool", "nice", "great", "awesome", "sweet", "gimme",
     "grab", "u", "ur", "pls", "plz", "thx", "k", "kk", "bunch", "swap", "lot", "nothing", "cheapish"}) | frozenset(NUMBER_WORDS)
@@ -734,10 +736,14 @@ _RECIPIENT = re.compile(r"\bfor\s{1,3}(?:my|our|his|her|your|the|a)\s{1,3}(?:lit
 _PEOPLE_WORDS = frozenset(["crew", "team", "kids", "kid", "family", "friends", "friend", "wife", "husband", "son", "daughter", "mom", "mum", "dad", "nephew", "niece", "boss", "coworkers", "coworker", "colleagues", "colleague", "guys", "roommate", "partner", "grandma", "grandpa", "grandson", "granddaughter", "brother", "sister", "staff", "class", "students", "guests", "parents", "girlfriend", "boyfriend", "fiance", "fiancee", "baby", "toddler", "teen", "teenager", "neighbor", "neighbour"])
 
 
+_LENGTH_UNIT = re.compile(r"(?:\d|\b(?:per|square|sq|cubic|linear))\s{0,2}-?"
+                          r"\s{0,2}(?P<u>inch(?:es)?|foot|feet)\b")
+
+
 def _size_of(m: re.Match) -> str:
     if "u" in m.groupdict():
         return size_key(f"{m.group('n')} {m.group('u')}")
-    return f"{m.group('n')} person"
+    return f"{m.group('n') or m.group('m')} person"
 
 
 def _blank(text: str, spans) -> str:
@@ -878,6 +884,8 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     masked = spell_numbers(re.sub(r"'s\b", "", masked))
     masked = _blank(masked, [m.span() for rx in (_MEASURED, _PEOPLE) for m in rx.finditer(masked)
                              if vocab.has_size(_size_of(m))]
+                    # "6 foot": the unit of a number, not the "foot switch" of a lamp
+                    + [m.span("u") for m in _LENGTH_UNIT.finditer(masked)]
                     + [m.span() for rx in (_WAIST, _CONTAINER_QTY, _HALF_SIZE)
                        for m in rx.finditer(masked)]
                     + [m.span("v") for m in _SIZE_CUE.finditer(masked)]
@@ -953,7 +961,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         # the product is known: a qualifier the store has no word for is narrative ("I've
         # just started running again after having my little one"), not a filter, unless
         # it is what the product comes "with" ("with a phone pocket": ranking words)
-        r.modifiers = [m for m in (_store_words(mod, vocab) or _with_phrase(mod, low)
+        r.modifiers = [m for m in (_with_phrase(mod, low) or _store_words(mod, vocab)
                                    for mod in r.modifiers) if m]
     # "colour walnut": said as the colour, not the wood
     r.materials = [w for w in r.words if vocab.is_material_word(singular(w))

@@ -30,7 +30,9 @@ _OPENS = re.compile(
     r"how\s{1,3}(?:fast|long|much|soon|quickly)|what(?:'?s|\s{1,3}is|\s{1,3}does|\s{1,3}about)|"
     r"whats|when\s{1,3}(?:will|does|would)|can\s{1,3}(?:i|you|u)|is\s{1,3}(?:it|there|shipping|"
     r"delivery)|are\s{1,3}(?:they|there)|does\s{1,3}(?:it|that|this|the)|show\s{1,3}me|"
-    r"add|put|take|remove)\b",
+    r"add|put|take|remove|"
+    # "add it. and a 32 oz water bottle in black?": after a stop, the next thing wanted
+    r"(?:and|plus)\s{1,3}(?:a|an|some|two|three|2|3)(?=\s{1,3}[a-z0-9]))\b",
     re.IGNORECASE)
 # after a comma only a plain second request opens a part ("..., also need gloves", "..., do
 # you have a leash?"); "..., I want something warm" goes on describing the same wish
