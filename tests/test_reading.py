@@ -648,3 +648,25 @@ def test_a_scent_said_away_reads_as_unscented(text):
 def test_finish_after_a_colour_is_no_product_word():
     reading = reading_of("a table lamp, walnut finish")
     assert reading.colors == ["walnut"] and "finish" not in reading.words
+
+
+@pytest.mark.parametrize("text", ["board game for 8 year olds", "a toy for 3-year-olds",
+                                  "something for 6 months old"])
+def test_an_age_is_no_count_of_people(text):
+    assert not [k for k in reading_of(text).sizes if k.endswith("person")]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("the cheapest of those, does it have removable covers?", "includes"),
+    ("the second one, is it waterproof?", "yesno")])
+def test_a_question_after_the_pick_it_is_about(text, kind):
+    question = reading_of(text).question
+    assert question is not None and question.kind == kind
+
+
+@pytest.mark.parametrize("text", ["im between a 9 and a 9.5, which size should i get?",
+                                  "what size should i order?", "I'm between sizes"])
+def test_which_size_to_get_is_a_fit_question(text):
+    from agentpay.understanding.topics import asked_topic
+
+    assert asked_topic(text.lower()) == "fit"

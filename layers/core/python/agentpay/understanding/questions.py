@@ -24,7 +24,8 @@ class Question:
     # sentence with them answers when no attribute does
     context: tuple[str, ...] = ()
 
-_Q_LEAD = r"^(?:(?:and|so|but|ok(?:ay)?|hmm|also|oh|um|well)[,\s]{1,3}){0,3}"
+_Q_LEAD = (r"^(?:[^?.!,]{1,60},\s{0,3})?"  # "the cheapest of those, does it have ..."
+           r"(?:(?:and|so|but|ok(?:ay)?|hmm|also|oh|um|well)[,\s]{1,3}){0,3}")
 _Q_SUBJECT = (r"(?:it|they|this|that|these|those|this\s{1,3}one|that\s{1,3}one|the\s{1,3}"
               r"[a-z]{1,20}(?:\s{1,3}[a-z]{1,20})?\s{1,3}one|the\s{1,3}(?:first|second|third|"
               r"last)\s{1,3}one|the\s{1,3}[a-z]{1,20})")

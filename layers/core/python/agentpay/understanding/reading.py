@@ -302,6 +302,9 @@ _MEASURED = re.compile(
 _PEOPLE = re.compile(r"\b(?:for|sleeps?|fits|seats|(?:group|family|party|team)\s{1,3}of)\s{1,3}"
                      r"(?:at\s{1,3}least\s{1,3}|up\s{1,3}to\s{1,3})?"
                      r"(?P<n>\d{1,2})(?:\s{1,3}(?:people|persons|adults|kids))?\b"
+                     # "for 8 year olds": an age, not a tent for eight
+                     r"(?![\s-]{0,3}(?:years?|yrs?|yo|y/o|months?|mos?|weeks?|days?|hours?|"
+                     r"hrs?|minutes?|mins?|%|percent|dollars?|bucks|inch|in\b|ft|feet|foot))"
                      r"|\b(?P<m>\d{1,2})\s{1,3}of\s{1,3}us\b")
 _SIZE_CUE = re.compile(
     r"\b(?:size|sz|in(?:\s{1,3}an?)?(?:\s{1,3}size)?|a|an|wears?(?:\s{1,3}an?)?|"

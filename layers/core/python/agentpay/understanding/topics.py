@@ -24,7 +24,12 @@ _ASKED: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(?:runs?|running|fits?|fitting)" + _S + r"(?:true|small|big|large|narrow|wide|"
         r"tight|short|long)\b|\btrue" + _S + r"to" + _S + r"size\b|\btts\b|\bsize" + _S +
         r"(?:up|down)\b|\bhow" + _S + r"(?:do|does|did|will|would)" + _S + _THEY + _S +
-        r"fit\b|\bfit\s{1,3}(?:like|ok|okay|well)\b")),
+        r"fit\b|\bfit\s{1,3}(?:like|ok|okay|well)\b"
+        # "im between a 9 and a 9.5, which size should i get?"
+        r"|\b(?:which|what)" + _S + r"size" + _S + r"(?:should|would|do)" + _S + r"(?:i|we)\b"
+        r"|\bbetween" + _S + r"(?:a" + _S + r")?(?:size" + _S + r")?\d{1,2}(?:\.5)?" + _S +
+        r"(?:and|or|&)" + _S + r"(?:a" + _S + r")?\d{1,2}(?:\.5)?\b|\bbetween" + _S +
+        r"sizes\b")),
     ("returns", re.compile(
         r"\b(?:return|returns|returnable|refund|refunds|exchange|exchanges|exchangeable)\b|"
         r"\bsend" + _S + r"(?:it|them|this|these|those)?\s{0,3}back\b|\b(?:swap|change)" + _S +
