@@ -14,6 +14,7 @@ from agentpay.checkout.endpoints import router as checkout_router
 from agentpay.config import get_settings
 from agentpay.conversations.endpoints import router as conversations_router
 from agentpay.keys.endpoints import router as keys_router
+from agentpay.knowledge.endpoints import router as knowledge_router
 from agentpay.organizations.endpoints import router as organizations_router
 from agentpay.payments.endpoints import local_router as local_payments_router
 from agentpay.payments.endpoints import router as payments_router
@@ -39,6 +40,7 @@ def create_app() -> FastAPI:
     app.include_router(organizations_router)
     app.include_router(keys_router)
     app.include_router(catalog_router)
+    app.include_router(knowledge_router)
     app.include_router(payments_router)
     if not settings.is_production:
         # the local provider's page and pay button: an order with no money taken

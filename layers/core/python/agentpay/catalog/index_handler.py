@@ -6,6 +6,7 @@ visibility timeout and, after the queue's maxReceiveCount, moves it to the DLQ.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from agentpay.catalog.indexing import Indexer, IndexMessage
 from agentpay.catalog.queue import InlineIndexQueue, get_index_queue
+from agentpay.knowledge import indexing as knowledge
 
 logger = logging.getLogger(__name__)
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -29,7 +31,19 @@ def _indexer() -> Indexer:
 
 
 def record_handler(record: SQSRecord) -> dict:
-    message = IndexMessage.model_validate_json(record.body)
+    body = json.loads(record.body)
+    if knowledge.is_knowledge(body):  # a store's help articles (agentpay/knowledge)
+        done = knowledge.handle_message(body)
+        logger.info("indexed knowledge", extra={"articles": done.articles,
+                                                "passages": done.passages,
+                                                "embedded": done.embedded,
+                                                "unchanged": done.unchanged,
+                                                "removed": done.removed})
+        from agentpay.observability import metrics
+
+        metrics.add_metric(name="PassagesEmbedded", unit=MetricUnit.Count, value=done.embedded)
+        return {"embedded": done.embedded, "removed": done.removed}
+    message = IndexMessage.model_validate(body)
     report = _indexer().handle(message)
     logger.info("indexed", extra={"message_type": message.type, "embedded": report.embedded,
                                   "cached": report.cached, "unchanged": report.unchanged,

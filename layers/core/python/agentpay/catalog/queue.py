@@ -64,10 +64,14 @@ class InlineIndexQueue:
         from agentpay.catalog.indexing import Indexer, IndexMessage
         from agentpay.db import get_database
         from agentpay.embeddings import get_embedder
+        from agentpay.knowledge import indexing as knowledge
 
         indexer = Indexer(get_database(), get_embedder())
         for message in messages:
-            indexer.handle(IndexMessage.model_validate(message))
+            if knowledge.is_knowledge(message):
+                knowledge.handle_message(message)
+            else:
+                indexer.handle(IndexMessage.model_validate(message))
 
 
 def product_messages(organization_id: UUID, product_ids: Iterable[UUID]) -> list[dict]:
