@@ -72,3 +72,11 @@ def test_the_next_thing_wanted_after_a_stop_is_its_own_request():
     assert split_requests("add it. and a 32 oz water bottle in black?") == [
         "add it.", "and a 32 oz water bottle in black?"]
     assert split_requests("the blue one, and a mug") == ["the blue one, and a mug"]
+
+
+@pytest.mark.parametrize("text", ["go with the cheapest you have and put 12 in the cart",
+                                  "cheapest ones are fine, any colour. add 6",
+                                  "the navy one. put 2 in my basket",
+                                  "go with the cheapest and put 3 in the cart, size L"])
+def test_a_count_put_in_the_cart_after_a_pick_is_the_same_request(text):
+    assert split_requests(text) == [text]

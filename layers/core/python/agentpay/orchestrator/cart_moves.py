@@ -225,7 +225,9 @@ def pending_answer(ctx: TurnContext, intent: str, reading: Reading,
             chosen = options[0]
     if chosen is None:
         return None
-    args = {"external_id": pending["external_id"], "quantity": pending.get("quantity", 1),
+    # "put 3 in the cart, size L": a count said with the answer is the count
+    args = {"external_id": pending["external_id"],
+            "quantity": reading.count or pending.get("quantity", 1),
             pending["needs"]: chosen}
     for key in ("size", "color"):
         if key != pending["needs"] and pending.get(key):

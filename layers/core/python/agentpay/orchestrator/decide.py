@@ -484,10 +484,23 @@ def _about_this_search(ctx: TurnContext, reading: Reading) -> bool:
         p.get("product_type") in labels for p in ctx.last_shown) or not ctx.last_shown
 
 
+_GO_WITH = re.compile(r"\b(?:go(?:ing)?\s{1,3}(?:with|for)|i'?ll\s{1,3}(?:go\s{1,3}with|have)|"
+                      r"that'?ll\s{1,3}do)\b", re.IGNORECASE)
+
+
 def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                  reading: Reading, lines: list[dict]) -> Action:
+    asked = bool(re.match(r"\s{0,3}(?:what|which|whats|how|is|are|do|does)\b", text,
+                          re.IGNORECASE)) or text.rstrip().endswith("?") or bool(re.search(
+        r"\b(?:show|tell|see|details?|more\s{1,3}about)\b", text, re.IGNORECASE))
+    # "a dozen of the cheapest white one please", "cheapest one in XL, any colour", "go
+    # with the cheapest": a pick with what the cart needs is an order, a question is not
     buy = intent == "add_to_cart" or reading.add_words or bool(reading.quantity) or (
-        reading.polite and not re.match(r"\s{0,3}(?:what|which|whats|how)\b", text, re.IGNORECASE))
+        not asked and (reading.polite or bool(reading.count and reading.select_count == 1)
+                       or (not reading.types and (
+                           reading.any_color or bool(reading.sizes) or bool(_GO_WITH.search(text))
+                           or bool(re.search(r"\b(?:please|pls|plz|thanks|thx)\b", text,
+                                             re.IGNORECASE))))))
     if not reading.scope_catalog and ctx.last_shown and reading.sizes \
             and not any(available_in(p, [], reading.sizes) for p in ctx.last_shown):
         # "also add one of the tinted spf 30 ones, whichever is cheapest": none on screen is

@@ -587,7 +587,13 @@ def extract_quantities(text: str, claimed: _Spans | None = None) -> list[Entity]
 
 
 def _colour_after(text: str, end: int) -> bool:
-    return bool(_COLOR_RX.match(text, end + len(text[end:]) - len(text[end:].lstrip())))
+    """A colour or a letter size next: "add 2 in black", "cheapest 1 in L"."""
+    at = end + len(text[end:]) - len(text[end:].lstrip())
+    return bool(_COLOR_RX.match(text, at) or _SIZE_WORD_AFTER.match(text, at))
+
+
+_SIZE_WORD_AFTER = re.compile(r"(?:XXL|XL|XS|S|M|L|small|medium|large|extra\s+large)\b",
+                              re.IGNORECASE)
 
 
 def extract_sizes(text: str, claimed: _Spans | None = None) -> list[Entity]:

@@ -174,10 +174,11 @@ _SUPERLATIVE = re.compile(
     r"(?P<tail>(?:\s{1,3}[a-z']{1,20}){0,3})")
 _BARE_SUPERLATIVE = re.compile(r"\b(?:" + _SUPERLATIVE_WORDS + r")\b")
 # "cheapest of the bunch?", "least expensive one?": a pick among what is shown
-_AMONG_SHOWN = re.compile(r"^\s{0,3}(?:ok\s{1,3}|so\s{1,3})?(?:" + _SUPERLATIVE_WORDS +
+_AMONG_SHOWN = re.compile(r"^\s{0,3}(?:[a-z]{1,10}[,!.]\s{1,3})?(?:ok\s{1,3}|so\s{1,3})?(?:"
+                          + _SUPERLATIVE_WORDS +
                           r")\s{1,3}(?:of\s{1,3}(?:the\s{1,3}(?:bunch|lot)|them|those|these|"
                           r"all|the\s{1,3}[a-z]{2,20}\s{1,3}(?:you\s{1,3})?(?:showed|shown|"
-                          r"listed))|one|ones|option|pick)\b")
+                          r"listed))|one|ones|1|option|pick)\b")
 _SELECT_TAIL = frozenset({"one", "ones", "pair", "pairs", "of", "option", "options", "item",
                           "items", "pick", "choice", "version", "model", "shown", "listed",
                           "there", "here", "you", "in", "please", "pls", "pack", "packs",

@@ -82,12 +82,16 @@ _WANT = re.compile(r"(?:and\s{1,3}|so\s{1,3})?(?:i(?:'d|\s{1,3}would)?\s{1,3}(?:
                    r"need|looking\s{1,3}for)\b", re.IGNORECASE)
 
 # "..., whats the price on each?": a question about what the first part named
-_REFERS_BACK = re.compile(r"[^.!?]{0,40}\b(?:each|both|either|which\s{1,3}(?:one|is))\b",
+_REFERS_BACK = re.compile(r"\A[^.!?]{0,40}\b(?:each|both|either|which\s{1,3}(?:one|is))\b",
                           re.IGNORECASE)
 
 
 def _same_request(rest: str) -> bool:
-    """"..., add it" and "..., take it" after a pick are the same request's end."""
-    return bool(re.match(r"(?:and\s{1,3})?(?:add|put|take)\s{1,3}(?:it|them|that|those|one|"
-                         r"both)\s{0,3}(?:in|to|please|pls|thanks)?\s{0,3}[.!?]?\s{0,3}$",
-                         rest, re.IGNORECASE))
+    """"..., add it", "..., take it" and "... and put 12 in the cart" after a pick are the
+    same request's end."""
+    return bool(re.match(r"(?:and\s{1,3})?(?:add|put|take|throw)\s{1,3}(?:it|them|that|those|one|"
+                         r"both|\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+                         r"a\s{1,3}dozen|a\s{1,3}couple)(?:\s{1,3}(?:in|into|to)(?:\s{1,3}(?:the|my)"
+                         r")?\s{1,3}(?:cart|basket|bag))?\s{0,3}(?:in|to|please|pls|thanks)?\s{0,3}"
+                         r"(?:,?\s{0,3}(?:size|in|any|colou?r)\b[^.!?]{0,30})?"  # "..., size L"
+                         r"[.!?]?\s{0,3}$", rest, re.IGNORECASE))
