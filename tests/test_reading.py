@@ -670,3 +670,8 @@ def test_which_size_to_get_is_a_fit_question(text):
     from agentpay.understanding.topics import asked_topic
 
     assert asked_topic(text.lower()) == "fit"
+
+
+def test_the_colour_it_was_is_not_the_one_wanted():
+    reading = reading_of("actually make it white instead of navy, same size")
+    assert reading.colors == ["white"] and "navy" not in reading.words

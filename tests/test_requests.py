@@ -80,3 +80,9 @@ def test_the_next_thing_wanted_after_a_stop_is_its_own_request():
                                   "go with the cheapest and put 3 in the cart, size L"])
 def test_a_count_put_in_the_cart_after_a_pick_is_the_same_request(text):
     assert split_requests(text) == [text]
+
+
+def test_what_comes_instead_after_a_comma_is_its_own_request():
+    assert split_requests("wait actually scrap the speaker, I'd rather have noise cancelling "
+                          "earbuds") == ["wait actually scrap the speaker",
+                                         "I'd rather have noise cancelling earbuds"]

@@ -21,6 +21,9 @@ ACTION_TYPES: tuple[str, ...] = ActionType.__args__  # type: ignore[attr-defined
 class ToolStep:
     name: str
     arguments: dict[str, Any]
+    # run only when the step before succeeded: "make it white" takes the navy line out
+    # only once the white one is in
+    after_ok: bool = False
 
 
 @dataclass

@@ -124,7 +124,8 @@ CORRECTION = re.compile(
     r"(?:^|\W)no\s{0,2},|\b(?:no\s{1,3}wait|wait|sorry|oops|ugh|i\s{1,3}meant|meant|actually|instead|rather|"
     r"not\s{1,3}(?:the\s{1,3})?[a-z]{3,15}\s{0,3}[.,;!]|"
     r"change\s{1,3}(?:it|that|them|the\s{1,3}[a-z]{1,20})\s{1,3}to|make\s{1,3}(?:it|that|them)\s{1,3}"
-    r"(?:a|an|the|in|size)|swap|switch|not\s{1,3}(?:size\s{1,3})?[a-z0-9.]{1,12}\s{0,3}$)\b",
+    r"(?:a|an|the|in|size)|swap|switch|not\s{1,3}(?:size\s{1,3})?[a-z0-9.]{1,12}\s{0,3}$|"
+    r"go\s{1,3}(?:up|down)|size\s{1,3}(?:up|down)|on\s{1,3}second\s{1,3}thoughts?)\b",
     re.IGNORECASE)
 
 
@@ -168,6 +169,22 @@ def swap(ctx: TurnContext, entities: list[dict], reading: Reading, text: str,
     return action
 
 
+def _same_kind_in(ctx: TurnContext, reading: Reading, line: dict, new: dict) -> Action | None:
+    pick = replace(reading, superlative=None, colors=[new["color"]],
+                   sizes=[size_key(str(new["size"]))] if new.get("size") else reading.sizes)
+    action = search_from_state(ctx, pick)
+    if action.type == "ask_clarification":
+        return None
+    add = {"quantity": int(line["quantity"]), "color": new["color"]}
+    if new.get("size"):
+        add["size"] = new["size"]
+    action.params.update(then="replace_in_cart", focus_top=True, add=add,
+                         replace={"external_id": line["external_id"],
+                                  "quantity": int(line["quantity"])})
+    action.intent = "add_to_cart"
+    return action
+
+
 def change_option(ctx: TurnContext, entities: list[dict], reading: Reading,
                    text: str) -> Action | None:
     """"No wait, 9.5 not 9", "make it a large", "can I get it in blue instead": the cart
@@ -187,12 +204,21 @@ def change_option(ctx: TurnContext, entities: list[dict], reading: Reading,
             new["color"] = said[0]
     if new == options:
         return None
+    known = next((p for p in [ctx.state.get("focus") or {}, *ctx.last_shown]
+                  if p.get("external_id") == line["external_id"]), {})
+    colours = [str(c).lower() for c in known.get("colors") or []]
+    if new.get("color") != options.get("color") and colours and not any(
+            c in colours for c in ctx.vocab.colour_labels(new["color"])):
+        # "make it white instead" of a tee that only comes in navy: the same kind in white
+        return _same_kind_in(ctx, reading, line, new)
     qty = int(line["quantity"])
+    # the new line first: the old one goes only once it is in (a colour the product lacks
+    # leaves the cart as it was)
     return Action("update_quantity", f"{line['external_id']} changed to {new}",
-                  steps=[ToolStep("cart_remove", {"external_id": line["external_id"],
-                                                  "quantity": qty}),
-                         ToolStep("cart_add", {"external_id": line["external_id"],
-                                               "quantity": qty, **new})],
+                  steps=[ToolStep("cart_add", {"external_id": line["external_id"],
+                                               "quantity": qty, **new}),
+                         ToolStep("cart_remove", {"external_id": line["external_id"],
+                                                  "quantity": qty, **options}, after_ok=True)],
                   stage="consideration", intent="add_to_cart",
                   params={"quantity": qty, "external_id": line["external_id"],
                           "changed": True})

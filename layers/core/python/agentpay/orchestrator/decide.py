@@ -484,6 +484,8 @@ def _about_this_search(ctx: TurnContext, reading: Reading) -> bool:
         p.get("product_type") in labels for p in ctx.last_shown) or not ctx.last_shown
 
 
+_EACH_OPTION = re.compile(r"\b(?:one|1|a\s{1,3}pair)\s{1,3}(?:in|for)\b[^.?!]{1,60}\b(?:and|&|plus)\s{1,3}"
+                          r"(?:one|1|a\s{1,3}pair|another)\s{1,3}(?:in|for)\b", re.IGNORECASE)
 _GO_WITH = re.compile(r"\b(?:go(?:ing)?\s{1,3}(?:with|for)|i'?ll\s{1,3}(?:go\s{1,3}with|have)|"
                       r"that'?ll\s{1,3}do)\b", re.IGNORECASE)
 
@@ -547,6 +549,8 @@ def buying(intent: str, entities: list[dict], reading: Reading, counted: bool = 
         return False  # "give me 100% off" is haggling, whatever else it says
     if intent == "add_to_cart" or reading.add_words:
         return intent not in ("remove_from_cart", "checkout", "view_cart")
+    if (len(reading.sizes) > 1 or len(reading.colors) > 1) and _EACH_OPTION.search(reading.text):
+        return True  # "lavender please - one in small for me and one in large for my sister"
     referred = any(e.get("type") == "reference" and ("ordinal" in (e.get("value") or {})
                                                      or (e.get("value") or {}).get(
                                                          "descriptor"))

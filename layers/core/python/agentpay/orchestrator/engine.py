@@ -196,7 +196,7 @@ class Engine:
                 allowed=allowed)
             if not added.ok:
                 return [added]
-            return [self.registry.invoke(ctx, "cart_remove", old, allowed=allowed), added]
+            return [added, self.registry.invoke(ctx, "cart_remove", old, allowed=allowed)]
         if action.params.get("then") == "add_to_cart" and action.params.get("only_if_one") \
                 and len(products) > 1:
             # "need 6 pairs" over a choice: shown, and the count kept for the pick
@@ -252,8 +252,12 @@ class Engine:
         if reading.any_color and not reading.colors:
             ctx.shopping.any_color = True  # "the cheapest, any colour. add 6": for the add too
         t2 = time.perf_counter()
-        results = [self.registry.invoke(ctx, step.name, step.arguments, allowed=allowed)
-                   for step in action.steps]
+        results: list[ToolResult] = []
+        for step in action.steps:
+            if step.after_ok and results and not results[-1].ok:
+                continue
+            results.append(self.registry.invoke(ctx, step.name, step.arguments,
+                                                allowed=allowed))
         results += self._follow_up(ctx, action, results, allowed, reading)
         timings["tools"] = timings.get("tools", 0.0) + (time.perf_counter() - t2) * 1000
         _remember_pending(ctx, results)

@@ -155,9 +155,10 @@ def _selection_reply(action: Action, results: list[ToolResult]) -> str:
             + ". Shall I add it to your cart?")
 
 
-def _added(r: ToolResult) -> str:
+def _added(r: ToolResult, cart: dict | None = None) -> str:
+    """What went in, and the cart as it stands (`cart`: after every step of the turn)."""
     line = r.data["line"]
-    cart = r.data["cart"]
+    cart = cart or r.data["cart"]
     cur = cart["currency"]
     qty = r.data["quantity"]
     what = f"{qty} × {line['name']}" if qty > 1 else line["name"]
@@ -177,7 +178,7 @@ def _quantity_reply(action: Action, results: list[ToolResult]) -> str:
     if not r.ok:
         return _cart_problem(r) if r.name == "cart_add" else \
             "That item isn't in your cart. Shall I show you what is?"
-    cart = r.data["cart"]
+    cart = (results[-1] if results[-1].ok else r).data["cart"]  # after every step
     line = next((li for li in cart["lines"]
                  if li["external_id"] == action.params.get("external_id")), None)
     if line is None:
@@ -319,8 +320,10 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
             return _cart_problem(failed[0])
         done = [x for x in adds if x.ok]
         text = " ".join(_added(x).split(" Your cart is now")[0] for x in done[:-1])
-        if done:
-            text = (text + " " if text else "") + _added(done[-1])
+        if done:  # the cart as the last step left it ("make it white": after the swap)
+            final = next((x.data["cart"] for x in reversed(results)
+                          if x.ok and isinstance(x.data, dict) and "cart" in x.data), None)
+            text = (text + " " if text else "") + _added(done[-1], final)
         if failed:
             text += " " + _cart_problem(failed[0])
         removed = next((x for x in results if x.name == "cart_remove" and x.ok), None)

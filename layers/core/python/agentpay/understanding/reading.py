@@ -849,6 +849,11 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     r.polite = bool(re.search(r"\b(?:please|pls|plz|plx|thanks|thx)\b", low)) and \
         len(words(low)) <= 6
     colours = [c for c in _find_colors(low, entities, vocab) if c not in r.exclude_colors]
+    # "make it white instead of navy": the colour it was is not the one wanted
+    was = [c for c in colours if re.search(r"\b(?:instead\s{1,3}of|rather\s{1,3}than)\s{1,3}"
+                                           r"(?:the\s{1,3})?" + re.escape(c) + r"\b", low)]
+    if was and len(was) < len(colours):
+        colours = [c for c in colours if c not in was]
     r.colors = [] if r.any_color else colours
     r.gender = _gender(low, vocab)
     for label, _ in vocab.find_brands(low):
@@ -898,7 +903,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
                     + [m.span() for m in _RECIPIENT.finditer(masked)
                        if m.group("w") in _PEOPLE_WORDS]
                     + [m.span() for _, rx in _SIZE_WISH for m in rx.finditer(masked)])
-    skip = {w for c in colours + r.exclude_colors for w in c.split()}
+    skip = {w for c in colours + was + r.exclude_colors for w in c.split()}
     skip |= {w for b in r.brands + r.exclude_brands for w in brand_tokens(b)}
     skip |= _NOT_PRODUCT | set(r.sizes)
     phrases = _phrases(masked, skip)

@@ -37,7 +37,10 @@ _OPENS = re.compile(
 # after a comma only a plain second request opens a part ("..., also need gloves", "..., do
 # you have a leash?"); "..., I want something warm" goes on describing the same wish
 _AFTER_COMMA = re.compile(
-    r"(?:and\s{1,3}|oh\s{1,3}and\s{1,3}|plus\s{1,3})?(?:also|(?:do|did)\s{1,3}(?:u|you|ya)\s{1,3}"
+    r"(?:and\s{1,3}|oh\s{1,3}and\s{1,3}|plus\s{1,3})?(?:also|"
+    # "scrap the speaker, I'd rather have noise cancelling earbuds": what comes instead
+    r"i(?:'d|\s{1,3}would)\s{1,3}rather\s{1,3}(?:have|get|go\s{1,3}(?:with|for))|"
+    r"(?:do|did)\s{1,3}(?:u|you|ya)\s{1,3}"
     r"(?:also\s{1,3})?(?:have|sell|carry|stock)|have\s{1,3}(?:u|you)\s{1,3}got"
     # "add it, and how quickly does it ship?": a question joined to a cart move
     r"|and\s{1,3}(?:also\s{1,3})?(?:how\s{1,3}(?:fast|long|much|soon|quickly)|what(?:'?s|\s{1,3}is)|"
