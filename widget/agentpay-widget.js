@@ -343,6 +343,21 @@
       setCart(frame.cart);
       if (url) showCheckout(url);
     },
+    // a person on the store's team wrote into the conversation
+    operator_message(frame) {
+      setTyping(false);
+      const message = frame.message;
+      if (shown.has(message.id)) return;
+      const node = bubble("operator", message.content);
+      if (stream && !frame.replayed) log.insertBefore(node, stream.node);
+      remember(message);
+    },
+    // handoff: a person holds the conversation and the assistant stays quiet; active: back
+    conversation_status(frame) {
+      setTyping(false);
+      if (frame.status === "handoff") setStatus("A person from the team will reply here.");
+      else setStatus("");
+    },
     resumed(frame) {
       attempt = 0; // the server answered: this connection really works
       if (frame.more) return sendFrame({ action: "resume", after_seq: lastSeq });

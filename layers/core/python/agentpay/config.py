@@ -83,6 +83,8 @@ class Settings(BaseSettings):
 
     # Integrations wired by later layers of the stack.
     index_queue_url: str | None = None
+    # SQS queue that nudges the deliver_webhooks function (unset: sent from this process)
+    webhook_queue_url: str | None = None
     llm_secret_arn: str | None = None
     ws_endpoint: str | None = None
     embedding_provider: str = "local"

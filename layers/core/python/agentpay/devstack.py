@@ -6,6 +6,8 @@
 - Widget: `/widget/*` (the embeddable chat) and `/demo` (a storefront page using it).
 - SQS: moto's server on loopback with the index queue and its DLQ; a poller hands
   SQS-shaped batches to the real `index_products` handler.
+- Webhooks: a store's first attempt goes out from the process that committed it; retries
+  run through the real `deliver_webhooks` handler on a 5 s schedule (EventBridge's part).
 - Database: embedded Postgres (or DATABASE_URL).
 - A demo store (seeded catalog) is created on first run; its key is kept in the
   project-local data dir so the README's curl examples can use it.
@@ -150,6 +152,13 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     poller = SqsPoller(queues, load_function("index_products").handler,
                        LocalContext("index_products"))
     poller.start()
+    # Webhook retries: the deliver_webhooks handler on a schedule, as EventBridge runs it
+    # (first attempts go out from the process that committed them).
+    from agentpay.localstack.schedule import Schedule
+
+    sweeper = Schedule(load_function("deliver_webhooks").handler,
+                       LocalContext("deliver_webhooks"), every_seconds=5)
+    sweeper.start()
     # Load the embedding model before serving, so the first search or indexing batch
     # does not pay for it.
     from agentpay.embeddings import get_embedder
@@ -182,6 +191,7 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
         uvicorn.run(app, host=host, port=port, **UVICORN_SETTINGS)
     finally:
         gateway.close()
+        sweeper.stop()
         poller.stop()
         queues.stop()
     return 0

@@ -13,6 +13,7 @@ from agentpay.catalog.endpoints import router as catalog_router
 from agentpay.checkout.endpoints import router as checkout_router
 from agentpay.config import get_settings
 from agentpay.conversations.endpoints import router as conversations_router
+from agentpay.handoff.endpoints import router as handoff_router
 from agentpay.keys.endpoints import router as keys_router
 from agentpay.knowledge.endpoints import router as knowledge_router
 from agentpay.organizations.endpoints import router as organizations_router
@@ -37,6 +38,7 @@ def create_app() -> FastAPI:
     app.include_router(health_router)
     app.include_router(agents_router)
     app.include_router(conversations_router)
+    app.include_router(handoff_router)
     app.include_router(organizations_router)
     app.include_router(keys_router)
     app.include_router(catalog_router)

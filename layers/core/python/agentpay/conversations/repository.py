@@ -277,12 +277,13 @@ def drop_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
 
 def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
               turn_id: UUID, version: int, message_id: UUID, reply: dict[str, Any],
-              understood: dict[str, Any],
-              state: dict[str, Any]) -> tuple[dict, dict, dict] | None:
+              understood: dict[str, Any], state: dict[str, Any],
+              webhook: Any = None) -> tuple[dict, dict, dict] | None:
     """The turn's second write, one statement (atomic on its own, one round trip): the
     reply, what was understood of the shopper's message, the conversation's new state (a
     new ``version``, the lease freed) and what the reply's model calls cost (added to the
-    organization's spend today).
+    organization's spend today), and ``webhook`` (a ``webhooks.service.Event``), if any,
+    in the store's outbox when the store has a webhook endpoint.
 
     Only while this turn holds the lease and the state is still at ``version``: a turn
     whose lease another took over, or that a newer write overtook (a paid checkout that
@@ -318,7 +319,13 @@ def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
              WHERE %(cost)s > 0 OR %(calls)s > 0
             ON CONFLICT (organization_id, day) DO UPDATE
                SET cost_usd = s.cost_usd + EXCLUDED.cost_usd,
-                   calls = s.calls + EXCLUDED.calls)
+                   calls = s.calls + EXCLUDED.calls),
+        hook AS (
+            INSERT INTO webhook_deliveries (id, organization_id, conversation_id, event_type,
+                                            body)
+            SELECT %(hook_id)s, c.organization_id, c.id, %(hook_type)s, %(hook_body)s
+              FROM c JOIN webhook_endpoints e ON e.organization_id = c.organization_id
+             WHERE %(hook_id)s::uuid IS NOT NULL)
         SELECT (SELECT to_jsonb(u) FROM u) AS message, (SELECT to_jsonb(r) FROM r) AS reply,
                (SELECT to_jsonb(c) FROM c) AS conversation
         """,
@@ -333,7 +340,10 @@ def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
          "calls": int((reply.get("usage") or {}).get("calls") or 0),
          "stage": state["stage"], "status": state["status"], "context": Jsonb(state["context"]),
          "negotiation": Jsonb(state["negotiation_history"]),
-         "hesitation": Jsonb(state["hesitation_signals"])},
+         "hesitation": Jsonb(state["hesitation_signals"]),
+         "hook_id": webhook.id if webhook else None,
+         "hook_type": webhook.type if webhook else None,
+         "hook_body": webhook.body if webhook else None},
     ).fetchone()
     if row["conversation"] is None:
         return None

@@ -92,7 +92,7 @@ class MessageOut(BaseModel):
     id: UUID
     conversation_id: UUID
     seq: int
-    role: Literal["user", "assistant", "system", "tool"]
+    role: Literal["user", "assistant", "system", "tool", "operator"]
     content: str
     intent: str | None
     intent_confidence: float | None
@@ -106,10 +106,13 @@ class MessageOut(BaseModel):
 
 
 class MessageExchange(BaseModel):
-    """What a send returns: the shopper's message, the agent's reply, the new state."""
+    """What a send returns: the shopper's message, the agent's reply, the new state.
+    While a person holds the conversation (status `handoff`) the agent does not answer:
+    `reply` is null and `held` true."""
 
     message: MessageOut
-    reply: MessageOut
+    reply: MessageOut | None
+    held: bool = False
     conversation: ConversationOut
     replayed: bool = False
     # what the reply shows (product cards) and the cart after this turn

@@ -28,6 +28,8 @@ from agentpay.conversations.schemas import (
     ConversationCreate,
     MessageCreate,
 )
+from agentpay.handoff import repository as handoff_repo
+from agentpay.handoff.turns import handoff_event, held_exchange
 from agentpay.kit import deadline
 from agentpay.kit.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agentpay.kit.text import utf8_encodable
@@ -37,6 +39,7 @@ from agentpay.orchestrator import cart
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.engine import get_engine
 from agentpay.orchestrator.shopping import ShoppingState
+from agentpay.webhooks.queue import nudge
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +226,8 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
         claim = _claim(conn, organization_id, conversation_id, content,
                        data.client_message_id, settings)
         if isinstance(claim, dict):
-            return claim  # a replay
+            return claim  # a replay, or a message while a person holds the conversation
+        webhook = None
         try:
             ctx = TurnContext.load(conn, organization_id, claim.agent, claim.conversation,
                                    claim.history, settings, datetime.now(UTC),
@@ -231,6 +235,9 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
             ctx.model_budget = claim.budget  # checked before each model call (generate)
             outcome = get_engine().run(ctx, content, claim.message["seq"],
                                        on_delta=on_delta, on_restart=on_restart)
+            webhook = handoff_event(claim.conversation, claim.conversation["status"],
+                                    ctx.status, ctx.state, claim.history, content,
+                                    outcome.text, settings)
             saved = repository.save_turn(
                 conn, organization_id, conversation_id, claim.turn_id, claim.version,
                 claim.message["id"],
@@ -240,7 +247,8 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
                             "intent_source": outcome.source, "entities": outcome.entities},
                 state={"stage": outcome.stage, "status": ctx.status, "context": ctx.state,
                        "negotiation_history": ctx.negotiation,
-                       "hesitation_signals": ctx.hesitation})
+                       "hesitation_signals": ctx.hesitation},
+                webhook=webhook)
         except Exception:
             _drop(conn, organization_id, conversation_id, claim)
             raise
@@ -252,6 +260,8 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
                        "message, a payment or the store); nothing was saved: send the "
                        "message again", code="conversation_changed")
     message, reply, conversation = saved
+    if webhook is not None:  # committed with the save: the sender may go now
+        nudge(webhook.id)
     return {"message": message, "reply": reply, "conversation": conversation,
             "replayed": False, "products": outcome.products(), "cart": cart.summary(ctx.state),
             "state": ctx.shopping.model_dump()}
@@ -263,8 +273,10 @@ def _claim(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUI
     """The first transaction: a claimed turn, or the exchange a retry replays.
 
     Two round trips, one pipeline: the lock and the read, then the message, the lease and
-    the commit. In autocommit, what a pipeline sends before its Sync is one implicit
-    transaction, and reading a result sends a Flush, not a Sync: so the lock taken by the
+    the commit. While a person holds the conversation (status ``handoff``) the message is
+    recorded with no lease and no turn: the exchange returned has no reply.
+
+    In autocommit, what a pipeline sends before its Sync is one implicit transaction, and reading a result sends a Flush, not a Sync: so the lock taken by the
     first holds until the second commits (``begin_turn`` also writes only where no lease
     is held, should that ever change)."""
     try:
@@ -279,13 +291,23 @@ def _claim(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUI
                                 client_message_id, loaded, settings)
             if isinstance(claim, dict):
                 return claim
-            began = repository.begin_turn(conn, organization_id, conversation_id,
-                                          claim.turn_id, content, client_message_id,
-                                          settings.turn_deadline_seconds
-                                          + LEASE_MARGIN_SECONDS)
+            if claim.conversation["status"] == "handoff":
+                # a person holds it: the message is recorded, and the agent stays quiet
+                held = handoff_repo.hold_message(conn, organization_id, conversation_id,
+                                                 content, client_message_id)
+            else:
+                began = repository.begin_turn(conn, organization_id, conversation_id,
+                                              claim.turn_id, content, client_message_id,
+                                              settings.turn_deadline_seconds
+                                              + LEASE_MARGIN_SECONDS)
     except psycopg.errors.LockNotAvailable:
         # another statement held the conversation for longer than turn_lock_timeout_ms
         raise ConversationBusy() from None
+    if claim.conversation["status"] == "handoff":
+        recorded = handoff_repo.read_held(held)
+        if recorded is None:
+            raise ConversationBusy()
+        return held_exchange(*recorded)
     message = repository.read_message(began)
     if message is None:  # another turn holds the lease after all
         raise ConversationBusy()

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from agentpay.kit.jsonsize import check_json_size
+from agentpay.webhooks.schemas import WebhooksIn, WebhooksOut
 
 ProviderName = Literal["local", "stripe", "polar"]
 
@@ -78,8 +79,9 @@ class LimitsIn(BaseModel):
 class OrganizationUpdate(BaseModel):
     """Fields left out stay as they are. `policies: null` removes the policies,
     `currency: null` returns to USD, `payments: null` removes the provider choice,
-    `limits: null` returns to the default limits; `payments` and `limits` each replace the
-    whole object (a new provider drops the old one's options)."""
+    `limits: null` returns to the default limits, `webhooks: null` removes the webhook
+    endpoint; `payments` and `limits` each replace the whole object (a new provider drops
+    the old one's options); `webhooks` without a `secret` keeps the secret already set."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -88,6 +90,8 @@ class OrganizationUpdate(BaseModel):
     policies: Policies | None = None
     payments: PaymentsIn | None = None
     limits: LimitsIn | None = None
+    # where conversation.handoff (and later events) go; null removes the endpoint
+    webhooks: WebhooksIn | None = None
 
 
 class PaymentsOut(BaseModel):
@@ -115,5 +119,6 @@ class OrganizationOut(BaseModel):
     policies: dict[str, str] | None
     payments: PaymentsOut
     limits: LimitsOut
+    webhooks: WebhooksOut | None = None
     created_at: datetime
     updated_at: datetime

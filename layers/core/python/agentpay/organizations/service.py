@@ -17,6 +17,7 @@ from agentpay.limits import repository as limits_repo
 from agentpay.limits.service import model_budget, organization_budget
 from agentpay.organizations import repository
 from agentpay.organizations.schemas import OrganizationUpdate
+from agentpay.webhooks import settings as webhook_settings
 
 DEFAULT_CURRENCY = "USD"
 
@@ -90,6 +91,7 @@ def _view(conn: psycopg.Connection, row: dict[str, Any], settings: Settings) -> 
             "policies": stored.get("policies") or None,
             "payments": _payments_view(stored, settings),
             "limits": _limits_view(conn, row["id"], stored, settings),
+            "webhooks": webhook_settings.view(stored),
             "created_at": row["created_at"], "updated_at": row["updated_at"]}
 
 
@@ -101,7 +103,8 @@ def get_organization(conn: psycopg.Connection, organization_id: UUID,
     return _view(conn, row, settings)
 
 
-def _changed(name: str, stored: dict[str, Any], update: OrganizationUpdate,
+def _changed(conn: psycopg.Connection, organization_id: UUID, name: str,
+             stored: dict[str, Any], update: OrganizationUpdate,
              settings: Settings) -> tuple[str, dict[str, Any]]:
     """The new name and settings document; keys this API does not own are kept."""
     given = update.model_fields_set
@@ -132,6 +135,13 @@ def _changed(name: str, stored: dict[str, Any], update: OrganizationUpdate,
                                    "production; choose stripe or polar",
                                    code="provider_not_allowed")
             new["payments"] = update.payments.model_dump(exclude_none=True)
+    if "webhooks" in given:
+        # the secret goes to its own table; the document keeps its fingerprint only
+        hooks = webhook_settings.apply(conn, organization_id, update.webhooks, settings)
+        if hooks is None:
+            new.pop("webhooks", None)
+        else:
+            new["webhooks"] = hooks
     return name, new
 
 
@@ -143,7 +153,7 @@ def update_organization(conn: psycopg.Connection, organization_id: UUID, actor: 
     if row is None:
         raise NotFound("organization not found", code="organization_not_found")
     stored = row["settings"] or {}
-    name, new = _changed(row["name"], stored, update, settings)
+    name, new = _changed(conn, organization_id, row["name"], stored, update, settings)
     if name == row["name"] and new == stored:
         return _view(conn, row, settings)
     updated = repository.update_organization(conn, organization_id, name, new)

@@ -3,7 +3,8 @@
 Frames are JSON objects with an `action`: `ping` → `pong`; `typing` → relayed to the
 conversation's other connections; `message` → the same send path as HTTP, streamed to
 every connection of the conversation (`agent_typing`, `agent_message_delta`…,
-`user_message`, `agent_message` with products, cart and stage); `resume` → the messages
+`user_message`, `agent_message` with products, cart and stage; while a person holds the
+conversation, `user_message` then `conversation_status` and no reply); `resume` → the messages
 after `after_seq`, replayed to the asking connection only.
 
 Connections that answer 410 while a frame is handled are deleted after the frame's work
@@ -305,6 +306,11 @@ def _message(db: Database, out: Delivery, settings: Settings, connection_id: str
         stream.delta(exchange["reply"]["content"] if exchange["reply"] else "")
     user = MessageOut.model_validate(exchange["message"]).model_dump(mode="json")
     out.send_all(targets, _fit({"type": "user_message", "message": user}))
+    if exchange["reply"] is None:
+        # a person holds the conversation (or held it when this message came): no reply
+        out.send_all(targets, {"type": "conversation_status",
+                               "status": exchange["conversation"]["status"]})
+        return
     reply = MessageOut.model_validate(exchange["reply"]).model_dump(mode="json")
     conversation = exchange["conversation"]
     out.send_all(targets, _fit({
@@ -322,6 +328,7 @@ class ResumeFrame(BaseModel):
 
 
 RESUME_LIMIT = 200
+_FRAME_OF_ROLE = {"assistant": "agent_message", "operator": "operator_message"}
 
 
 def _resume(db: Database, out: Delivery, connection_id: str, org_id,
@@ -338,7 +345,7 @@ def _resume(db: Database, out: Delivery, connection_id: str, org_id,
                                                 frame.after_seq, RESUME_LIMIT + 1)
     for row in rows[:RESUME_LIMIT]:
         payload = MessageOut.model_validate(row).model_dump(mode="json")
-        kind = "agent_message" if row["role"] == "assistant" else "user_message"
+        kind = _FRAME_OF_ROLE.get(row["role"], "user_message")
         out.send(connection_id, _fit({"type": kind, "message": payload,
                                               "replayed": True}))
     out.send(connection_id, {"type": "resumed", "count": min(len(rows), RESUME_LIMIT),

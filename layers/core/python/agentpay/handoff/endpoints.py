@@ -1,0 +1,53 @@
+"""HTTP for a person on the store's team: reply into a conversation, hand it back."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from agentpay.api.auth import OrgPrincipal
+from agentpay.api.deps import ConnDep, SettingsDep
+from agentpay.api.errors import COMMON_ERRORS, error_responses
+from agentpay.conversations.schemas import MessageOut
+from agentpay.handoff import service, tabs
+from agentpay.handoff.schemas import OperatorMessageCreate, OperatorMessageOut, ReleaseOut
+
+router = APIRouter(prefix="/v1/agent/conversations", tags=["handoff"],
+                   responses={**COMMON_ERRORS, **error_responses(409)})
+
+
+@router.post("/{conversation_id}/operator-messages", status_code=201,
+             response_model=OperatorMessageOut,
+             responses={200: {"model": OperatorMessageOut,
+                              "description": "A replay (an earlier client_message_id)"}})
+def post_operator_message(conversation_id: UUID, body: OperatorMessageCreate,
+                          principal: OrgPrincipal, conn: ConnDep, settings: SettingsDep,
+                          response: Response):
+    """A person's reply, shown to the shopper in every open tab. The conversation is held
+    by a person from now on: the agent does not answer until it is released."""
+    with conn.transaction():
+        message, conversation, replayed = service.post_operator_message(
+            conn, principal.organization_id, conversation_id, body, settings)
+    if replayed:
+        response.status_code = 200
+    frame = {"type": "operator_message",
+             "message": MessageOut.model_validate(message).model_dump(mode="json"),
+             "status": conversation["status"]}
+    delivered = tabs.tell_tabs(conn, settings, principal.organization_id, conversation_id,
+                               frame)
+    return {"message": message, "conversation": conversation, "replayed": replayed,
+            "delivered_to": delivered}
+
+
+@router.post("/{conversation_id}/release", response_model=ReleaseOut)
+def release(conversation_id: UUID, principal: OrgPrincipal, conn: ConnDep,
+            settings: SettingsDep):
+    """Hand the conversation back to the agent; its history and state are kept."""
+    with conn.transaction():
+        conversation, released = service.release(conn, principal.organization_id,
+                                                 conversation_id, settings)
+    if released:
+        tabs.tell_tabs(conn, settings, principal.organization_id, conversation_id,
+                       {"type": "conversation_status", "status": conversation["status"]})
+    return {"conversation": conversation, "released": released}

@@ -1,0 +1,57 @@
+"""Frames to a conversation's open tabs from outside a WebSocket frame (an operator's
+message over HTTP, a release): the production ``post_to_connection`` path, after the
+transaction. A tab that is gone (410) is forgotten; with no WebSocket API configured
+(``AGENTPAY_WS_ENDPOINT`` unset) nothing is posted."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+import psycopg
+
+from agentpay.config import Settings
+from agentpay.realtime import repository as connections
+from agentpay.realtime.broadcast import Broadcaster, management_client
+
+logger = logging.getLogger(__name__)
+
+_broadcasters: dict[str, Broadcaster] = {}
+_override: Broadcaster | None = None
+
+
+def set_broadcaster(broadcaster: Broadcaster | None) -> None:
+    """Tests: post through this broadcaster whatever the settings say."""
+    global _override
+    _override = broadcaster
+
+
+def _broadcaster(settings: Settings) -> Broadcaster | None:
+    if _override is not None:
+        return _override
+    if not settings.ws_endpoint:
+        return None
+    if settings.ws_endpoint not in _broadcasters:
+        _broadcasters[settings.ws_endpoint] = Broadcaster(management_client(settings.ws_endpoint))
+    return _broadcasters[settings.ws_endpoint]
+
+
+def tell_tabs(conn: psycopg.Connection, settings: Settings, organization_id: UUID,
+              conversation_id: UUID, frame: dict) -> int:
+    """Post ``frame`` to every open tab of the conversation; how many took it. Call with
+    no transaction open: posts are network calls."""
+    broadcaster = _broadcaster(settings)
+    if broadcaster is None:
+        return 0
+    targets = connections.for_conversation(conn, organization_id, conversation_id)
+    if not targets:
+        return 0
+    out = broadcaster.delivery()
+    delivered = out.send_all(targets, frame)
+    if out.gone:
+        try:
+            with conn.transaction():
+                connections.delete_many(conn, organization_id, sorted(out.gone))
+        except psycopg.Error:
+            logger.warning("could not forget gone connections", exc_info=True)
+    return delivered

@@ -1,0 +1,1 @@
+"""Signed webhooks to the store (Standard Webhooks): its endpoint, the outbox, delivery."""
