@@ -675,3 +675,15 @@ def test_which_size_to_get_is_a_fit_question(text):
 def test_the_colour_it_was_is_not_the_one_wanted():
     reading = reading_of("actually make it white instead of navy, same size")
     assert reading.colors == ["white"] and "navy" not in reading.words
+
+
+def test_a_shopper_word_maps_to_the_alternative_the_store_says():
+    from agentpay.understanding.lexicon import with_synonyms
+
+    assert with_synonyms(["warm", "jumper"]) == ["warm", "sweater"]
+    assert with_synonyms(["warm", "jumper"], lambda w: w == "pullover") == ["warm", "pullover"]
+
+
+def test_a_bloke_is_a_man():
+    reading = reading_of("warm hoodie for a bloke, size large")
+    assert reading.gender == "men" and "bloke" not in reading.words

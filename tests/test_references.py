@@ -225,3 +225,12 @@ def test_the_question_s_other_words_find_the_sentence_when_no_attribute_answers(
 def test_a_stop_inside_a_measure_is_no_sentence_end():
     assert split_sentences("It has a 1/4 in. hex chuck. Free returns.") == [
         "It has a 1/4 in. hex chuck.", "Free returns."]
+
+
+def test_a_behaviour_is_found_by_the_roots_of_its_words():
+    from agentpay.orchestrator.answers import answer_yes_no
+
+    jeans = {"name": "Slim Jeans", "description": "Stretch denim. Machine wash cold, tumble dry low."}
+    reply, verdict = answer_yes_no(jeans, "machine washable")
+    assert verdict is True and "Machine wash cold" in reply
+    assert answer_yes_no(jeans, "waterproof")[1] is None

@@ -47,14 +47,19 @@ def _stems(phrase: str) -> list[str]:
 
 
 def _find(p: dict[str, Any], phrase: str) -> str | None:
-    """The first sentence of the listing with every word of `phrase` in it."""
+    """The first sentence of the listing with every word of `phrase` in it; else, for a
+    phrase of long words, with every word's root ("machine washable": "Machine wash
+    cold")."""
     stems = _stems(phrase)
     if not stems:
         return None
-    for sentence in _sentences(p):
-        low = " " + " ".join(words(sentence.replace("-", " "))) + " "
-        if all(f" {s}" in low for s in stems):
-            return sentence
+    for tries in (stems, [s[:4] if len(s) >= 6 else s for s in stems]):
+        for sentence in _sentences(p):
+            low = " " + " ".join(words(sentence.replace("-", " "))) + " "
+            if all(f" {s}" in low for s in tries):
+                return sentence
+        if all(len(s) < 6 for s in stems):
+            break
     return None
 
 

@@ -665,6 +665,14 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                       steps=[ToolStep("offer_discount", {"trigger": trigger})],
                       stage="negotiation", params={"trigger": trigger})
     if intent in _POLICY_TOPICS:
+        if (reading.types or reading.brands) and not (
+                ctx.last_shown or ctx.state.get("focus") or cart.lines(ctx.state)):
+            # "the northvane beanie in burgundy - do you ship it free?": found, then read
+            action = search_from_state(ctx, reading)
+            if action.type != "ask_clarification":
+                action.params.update(then="answer_policy", topic=_POLICY_TOPICS[intent])
+                action.intent = intent
+                return action
         return Action("answer_policy", f"{_POLICY_TOPICS[intent]} question",
                       params={"topic": _POLICY_TOPICS[intent]},
                       steps=_policy_product(ctx))
@@ -720,6 +728,14 @@ def _policy_answer(ctx: TurnContext, entities: list[dict], reading: Reading,
         steps = [ToolStep("product_details", {"external_id": product["external_id"]})]
     intent = {"returns": "returns_refunds", "shipping": "shipping_info",
               "payment": "payment_help"}.get(reading.topic or "", "product_details")
+    if (reading.types or reading.brands) and (targets.how == "unmatched" or not (
+            ctx.last_shown or ctx.state.get("focus") or lines)):
+        # "the auralis headphones in black, how fast do they ship?": found, then its listing
+        action = search_from_state(ctx, reading)
+        if action.type != "ask_clarification":
+            action.params.update(then="answer_policy", topic=reading.topic)
+            action.intent = intent
+            return action
     return Action("answer_policy", f"{reading.topic} question", params={"topic": reading.topic},
                   steps=steps, intent=intent)
 

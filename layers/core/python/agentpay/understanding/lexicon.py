@@ -10,6 +10,7 @@ sides one spelling so they can be compared.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -252,10 +253,18 @@ def expand_abbreviations(text: str) -> str:
 
 @cache
 def synonyms() -> dict[tuple[str, ...], tuple[str, ...]]:
-    """Shopper phrase (singular words) -> shop phrase (singular words)."""
-    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    """Shopper phrase (singular words) -> shop phrase (singular words): the first of its
+    alternatives ("jumper: sweater | pullover")."""
+    return {key: alternatives[0] for key, alternatives in synonym_choices().items()}
+
+
+@cache
+def synonym_choices() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Shopper phrase -> the shop phrases it may be, in order: a store says one of them."""
+    out: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
     for key, value in _table("synonyms.txt").items():
-        out[tuple(singular(w) for w in words(key))] = tuple(singular(w) for w in words(value))
+        out[tuple(singular(w) for w in words(key))] = tuple(
+            tuple(singular(w) for w in words(alt)) for alt in value.split("|") if words(alt))
     return out
 
 
@@ -264,16 +273,19 @@ def _longest_synonym() -> int:
     return max((len(k) for k in synonyms()), default=1)
 
 
-def with_synonyms(tokens: list[str]) -> list[str]:
-    """The tokens with shopper phrases replaced by shop phrases, longest first."""
-    table = synonyms()
+def with_synonyms(tokens: list[str], known: Callable[[str], bool] | None = None) -> list[str]:
+    """The tokens with shopper phrases replaced by shop phrases, longest first; of several
+    shop phrases, the first whose words `known` (the store's vocabulary) all has."""
+    table = synonym_choices()
     longest = _longest_synonym()
     out: list[str] = []
     i = 0
     while i < len(tokens):
         for n in range(min(longest, len(tokens) - i), 0, -1):
-            repl = table.get(tuple(tokens[i:i + n]))
-            if repl is not None:
+            choices = table.get(tuple(tokens[i:i + n]))
+            if choices:
+                repl = next((c for c in choices if known is not None
+                             and all(known(w) for w in c)), choices[0])
                 out.extend(repl)
                 i += n
                 break

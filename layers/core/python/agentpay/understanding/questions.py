@@ -24,7 +24,7 @@ class Question:
     # sentence with them answers when no attribute does
     context: tuple[str, ...] = ()
 
-_Q_LEAD = (r"^(?:[^?.!,]{1,60},\s{0,3})?"  # "the cheapest of those, does it have ..."
+_Q_LEAD = (r"^(?:[^?.!,\-–—:]{1,60}\s{0,3}[,\-–—:]\s{0,3})?"  # "the cheapest of those, does it ..."
            r"(?:(?:and|so|but|ok(?:ay)?|hmm|also|oh|um|well)[,\s]{1,3}){0,3}")
 _Q_SUBJECT = (r"(?:it|they|this|that|these|those|this\s{1,3}one|that\s{1,3}one|the\s{1,3}"
               r"[a-z]{1,20}(?:\s{1,3}[a-z]{1,20})?\s{1,3}one|the\s{1,3}(?:first|second|third|"
@@ -105,6 +105,9 @@ def question_of(low: str) -> Question | None:
             inc = _INCLUDES.match(phrase)
             if inc:
                 return Question("includes", phrase[inc.end():].strip())
+            verb = _Q_VERB.search(phrase)
+            if rx is _Q_DOES and verb and verb.start() and len(phrase[:verb.start()].split()) <= 5:
+                phrase = phrase[verb.start():]  # "can the threadgood slim fit jeans go in ..."
             if rx is _Q_DOES and not re.match(r"(?:have|has|come|work|fit|use|run|take|"
                                               r"need|include|support|hold|go|be|get|handle|"
                                               r"survive|stand|last|switch|turn|shut|fold|"
@@ -136,6 +139,10 @@ _PARAPHRASES = (
      "machine washable"),
     (re.compile(r"\b(?:fold|folds)\s{1,3}(?:up|down|flat)\b"), "folding"),
 )
+
+
+_Q_VERB = re.compile(r"\b(?:go|goes|come|comes|fold|folds|work|works|fit|fits|switch|turn|shut|"
+                     r"charge|float|stack|lock|recline|connect|pair|heat|boil)\b")
 
 
 def _listing_words(phrase: str) -> str:

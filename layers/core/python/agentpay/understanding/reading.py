@@ -146,7 +146,7 @@ _WOMEN = re.compile(
     r"\b(?:wom[ae]n'?s?|ladies|lady'?s|female|girls?'?|for her|my (?:wife|girlfriend|gf|mom|"
     r"mum|mother|sister|daughter|fianc[ée]e|grandma|aunt)|she wears|she'?s a)\b")
 _MEN = re.compile(
-    r"\b(?:m[ae]n'?s?|gents?|guys?'?|male|boys?'?|for him|my (?:husband|boyfriend|bf|dad|"
+    r"\b(?:m[ae]n'?s?|gents?|guys?'?|blokes?|lads?|male|boys?'?|for him|my (?:husband|boyfriend|bf|dad|"
     r"father|brother|son|fianc[ée]|grandpa|uncle)|he wears|he'?s a)\b")
 _SORT = (
     ("cheapest", re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|"
@@ -512,8 +512,10 @@ def _in_store_words(phrase: str, vocab: Vocabulary) -> str:
     """A qualifier in the words listings use, when the store has those and not the
     shopper's ("high waisted" -> high rise, "raised" -> elevated)."""
     said = phrase.split()
-    mapped = with_synonyms(said)
-    if mapped == said or sum(map(vocab.has_word, mapped)) <= sum(map(vocab.has_word, said)):
+    mapped = with_synonyms([singular(w) for w in said], _knows(vocab))
+    if mapped == [singular(w) for w in said]:
+        mapped = said
+    if mapped == said or sum(map(vocab.has_word, mapped)) < sum(map(vocab.has_word, said)):
         return phrase
     return " ".join(mapped)
 
@@ -521,6 +523,11 @@ def _in_store_words(phrase: str, vocab: Vocabulary) -> str:
 # where what a product comes with, or the activity it is for, begins: "headlamp with a red
 # light mode", "a step ladder for changing light bulbs"
 _COMES_WITH = re.compile(r"\b(?:with|that\s{1,3}has|which\s{1,3}has|for\s{1,3}[a-z]{2,20}ing)\b")
+
+
+def _knows(vocab: Vocabulary):
+    """Whether the store says a word: in a product type or in its products' words."""
+    return lambda w: w in vocab.type_words or vocab.has_word(w)
 
 
 def _head_types(low: str, said: list[str], vocab: Vocabulary):
@@ -531,7 +538,7 @@ def _head_types(low: str, said: list[str], vocab: Vocabulary):
         return None
     head = set(words(low[:m.start()]))
     tokens = vocab.correct(with_synonyms([singular(part) for w in said if w in head
-                                          for part in w.split("-") if part]))
+                                          for part in w.split("-") if part], _knows(vocab)))
     return vocab.find_types(tokens) if tokens else None
 
 
@@ -911,14 +918,15 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     # hyphenated words stay whole in the phrase ("carry-on") and split for product types
     # ("t-shirt" -> t shirt, as types are compared)
     tokens = vocab.correct(with_synonyms([singular(part) for w in r.words
-                                          for part in w.split("-") if part]))
+                                          for part in w.split("-") if part], _knows(vocab)))
     head = _head_types(low, r.words, vocab)
     whole = vocab.find_types(tokens)
     if head is not None and whole is not None and head.labels == whole.labels:
         head = None  # "a drill with 2 batteries": what it comes with still qualifies it
     r.types = head or whole
     if r.types:
-        plain = with_synonyms([singular(part) for w in r.words for part in w.split("-") if part])
+        plain = with_synonyms([singular(part) for w in r.words for part in w.split("-") if part],
+                              _knows(vocab))
         r.guessed_type = not all(w in plain for w in r.types.words)
     if r.types and r.types.alias and (r.qty_op or r.add_words or r.question or r.remove_words
                                       or r.cart_total):
@@ -932,7 +940,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         kept: list[str] = []
         for w in phrase + [""]:
             parts = [singular(x) for x in w.split("-") if x]
-            mapped = set(vocab.correct(with_synonyms(parts))) if w else set()
+            mapped = set(vocab.correct(with_synonyms(parts, _knows(vocab)))) if w else set()
             if w and not (mapped and mapped <= type_words) and singular(w) not in feature_words:
                 kept.append(w)
                 continue
