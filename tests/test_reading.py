@@ -687,3 +687,11 @@ def test_a_shopper_word_maps_to_the_alternative_the_store_says():
 def test_a_bloke_is_a_man():
     reading = reading_of("warm hoodie for a bloke, size large")
     assert reading.gender == "men" and "bloke" not in reading.words
+
+
+@pytest.mark.parametrize("text, count", [
+    ("now 2 camp stoves please", 2), ("three beanies", 3), ("a 4 person tent", None),
+    ("size 10 hiking boots", None), ("spf 50 sunscreen", None), ("the 2 cheapest mugs", None),
+    ("set of 4 sheet sets", None)])
+def test_a_number_right_before_the_product_is_a_count(text, count):
+    assert reading_of(text).count == count

@@ -86,3 +86,10 @@ def test_what_comes_instead_after_a_comma_is_its_own_request():
     assert split_requests("wait actually scrap the speaker, I'd rather have noise cancelling "
                           "earbuds") == ["wait actually scrap the speaker",
                                          "I'd rather have noise cancelling earbuds"]
+
+
+def test_now_a_thing_after_a_stop_is_a_new_request_and_also_under_a_price_is_not():
+    assert split_requests("add it. now a wireless keyboard with backlit keys, under 50") == [
+        "add it.", "now a wireless keyboard with backlit keys, under 50"]
+    assert split_requests("add that too. and a dimmable desk lamp, also under 50") == [
+        "add that too.", "and a dimmable desk lamp, also under 50"]

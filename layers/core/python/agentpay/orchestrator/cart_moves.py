@@ -301,11 +301,16 @@ def add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Read
         return ask_which(ctx, "add_to_cart")
     products = targets.products if targets.how in ("ordinal", "superlative", "several") \
         else targets.products[:1]
-    if targets.how == "focus" and not reading.count \
-            and not re.search(r"\b(?:another|more|again|too|also|as\s{1,3}well)\b", text, re.IGNORECASE):
+    last = lines[-1]["external_id"] if lines else None
+    if (targets.how == "focus" or (targets.how in ("name", "descriptor")
+                                   and products[0]["external_id"] == last)) \
+            and not reading.count \
+            and not re.search(r"\b(?:another|more|again|too|also|as\s{1,3}well|second|extra)\b",
+                              text, re.IGNORECASE):
+        # "add it" / "yes add the leash" right after it went in: once is what was meant
         line = next((li for li in lines if li["external_id"] == products[0]["external_id"]),
                     None)
-        if line is not None:  # "add it" right after it went in: once is what was meant
+        if line is not None:
             return Action("show_cart", f"{line['external_id']} is already in the cart",
                           steps=[ToolStep("cart_view", {})],
                           params={"already": line["name"]})

@@ -486,6 +486,8 @@ def _about_this_search(ctx: TurnContext, reading: Reading) -> bool:
 
 _EACH_OPTION = re.compile(r"\b(?:one|1|a\s{1,3}pair)\s{1,3}(?:in|for)\b[^.?!]{1,60}\b(?:and|&|plus)\s{1,3}"
                           r"(?:one|1|a\s{1,3}pair|another)\s{1,3}(?:in|for)\b", re.IGNORECASE)
+_NEXT_ON_LIST = re.compile(r"\s{0,3}(?:also|and|plus|now|then|next|oh\s{1,3}and)\b",
+                           re.IGNORECASE)
 _GO_WITH = re.compile(r"\b(?:go(?:ing)?\s{1,3}(?:with|for)|i'?ll\s{1,3}(?:go\s{1,3}with|have)|"
                       r"that'?ll\s{1,3}do)\b", re.IGNORECASE)
 
@@ -497,7 +499,10 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         r"\b(?:show|tell|see|details?|more\s{1,3}about)\b", text, re.IGNORECASE))
     # "a dozen of the cheapest white one please", "cheapest one in XL, any colour", "go
     # with the cheapest": a pick with what the cart needs is an order, a question is not
-    buy = intent == "add_to_cart" or reading.add_words or bool(reading.quantity) or (
+    # "also a 25 foot tape measure, the cheapest you have" with the cart filling: the next
+    # thing on a list being bought
+    listing = bool(lines) and bool(_NEXT_ON_LIST.match(text)) and not asked
+    buy = intent == "add_to_cart" or reading.add_words or bool(reading.quantity) or listing or (
         not asked and (reading.polite or bool(reading.count and reading.select_count == 1)
                        or (not reading.types and (
                            reading.any_color or bool(reading.sizes) or bool(_GO_WITH.search(text))

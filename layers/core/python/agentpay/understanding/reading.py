@@ -525,6 +525,22 @@ def _in_store_words(phrase: str, vocab: Vocabulary) -> str:
 _COMES_WITH = re.compile(r"\b(?:with|that\s{1,3}has|which\s{1,3}has|for\s{1,3}[a-z]{2,20}ing)\b")
 
 
+def _count_before(low: str, type_word: str) -> int | None:
+    """A number right before the product's name ("2 camp chairs", "three beanies"), never
+    a size ("a 4 person tent", "size 10 boots", "spf 50 sunscreen", "set of 4 dining
+    chairs") or a pick ("the 2 cheapest tents")."""
+    m = re.search(r"(?<![\w.$€£#/,-])(?<!size\s)(?<!of\s)(?<!spf\s)(?<!no\s)(?P<n>\d{1,2}|two|three|"
+                  r"four|five|six|seven|eight|nine|ten|twelve)\s{1,3}(?P<mid>)"
+                  + re.escape(type_word[:4]), low)
+    if m is None or _UNIT_AFTER.match(low, m.end("n")):
+        return None
+    mid = set(m.group("mid").split())
+    if mid & (set(size_units()) | {"of", "cheapest", "cheaper", "best", "priciest", "most",
+                                   "least", "top", "person", "people", "pack", "piece"}):
+        return None
+    return _number(m.group("n"))
+
+
 def _knows(vocab: Vocabulary):
     """Whether the store says a word: in a product type or in its products' words."""
     return lambda w: w in vocab.type_words or vocab.has_word(w)
@@ -928,6 +944,8 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         plain = with_synonyms([singular(part) for w in r.words for part in w.split("-") if part],
                               _knows(vocab))
         r.guessed_type = not all(w in plain for w in r.types.words)
+    if r.count is None and r.types and r.select_count == 1:
+        r.count = _count_before(low, r.types.words[0])  # "now 2 camp chairs"
     if r.types and r.types.alias and (r.qty_op or r.add_words or r.question or r.remove_words
                                       or r.cart_total):
         r.types = None  # "make it two, one for the office": no office chair

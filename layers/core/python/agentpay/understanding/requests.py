@@ -32,7 +32,7 @@ _OPENS = re.compile(
     r"delivery)|are\s{1,3}(?:they|there)|does\s{1,3}(?:it|that|this|the)|show\s{1,3}me|"
     r"add|put|take|remove|"
     # "add it. and a 32 oz water bottle in black?": after a stop, the next thing wanted
-    r"(?:and|plus)\s{1,3}(?:a|an|some|two|three|2|3)(?=\s{1,3}[a-z0-9]))\b",
+    r"(?:and|plus|now|then|next)\s{1,3}(?:a|an|some|two|three|2|3)(?=\s{1,3}[a-z0-9]))\b",
     re.IGNORECASE)
 # after a comma only a plain second request opens a part ("..., also need gloves", "..., do
 # you have a leash?"); "..., I want something warm" goes on describing the same wish
@@ -64,7 +64,8 @@ def split_requests(text: str) -> list[str]:
         opens = _AFTER_COMMA if after_comma else _OPENS
         if _ADVICE.search(head) and _WANT.match(rest):
             continue  # "what would you suggest for a beginner? I need boots": one request
-        if opens.match(rest) and not _same_request(rest) and not _REFERS_BACK.match(rest) and (
+        if opens.match(rest) and not _same_request(rest) and not _REFERS_BACK.match(rest) \
+                and not _CONSTRAINT_ONLY.match(rest) and (
                 len(_WORDY.findall(head)) >= 4 or (_ASKS.search(head)
                                                    and len(_WORDY.findall(head)) >= 2)):
             parts.append(head)
@@ -76,6 +77,10 @@ def split_requests(text: str) -> list[str]:
         parts.append(tail)
     return parts if len(parts) > 1 else [text]
 
+
+# "..., also under 50": a constraint on the same wish, not a request
+_CONSTRAINT_ONLY = re.compile(r"(?:and\s{1,3})?also\s{1,3}(?:under|below|over|less|more|in|size|any|"
+                              r"around|about|up\s{1,3}to|max|no\s{1,3}more)\b", re.IGNORECASE)
 
 # a request for advice, and what it is about said next
 _ADVICE = re.compile(r"\b(?:suggest|recommend|advise|advice|what\s{1,3}(?:should|would|do)\s{1,3}"
