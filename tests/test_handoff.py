@@ -694,3 +694,35 @@ def test_openapi_documents_the_operator_endpoints_and_webhook_settings(client):
     assert set(schemas["WebhooksIn"]["properties"]) == {"url", "secret"}
     assert "secret" not in schemas["WebhooksOut"]["properties"]
     assert "operator" in json.dumps(schemas["MessageOut"]["properties"]["role"])
+
+
+@pytest.mark.parametrize("question", ["what is your warranty policy?",
+                                      "where is my order #12345?"])
+def test_when_the_agent_cannot_answer_a_yes_to_its_offer_hands_over(
+        client, db, settings, store, make_conversation, receiver, nudges, question):
+    tenant, agent = store
+    hook = receiver()
+    set_webhooks(client, tenant, hook.url)
+    conv = make_conversation(agent)
+    # GIVEN the agent could not answer and offered a person
+    offered = say(client, conv, question).json()
+    assert "talk to a person" in offered["reply"]["content"]
+    assert offered["conversation"]["status"] == "active"
+    # WHEN the shopper accepts
+    accepted = say(client, conv, "yes please")
+    # THEN the conversation goes to a person and the store is told
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["conversation"]["status"] == "handoff"
+    send_due(db, settings, nudges.ids)
+    payload = verify_standard_webhook(SECRET, hook.requests[0]["headers"],
+                                      hook.requests[0]["body"])
+    assert payload["data"]["shopper_message"] == "yes please"
+    assert "accepted a person" in payload["data"]["reason"]
+
+
+def test_a_yes_to_something_else_does_not_hand_over(client, store, make_conversation):
+    _, agent = store
+    conv = make_conversation(agent)
+    say(client, conv, "show me wool socks")
+    answered = say(client, conv, "yes")
+    assert answered.json()["conversation"]["status"] == "active"

@@ -611,6 +611,10 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         if proposal.get("type") == "create_checkout":
             return Action("create_checkout", "shopper accepted the proposal to check out",
                           steps=[ToolStep("create_checkout_link", {})], stage="checkout")
+        if proposal.get("type") == "handoff":
+            return Action("handoff_to_human", "shopper accepted the offer of a person",
+                          steps=[ToolStep("handoff_to_human",
+                                          {"reason": str(proposal.get("reason"))[:300]})])
         return Action("confirm_proposal", "yes without a pending proposal")
     if intent == "deny":
         return Action("acknowledge_decline", "shopper declined",

@@ -106,7 +106,8 @@ def _note_hesitation(ctx: TurnContext, intent: str, seq: int) -> None:
         del ctx.hesitation[:-MAX_SIGNALS]
 
 
-def _next_proposal(action: Action, results: list[ToolResult], ctx: TurnContext) -> dict | None:
+def _next_proposal(action: Action, results: list[ToolResult], ctx: TurnContext,
+                   draft: str = "") -> dict | None:
     ok = {r.name: r for r in results if r.ok}
     if "cart_add" in ok or ("offer_discount" in ok and ok["offer_discount"].data.get("offered")):
         return {"type": "create_checkout"}
@@ -120,6 +121,10 @@ def _next_proposal(action: Action, results: list[ToolResult], ctx: TurnContext) 
     search = ok.get("search_products")
     if search and search.data["count"] == 1:
         return {"type": "add_to_cart", "external_id": search.data["external_ids"][0]}
+    if offline.OFFERS_A_PERSON in draft:
+        # the agent could not help and offered a person: "yes please" accepts (issue 20)
+        return {"type": "handoff", "reason": f"the agent could not help ({action.type}); "
+                                             "the shopper accepted a person"}
     return None
 
 
@@ -284,7 +289,7 @@ class Engine:
         timings["generate"] = (time.perf_counter() - t3) * 1000
         results = results + generated.extra_results
 
-        proposal = _next_proposal(action, results, ctx)
+        proposal = _next_proposal(action, results, ctx, played[-1][4])
         if proposal:
             ctx.state["proposal"] = proposal
         else:

@@ -15,6 +15,10 @@ from agentpay.tools.products import variant_price_text
 from agentpay.tools.registry import ToolResult
 from agentpay.understanding.topics import listing_sentence
 
+# Every reply that offers a person says these words; the engine then takes the shopper's
+# "yes" as accepting (a `handoff` proposal).
+OFFERS_A_PERSON = "talk to a person"
+
 _POLICY_FALLBACK = {
     "shipping": "I don't have this store's shipping details to hand",
     "returns": "I don't have this store's returns policy to hand",
