@@ -726,3 +726,14 @@ def test_a_yes_to_something_else_does_not_hand_over(client, store, make_conversa
     say(client, conv, "show me wool socks")
     answered = say(client, conv, "yes")
     assert answered.json()["conversation"]["status"] == "active"
+
+
+@pytest.mark.parametrize(("said", "accepts"), [
+    ("yes please", True), ("Yes, please.", True), ("ok go ahead", True), ("sure!", True),
+    ("that would be great", True), ("message 1", False), ("no", False),
+    ("yes I want a refund for order 5", False), ("ok show me socks", False)])
+def test_only_a_plain_yes_accepts_the_offer_of_a_person(said, accepts):
+    # handing over silences the agent: a misread "yes" must not do it
+    from agentpay.orchestrator.decide import _accepts_a_person
+
+    assert _accepts_a_person(said) is accepts

@@ -592,6 +592,19 @@ def _availability(ctx: TurnContext, entities: list[dict], reading: Reading,
     return action
 
 
+# Handing over silences the agent, so only a plain yes accepts the offer of a person
+# ("yes please", "ok go ahead"), never whatever the classifier read as agreement.
+_YES_WORDS = r"(?:yes|yeah|yep|yup|sure|ok|okay|please|go ahead|do it|do that|that would be " \
+             r"(?:great|good|nice)|i(?:'d| would) like that|connect me|pass me on|thanks|" \
+             r"thank you)"
+_ACCEPTS_PERSON = re.compile(rf"^{_YES_WORDS}(?:[ ,]+{_YES_WORDS})*$")
+
+
+def _accepts_a_person(text: str) -> bool:
+    plain = re.sub(r"[.!\s]+$", "", " ".join(text.lower().replace("’", "'").split()))
+    return bool(_ACCEPTS_PERSON.match(plain))
+
+
 def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                reading: Reading) -> Action:
     proposal = ctx.state.get("proposal") or {}
@@ -611,7 +624,7 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         if proposal.get("type") == "create_checkout":
             return Action("create_checkout", "shopper accepted the proposal to check out",
                           steps=[ToolStep("create_checkout_link", {})], stage="checkout")
-        if proposal.get("type") == "handoff":
+        if proposal.get("type") == "handoff" and _accepts_a_person(text):
             return Action("handoff_to_human", "shopper accepted the offer of a person",
                           steps=[ToolStep("handoff_to_human",
                                           {"reason": str(proposal.get("reason"))[:300]})])
