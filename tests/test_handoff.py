@@ -737,3 +737,49 @@ def test_only_a_plain_yes_accepts_the_offer_of_a_person(said, accepts):
     from agentpay.orchestrator.decide import _accepts_a_person
 
     assert _accepts_a_person(said) is accepts
+
+
+def test_the_sample_events_drive_the_deliver_function(db, lambda_context):
+    # GIVEN the real-shaped events of events/  WHEN the handler gets them
+    from conftest import load_event, load_handler
+
+    handler = load_handler("deliver_webhooks").handler
+    # THEN a nudge for a row that does not exist (or is not due) does nothing and fails
+    # nothing, and a scheduled sweep reports what it did
+    assert handler(load_event("sqs_deliver_webhooks.json"), lambda_context) == {
+        "batchItemFailures": []}
+    swept = handler(load_event("schedule_deliver_webhooks.json"), lambda_context)
+    assert set(swept["swept"]) == {"delivered", "retrying", "failed"}
+
+
+def test_a_store_reads_its_own_deliveries_only(client, db, settings, make_store,
+                                               make_conversation, receiver, nudges):
+    tenant_a, agent_a = make_store("Deliveries A", PRODUCTS)
+    tenant_b, _ = make_store("Deliveries B", PRODUCTS)
+    hook = receiver([500])
+    set_webhooks(client, tenant_a, hook.url)
+    conv = make_conversation(agent_a)
+    cid = conv["conversation"]["id"]
+    hand_off(client, conv)
+    send_due(db, settings)
+    mine = client.get(f"/v1/agent/webhooks/deliveries?conversation_id={cid}",
+                      headers=tenant_a.auth)
+    assert mine.status_code == 200, mine.text
+    [row] = mine.json()["data"]
+    assert row["webhook_id"] == hook.requests[0]["headers"]["webhook-id"]
+    assert row["status"] == "pending" and row["attempts"] == 1 and row["last_status"] == 500
+    assert "body" not in row
+    theirs = client.get(f"/v1/agent/webhooks/deliveries?conversation_id={cid}",
+                        headers=tenant_b.auth)
+    assert theirs.status_code == 200 and theirs.json()["data"] == []
+    bad = client.get("/v1/agent/webhooks/deliveries?limit=0", headers=tenant_a.auth)
+    assert bad.status_code == 422
+
+
+def test_production_webhooks_use_the_https_port(client, make_tenant, settings, monkeypatch):
+    # the functions may only reach the internet on 443 (template.yaml's security group)
+    monkeypatch.setattr(settings, "env", "production")
+    tenant = make_tenant("Port Hooks")
+    response = set_webhooks(client, tenant, "https://hooks.example.com:8443/agentpay")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_webhook_url"

@@ -956,6 +956,8 @@ def test_migrations_run_as_a_custom_resource_after_the_proxy_is_ready():
 # --------------------------------------------------------------------------------------
 
 REQUIRED_EVENTS = {
+    "sqs_deliver_webhooks.json",
+    "schedule_deliver_webhooks.json",
     "http_api_healthz.json",
     "http_api_create_agent.json",
     "ws_connect.json",

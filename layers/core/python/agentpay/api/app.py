@@ -19,6 +19,7 @@ from agentpay.knowledge.endpoints import router as knowledge_router
 from agentpay.organizations.endpoints import router as organizations_router
 from agentpay.payments.endpoints import local_router as local_payments_router
 from agentpay.payments.endpoints import router as payments_router
+from agentpay.webhooks.endpoints import router as webhooks_router
 
 
 def create_app() -> FastAPI:
@@ -39,6 +40,7 @@ def create_app() -> FastAPI:
     app.include_router(agents_router)
     app.include_router(conversations_router)
     app.include_router(handoff_router)
+    app.include_router(webhooks_router)
     app.include_router(organizations_router)
     app.include_router(keys_router)
     app.include_router(catalog_router)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -30,3 +32,21 @@ class WebhooksOut(BaseModel):
     secret_fingerprint: str | None = Field(
         default=None, description="a one-way fingerprint of the secret (first 12 hex of "
                                   "its SHA-256), to tell which one is in use")
+
+
+class DeliveryOut(BaseModel):
+    id: UUID
+    webhook_id: str = Field(description="the `webhook-id` header of every attempt")
+    event_type: str
+    conversation_id: UUID | None
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None = Field(description="when a pending one is tried next")
+    last_status: int | None = Field(description="the endpoint's last HTTP status, if any")
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryList(BaseModel):
+    data: list[DeliveryOut]

@@ -22,8 +22,9 @@ from agentpay.webhooks.schemas import WebhooksIn
 
 
 def check_url(url: str, settings: Settings) -> str:
-    """An absolute http(s) URL with a host, no credentials and no fragment; https and not
-    an address of a private network in production (422 ``invalid_webhook_url``)."""
+    """An absolute http(s) URL with a host, no credentials and no fragment; in production
+    https on port 443 and not an address of a private network (422
+    ``invalid_webhook_url``)."""
     def bad(why: str) -> InvalidInput:
         return InvalidInput(f"webhook url: {why}", code="invalid_webhook_url")
 
@@ -50,6 +51,9 @@ def check_url(url: str, settings: Settings) -> str:
             address = None
         if parts.hostname == "localhost" or (address is not None and not address.is_global):
             raise bad("must be a public address")
+        if parts.port not in (None, 443):
+            # the functions' security group lets HTTPS out on 443 only (template.yaml)
+            raise bad("must use the https port, 443")
     return url
 
 
