@@ -783,3 +783,19 @@ def test_production_webhooks_use_the_https_port(client, make_tenant, settings, m
     response = set_webhooks(client, tenant, "https://hooks.example.com:8443/agentpay")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_webhook_url"
+
+
+def test_after_release_the_model_sees_what_the_team_said():
+    # GIVEN a history with a person's reply in it  WHEN the model's messages are built
+    from types import SimpleNamespace
+
+    from agentpay.orchestrator.generate import OPERATOR_PREFIX, _messages
+
+    history = [{"role": "user", "content": "where is my parcel?"},
+               {"role": "assistant", "content": "Someone from the team will reply here."},
+               {"role": "operator", "content": "It ships tomorrow; sorry for the wait!"},
+               {"role": "user", "content": "thanks"}]
+    messages = _messages(SimpleNamespace(history=history), "anything else?", {}, "Sure.")
+    # THEN the team's words are in the agent's side of the history, marked as the team's
+    assert [m.role for m in messages] == ["user", "assistant", "user"]
+    assert (OPERATOR_PREFIX + "It ships tomorrow; sorry for the wait!") in messages[1].content

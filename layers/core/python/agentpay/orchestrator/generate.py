@@ -68,6 +68,11 @@ def facts_of(action: Action, results: list[ToolResult], ctx: TurnContext) -> dic
     }
 
 
+# How a store team member's message reads in the model's history (the store's own words,
+# trusted as the agent's are; the shopper saw them as the team's).
+OPERATOR_PREFIX = "[A person on the store's team wrote to the shopper:] "
+
+
 def _messages(ctx: TurnContext, text: str, facts: dict, draft: str):
     from agentpay.llm.base import ChatMessage
     from agentpay.llm.prompts import render_data
@@ -76,6 +81,9 @@ def _messages(ctx: TurnContext, text: str, facts: dict, draft: str):
     for m in ctx.history[-HISTORY_TURNS:]:
         if m["role"] in ("user", "assistant") and m["content"]:
             out.append(ChatMessage(role=m["role"], content=m["content"]))
+        elif m["role"] == "operator" and m["content"]:
+            # a person held the conversation: after release the agent knows what they said
+            out.append(ChatMessage(role="assistant", content=OPERATOR_PREFIX + m["content"]))
     # the API needs alternating roles starting with the user
     while out and out[0].role != "user":
         out.pop(0)
