@@ -61,6 +61,17 @@ def cmd_catalog_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_knowledge_load(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from agentpay.knowledge.commands import load_articles
+
+    db = _database()
+    _ensure_migrated(db)
+    print(json.dumps(load_articles(db, args.org, Path(args.file))))
+    return 0
+
+
 def cmd_catalog_rebuild_graph(args: argparse.Namespace) -> int:
     from agentpay.catalog.index_repository import rebuild_vector_graph
     from agentpay.db.connection import open_connection
@@ -208,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
                            "the current build options, searches and indexing going on")
     p.add_argument("--org", required=True, type=_uuid)
     p.set_defaults(func=cmd_catalog_rebuild_graph)
+
+    knowledge = sub.add_parser("knowledge", help="the store's help articles").add_subparsers(
+        dest="knowledge_cmd", required=True)
+    p = knowledge.add_parser("load", help="load a JSON-lines file of articles and index it")
+    p.add_argument("file")
+    p.add_argument("--org", required=True, type=_uuid)
+    p.set_defaults(func=cmd_knowledge_load)
 
     p = sub.add_parser("search", help="hybrid product search (queries from stdin or one arg)")
     p.add_argument("query", nargs="?")

@@ -9,8 +9,8 @@
 - Webhooks: a store's first attempt goes out from the process that committed it; retries
   run through the real `deliver_webhooks` handler on a 5 s schedule (EventBridge's part).
 - Database: embedded Postgres (or DATABASE_URL).
-- A demo store (seeded catalog) is created on first run; its key is kept in the
-  project-local data dir so the README's curl examples can use it.
+- A demo store (seeded catalog and help articles) is created on first run; its key is kept
+  in the project-local data dir so the README's curl examples can use it.
 """
 
 from __future__ import annotations
@@ -75,6 +75,13 @@ def seed_demo_catalog(db, demo: dict, queue) -> int:
                                           generate_catalog(DEMO_PRODUCTS, seed=7))
     queue.send(product_messages(demo["organization_id"], outcome.to_index))
     return len(outcome.to_index)
+
+
+def seed_demo_knowledge(db, demo: dict, queue) -> int:
+    """The demo store's help articles; unchanged ones are neither written nor queued."""
+    from agentpay.knowledge.commands import demo_articles, upsert
+
+    return len(upsert(db, queue, demo["organization_id"], demo_articles()).to_index)
 
 
 def local_base_url(host: str, port: int) -> str:
@@ -182,9 +189,11 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
         path = demo_credentials_path()
         creds = ensure_demo_store(db, path)
         queued = seed_demo_catalog(db, creds, queue)
+        articles = seed_demo_knowledge(db, creds, queue)
         print(f"  Demo store organization {creds['organization_id']}\n"
               f"             secret key and agent keys in {path}\n"
               f"             {queued} products queued for indexing\n"
+              f"             {articles} help articles queued for indexing\n"
               f"  Demo page  {base_url}/demo  (the chat widget on a storefront)", flush=True)
     mount_widget(app, creds)
     try:

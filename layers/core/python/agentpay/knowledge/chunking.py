@@ -16,13 +16,10 @@ from dataclasses import dataclass
 MAX_PASSAGE_CHARS = 900
 MAX_PASSAGES = 400  # 100 KB of text cut this fine is still far below
 
-_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_ATX = re.compile(r"\s{0,3}(#{1,6})\s(.*)")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-# possessive: a line of spaces is given up at once, not tried at every split (hostile input)
-_TABLE_SEP = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(\s*(\S+?)(?:\s+\"[^\"]*\")?\s*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
@@ -30,6 +27,17 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
 _CODE = re.compile(r"`+([^`]*)`+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+
+
+def _is_rule(line: str) -> bool:
+    """"---", "* * *", "___": a thematic break."""
+    marks = line.replace(" ", "").replace("\t", "")
+    return len(marks) >= 3 and len(set(marks)) == 1 and marks[0] in "-*_"
+
+
+def _is_table_rule(line: str) -> bool:
+    """"|---|:--:|": the line under a table's header."""
+    return "--" in line and set(line.strip()) <= set("|-: \t")
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,11 @@ def _blocks(body: str) -> list[tuple[list[str], list[str]]]:
     blocks: list[tuple[list[str], list[str]]] = []
     current: list[str] = []
     fenced = False
+    table: list[str] = []  # the header cells of the table being read
+    last_cells: list[str] = []
 
     def flush() -> None:
+        table.clear()
         if current:
             blocks.append(([h for _, h in headings], current.copy()))
             current.clear()
@@ -88,26 +99,35 @@ def _blocks(body: str) -> list[tuple[list[str], list[str]]]:
             continue
         m = _ATX.match(raw)
         if m:
-            heading(len(m.group(1)), inline_text(m.group(2)))
+            heading(len(m.group(1)), inline_text(m.group(2).strip().rstrip("#")))
             continue
         if _SETEXT.match(raw) and len(current) == 1 and not _BULLET.match(current[0]):
             text = current.pop()
             heading(1 if raw.strip().startswith("=") else 2, text)
             continue
-        if not raw.strip() or _RULE.match(raw):
+        if not raw.strip() or _is_rule(raw):
             flush()
             continue
-        if _TABLE_SEP.match(raw):
+        if _is_table_rule(raw):
+            if last_cells and current:  # the row above was the header: rows say its names
+                current.pop()
+                table[:] = last_cells
             continue
         line = raw.strip()
         if line.startswith(">"):
             line = line.lstrip("> ")
         if line.startswith("|") or line.count("|") >= 2:
             cells = [inline_text(c) for c in line.strip("|").split("|")]
-            line = " · ".join(c for c in cells if c)
+            last_cells = cells
+            if table and len(cells) == len(table):  # "Method: Express, Cost: $19.95"
+                line = ", ".join(f"{h}: {c}" if h else c for h, c in zip(table, cells,
+                                                                          strict=True) if c)
+            else:
+                line = " · ".join(c for c in cells if c)
             if line:
                 current.append(line)
             continue
+        last_cells = []
         bullet = _BULLET.match(line)
         if bullet:
             current.append(inline_text(line[bullet.end():]))

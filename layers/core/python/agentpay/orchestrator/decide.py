@@ -17,6 +17,8 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from agentpay.knowledge.tool import steps as knowledge_steps
+from agentpay.knowledge.topics import asked_store_topic
 from agentpay.orchestrator import cart
 from agentpay.orchestrator.actions import Action, ToolStep
 from agentpay.orchestrator.buying import add_options
@@ -210,6 +212,14 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                       steps=[ToolStep("cart_view", {})], intent="view_cart")
     if reading.topic and _asks(intent, text, reading) and not _new_search(ctx, reading):
         return _policy_answer(ctx, entities, reading, text)
+    store_topic = None if reading.topic or reading.types else asked_store_topic(text)
+    if store_topic and _asks(intent if intent != "human_handoff" else "unknown", text, reading) \
+            and not _TO_A_PERSON.search(text):
+        # "what are your opening hours?": the store's articles, if it has any
+        steps = knowledge_steps(ctx, text, store_topic)
+        if steps:
+            return Action("answer_policy", f"{store_topic} question",
+                          params={"topic": store_topic}, steps=steps)
     focus_id = (ctx.state.get("focus") or {}).get("external_id")
     if intent == "checkout" and reading.add_words and _PICKS.search(text) \
             and not _PAY_WORDS.search(text):
@@ -695,9 +705,9 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                 action.params.update(then="answer_policy", topic=_POLICY_TOPICS[intent])
                 action.intent = intent
                 return action
-        return Action("answer_policy", f"{_POLICY_TOPICS[intent]} question",
-                      params={"topic": _POLICY_TOPICS[intent]},
-                      steps=_policy_product(ctx))
+        topic = _POLICY_TOPICS[intent]
+        return Action("answer_policy", f"{topic} question", params={"topic": topic},
+                      steps=_policy_product(ctx) + knowledge_steps(ctx, text, topic))
     if intent in ("order_status", "order_change"):
         return Action("order_support", "question about an existing order",
                       params={"order_id": first_of(entities, "order_id"), "kind": intent})
@@ -710,9 +720,15 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         return Action("handle_complaint", "shopper is unhappy")
     if reading.types or reading.category or reading.brands:
         return search_from_state(ctx, reading)  # a message naming what the store sells is a search
-    return Action("out_of_scope", "not a store matter", params={"reason": "unknown"})
+    # anything else the store's articles may cover ("are you open on Sundays?")
+    return Action("out_of_scope", "not a store matter", params={"reason": "unknown"},
+                  steps=knowledge_steps(ctx, text, None))
 
 
+# "can I speak to customer service?" asks for a person, "what's your phone number?" for
+# the store's details
+_TO_A_PERSON = re.compile(r"\b(?:talk|speak|chat|connect|transfer|put\s{1,3}me\s{1,3}through|"
+                          r"get\s{1,3}me|want|need)\b", re.IGNORECASE)
 _QUESTION_START = re.compile(r"\s{0,3}(?:is|are|does|do|did|can|could|will|would|how|what|"
                              r"whats|what's|any|anything|should|must)\b", re.IGNORECASE)
 
@@ -738,7 +754,7 @@ def _new_search(ctx: TurnContext, reading: Reading) -> bool:
 def _policy_answer(ctx: TurnContext, entities: list[dict], reading: Reading,
                    text: str) -> Action:
     """"The white one, is there any warranty on it?": the listing of the product meant,
-    read for the topic, and the store's own policy."""
+    read for the topic, and the store's own policy and help articles."""
     lines = cart.lines(ctx.state)
     targets = resolve(entities, reading, text, shown=ctx.last_shown,
                       focus=ctx.state.get("focus"), cart_lines=lines, vocab=ctx.vocab,
@@ -759,7 +775,7 @@ def _policy_answer(ctx: TurnContext, entities: list[dict], reading: Reading,
             action.intent = intent
             return action
     return Action("answer_policy", f"{reading.topic} question", params={"topic": reading.topic},
-                  steps=steps, intent=intent)
+                  steps=steps + knowledge_steps(ctx, text, reading.topic), intent=intent)
 
 
 def _policy_product(ctx: TurnContext) -> list[ToolStep]:

@@ -5,9 +5,9 @@ hallucinate "$19.99" or a coupon link, or repeat one it read in a product descri
 in the shopper's own ``customer`` data. A reply may quote only structured values the
 server produced: product prices (variant and compare-at prices too), cart line and total
 amounts, the current offer's percent and amounts, quote and checkout totals, product
-URLs and the checkout URL. Any other amount, percentage or URL sends the grounded
-offline reply instead; a number that merely occurs somewhere (a stock count of 20) is
-not a "20% off".
+URLs and the checkout URL, and what the store's help articles say (their passages).
+Any other amount, percentage or URL sends the grounded offline reply instead; a number
+that merely occurs somewhere (a stock count of 20) is not a "20% off".
 """
 
 from __future__ import annotations
@@ -74,6 +74,10 @@ _FORMATTED_KEYS = frozenset({"price", "compare_at", "base_total", "subtotal", "d
                              "total"})
 _PERCENT_KEYS = frozenset({"percent", "discount_percent"})
 _URL_KEYS = frozenset({"url", "image_url"})
+# Passages of the store's own help articles (search_knowledge): the store's word on its
+# policies, so a reply may quote their amounts, percentages and links ("free shipping over
+# $75"), and nothing they lack.
+_PASSAGE_KEYS = frozenset({"passage", "excerpt"})
 # Free text and what the shopper sent: whatever it contains is no fact a reply may quote.
 _SKIP = frozenset({"customer", "action", "description", "attributes", "error",
                    "hesitation_signals"})
@@ -105,6 +109,10 @@ def _collect(value: Any, currency: str, out: tuple[set[int], set[float], set[str
         elif key in _PERCENT_KEYS and _number(item):
             percents.add(float(item))
         elif key in _URL_KEYS and isinstance(item, str):
+            urls |= urls_in(item)
+        elif key in _PASSAGE_KEYS and isinstance(item, str):
+            amounts |= amounts_in(item)
+            percents |= percents_in(item)
             urls |= urls_in(item)
         else:
             _collect(item, currency, out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentpay.kit.money import format_money
+from agentpay.knowledge.answers import reply as knowledge_reply
 from agentpay.orchestrator.actions import Action
 from agentpay.tools.products import variant_price_text
 from agentpay.tools.registry import ToolResult
@@ -27,6 +28,8 @@ _POLICY_FALLBACK = {
     "assembly": "The listing doesn't say whether it needs assembly",
     "fit": "The listing doesn't say how it fits or whether it runs true to size",
 }
+# a store question no listing, policy or help article answers
+_NO_DETAILS = "I don't have that in this store's details"
 
 
 def _product_line(i: int, p: dict) -> str:
@@ -200,6 +203,12 @@ def _policy_from_listing(results: list[ToolResult], topic: str) -> str | None:
     p = r.data["product"]
     sentence = listing_sentence(p.get("description") or "", topic)
     return f"For {p['name']}, the listing says: “{sentence}”" if sentence else None
+
+
+def _from_articles(results: list[ToolResult]) -> str | None:
+    """The store's own words from its help articles, quoted with the article's link."""
+    r = next((x for x in results if x.name == "search_knowledge" and x.ok), None)
+    return knowledge_reply(r.data) if r is not None else None
 
 
 def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
@@ -388,7 +397,10 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         listed = _policy_from_listing(results, topic)
         if listed or fact:
             return " ".join(x for x in (listed, fact) if x) + " Anything else I can help with?"
-        return (f"{_POLICY_FALLBACK.get(topic, 'I do not have that information')}, "
+        from_articles = _from_articles(results)
+        if from_articles:
+            return from_articles
+        return (f"{_POLICY_FALLBACK.get(topic, _NO_DETAILS)}, "
                 "so I'd rather not guess. I can pass you to someone on the team who knows — "
                 "just say “talk to a person”.")
     if t == "order_support":
@@ -408,6 +420,9 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
                 "happened, or say “talk to a person” and I'll bring in someone from the team.")
     if t == "ask_clarification":
         return _question(action, state)
+    from_articles = _from_articles(results)
+    if from_articles:  # out of scope for a shop assistant, but the store's articles say
+        return from_articles
     if action.params.get("reason") == "language":
         return ("Sorry — I can only chat in English at the moment. What are you looking for "
                 "today?")
