@@ -135,7 +135,10 @@ def _product_question(ctx: TurnContext, intent: str, entities: list[dict], readi
             targets.products = named[:1]
         else:
             targets.how = "none"  # "how many watts is the Kettleby PowerBlend Pro"
-    if targets.how == "none" or (targets.how == "name" and len(targets.products) > 4):
+    if targets.how == "none" or not targets.products or (
+            targets.how == "name" and len(targets.products) > 4):
+        # nothing on screen it can be ("the Santoku Line knives, what lengths do they come
+        # in?" to open with): found first
         return lookup(ctx, reading, "answer_question") if question.kind != "price" else \
             lookup(ctx, reading, "quote_price")
     products = targets.products
@@ -300,9 +303,16 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         question.intent = question.intent or ("price_inquiry" if question.type == "quote_price"
                                               else "product_details")
         return question
-    if buying(intent, entities, reading, bool(ctx.shopping.quantity)) and (ctx.last_shown or ctx.state.get("focus") or (
+    if (buying(intent, entities, reading, bool(ctx.shopping.quantity))
+            or _option_chosen(ctx, reading, text)) and (ctx.last_shown or ctx.state.get("focus") or (
             reading.add_words and reading.types and _BUY_VERB.search(text))):
         # "i'd like to order the Tatum bed frame in white": found, then bought
+        focus = ctx.state.get("focus")
+        if focus and not buying(intent, entities, reading, bool(ctx.shopping.quantity)):
+            # "ugh ok 11 then": the one in view, in the option chosen
+            action = add(ctx, [focus], entities, reading, reason="an option of the one in view")
+            action.intent = "add_to_cart"
+            return action
         action = add_to_cart(ctx, entities, text, reading, ctx.state.get("proposal") or {})
         action.intent = action.intent or ("add_to_cart" if action.type == "add_to_cart"
                                           else None)
@@ -550,6 +560,15 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                             params={"superlative": reading.superlative, "scope": "shown"})
     action.intent = "add_to_cart" if buy else "price_inquiry"
     return action
+
+
+def _option_chosen(ctx: TurnContext, reading: Reading, text: str) -> bool:
+    """"Ugh ok XL then" about the one product in view: that size, bought."""
+    one = len(ctx.last_shown) == 1 or bool(ctx.state.get("focus"))
+    return one and bool(reading.sizes or reading.colors) and not reading.types \
+        and not reading.question and not text.rstrip().endswith("?") \
+        and len(text.split()) <= 5 and bool(re.search(
+            r"\b(?:then|instead|fine|i\s{0,3}guess)\b", text, re.IGNORECASE))
 
 
 def buying(intent: str, entities: list[dict], reading: Reading, counted: bool = False) -> bool:

@@ -32,7 +32,22 @@ _POLICY_FALLBACK = {
 _NO_DETAILS = "I don't have that in this store's details"
 
 
-def _product_line(i: int, p: dict) -> str:
+def _sold_out_in(p: dict, filters: dict) -> str | None:
+    """"Sold out in L": a product the search kept for the size (and colour) asked, whose
+    variants in it are all gone; the shopper hears it before asking for it."""
+    from agentpay.orchestrator.references import available_in
+
+    sizes = [str(z) for z in filters.get("size_keys") or []]
+    if not sizes or not p.get("in_stock", True) or p.get("available") is None:
+        return None
+    colours = [str(c) for c in filters.get("colors") or []]
+    if available_in(p, colours, sizes):
+        return None
+    said = " or ".join(z.upper() if len(z) <= 3 and z.isalpha() else z for z in sizes[:2])
+    return f"sold out in {said}" + (" in that colour" if colours else "")
+
+
+def _product_line(i: int, p: dict, filters: dict | None = None) -> str:
     bits = [f"{i}. {p['name']} — {p['price']}"]
     if p.get("compare_at"):
         bits.append(f" (was {p['compare_at']})")
@@ -46,6 +61,9 @@ def _product_line(i: int, p: dict) -> str:
         extras.append("sizes " + ", ".join(sizes[:6]) + ("…" if len(sizes) > 6 else ""))
     if not p.get("in_stock", True):
         extras.append("out of stock")
+    gone = _sold_out_in(p, filters or {})
+    if gone:
+        extras.append(gone)
     if extras:
         bits.append(f" · {'; '.join(extras)}")
     return "".join(bits)
@@ -116,7 +134,8 @@ def _search_reply(action: Action, r: ToolResult) -> str:
     if note:
         head = (f"(Our prices are in {note['store']}, so I've read your budget as "
                 f"{note['store']}.) " + head)
-    listing = "\n".join(_product_line(i, p) for i, p in enumerate(items, 1))
+    filters = action.params.get("filters") or {}
+    listing = "\n".join(_product_line(i, p, filters) for i, p in enumerate(items, 1))
     tail = ("Would you like more details on any of these, or shall I add one to your cart?"
             if len(items) > 1 else "Shall I add it to your cart?")
     return f"{head} ({len(items)} shown):\n{listing}\n{tail}"

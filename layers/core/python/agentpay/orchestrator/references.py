@@ -98,7 +98,23 @@ def descriptor_words(entities: list[dict], reading: Reading) -> list[str]:
             for w in words(str(value["descriptor"])):
                 if w not in colour_words and w not in chat_words() and w not in out:
                     out.append(w)
-    return [w for w in out if w not in ("cheapest", "cheaper", "priciest", "expensive")]
+    return [w for w in out if w not in ("cheapest", "cheaper", "priciest", "expensive",
+                                        "longest", "biggest", "largest", "tallest", "widest",
+                                        "smallest", "shortest", "narrowest", "longer", "bigger",
+                                        "larger", "smaller", "shorter")]
+
+
+_MEASURE = re.compile(r"(?<![\d.])(\d{1,6}+(?:\.\d{1,3}+)?)[\s-]?(?:in\b|inch|\"|ft\b|feet|foot|cm\b|mm\b|qt\b|quart|"
+                      r"l\b|litre|liter|oz\b|lb\b|pound|piece|pc\b|person|gal)", re.IGNORECASE)
+
+
+def _measure(p: dict[str, Any]) -> float | None:
+    """The product's measure (its size label, else its name): "8 in." -> 8."""
+    for text in [str(s) for s in p.get("sizes") or []] + [str(p.get("name") or "")]:
+        m = _MEASURE.search(text)
+        if m:
+            return float(m.group(1))
+    return None
 
 
 def _by_price(products: list[dict], cheapest: bool) -> list[dict]:
@@ -151,6 +167,12 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
             picked.append(resolved)
     if picked:
         return Targets(picked, "ordinal", colour)
+
+    if reading.size_wish and len(shown) >= 2:
+        measured = [(p, m) for p in shown if (m := _measure(p)) is not None]
+        if len(measured) >= 2:  # "I'll take the longest one": by the products' measures
+            measured.sort(key=lambda pm: pm[1], reverse=reading.size_wish == "largest")
+            return Targets([measured[0][0]], "superlative", colour)
 
     several = _each_described(entities, reading, shown, vocab)
     if several is not None:

@@ -319,7 +319,8 @@ _SIZE_PHRASE = re.compile(
     r"all)?|twin\s{1,3}xl|california\s{1,3}king|cal\s{1,3}king|twin|queen|king|"
     r"[2-5]xl|x{1,3}l|xx?s)\b")
 _BARE_NUMBER = re.compile(r"(?<![\w.$€£/#,])(?P<n>\d{1,2}(?:\.5)?)(?![\w%/]|[.,]\d)")
-_BARE_NEXT = frozenset({"please", "thanks", "in", "and", "or", "if", "size", "black", "white"})
+_BARE_NEXT = frozenset({"please", "thanks", "in", "and", "or", "if", "size", "black", "white",
+                        "then", "instead"})
 _BARE_PREV = frozenset({"mens", "men", "womens", "women", "ladies", "kids", "boys", "girls",
                         "size", "sizes", "sz", "a", "in", "wear", "wears", "us", "uk", "eu"})
 _HALF_SIZE = re.compile(r"(?<![\w.$€£])\d{1,2}\.5(?![\w.%])")
@@ -391,8 +392,9 @@ def _find_sizes(text: str, low: str, vocab: Vocabulary,
             nxt = ""  # "I'm a women's 8, my physio says": the size ends its clause
         if (not nxt or nxt in _BARE_NEXT or colour_key(nxt) in vocab.colors
                 or colour_key(nxt) in _known_colours(vocab)) and (
-                prev in _BARE_PREV or singular(prev) in vocab.type_words):
-            take(m.group("n"), m.span("n"))
+                prev in _BARE_PREV or singular(prev) in vocab.type_words
+                or (prev in ("ok", "okay", "fine", "try", "maybe") and nxt in ("then", "instead"))):
+            take(m.group("n"), m.span("n"))  # ... "ugh ok 11 then": a size chosen
     words_table = size_words()
     for m in _SIZE_PHRASE.finditer(low):
         phrase = re.sub(r"[\s-]+", " ", m.group("w"))
