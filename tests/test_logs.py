@@ -66,3 +66,18 @@ def test_a_conversations_logs_are_correlated_and_redacted(capfd, tenant, lambda_
         assert "[email]" in line["message"] or "[card]" in line["message"] \
             or "[secret]" in line["message"]
         assert line.get("correlation_id") == "U9k2EhpFIAMEcPQ="  # the event's requestId
+
+
+def test_ids_survive_redaction_and_numbers_beside_them_do_not():
+    from agentpay.kit.redact import redact
+
+    # GIVEN an organization id whose digit groups read like a phone number
+    org = "fbe2b688-9015-4566-8387-c758ae132844"
+    # WHEN a log line carries it beside a real phone number, card and token
+    line = (f"org {org} shopper +1 415-555-0134 card 4111 1111 1111 1111 "
+            f"token Bearer {org}")
+    clean = redact(line)
+    # THEN the id is kept whole, the personal data and the bearer secret are not
+    assert clean.startswith(f"org {org} shopper [phone] card [card]"), clean
+    assert clean.endswith("token [secret]"), clean
+    assert redact(f"{org}:555-123-4567") == f"{org}:[phone]"
