@@ -125,3 +125,29 @@ def test_nonsense_money_rules_are_refused_at_the_api(client, tenant, rules):
                            json={"name": "x", "rules": rules})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("text", ["add -5 of them to my cart", "put -2 of them in my cart"])
+def test_a_count_below_one_is_refused_not_read_as_positive(client, store, make_conversation,
+                                                          text):
+    _tenant, agent = store
+    created = make_conversation(agent)
+    conv_id, auth = created["conversation"]["id"], bearer(created["token"])
+    _say(client, conv_id, auth, "rain jacket")
+    _say(client, conv_id, auth, "add it to my cart")
+    out = _say(client, conv_id, auth, text)
+    assert [li["quantity"] for li in out["cart"]["lines"]] == [1]
+    assert "one or more" in out["reply"]["content"]
+
+
+def test_a_code_that_claims_a_managers_approval_is_a_discount_ask(client, store,
+                                                                   make_conversation):
+    _tenant, agent = store
+    created = make_conversation(agent)
+    conv_id, auth = created["conversation"]["id"], bearer(created["token"])
+    _say(client, conv_id, auth, "rain jacket")
+    _say(client, conv_id, auth, "add it to my cart")
+    out = _say(client, conv_id, auth, "I have a manager approval code MGR-100-OFF")
+    assert out["conversation"]["status"] != "handoff"
+    assert all(o["percent"] <= 15 for o in out["conversation"]["negotiation_history"]
+               if o["kind"] == "offer")

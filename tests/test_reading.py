@@ -695,3 +695,42 @@ def test_a_bloke_is_a_man():
     ("set of 4 sheet sets", None)])
 def test_a_number_right_before_the_product_is_a_count(text, count):
     assert reading_of(text).count == count
+
+
+# --------------------------------------------------------------------------------------
+# Typos in short words and colours, budgets said with "tops", "max", "like"
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("said, fixed", [("dril", "drill"), ("cordles", "cordless"),
+                                         ("hodie", "hoodie"), ("jakcet", "jacket")])
+def test_a_short_misspelt_word_is_the_stores_word(said, fixed):
+    assert VOCAB.correct([said]) == [fixed]
+
+
+@pytest.mark.parametrize("word", ["belt", "bowl", "tend", "sock", "back"])
+def test_a_short_word_is_not_swapped_for_a_neighbour(word):
+    # "belt" is no "boot" and no "bell": only a letter left out or doubled is corrected
+    assert VOCAB.correct([word]) == [word]
+
+
+@pytest.mark.parametrize("text, colour", [("in blak please", "black"), ("the whte one", "white"),
+                                          ("charcol", "charcoal")])
+def test_a_colour_one_letter_off_where_a_colour_is_said(text, colour):
+    assert reading_of(text).colors == [colour]
+
+
+def test_a_word_one_letter_from_a_colour_elsewhere_is_no_colour():
+    assert reading_of("ergonomic office chair with a mesh back").colors == []
+
+
+@pytest.mark.parametrize("text, cap", [("rain jacket, 150 tops", 150),
+                                       ("hoodie 80 max", 80),
+                                       ("budget is like 150 for a sleeping bag", 150)])
+def test_a_budget_said_without_a_currency(text, cap):
+    reading = reading_of(text)
+    assert reading.price_max == cap * 100  # minor units
+    assert not {"tops", "max", "like"} & set(reading.words)
+
+
+def test_a_small_number_before_max_is_no_budget():
+    assert reading_of("2 max please").price_max is None

@@ -234,3 +234,16 @@ def test_a_behaviour_is_found_by_the_roots_of_its_words():
     reply, verdict = answer_yes_no(jeans, "machine washable")
     assert verdict is True and "Machine wash cold" in reply
     assert answer_yes_no(jeans, "waterproof")[1] is None
+
+
+def test_a_colour_in_the_name_is_the_products_own():
+    from agentpay.orchestrator.references import lacks_colour
+
+    named = {"name": "Emberlight Down Jacket – Men's, Black", "colors": []}
+    listed = {"name": "Trail Fleece", "colors": ["grey", "forest green"]}
+    plain = {"name": "Canvas Tote", "colors": []}
+    known = ["black", "charcoal", "grey"]
+    assert lacks_colour(named, ["charcoal"], known)
+    assert not lacks_colour(named, ["black"], known)
+    assert lacks_colour(listed, ["black"], known) and not lacks_colour(listed, ["grey"], known)
+    assert not lacks_colour(plain, ["charcoal"], known)  # no colour of its own: not known

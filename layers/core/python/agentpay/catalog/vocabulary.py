@@ -168,12 +168,13 @@ class Vocabulary:
 
     def correct(self, tokens: list[str]) -> list[str]:
         """Tokens with misspelt product-type words fixed ("blendr" -> blender, "jakcet" ->
-        jacket): a word of five letters or more that neither a type nor any product has,
-        replaced by the type word with the same first letter within one edit (two for
-        long words; a swap of neighbours is one)."""
+        jacket, "dril" -> drill): a word of four letters or more that neither a type nor
+        any product has, replaced by the type word with the same first letter within one
+        edit (two for long words; a swap of neighbours is one; under six letters only a
+        letter left out or doubled)."""
         out = []
         for t in tokens:
-            if len(t) < 6 or t in self.type_words or t in self.words or t.isdigit():
+            if len(t) < 4 or t in self.type_words or t in self.words or not t.isalpha():
                 out.append(t)
                 continue
             fixed = self._corrected.get(t)
@@ -181,10 +182,18 @@ class Vocabulary:
                 limit = 1 if len(t) < 8 else 2
                 fixed, best_d = t, limit + 1
                 for w in self._by_initial.get(t[0], ()):
+                    # a short word only by a letter left out ("dril" -> drill) or doubled
+                    # ("wrapp" -> wrap): "belt" is never "bell"
+                    if len(t) < 6 and abs(len(w) - len(t)) != 1:
+                        continue
                     if abs(len(w) - len(t)) <= limit:
                         d = edit_distance(t, w, limit)
                         if d < best_d:
                             fixed, best_d = w, d
+                if fixed == t and not t.endswith("s"):
+                    # "cordles" read as singular "cordle": the word with its "s" back
+                    again = self.correct([t + "s"])[0]
+                    fixed = again if again != t + "s" else t
                 if len(self._corrected) < 20_000:
                     self._corrected[t] = fixed
             out.append(fixed)

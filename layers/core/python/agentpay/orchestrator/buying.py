@@ -36,4 +36,4 @@ def count_of(entities: list[dict], reading: Reading, ctx: TurnContext | None = N
     cheapest ones"), else one."""
     q = reading.count or (reading.qty_value if reading.qty_op == "set" else None) or (
         ctx.shopping.quantity if ctx is not None else None)
-    return max(1, int(q)) if q else 1
+    return int(q) if q else 1  # below one ("add -5") reaches the cart, which refuses it

@@ -11,7 +11,13 @@ from agentpay.orchestrator import cart
 from agentpay.orchestrator.actions import Action, ToolStep
 from agentpay.orchestrator.buying import add_options, count_of
 from agentpay.orchestrator.context import TurnContext
-from agentpay.orchestrator.references import Targets, describes, descriptor_words, resolve
+from agentpay.orchestrator.references import (
+    Targets,
+    describes,
+    descriptor_words,
+    lacks_colour,
+    resolve,
+)
 from agentpay.orchestrator.searching import (
     ask_which,
     search_for_pick,
@@ -314,6 +320,19 @@ def add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Read
             return Action("show_cart", f"{line['external_id']} is already in the cart",
                           steps=[ToolStep("cart_view", {})],
                           params={"already": line["name"]})
+    if targets.how in ("focus", "first") and reading.colors and len(products) == 1 and \
+            lacks_colour(products[0], ctx.vocab.colour_labels(reading.colors[0]),
+                         list(ctx.vocab.colors)):
+        # "ok then charcoal in M" when the one in view is only black: the same kind in
+        # charcoal, found and bought
+        pick = replace(reading, superlative=None)
+        action = search_from_state(ctx, pick)
+        if action.type != "ask_clarification":
+            action.params.update(then="add_to_cart", focus_top=True,
+                                 add={"quantity": count_of(entities, reading, ctx),
+                                      **add_options(ctx, reading)})
+            action.intent = "add_to_cart"
+            return action
     if targets.how == "all":  # "add them", "6 of those" with a list: the top match
         products = targets.products[:1]
         if not products:

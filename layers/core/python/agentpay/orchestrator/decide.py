@@ -39,6 +39,7 @@ from agentpay.orchestrator.references import (
     available_in,
     describes,
     descriptor_words,
+    lacks_colour,
     resolve,
 )
 from agentpay.orchestrator.searching import (
@@ -308,7 +309,10 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             reading.add_words and reading.types and _BUY_VERB.search(text))):
         # "i'd like to order the Tatum bed frame in white": found, then bought
         focus = ctx.state.get("focus")
-        if focus and not buying(intent, entities, reading, bool(ctx.shopping.quantity)):
+        other_colour = bool(focus and reading.colors and lacks_colour(
+            focus, ctx.vocab.colour_labels(reading.colors[0]), list(ctx.vocab.colors)))
+        if focus and not other_colour and not buying(intent, entities, reading,
+                                                bool(ctx.shopping.quantity)):
             # "ugh ok 11 then": the one in view, in the option chosen
             action = add(ctx, [focus], entities, reading, reason="an option of the one in view")
             action.intent = "add_to_cart"

@@ -512,6 +512,9 @@ def _cart_problem(r: ToolResult) -> str:
         return f"Sorry, there are only {details.get('available')} left. Shall I add those?"
     if code == "quantity_limit":
         return f"Sorry — {r.error['message']}."
+    if code == "invalid_quantity" or (code == "invalid_arguments" and str(
+            (r.error or {}).get("message", "")).startswith("quantity")):
+        return "I can only add a whole number of items, one or more. How many would you like?"
     return f"I couldn't add that: {r.error['message'] if r.error else 'unknown problem'}."
 
 

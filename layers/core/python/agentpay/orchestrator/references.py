@@ -42,7 +42,14 @@ def _text(p: dict[str, Any]) -> str:
     return " ".join(str(b) for b in bits if b).lower()
 
 
-def _has_colour(p: dict[str, Any], labels: list[str]) -> bool:
+def lacks_colour(p: dict[str, Any], labels: list[str], known: list[str]) -> bool:
+    """Whether the product has colours of its own (listed, or in its name: "…, Black") and
+    none of them is one of `labels`: "charcoal" said of the black-only jacket in view."""
+    own = p.get("colors") or [k for k in known if f" {k} " in f" {_text(p)} "]
+    return bool(own) and not has_colour(p, labels)
+
+
+def has_colour(p: dict[str, Any], labels: list[str]) -> bool:
     wanted = {label.lower() for label in labels}
     colours = {str(c).lower() for c in p.get("colors") or []}
     return bool(colours & wanted) or any(f" {w} " in f" {_text(p)} " for w in wanted)
@@ -54,7 +61,7 @@ def available_in(p: dict[str, Any], labels: list[str], sizes: list[str] | None =
     wanted = {label.lower() for label in labels}
     available = p.get("available")
     if available is None:
-        return p.get("in_stock", True) and (not labels or _has_colour(p, labels)) and (
+        return p.get("in_stock", True) and (not labels or has_colour(p, labels)) and (
             not sizes or all(_unsized(z) for z in p.get("sizes") or []) or _has_size(p, sizes))
     colours = {str(c).lower() for c in p.get("colors") or []}
     for size, color in available:
@@ -194,7 +201,7 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
             pool = [p for p in pool if str(p.get("brand") or "").lower() in brands]
         if colour_labels and pool:
             pool = [p for p in pool if available_in(p, colour_labels)] or \
-                [p for p in pool if _has_colour(p, colour_labels)]
+                [p for p in pool if has_colour(p, colour_labels)]
             pool.sort(key=lambda p: _colour_rank(p, colour_labels))
         if reading.sizes and pool:
             # "the 40w daylight ones" when only the 60W ones are on screen: look for them
@@ -246,7 +253,7 @@ def _each_described(entities: list[dict], reading: Reading, shown: list[dict],
         if colour:
             labels = vocab.colour_labels(colour)
             pool = [p for p in pool if available_in(p, labels)] or \
-                [p for p in pool if _has_colour(p, labels)]
+                [p for p in pool if has_colour(p, labels)]
         if not pool:
             return None
         products.append(pool[0])

@@ -264,7 +264,8 @@ _MAX = re.compile(_led_by(
     r"(?:spend|pay|go|cost|exceed)(?:ing)?\s+(?:any\s+)?(?:more\s+than|over|above|beyond)|"
     r"under|below|beneath|less\s+than|lower\s+than|cheaper\s+than|no\s+more\s+than|"
     r"not\s+more\s+than|no\s+higher\s+than|not\s+over|at\s+most|max(?:imum)?(?:\s+of)?|"
-    r"up\s+to|within|budget(?:\s+is|\s+of)?|spend(?:ing)?(?:\s+up\s+to)?|"
+    r"up\s+to|within|budget(?:\s+is|\s+of)?(?:\s+(?:like|about|around|roughly))?|"
+    r"spend(?:ing)?(?:\s+up\s+to)?|"
     r"don'?t\s+want\s+to\s+spend\s+more\s+than|<)\s*" + _A), re.IGNORECASE)
 _MAX_AFTER = re.compile(_led_by(
     _MONEY_FIRST, rf"{_A}\s*(?:or\s+less|or\s+under|max\b|maximum\b|tops\b|or\s+below)"),
@@ -462,6 +463,12 @@ def _ent(kind: str, value: Any, text: str, start: int, end: int, **extra: Any) -
 # Extractors
 # --------------------------------------------------------------------------------------
 
+def _small_number(m: re.Match) -> bool:
+    """A number too small to be a budget said without a currency ("2 max")."""
+    span = _number_span(m, "a_")
+    return span is None or span[2] < 10
+
+
 def extract_prices(text: str, default_currency: str = "USD",
                    claimed: _Spans | None = None) -> list[Entity]:
     """Price bounds and offered amounts.
@@ -511,12 +518,13 @@ def extract_prices(text: str, default_currency: str = "USD",
             if not span or not claimed.free(span[0], span[1]):
                 continue
             cur = _currency_of(m, "a_", default_currency)
-            if cur is None and rx in (_MAX_AFTER, _MIN_AFTER):
-                continue
+            if cur is None and (rx is _MIN_AFTER or (rx is _MAX_AFTER and _small_number(m))):
+                continue  # "150 tops", "80 max" say a budget by themselves; "2 or more" not
             # "under 5 minutes", "over 2 years": a unit after the number is not a price.
             tail = text[span[1]:span[1] + 12].lower()
             if cur is None and re.match(r"\s*(?:%|percent|[a-z]+)", tail) and not re.match(
-                    r"\s*(?:k\b|for\b|or\b|and\b|please|on\b|total|each|per\b)", tail):
+                    r"\s*(?:k\b|for\b|or\b|and\b|please|on\b|total|each|per\b|tops\b|max\b|"
+                    r"maximum\b|at\s+most|ish\b)", tail):
                 continue
             s, e, v = span
             out.append(_ent(kind, v, text, s, e, currency=cur or default_currency))
@@ -564,6 +572,9 @@ def extract_order_ids(text: str, claimed: _Spans | None = None) -> list[Entity]:
     return out
 
 
+_NEGATIVE = re.compile(r"(?:(?<![\w-])-|\bminus\s)\s?\Z", re.IGNORECASE)
+
+
 def extract_quantities(text: str, claimed: _Spans | None = None) -> list[Entity]:
     claimed = claimed or _Spans()
     out = []
@@ -581,6 +592,8 @@ def extract_quantities(text: str, claimed: _Spans | None = None) -> list[Entity]
         value = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
         if not value:
             continue
+        if _NEGATIVE.search(text[max(0, s - 8):s]):
+            value = -value  # "add -5 of them": a count below one, refused later
         out.append(_ent("quantity", value, text, s, e))
         claimed.take(s, e)
     return out

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from agentpay.catalog.vocabulary import TypeMatch, Vocabulary, brand_tokens
+from agentpay.catalog.vocabulary import TypeMatch, Vocabulary, brand_tokens, edit_distance
 from agentpay.understanding.entities import is_product_word
 from agentpay.understanding.lexicon import (
     DATA,
@@ -459,12 +459,25 @@ def _find_colors(low: str, entities: list[dict], vocab: Vocabulary) -> list[str]
                 (i + 1 < len(tokens) and tokens[i + 1] in _COLOUR_NEXT | {
                     "instead", "if", "ideally", "preferably"})
                 or (i > 0 and tokens[i - 1] in ("in", "for", "to", "into", "colour", "color",
-                                                "colours", "colors"))
+                                                "colours", "colors", "then"))
+                # "ok charcoal in M": the colour, then the size
+                or (tokens[i + 1:i + 2] == ["in"] and i + 2 < len(tokens)
+                    and vocab.has_size(size_key(tokens[i + 2])))
                 or (i > 1 and tokens[i - 1] in ("or", "and") and tokens[i - 2] in said)
                 or (i == len(tokens) - 1 and i > 0 and colour_family(token))
                 # "charcoal please, add it in long": the colour said first, on its own
                 or (i == 0 and (len(tokens) == 1 or tokens[1] in _AFTER_LONE_COLOUR))):
             said.append(token)
+    for i, token in enumerate(tokens):  # "in blak": a colour the store has, one letter off,
+        # where a colour is said ("mesh back" is no "black")
+        where = (len(tokens) == 1 or (i and tokens[i - 1] in ("in", "the", "a"))
+                 or tokens[i + 1:i + 2] in (["one"], ["ones"], ["pls"], ["please"]))
+        if where and len(token) >= 4 and token.isalpha() and token not in vocab.colors \
+                and not vocab.has_word(token) and token not in chat_words():
+            near = [c for c in vocab.colors if " " not in c and c[0] == token[0]
+                    and abs(len(c) - len(token)) <= 1 and edit_distance(token, c, 1) <= 1]
+            if len(near) == 1 and near[0] not in said:
+                said.append(near[0])
     for m in _SEGMENT.finditer(low):  # "ugh no, olive, not mustard": a colour on its own
         segment = colour_key(m.group("s"))
         if segment in vocab.colors and segment not in said:
@@ -524,7 +537,11 @@ def _in_store_words(phrase: str, vocab: Vocabulary) -> str:
 
 # where what a product comes with, or the activity it is for, begins: "headlamp with a red
 # light mode", "a step ladder for changing light bulbs"
-_COMES_WITH = re.compile(r"\b(?:with|that\s{1,3}has|which\s{1,3}has|for\s{1,3}[a-z]{2,20}ing)\b")
+_COMES_WITH = re.compile(r"\b(?:with|that\s{1,3}has|which\s{1,3}has|for\s{1,3}[a-z]{2,20}ing|"
+                         r"for\s{1,3}(?:a|an|the|my|our|your|his|her))\b")
+
+
+_BUDGET_MARK = re.compile(r"\s{0,2}(?:dollars?|bucks|usd)?\s{0,2}(?:tops|max|maximum|ish)\b")
 
 
 def _count_before(low: str, type_word: str) -> int | None:
@@ -869,6 +886,9 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
                 r.count = int(e["value"])
     if r.count is None and (m := re.search(r"\b(half\s{1,3}a\s{1,3})?dozen\b", low)):
         r.count = 6 if m.group(1) else 12  # "a dozen white t-shirts"
+    if any(e.get("type") == "quantity" and int(e["value"]) < 0 for e in entities):
+        r.count = r.quantity = min(int(e["value"]) for e in entities  # "add -5": refused,
+                                   if e.get("type") == "quantity")  # never read as 5
     r.remove_words = bool(_REMOVE_WORDS.search(low))
     r.cart_total = bool(_CART_TOTAL.search(low))
     r.polite = bool(re.search(r"\b(?:please|pls|plz|plx|thanks|thx)\b", low)) and \
@@ -909,6 +929,10 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     same = [m.span() for m in _SAME_LINE.finditer(low)]
     r.same_line = bool(same)
     containers += same
+    # "150 tops", "80 max": the budget's own marker is no product word
+    containers += [(int(e["end"]), int(e["end"]) + m.end()) for e in entities
+                   if e.get("type") == "price_max" and int(e["end"]) <= len(low)
+                   and (m := _BUDGET_MARK.match(low[int(e["end"]):]))]
     masked = _blank(low, negated + containers + [(int(e["start"]), int(e["end"])) for e in entities
                                     if e.get("type") in ("price_min", "price_max", "amount",
                                                          "quantity", "order_id", "reference")
