@@ -204,3 +204,15 @@ def test_a_model_fact_the_passages_lack_is_overruled(make_store, put_articles, s
     assert reply["usage"]["guard"].startswith("unknown amount")
     assert "free on orders over $75" in reply["content"]
     assert "$50" not in reply["content"]
+
+
+def test_a_product_named_with_a_store_question_gets_the_article_when_its_listing_is_silent(
+        make_store, put_articles, say):
+    # GIVEN a store whose listings say nothing of shipping, and its shipping page
+    tenant, agent = make_store("Named Store", SHOES)
+    put_articles(tenant, [SHIPPING])
+    # WHEN the first message names a product and asks whether it ships to Canada
+    turn = say(agent)("the stridewell trail running shoe - do you ship it to Canada?")
+    # THEN the product is found, its listing read, and the shipping page answers
+    assert _tools(turn) == ["search_products", "product_details", "search_knowledge"]
+    assert "We ship to the United States and Canada." in _reply(turn)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentpay.knowledge.tool import steps as knowledge_steps
 from agentpay.orchestrator import offline, stages
 from agentpay.orchestrator.actions import Action
 from agentpay.orchestrator.context import TurnContext
@@ -240,8 +241,13 @@ class Engine:
                                          "phrase": reading.question.phrase}
             action.params["questions"] = [{"kind": q.kind, "phrase": q.phrase}
                                           for q in reading.questions]
-        return [self.registry.invoke(ctx, "product_details",
-                                     {"external_id": first["external_id"]}, allowed=allowed)]
+        found = [self.registry.invoke(ctx, "product_details",
+                                      {"external_id": first["external_id"]}, allowed=allowed)]
+        if then == "answer_policy":  # the store's articles answer what its listing does not
+            found += [self.registry.invoke(ctx, step.name, step.arguments, allowed=allowed)
+                      for step in knowledge_steps(ctx, reading.text or "",
+                                                  action.params.get("topic"))]
+        return found
 
     def _play(self, ctx: TurnContext, text: str, seq: int, allowed: list[str],
               timings: dict[str, float]) -> tuple[Any, Reading, Action, list[ToolResult], str]:
