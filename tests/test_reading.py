@@ -734,3 +734,20 @@ def test_a_budget_said_without_a_currency(text, cap):
 
 def test_a_small_number_before_max_is_no_budget():
     assert reading_of("2 max please").price_max is None
+
+
+@pytest.mark.parametrize("text", ["3 of the cheapest squeaky one you have",
+                                  "the cheapest pink one you have please",
+                                  "the least expensive leash you've got"])
+def test_the_cheapest_one_you_have_is_a_pick(text):
+    assert reading_of(text).superlative == "cheapest"
+
+
+@pytest.mark.parametrize("said, meant", [
+    ("cheepest 1 pls, any colr", "cheapest 1 please, any colour"),
+    ("do u hav a drill wiht 2 baterys", "do you have a drill with 2 batteries")])
+def test_shopping_words_misspelt_the_usual_ways_are_read_as_meant(said, meant):
+    from agentpay.understanding.lexicon import expand_abbreviations
+
+    assert expand_abbreviations(said) == meant
+    assert reading_of(expand_abbreviations(said)).words != reading_of(said).words

@@ -271,3 +271,15 @@ def test_a_count_put_in_the_cart_is_an_add_by_the_rules_alone(text):
     u = Classifier().classify(text)
     assert (u.intent, u.source) == ("add_to_cart", "rules")
     assert not [e for e in u.entities if e["type"] == "size"]
+
+
+@pytest.mark.parametrize("text", ["2 bags of that", "three boxes of those please",
+                                  "4 bottles of it"])
+def test_a_count_of_packages_of_what_is_in_view_is_an_add(text):
+    u = Classifier().classify(text)
+    assert (u.intent, u.source) == ("add_to_cart", "rules")
+
+
+@pytest.mark.parametrize("text", ["how much are 2 bags of that", "remove 2 bags of that"])
+def test_a_price_or_removal_of_packages_is_not_an_add(text):
+    assert Classifier().classify(text).intent != "add_to_cart"

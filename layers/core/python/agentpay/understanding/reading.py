@@ -609,7 +609,7 @@ def _superlative(low: str, reading: Reading) -> None:
         asked = bool(re.search(r"(?:^|[.!?]\s{0,3})\s{0,3}(?:(?:also|and|ok|so|but|hmm)[,\s]{1,3})?"
                                r"(?:what|which|whats|what's|wat)\b",
                                low)) or bool(
-            _CATALOG_SCOPE.search(low[m.end():])) or bool(re.search(
+            _CATALOG_SCOPE.search(low[m.end("s"):])) or bool(re.search(
                 r"\b(?:(?:you|u|ya)\s{1,3}(?:showed|listed|sent|mentioned|just\s{1,3}showed)|"
                 r"shown|listed)\b", low))
         whichever = m.group().startswith("whichever")

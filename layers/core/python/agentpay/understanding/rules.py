@@ -737,6 +737,7 @@ complaint .90 : COMPLAINT ! OOS OOS_HARD REFUND SHOP_INTENT ORDER_N ACCOUNT CARD
 add_to_cart .97 : ADD CART ! REMOVE
 add_to_cart .94 : TAKE_IT ! PAY CHECKOUT OOS_HARD OOS
 add_to_cart .92 : ADD_STRONG IT_REF|REF|QUANTITY|PRODUCT ! ORDER_N ORDERID LIST_OOS OOS OOS_HARD REMOVE ADDRESS ACCOUNT MY_PRODUCT
+add_to_cart .94 : UNITS_OF_IT ! REMOVE PRICE_Q OOS OOS_HARD ORDER_N
 remove_from_cart .97 : REMOVE CART
 remove_from_cart .96 : REMOVE_CART ! ADD_STRONG
 remove_from_cart .92 : REMOVE IT_REF|REF|PRODUCT ! ORDER_N ORDERID MY_ORDER LIST_OOS OOS ACCOUNT BANK
@@ -930,13 +931,18 @@ _CUES.update({
 # Countries and big cities a shopper may name when asking where a store ships.
 _PLACES = frozenset(p.strip() for p in ["\nusa", " us", " america", " united states", " canada", " mexico", " uk", " united kingdom", " england", " scotland", "\nwales", " ireland", " france", " germany", " spain", " portugal", " italy", " netherlands", " belgium", " austria", "\nswitzerland", " sweden", " norway", " denmark", " finland", " poland", " hungary", " czech republic", " greece", "\nturkey", " russia", " ukraine", " romania", " japan", " china", " korea", " south korea", " india", " pakistan", "\nsingapore", " malaysia", " thailand", " vietnam", " indonesia", " philippines", " australia", " new zealand", "\nbrazil", " argentina", " chile", " colombia", " peru", " south africa", " nigeria", " kenya", " egypt", " morocco", "\nisrael", " uae", " dubai", " saudi arabia", " qatar", " europe", " asia", " africa", " abroad", " overseas", "\nnew york", " london", " paris", " berlin", " madrid", " rome", " tokyo", " toronto", " vancouver", " montreal", "\nsydney", " melbourne", " chicago", " los angeles", " san francisco", " seattle", " boston", " miami", "\ndallas", " houston", " detroit", " philadelphia", " atlanta", " denver", " phoenix", " munich", " dublin", "\nliverpool", " manchester", " valencia", " barcelona", " lisbon", " amsterdam", " brussels", " vienna", "\nzurich", " stockholm", " oslo", " copenhagen", " helsinki", " warsaw", " prague", " budapest", " athens", "\nistanbul", " moscow", " beijing", " shanghai", " hong kong", " seoul", " mumbai", " delhi", " bangkok", "\nhawaii", " alaska", " puerto rico", " texas", " california", " florida", " my country", " my city", "\ninternationally", " international", " outside the us", " outside the country\n"])
 _CUES["PLACE"] = ", ".join(sorted(p for p in _PLACES if p))
+# "2 bags of that", "three boxes of those": a count of what is in view, in its packaging
+_CUES["UNITS_OF_IT"] = ", ".join(
+    f"{unit} of {ref}" for unit in ("bags", "boxes", "bottles", "packs", "cans", "tubs", "jars",
+                                    "cases", "rolls", "tubes", "pairs", "sets", "packets")
+    for ref in ("that", "this", "it", "those", "these", "them", "that one", "this one"))
 
 #: Cues that mean the message is about something other than finding a product.
 _NONSEARCH = frozenset({
     "RETURN", "REFUND", "RETURN_POLICY", "CART", "CANCEL", "DETAILS_STRONG", "PRICE_Q",
     "AVAIL_STRONG", "COMPARE_STRONG", "RECOMMEND_STRONG", "DISCOUNT", "OBJECTION_STRONG",
     "SHIP", "PAY_METHOD", "ADD", "REMOVE", "TAKE_IT", "CHECKOUT", "COMPLAINT_STRONG",
-    "CUST_SERVICE", "ORDERID", "MY_ORDER", "INVOICE", "OFFER_PRICE", "ACCOUNT",
+    "CUST_SERVICE", "ORDERID", "MY_ORDER", "INVOICE", "OFFER_PRICE", "ACCOUNT", "UNITS_OF_IT",
 })
 #: Cues that make a store matter in the message (an out-of-scope word then only hedges).
 _SHOP = frozenset({
