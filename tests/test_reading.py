@@ -751,3 +751,33 @@ def test_shopping_words_misspelt_the_usual_ways_are_read_as_meant(said, meant):
 
     assert expand_abbreviations(said) == meant
     assert reading_of(expand_abbreviations(said)).words != reading_of(said).words
+
+
+@pytest.mark.parametrize("text, key", [("cat tree, minimum 60 inch", "60 in"),
+                                       ("a tent for at least 4 people", "4 person"),
+                                       ("power bank 20000mah or more", "20000 mah"),
+                                       ("a leash at least 6 ft", "6 ft")])
+def test_a_measure_of_at_least_is_a_floor_not_a_size(text, key):
+    reading = reading_of(text)
+    assert reading.measure_min == key
+    assert not [s for s in reading.sizes if s[0].isdigit()]
+
+
+def test_a_measure_said_plainly_is_the_size():
+    reading = reading_of("a 60 inch tv stand")
+    assert reading.measure_min is None and reading.sizes == ["60 in"]
+
+
+def test_at_least_keeps_the_products_measuring_that_or_more():
+    from agentpay.tools.ranking import at_least
+
+    trees = [{"name": "Cat Tree, 60 in., Tan", "sizes": ["60 in."]},
+             {"name": "Cat Tree, 72 in., Gray", "sizes": ["72 in."]},
+             {"name": "Cat Castle, 48 in."}, {"name": "Cat Tower, 80 in."}]
+    assert [p["name"] for p in at_least(trees, "60 in")] == [
+        "Cat Tree, 60 in., Tan", "Cat Tree, 72 in., Gray", "Cat Tower, 80 in."]
+    assert at_least(trees, "2 m") == []
+
+
+def test_nothing_wider_than_is_no_floor():
+    assert reading_of("a desk, nothing wider than 48 inches").measure_min is None

@@ -93,3 +93,24 @@ def test_now_a_thing_after_a_stop_is_a_new_request_and_also_under_a_price_is_not
         "add it.", "now a wireless keyboard with backlit keys, under 50"]
     assert split_requests("add that too. and a dimmable desk lamp, also under 50") == [
         "add that too.", "and a dimmable desk lamp, also under 50"]
+
+
+@pytest.mark.parametrize("text, wish", [
+    ("Hello. My cat is very big and likes to climb high. I want a cat tree, minimum 60 inch",
+     "I want a cat tree, minimum 60 inch"),
+    ("We're a big family and we camp every summer. I need a tent for at least 4 people",
+     "I need a tent for at least 4 people"),
+    ("my dog loves fetch. do you have tennis balls?", "do you have tennis balls?")])
+def test_a_story_told_first_is_context_and_the_wish_after_it_the_request(text, wish):
+    assert split_requests(text) == [wish]
+
+
+def test_looking_for_something_is_a_request_not_context():
+    assert split_requests("I'm looking for boots. I also want socks") == [
+        "I'm looking for boots.", "I also want socks"]
+
+
+def test_a_story_joined_by_commas_stays_with_its_wish():
+    text = ("my daughter turns 7 soon and she wants a remote control car, it has to be a "
+            "monster truck, and I'd like to keep it under 50")
+    assert split_requests(text) == [text]

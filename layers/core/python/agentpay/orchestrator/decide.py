@@ -277,6 +277,11 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         action = remove(ctx, entities, text, reading)
         action.intent = "remove_from_cart"
         return action
+    if reading.remove_words and not lines and not reading.add_words and intent in (
+            "remove_from_cart", "product_search", "unknown"):
+        # "take the speaker out" with nothing in the cart: said so, not a search for speakers
+        return Action("remove_from_cart", "the cart is empty", params={"empty": True},
+                      intent="remove_from_cart")
     compared = _compare_named(ctx, text) or _quote_named(ctx, text, reading)
     if compared is not None:
         return compared

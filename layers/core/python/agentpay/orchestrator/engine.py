@@ -287,7 +287,10 @@ class Engine:
                   for part in split_requests(text)]
         understanding, _, action, _, _ = played[-1]
         results = [r for p in played for r in p[3]]
-        draft = "\n\n".join([_closing_dropped(p[4]) for p in played[:-1]] + [played[-1][4]])
+        # "My cat is very big and likes to climb. I want a cat tree…": the part that asks
+        # nothing of the shop is context, not a request to turn away
+        before = [p for p in played[:-1] if p[2].type != "out_of_scope"]
+        draft = "\n\n".join([_closing_dropped(p[4]) for p in before] + [played[-1][4]])
         entities = [e for p in played for e in p[0].entities]
 
         t3 = time.perf_counter()

@@ -368,6 +368,8 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         return text.strip()
     if t == "remove_from_cart":
         r = by_name.get("cart_remove")
+        if r is None and action.params.get("empty"):
+            return "Your cart is empty, so there's nothing to take out."
         if r is None or not r.ok:
             return "That item isn't in your cart. Shall I show you what is?"
         cart = r.data["cart"]

@@ -52,6 +52,7 @@ class ShoppingState(BaseModel):
     any_color: bool = False
     sizes: list[str] = Field(default_factory=list)
     size_wish: Literal["largest", "smallest"] | None = None
+    measure_min: str | None = Field(None, description="a size key to have at least (60 in)")
     price_min: int | None = Field(None, description="minor units")
     price_max: int | None = Field(None, description="minor units")
     currency: str | None = None
@@ -215,6 +216,11 @@ def _constrain(state: ShoppingState, r: Reading) -> None:
         state.sizes = []
     if r.size_wish:
         state.size_wish = r.size_wish  # type: ignore[assignment]
+    if r.measure_min:
+        state.measure_min = r.measure_min
+        state.sizes = [k for k in state.sizes if k != r.measure_min]
+    if "size" in r.relax:
+        state.measure_min = None
     if r.count and 1 <= r.count <= 999 and not _AGGREGATE.search(r.text):
         state.quantity = r.count  # not "6 chairs in total": sets may make that up
     if r.price_min is not None or r.price_max is not None:
@@ -333,6 +339,8 @@ def search_arguments(state: ShoppingState, vocab: Vocabulary, k: int = 5) -> dic
         args["sort"] = state.sort
     if state.size_wish:
         args["size_wish"] = state.size_wish
+    if state.measure_min:
+        args["measure_min"] = state.measure_min
     return args
 
 

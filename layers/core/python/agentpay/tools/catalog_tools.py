@@ -10,7 +10,7 @@ from agentpay.catalog.search import query_terms, search
 from agentpay.catalog.search_repository import Filters, browse
 from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.products import details, summary
-from agentpay.tools.ranking import extreme, rank, saying
+from agentpay.tools.ranking import at_least, extreme, rank, saying
 from agentpay.tools.registry import Tool, ToolFailure
 from agentpay.understanding.lexicon import size_units
 
@@ -145,6 +145,12 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
                   prefer=args.get("prefer") or [])
     if args.get("size_wish"):
         ranked = extreme(ranked, args["size_wish"])  # "the tallest you have": only those
+    if args.get("measure_min"):  # "minimum 60 inch": those measuring that or more
+        enough = at_least(ranked, args["measure_min"])
+        if enough or not ranked:
+            ranked = enough
+        else:
+            relaxed.append(f"at least {args['measure_min']}")
     if args.get("prefer"):
         ranked = saying(ranked, args["prefer"])
     k = args.get("k", 5)
@@ -210,6 +216,7 @@ SEARCH = Tool(
             "sort": {"type": "string", "enum": ["cheapest", "most_expensive", "newest",
                                                 "on_sale"]},
             "size_wish": {"type": "string", "enum": ["largest", "smallest"]},
+            "measure_min": {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,2})? [a-z]{1,8}$"},
         },
     },
     fn=_search,

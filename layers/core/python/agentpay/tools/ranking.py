@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentpay.understanding.lexicon import size_key, size_number, words
+from agentpay.understanding.lexicon import size_key, size_keys, size_number, words
 
 RELEVANT = 0.6  # share of the best score a product needs to be ranked by stock and fit
 
@@ -120,3 +120,17 @@ def extreme(products: list[dict[str, Any]], wish: str) -> list[dict[str, Any]]:
     sizes = [_largest_size(p) for p in sized]
     best = max(sizes) if wish == "largest" else min(sizes)
     return [p for p in sized if _largest_size(p) == best]
+
+
+def at_least(products: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The products measuring `key` ("60 in") or more in its unit, by their sizes or, for
+    one size only, their name ("Cat Tree, 72 in."): "minimum 60 inch"."""
+    value, _, unit = key.partition(" ")
+    out = []
+    for p in products:
+        labels = [str(s) for s in p.get("sizes") or []] or [str(p.get("name") or "")]
+        measures = [size_number(k) for label in labels for k in size_keys(label)
+                    if k.endswith(f" {unit}")]
+        if any(m is not None and m >= float(value) for m in measures):
+            out.append(p)
+    return out

@@ -70,6 +70,7 @@ class Reading:
     currency: str | None = None
     sort: str | None = None
     size_wish: str | None = None
+    measure_min: str | None = None        # "minimum 60 inch": a size key, this or more
     relax: set[str] = field(default_factory=set)
     replace: bool = False
     superlative: str | None = None        # cheapest | most_expensive, as a selection
@@ -110,7 +111,7 @@ class Reading:
                     or self.sizes or self.gender or self.features or self.materials
                     or self.price_min is not None or self.price_max is not None
                     or self.exclude_colors or self.exclude_brands or self.exclude_words
-                    or self.relax or self.sort or self.size_wish)
+                    or self.relax or self.sort or self.size_wish or self.measure_min)
 
     def product_words(self) -> bool:
         return bool(self.types or self.category or self.words)
@@ -119,7 +120,8 @@ class Reading:
         out: dict[str, Any] = {}
         if self.types:
             out["product_types"] = list(self.types.labels)
-        for key in ("category", "gender", "sort", "size_wish", "superlative", "qty_op",
+        for key in ("category", "gender", "sort", "size_wish", "measure_min", "superlative",
+                    "qty_op",
                     "qty_value", "price_min", "price_max"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
@@ -348,6 +350,17 @@ def _not_inches(low: str, m: re.Match) -> bool:
         return False  # "55 in, black": the unit ends the phrase
     nxt = words(after)
     return (nxt[0] if nxt else "") not in _INCH_NEXT
+
+
+_UNIT = (r"(?:in(?:ch(?:es)?)?\b|\"|ft\b|feet|foot|cm\b|m\b|metres?|meters?|mm\b|l\b|litres?|"
+         r"liters?|qt\b|quarts?|oz\b|ounces?|lbs?\b|pounds?|kg\b|mah\b|w\b|watts?|gb\b|tb\b|"
+         r"people\b|persons?\b)")
+_AT_LEAST_MEASURE = re.compile(
+    r"\b(?:minimum(?:\s{1,3}of)?|min\.?|at\s{1,3}least|no\s{1,3}less\s{1,3}than|"
+    r"(?:taller|longer|bigger|larger|wider)\s{1,3}than|more\s{1,3}than)\s{1,3}"
+    r"(?P<n>\d{1,6}(?:\.\d{1,2})?)\s{0,2}(?P<u>" + _UNIT + r")"
+    r"|\b(?P<n2>\d{1,6}(?:\.\d{1,2})?)\s{0,2}(?P<u2>" + _UNIT + r")\s{0,2}(?:\+|or\s{1,3}"
+    r"(?:more|bigger|taller|longer|larger|above|over)\b|minimum\b|at\s{1,3}least\b)")
 
 
 def _find_sizes(text: str, low: str, vocab: Vocabulary,
@@ -867,6 +880,12 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
 
     short = len(words(low)) <= 3 and "?" not in low
     r.sizes, _ = _find_sizes(text, spell_numbers(low), vocab, short=short)
+    if (m := _AT_LEAST_MEASURE.search(low)) and not re.search(  # "nothing wider than 48 in"
+            r"\b(?:nothing|no|not|never|n't)\s{1,3}(?:[a-z]{1,12}\s{1,3})?$", low[:m.start()]):
+        # "minimum 60 inch": that or more, not exactly
+        key = size_key(f"{m.group('n') or m.group('n2')} {m.group('u') or m.group('u2')}")
+        r.measure_min = key
+        r.sizes = [k for k in r.sizes if not k[0].isdigit()]  # "6 ft" read as "72 in" too
     m = _CONTAINER_QTY.search(spell_numbers(low))
     if m and not vocab.has_size(size_key(re.sub(r"\s{1,3}of$", "", m.group()))):
         r.quantity = _number(re.sub(r"\s{1,3}of$", "", m.group("n")))  # not "100 pieces"

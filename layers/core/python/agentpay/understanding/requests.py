@@ -64,6 +64,10 @@ def split_requests(text: str) -> list[str]:
         opens = _AFTER_COMMA if after_comma else _OPENS
         if _ADVICE.search(head) and _WANT.match(rest):
             continue  # "what would you suggest for a beginner? I need boots": one request
+        if not after_comma and _CONTEXT.match(head) and not _ASKS.search(head) and (
+                _WANT.match(rest) or _DO_YOU_HAVE.match(rest)):
+            start = m.end()  # "My cat is big and likes to climb. I want a cat tree": the
+            continue         # story is context, the wish after it the request
         if opens.match(rest) and not _same_request(rest) and not _REFERS_BACK.match(rest) \
                 and not _CONSTRAINT_ONLY.match(rest) and (
                 len(_WORDY.findall(head)) >= 4 or (_ASKS.search(head)
@@ -75,8 +79,16 @@ def split_requests(text: str) -> list[str]:
     tail = text[start:].strip(" ,;")
     if tail:
         parts.append(tail)
-    return parts if len(parts) > 1 else [text]
+    return parts if len(parts) > 1 or start else [text]
 
+
+# a sentence about the shopper, not a request: "my cat is very big", "we're a big family"
+_CONTEXT = re.compile(r"(?:(?:hi|hello|hey)[,.!]?\s{1,3})?(?:my|our|we(?:'re|\s{1,3}are)?|i'?m|"
+                      r"i\s{1,3}am|she|he|they)\s{1,3}(?!(?:also\s{1,3})?(?:looking|after|"
+                      r"searching|shopping|interested|trying))", re.IGNORECASE)
+
+_DO_YOU_HAVE = re.compile(r"(?:(?:do|did)\s{1,3}(?:u|you|ya)\s{1,3}(?:have|sell|carry|stock)|"
+                          r"got\s{1,3}any|have\s{1,3}(?:u|you)\s{1,3}got)\b", re.IGNORECASE)
 
 # "..., also under 50": a constraint on the same wish, not a request
 _CONSTRAINT_ONLY = re.compile(r"(?:and\s{1,3})?also\s{1,3}(?:under|below|over|less|more|in|size|any|"
@@ -85,7 +97,7 @@ _CONSTRAINT_ONLY = re.compile(r"(?:and\s{1,3})?also\s{1,3}(?:under|below|over|le
 # a request for advice, and what it is about said next
 _ADVICE = re.compile(r"\b(?:suggest|recommend|advise|advice|what\s{1,3}(?:should|would|do)\s{1,3}"
                      r"(?:i|you|we)\s{1,3}(?:get|buy|need|choose|go\s{1,3}for))\b", re.IGNORECASE)
-_WANT = re.compile(r"(?:and\s{1,3}|so\s{1,3})?(?:i(?:'d|\s{1,3}would)?\s{1,3}(?:need|want|like)|"
+_WANT = re.compile(r"(?:and\s{1,3}|so\s{1,3})?(?:also\s{1,3})?(?:i(?:'d|\s{1,3}would)?\s{1,3}(?:need|want|like)|"
                    r"i'?m\s{1,3}(?:looking|after)|(?:it'?s\s{1,3})?for\s{1,3}(?:a|an|my|me)\b|"
                    r"need|looking\s{1,3}for)\b", re.IGNORECASE)
 
