@@ -176,9 +176,13 @@ def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     if answered is not None:
         return answered
     action = _in_context(ctx, intent, entities, text, reading)
-    if action is not None:
-        return action
-    return _by_intent(ctx, intent, entities, text, reading)
+    if action is None:
+        action = _by_intent(ctx, intent, entities, text, reading)
+    if action.type in ("search_products", "refine_search") and _COMPARE.search(text) \
+            and not action.params.get("then"):
+        # "what's the difference between the two cloudburst jackets?": found, then compared
+        action.params["then"] = "compare_products"
+    return action
 
 
 _OWN_WORDS = {
@@ -443,8 +447,8 @@ def _quote_named(ctx: TurnContext, text: str, reading: Reading) -> Action | None
     the X vs the Y?": products named by the shopper, not on screen, each looked up (its best
     match) and quoted side by side. A part naming no product of its own ("and the velvet
     one") takes the kind and maker of the part before."""
-    if not _PRICES_ASKED.search(text) and not reading.superlative:
-        return None
+    if not _PRICES_ASKED.search(text) and not reading.superlative and not _COMPARE.search(text):
+        return None  # "what's the difference between the X and the Y": each looked up too
     parts = [p for p in _ALTERNATIVES.split(text) if p.strip()]
     if len(parts) < 2:
         return None

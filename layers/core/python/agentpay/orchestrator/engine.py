@@ -232,6 +232,12 @@ class Engine:
         then = action.params.get("then")
         if not then:
             return []
+        if then == "compare_products":
+            if not 2 <= len(products) <= 4:
+                return []
+            action.type, action.stage = "compare_products", "consideration"
+            return [self.registry.invoke(ctx, "compare_products", {
+                "external_ids": [p["external_id"] for p in products]}, allowed=allowed)]
         first = products[0]
         action.type = then
         action.stage = "consideration"

@@ -153,6 +153,9 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
             relaxed.append(f"at least {args['measure_min']}")
     if args.get("prefer"):
         ranked = saying(ranked, args["prefer"])
+    if args.get("append"):  # a second product named is another one than the first
+        on_screen = {p.get("external_id") for p in ctx.last_shown}
+        ranked = [p for p in ranked if p.get("external_id") not in on_screen]
     k = args.get("k", 5)
     items = [summary(p) | ({"score": p["score"], "matched": p["matched"]} if "score" in p
                            else {}) for p in ranked[:k]]
