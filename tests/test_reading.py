@@ -781,3 +781,20 @@ def test_at_least_keeps_the_products_measuring_that_or_more():
 
 def test_nothing_wider_than_is_no_floor():
     assert reading_of("a desk, nothing wider than 48 inches").measure_min is None
+
+
+@pytest.mark.parametrize("text", ["add the northvane slim 10 headlamp", "the loomwell 2 hoodie"])
+def test_a_number_inside_a_products_name_is_no_count(text):
+    assert reading_of(text).count is None
+
+
+@pytest.mark.parametrize("text, count", [("add 2 headlamps", 2), ("grab me 3 beanies", 3),
+                                         ("and 2 hoodies", 2)])
+def test_a_number_after_a_verb_or_and_counts(text, count):
+    assert reading_of(text).count == count
+
+
+@pytest.mark.parametrize("text, count", [("add the pink one x2 pls", 2), ("the first one x4", 4),
+                                         ("qty 3", 3)])
+def test_a_count_said_with_x_or_qty(text, count):
+    assert reading_of(text).count == count

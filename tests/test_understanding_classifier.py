@@ -283,3 +283,9 @@ def test_a_count_of_packages_of_what_is_in_view_is_an_add(text):
 @pytest.mark.parametrize("text", ["how much are 2 bags of that", "remove 2 bags of that"])
 def test_a_price_or_removal_of_packages_is_not_an_add(text):
     assert Classifier().classify(text).intent != "add_to_cart"
+
+
+@pytest.mark.parametrize("text", ["whats the total", "what's the total so far?",
+                                  "what does it come to", "how much is my total"])
+def test_asking_the_total_is_a_look_at_the_cart(text):
+    assert Classifier().classify(text).intent == "view_cart"

@@ -557,6 +557,20 @@ _COMES_WITH = re.compile(r"\b(?:with|that\s{1,3}has|which\s{1,3}has|for\s{1,3}[a
 _BUDGET_MARK = re.compile(r"\s{0,2}(?:dollars?|bucks|usd)?\s{0,2}(?:tops|max|maximum|ish)\b")
 
 
+def _in_a_name(low: str, start: int) -> bool:
+    """A number after a word of a name is the model's ("the zentrik slim 10 power bank",
+    "the trailhead 2 tent"), not a count; after "add", "and", "me" or nothing it counts."""
+    before = re.findall(r"[a-z][a-z']*", low[max(0, start - 30):start])
+    return bool(before) and low[:start].rstrip() == low[:start].rstrip(" ,.") and (
+        before[-1] not in chat_words() and before[-1] not in _COUNT_LEADS)
+
+
+_COUNT_LEADS = frozenset({"add", "get", "grab", "buy", "need", "want", "take", "order", "put",
+                          "and", "now", "also", "plus", "me", "just", "only", "like", "have",
+                          "throw", "pop", "stick", "toss", "then", "maybe", "about", "another",
+                          "x", "qty", "quantity", "times"})
+
+
 def _count_before(low: str, type_word: str) -> int | None:
     """A number right before the product's name ("2 camp chairs", "three beanies"), never
     a size ("a 4 person tent", "size 10 boots", "spf 50 sunscreen", "set of 4 dining
@@ -564,7 +578,7 @@ def _count_before(low: str, type_word: str) -> int | None:
     m = re.search(r"(?<![\w.$€£#/,-])(?<!size\s)(?<!of\s)(?<!spf\s)(?<!no\s)(?P<n>\d{1,2}|two|three|"
                   r"four|five|six|seven|eight|nine|ten|twelve)\s{1,3}(?P<mid>)"
                   + re.escape(type_word[:4]), low)
-    if m is None or _UNIT_AFTER.match(low, m.end("n")):
+    if m is None or _UNIT_AFTER.match(low, m.end("n")) or _in_a_name(low, m.start("n")):
         return None
     mid = set(m.group("mid").split())
     if mid & (set(size_units()) | {"of", "cheapest", "cheaper", "best", "priciest", "most",
@@ -901,8 +915,8 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
             size_here = (measured and not _not_inches(low, measured)) or any(
                 low.startswith(k, start) for k in r.sizes if k[0].isdigit()) or any(
                 low[:int(e["end"])].endswith(k) for k in r.sizes if " " in k)  # "spf 50"
-            if not size_here:  # "100 pieces" of a puzzle is its size, not a count
-                r.count = int(e["value"])
+            if not size_here and not _in_a_name(low, start):
+                r.count = int(e["value"])  # "100 pieces" of a puzzle is its size, not a count
     if r.count is None and (m := re.search(r"\b(half\s{1,3}a\s{1,3})?dozen\b", low)):
         r.count = 6 if m.group(1) else 12  # "a dozen white t-shirts"
     if any(e.get("type") == "quantity" and int(e["value"]) < 0 for e in entities):
