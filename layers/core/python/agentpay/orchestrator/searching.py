@@ -31,6 +31,7 @@ def search_from_state(ctx: TurnContext, reading: Reading, *, recommend: bool = F
     if args.get("currency") and args["currency"] != ctx.currency:
         # the store sells in one currency: "under 150 quid" is read as 150 of its own
         note = {"said": args.pop("currency"), "store": ctx.currency}
+        state.currency = ctx.currency  # said once; the list says the store's amounts
     kind = ("recommend_products" if recommend else
             "refine_search" if change == "refine" else "search_products")
     params: dict[str, Any] = {"query": args["query"], "change": change,
