@@ -289,3 +289,9 @@ def test_a_price_or_removal_of_packages_is_not_an_add(text):
                                   "what does it come to", "how much is my total"])
 def test_asking_the_total_is_a_look_at_the_cart(text):
     assert Classifier().classify(text).intent == "view_cart"
+
+
+@pytest.mark.parametrize("text", ["do you sell kayaks", "do you carry telescopes",
+                                  "do you guys sell surfboards?"])
+def test_asking_whether_the_store_sells_a_thing_is_a_search(text):
+    assert Classifier().classify(text).intent == "product_search"

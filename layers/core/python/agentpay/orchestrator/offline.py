@@ -124,6 +124,9 @@ def _search_reply(action: Action, r: ToolResult) -> str:
     if relaxed:
         head = (f"I couldn't find any with “{', '.join(relaxed)}”, so here are the closest "
                 f"matches: {described}")
+    elif action.params.get("not_carried"):
+        head = (f"I couldn't find any {action.params['not_carried']} in this store — here's "
+                "the closest I have")
     if action.params.get("focus_top"):
         top = next((p for p in items if p.get("in_stock", True)), items[0])
         sort = (action.params.get("filters") or {}).get("sort")

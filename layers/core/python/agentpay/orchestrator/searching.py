@@ -12,11 +12,24 @@ from agentpay.orchestrator.buying import add_options, count_of
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.references import descriptor_words
 from agentpay.orchestrator.shopping import search_arguments, update
+from agentpay.understanding.entities import is_product_word
+from agentpay.understanding.lexicon import singular
 from agentpay.understanding.reading import Reading
 
 # --------------------------------------------------------------------------------------
 # Searching
 # --------------------------------------------------------------------------------------
+
+def _not_carried(ctx: TurnContext, state) -> str | None:
+    """The thing asked for when no product of the store is called that ("yoga mats" in a
+    store without mats): the list is the closest there is, and is said to be."""
+    if state.product_types or state.category or not state.query:
+        return None
+    head = state.query.split()[-1]
+    noun = singular(head)
+    known = ctx.vocab.has_word(noun) or ctx.vocab.has_word(head) or noun in ctx.vocab.type_words
+    return state.query if is_product_word(noun) and not known else None
+
 
 def search_from_state(ctx: TurnContext, reading: Reading, *, recommend: bool = False,
             then: str | None = None, k: int = 5) -> Action:
@@ -44,6 +57,9 @@ def search_from_state(ctx: TurnContext, reading: Reading, *, recommend: bool = F
         params["currency_note"] = note
     if state.sort and reading.scope_catalog:
         params["focus_top"] = True  # "slippers for my mum, cheapest you have": that one
+    missing = _not_carried(ctx, state)
+    if missing:
+        params["not_carried"] = missing
     return Action(kind, f"{change} search for {args['query']!r}",
                   steps=[ToolStep("search_products", args)], stage="browsing", params=params)
 

@@ -362,6 +362,8 @@ _CUES: dict[str, str] = {
         what is the damage, whats the damage, grand total, what do i owe, how much do i owe,
         what is it all together, how much all together, how much altogether,
         how much in total, what is the total now""",
+    "SELL_Q": """do you sell, do you carry, do you stock, do you guys sell, you guys sell,
+        do you guys carry, got any, have you got any, do you do, do you have any""",
     "REMOVE_CART": """out of my cart, out of the cart, out of my basket, out of the basket,
         off my cart, from my cart, from the cart, from cart, from my basket,
         from the basket, from my bag, out of my bag, off my basket, off the cart""",
@@ -780,6 +782,7 @@ product_search .93 : PRODUCT COLOR|ATTR|SIZE ! OOS_HARD QWORD NONSEARCH MY_PRODU
 product_search .90 : SEARCH COLOR|ATTR|PRICE_RANGE ! OOS_HARD QWORD NONSEARCH OOS MY_PRODUCT
 product_search .80 : SEARCH PRODUCT MY_PRODUCT ! NONSEARCH
 product_search .80 : PRICE_RANGE ! OOS NONSEARCH
+product_search .91 : SELL_Q ! OOS_HARD NONSEARCH BILL_OOS BANK CARD_OOS PAY_METHOD SHIP DISCOUNT
 # out of scope
 unknown .96 : OOS OOS2 ! SHOP_INTENT PRODUCT
 unknown .94 : OOS ! SHOP_INTENT PRODUCT
