@@ -214,8 +214,9 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                 reading: Reading) -> Action | None:
     """Messages whose meaning comes from the conversation more than from their words."""
     lines = cart.lines(ctx.state)
-    if reading.cart_total and intent not in ("checkout", "human_handoff") and lines \
-            and not reading.types:
+    if reading.cart_total and intent not in ("checkout", "human_handoff") and (
+            lines or intent in ("unknown", "view_cart")) and not reading.types:
+        # "whats the total": the cart's, even when it is empty
         return Action("show_cart", "shopper asks for the cart's total",
                       steps=[ToolStep("cart_view", {})], intent="view_cart")
     if reading.topic and _asks(intent, text, reading) and not _new_search(ctx, reading):

@@ -356,14 +356,8 @@ _CUES: dict[str, str] = {
     # ---- cart, checkout, negotiation ------------------------------------------------------
     "CART": """cart, carts, basket, baskets, shopping cart, shopping basket, shopping bag,
         my bag, trolley, my cart, the cart, my basket, the basket, carrito""",
-    "TOTAL_Q": """what is the total, whats the total, what is my total, whats my total,
-        how much is the total, how much is my total, the total so far, total so far,
-        what is the total so far, what does it come to, what does that come to,
-        what is the damage, whats the damage, grand total, what do i owe, how much do i owe,
-        what is it all together, how much all together, how much altogether,
-        how much in total, what is the total now""",
     "SELL_Q": """do you sell, do you carry, do you stock, do you guys sell, you guys sell,
-        do you guys carry, got any, have you got any, do you do, do you have any""",
+        do you guys carry, got any, have you got any""",
     "REMOVE_CART": """out of my cart, out of the cart, out of my basket, out of the basket,
         off my cart, from my cart, from the cart, from cart, from my basket,
         from the basket, from my bag, out of my bag, off my basket, off the cart""",
@@ -751,7 +745,6 @@ remove_from_cart .96 : REMOVE_CART ! ADD_STRONG
 remove_from_cart .92 : REMOVE IT_REF|REF|PRODUCT ! ORDER_N ORDERID MY_ORDER LIST_OOS OOS ACCOUNT BANK
 view_cart .96 : CART VIEW ! ADD REMOVE
 view_cart .93 : CART ! ADD REMOVE CHECKOUT
-view_cart .95 : TOTAL_Q ! ADD REMOVE CHECKOUT SHIP QUANTITY
 # checkout
 checkout .96 : CHECKOUT ! PLACE_FROM PAY_BRAND OOS OOS_HARD BILL_OOS BANK
 checkout .95 : TAKE_IT PAY|CHECKOUT
