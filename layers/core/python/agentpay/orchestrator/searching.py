@@ -25,10 +25,16 @@ def _not_carried(ctx: TurnContext, state) -> str | None:
     store without mats): the list is the closest there is, and is said to be."""
     if state.product_types or state.category or not state.query:
         return None
-    head = state.query.split()[-1]
-    noun = singular(head)
-    known = ctx.vocab.has_word(noun) or ctx.vocab.has_word(head) or noun in ctx.vocab.type_words
-    return state.query if is_product_word(noun) and not known else None
+    def known(word: str) -> bool:
+        return any(ctx.vocab.has_word(w) or w in ctx.vocab.type_words
+                   for w in (word, singular(word)))
+
+    said = state.query.split()
+    if not is_product_word(singular(said[-1])):
+        return None
+    # "yoga mats" where no product is a mat; "wine glasses" where "glass" is only a lamp's
+    unknown = [w for w in said if len(w) > 2 and w.isalpha() and not known(w)]
+    return state.query if unknown else None
 
 
 def search_from_state(ctx: TurnContext, reading: Reading, *, recommend: bool = False,
