@@ -51,6 +51,8 @@ from agentpay.orchestrator.searching import (
     select_from_catalog,
 )
 from agentpay.orchestrator.shopping import ShoppingState, search_arguments, update
+from agentpay.understanding.entities import is_product_word
+from agentpay.understanding.lexicon import singular, words
 from agentpay.understanding.reading import Reading, read
 
 _POLICY_TOPICS = {"payment_help": "payment", "shipping_info": "shipping",
@@ -314,6 +316,11 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         question.intent = question.intent or ("price_inquiry" if question.type == "quote_price"
                                               else "product_details")
         return question
+    if reading.add_words and not reading.types and not any(
+            e.get("type") == "reference" for e in entities) and _names_a_thing_not_in_view(
+            ctx, reading):
+        # "I want to buy some wine glasses" while a boot is in view: a search, not the boot
+        return search_from_state(ctx, reading)
     if (buying(intent, entities, reading, bool(ctx.shopping.quantity))
             or _option_chosen(ctx, reading, text)) and (ctx.last_shown or ctx.state.get("focus") or (
             reading.add_words and reading.types and _BUY_VERB.search(text))):
@@ -772,6 +779,16 @@ def _asks(intent: str, text: str, reading: Reading) -> bool:
         return False
     return "?" in text or bool(_QUESTION_START.match(text)) or intent in _POLICY_TOPICS or \
         bool(re.search(r"[,;]\s{0,3}(?:is|are|does|do|can|will)\s", text, re.IGNORECASE))
+
+
+def _names_a_thing_not_in_view(ctx: TurnContext, reading: Reading) -> bool:
+    """The message's product noun ("glasses") is none of what is in view or in focus."""
+    noun = reading.new_noun
+    if not noun or not is_product_word(noun):
+        return False
+    seen = ctx.last_shown + [ctx.state.get("focus") or {}]
+    text = " ".join(f"{p.get('name') or ''} {p.get('product_type') or ''}" for p in seen)
+    return noun not in {singular(w) for w in words(text.lower())}
 
 
 def _new_search(ctx: TurnContext, reading: Reading) -> bool:
