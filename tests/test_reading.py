@@ -798,3 +798,21 @@ def test_a_number_after_a_verb_or_and_counts(text, count):
                                          ("qty 3", 3)])
 def test_a_count_said_with_x_or_qty(text, count):
     assert reading_of(text).count == count
+
+
+def test_a_greeting_and_a_preference_word_are_no_product_words():
+    reading = reading_of("Good morning. I should like a hoodie, preferably in navy.")
+    assert not {"morning", "preferably"} & set(reading.words)
+
+
+def test_bung_it_in_the_basket_is_an_add():
+    from agentpay.understanding.lexicon import expand_abbreviations
+
+    assert reading_of(expand_abbreviations("bung that in the basket")).add_words
+
+
+def test_chucking_it_in_the_wash_is_no_add():
+    from agentpay.understanding.lexicon import expand_abbreviations
+
+    assert not reading_of(expand_abbreviations("can i chuck it in the washing machine?")).add_words
+    assert reading_of(expand_abbreviations("chuck it in the basket")).add_words

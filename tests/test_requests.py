@@ -114,3 +114,8 @@ def test_a_story_joined_by_commas_stays_with_its_wish():
     text = ("my daughter turns 7 soon and she wants a remote control car, it has to be a "
             "monster truck, and I'd like to keep it under 50")
     assert split_requests(text) == [text]
+
+
+def test_now_and_the_next_thing_wanted_is_a_new_request():
+    assert split_requests("put that in the basket. Now mugs, four matching ones") == [
+        "put that in the basket.", "Now mugs, four matching ones"]

@@ -32,7 +32,9 @@ _OPENS = re.compile(
     r"delivery)|are\s{1,3}(?:they|there)|does\s{1,3}(?:it|that|this|the)|show\s{1,3}me|"
     r"add|put|take|remove|"
     # "add it. and a 32 oz water bottle in black?": after a stop, the next thing wanted
-    r"(?:and|plus|now|then|next)\s{1,3}(?:a|an|some|two|three|2|3)(?=\s{1,3}[a-z0-9]))\b",
+    r"(?:and|plus|now|then|next)\s{1,3}(?:a|an|some|two|three|2|3)(?=\s{1,3}[a-z0-9])|"
+    # "bung that in the basket. Now mugs, four matching ones": the next thing on the list
+    r"now\s{1,3}(?=[a-z]{3,}s\b))\b",
     re.IGNORECASE)
 # after a comma only a plain second request opens a part ("..., also need gloves", "..., do
 # you have a leash?"); "..., I want something warm" goes on describing the same wish
