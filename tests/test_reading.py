@@ -816,3 +816,10 @@ def test_chucking_it_in_the_wash_is_no_add():
 
     assert not reading_of(expand_abbreviations("can i chuck it in the washing machine?")).add_words
     assert reading_of(expand_abbreviations("chuck it in the basket")).add_words
+
+
+@pytest.mark.parametrize("text", ["a hoodie; my budget does not exceed $60",
+                                  "a hoodie, must not exceed 60 dollars"])
+def test_a_budget_that_must_not_be_exceeded_is_a_cap(text):
+    reading = reading_of(text)
+    assert reading.price_max == 6000 and "exceed" not in reading.words

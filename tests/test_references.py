@@ -247,3 +247,12 @@ def test_a_colour_in_the_name_is_the_products_own():
     assert not lacks_colour(named, ["black"], known)
     assert lacks_colour(listed, ["black"], known) and not lacks_colour(listed, ["grey"], known)
     assert not lacks_colour(plain, ["charcoal"], known)  # no colour of its own: not known
+
+
+def test_a_measure_read_in_two_units_is_one_size_said():
+    from agentpay.orchestrator.cart_moves import _sizes_said
+    from agentpay.understanding.reading import Reading
+
+    assert _sizes_said(Reading(sizes=["6 ft", "72 in"])) == ["6 ft"]
+    assert _sizes_said(Reading(sizes=["s", "l"])) == ["s", "l"]
+    assert _sizes_said(Reading(sizes=["4 ft", "6 ft"])) == ["4 ft", "6 ft"]

@@ -35,15 +35,24 @@ from agentpay.understanding.reading import Reading
 
 
 
+def _sizes_said(reading: Reading) -> list[str]:
+    """The sizes said, a measure read in two units ("6 foot": 6 ft and 72 in) once."""
+    units = [k.split(" ", 1)[1] for k in reading.sizes
+             if re.fullmatch(r"\d{1,6}(?:\.\d{1,3})? [a-z]{1,8}", k)]
+    if len(units) == len(reading.sizes) > 1 and len(set(units)) == len(units):
+        return reading.sizes[:1]
+    return reading.sizes
+
+
 def add(ctx: TurnContext, products: list[dict], entities: list[dict], reading: Reading,
          targets: Targets | None = None, reason: str = "shopper wants it in the cart") -> Action:
     qty = count_of(entities, reading, ctx)
     color = targets.color if targets else None
-    if len(products) == 1 and (len(reading.colors) > 1 or len(reading.sizes) > 1) \
+    if len(products) == 1 and (len(reading.colors) > 1 or len(_sizes_said(reading)) > 1) \
             and not re.search(r"\bor\b", reading.text, re.IGNORECASE):
         # "add plum and crimson, one of each": a line for each colour (or size) said
         colours: list[str | None] = list(reading.colors[:4]) or [None]
-        sizes: list[str | None] = list(reading.sizes[:4]) or [None]
+        sizes: list[str | None] = list(_sizes_said(reading)[:4]) or [None]
         pairs = list(zip(colours, sizes)) if len(colours) == len(sizes) else [
             (c, z) for c in colours for z in sizes][:4]
         steps = [ToolStep("cart_add", {"external_id": products[0]["external_id"],

@@ -266,7 +266,9 @@ _MAX = re.compile(_led_by(
     r"not\s+more\s+than|no\s+higher\s+than|not\s+over|at\s+most|max(?:imum)?(?:\s+of)?|"
     r"up\s+to|within|budget(?:\s+is|\s+of)?(?:\s+(?:like|about|around|roughly))?|"
     r"spend(?:ing)?(?:\s+up\s+to)?|"
-    r"don'?t\s+want\s+to\s+spend\s+more\s+than|<)\s*" + _A), re.IGNORECASE)
+    r"don'?t\s+want\s+to\s+spend\s+more\s+than|"
+    r"(?:(?:does|do|will|should|must|may)\s+not|doesn'?t|don'?t|won'?t|can'?t|cannot|mustn'?t)"
+    r"\s+exceed|not\s+exceeding|<)\s*" + _A), re.IGNORECASE)
 _MAX_AFTER = re.compile(_led_by(
     _MONEY_FIRST, rf"{_A}\s*(?:or\s+less|or\s+under|max\b|maximum\b|tops\b|or\s+below)"),
     re.IGNORECASE)
