@@ -256,3 +256,10 @@ def test_a_measure_read_in_two_units_is_one_size_said():
     assert _sizes_said(Reading(sizes=["6 ft", "72 in"])) == ["6 ft"]
     assert _sizes_said(Reading(sizes=["s", "l"])) == ["s", "l"]
     assert _sizes_said(Reading(sizes=["4 ft", "6 ft"])) == ["4 ft", "6 ft"]
+
+
+def test_an_attribute_with_its_unit_in_the_key_is_said_plainly():
+    from agentpay.orchestrator.answers import answer_attr
+
+    kettle = {"name": "Glass Kettle", "attributes": {"capacity_l": 1.7}}
+    assert answer_attr(kettle, "capacity") == ("Glass Kettle: capacity 1.7L.", True)

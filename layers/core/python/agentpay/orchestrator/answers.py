@@ -217,7 +217,8 @@ def answer_attr(p: dict[str, Any], word: str) -> tuple[str, bool | None]:
     stem = singular(word)[:4]
     for k, v in _attrs(p).items():
         if stem in k and not isinstance(v, bool):
-            return f"{p['name']}: {k.replace('_', ' ')} {_number(v)}{_unit(k)}.", True
+            name = k[:k.rindex("_")] if _unit(k) else k  # "capacity_l" is the capacity
+            return f"{p['name']}: {name.replace('_', ' ')} {_number(v)}{_unit(k)}.", True
     for size in p.get("sizes") or []:
         if stem in str(size).lower():
             return f"{p['name']} is {size}.", True
