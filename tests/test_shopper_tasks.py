@@ -33,8 +33,9 @@ from agentpay.shoppers.tasks import load_tasks
 # holdout5.jsonl (formal and learners' English, bare answers, negated budgets, counts said
 # while looking): 65/97 written (8403c9b), 95/97 now.
 PROJECT_DIR = PROJECT_TASKS.parent
-FLOORS = {"tasks.jsonl": 0.96, "holdout.jsonl": 0.96, "holdout2.jsonl": 0.94,
-          "holdout3.jsonl": 0.95, "holdout4.jsonl": 0.93, "holdout5.jsonl": 0.95}
+FLOORS = {"tasks.jsonl": 0.98, "holdout.jsonl": 0.99, "holdout2.jsonl": 0.98,
+          "holdout3.jsonl": 0.98, "holdout4.jsonl": 0.95, "holdout5.jsonl": 0.96,
+          "holdout6.jsonl": 0.84}
 SHARED_TASKS = Path(__file__).resolve().parent.parent.parent / "shared" / "shopper-tasks" \
     / "tasks.jsonl"
 
