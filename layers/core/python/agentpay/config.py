@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
     max_body_bytes: int = 1_000_000
     conversation_token_ttl_seconds: int = 7 * 24 * 3600
+    # the dashboard's sign-in (agentpay.operators): a working day by default
+    operator_token_minutes: int = Field(default=480, ge=5, le=24 * 60)
     history_page_max: int = 200
     # Rate limits per minute (0 = off), held in Postgres so they hold across Lambda
     # instances (see agentpay.limits): every API key / token; shopper messages per

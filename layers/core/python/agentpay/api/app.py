@@ -16,6 +16,7 @@ from agentpay.conversations.endpoints import router as conversations_router
 from agentpay.handoff.endpoints import router as handoff_router
 from agentpay.keys.endpoints import router as keys_router
 from agentpay.knowledge.endpoints import router as knowledge_router
+from agentpay.operators.endpoints import router as operators_router
 from agentpay.organizations.endpoints import router as organizations_router
 from agentpay.payments.endpoints import local_router as local_payments_router
 from agentpay.payments.endpoints import router as payments_router
@@ -43,6 +44,7 @@ def create_app() -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(organizations_router)
     app.include_router(keys_router)
+    app.include_router(operators_router)
     app.include_router(catalog_router)
     app.include_router(knowledge_router)
     app.include_router(payments_router)

@@ -1,5 +1,6 @@
 """Who is calling: an organization (secret key), an agent's widget (publishable key),
-or one conversation (its token). All travel as `Authorization: Bearer ...`.
+one conversation (its token), or a person at the dashboard (an operator token, issued for
+the secret key by ``POST /v1/agent/operator-tokens``). All travel as `Authorization: Bearer ...`.
 
 Anything that belongs to another organization, or to another conversation, is reported
 as not found, so ids never leak.
@@ -9,7 +10,10 @@ be neither revoked nor past a rotation's overlap; a publishable key must be its 
 current key (or the one it replaced, during the overlap) and the agent active; a
 conversation token must not have expired (401 ``token_expired``) and its agent must still
 be active and not deleted (409 ``agent_inactive``: a deactivated agent's conversations
-stop at once, and go on if it is switched back on).
+stop at once, and go on if it is switched back on). An operator token must not have
+expired (401 ``token_expired``) nor been signed out, and the key that issued it must still
+work: it is accepted only where ``OperatorPrincipal`` (or ``operator_may``) says so, and
+refused with 403 ``operator_token_not_allowed`` everywhere else.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from agentpay.keys.service import check_conversation_token
 from agentpay.kit.errors import Forbidden, NotFound, Unauthorized
 from agentpay.kit.tokens import (
     CONVERSATION_TOKEN_PREFIX,
+    OPERATOR_TOKEN_PREFIX,
     PUBLISHABLE_KEY_PREFIX,
     SECRET_KEY_PREFIX,
     hash_token,
@@ -35,8 +40,10 @@ from agentpay.kit.tokens import (
 from agentpay.limits import repository as limits_repo
 from agentpay.limits.repository import Bucket
 from agentpay.limits.service import check, credential_buckets
+from agentpay.operators import repository as operators_repo
+from agentpay.operators.service import check_operator_token
 
-Kind = Literal["organization", "agent", "conversation"]
+Kind = Literal["organization", "agent", "conversation", "operator"]
 
 
 @dataclass(frozen=True)
@@ -48,17 +55,30 @@ class Principal:
     # the secret key's id and display prefix (organization principals): who, in audits
     key_id: UUID | None = None
     key_prefix: str | None = None
+    # the operator token's id (operator principals): what signing out ends
+    token_id: UUID | None = None
 
-    def require_conversation(self, conversation_id: UUID) -> None:
-        """Organizations see all their conversations; a token sees its own only."""
+    def require_conversation(self, conversation_id: UUID, *, operator_may: bool = False) -> None:
+        """Organizations see all their conversations; a token sees its own only; an
+        operator token only where the call is one a person at the dashboard makes."""
         if self.kind == "organization":
             return
+        if self.kind == "operator":
+            if operator_may:
+                return
+            raise operator_not_allowed()
         if self.kind == "conversation" and self.conversation_id == conversation_id:
             return
         if self.kind == "agent":
             raise Forbidden("a publishable key can only start conversations",
                             code="secret_key_required")
         raise NotFound("conversation not found", code="conversation_not_found")
+
+
+def operator_not_allowed() -> Forbidden:
+    return Forbidden("an operator token can read conversations, reply, take over, release "
+                     "and read analytics only; this call needs the secret key",
+                     code="operator_token_not_allowed")
 
 
 def bearer_token(request: Request) -> str:
@@ -99,6 +119,14 @@ def authenticate(conn, token: str, buckets: Sequence[Bucket] = ()) -> Principal:
             check(takes)
             return Principal("conversation", conv["organization_id"], agent_id=conv["agent_id"],
                              conversation_id=conv["id"])
+    elif token.startswith(OPERATOR_TOKEN_PREFIX):
+        row, takes = limits_repo.lookup_and_take(conn, operators_repo.OPERATOR_TOKEN,
+                                                 {"hash": digest}, buckets)
+        if row is not None:
+            check_operator_token(row)
+            check(takes)
+            return Principal("operator", row["organization_id"], key_id=row["key_id"],
+                             key_prefix=row["prefix"], token_id=row["id"])
     raise Unauthorized("the key is not valid, revoked or expired", code="invalid_credentials")
 
 
@@ -111,11 +139,22 @@ def _any_principal(request: Request, conn: ConnDep) -> Principal:
 
 
 def _organization(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:
+    if principal.kind == "operator":
+        raise operator_not_allowed()
     if principal.kind != "organization":
         raise Forbidden("this call needs the organization's secret key",
                         code="secret_key_required")
     return principal
 
 
+def _operator(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:
+    if principal.kind not in ("organization", "operator"):
+        raise Forbidden("this call needs the organization's secret key or an operator token",
+                        code="secret_key_required")
+    return principal
+
+
 AnyPrincipal = Annotated[Principal, Depends(_any_principal)]
+# the secret key, or an operator token: what a person at the dashboard may do
+OperatorPrincipal = Annotated[Principal, Depends(_operator)]
 OrgPrincipal = Annotated[Principal, Depends(_organization)]

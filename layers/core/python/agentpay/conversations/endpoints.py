@@ -7,14 +7,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
-from agentpay.api.auth import AnyPrincipal, OrgPrincipal
+from agentpay.api.auth import AnyPrincipal, OperatorPrincipal, operator_not_allowed
 from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS, error_responses
 from agentpay.conversations import service
 from agentpay.conversations.schemas import (
     ConversationCreate,
     ConversationCreated,
+    ConversationList,
     ConversationOut,
+    ListStatus,
     MessageCreate,
     MessageExchange,
     MessageList,
@@ -31,6 +33,8 @@ router = APIRouter(prefix="/v1/agent/conversations", tags=["conversations"],
           "description": "An existing conversation resumed (secret key, known session_id)"}})
 def create_conversation(body: ConversationCreate, principal: AnyPrincipal, conn: ConnDep,
                         settings: SettingsDep, request: Request, response: Response):
+    if principal.kind == "operator":
+        raise operator_not_allowed()
     if principal.kind == "conversation":
         raise Forbidden("a conversation token cannot start conversations",
                         code="secret_key_required")
@@ -56,15 +60,32 @@ def create_conversation(body: ConversationCreate, principal: AnyPrincipal, conn:
     return {"conversation": conversation, "token": token, "token_expires_at": expires}
 
 
+@router.get("", response_model=ConversationList)
+def list_conversations(principal: OperatorPrincipal, conn: ConnDep,
+                       status: ListStatus | None = None,
+                       q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+                       agent_id: UUID | None = None,
+                       limit: Annotated[int, Query(ge=1, le=100)] = 25,
+                       cursor: Annotated[str | None, Query(max_length=400)] = None):
+    """The store's conversations, those waiting for a person first (held, and the last
+    word not the team's), then the most recently active. ``q`` finds a session id or a
+    message's text (case-insensitive substring); ``status=waiting`` lists only those
+    waiting for a person. Pass ``next_cursor`` back as ``cursor`` for the next page."""
+    rows, next_cursor = service.list_conversations(
+        conn, principal.organization_id, status=status, q=q, agent_id=agent_id,
+        limit=limit, cursor=cursor)
+    return {"data": rows, "next_cursor": next_cursor}
+
+
 @router.get("/session/{session_id}", response_model=ConversationOut)
-def get_conversation_by_session(session_id: SessionId, principal: OrgPrincipal, conn: ConnDep,
+def get_conversation_by_session(session_id: SessionId, principal: OperatorPrincipal, conn: ConnDep,
                                 agent_id: UUID | None = None):
     return service.get_by_session(conn, principal.organization_id, session_id, agent_id)
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut)
 def get_conversation(conversation_id: UUID, principal: AnyPrincipal, conn: ConnDep):
-    principal.require_conversation(conversation_id)
+    principal.require_conversation(conversation_id, operator_may=True)
     return service.get_conversation(conn, principal.organization_id, conversation_id)
 
 
@@ -79,14 +100,28 @@ def send_message(conversation_id: UUID, body: MessageCreate, principal: AnyPrinc
                                     settings)
     if exchange["replayed"]:
         response.status_code = 200
+    else:
+        _tell_dashboards(conn, settings, principal.organization_id, exchange)
     return exchange
+
+
+def _tell_dashboards(conn, settings, organization_id: UUID, exchange: dict) -> None:
+    """The store's open dashboards see a message sent over HTTP as one sent over the
+    WebSocket (the socket path tells them itself)."""
+    from agentpay.handoff.tabs import tell_tabs
+    from agentpay.realtime.service import activity
+
+    conversation = exchange["conversation"]
+    said = [exchange["message"]] + ([exchange["reply"]] if exchange["reply"] else [])
+    tell_tabs(conn, settings, organization_id, conversation["id"], None,
+              [activity(conversation, message) for message in said])
 
 
 @router.get("/{conversation_id}/messages", response_model=MessageList)
 def list_messages(conversation_id: UUID, principal: AnyPrincipal, conn: ConnDep,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
                   after_seq: Annotated[int, Query(ge=0)] = 0):
-    principal.require_conversation(conversation_id)
+    principal.require_conversation(conversation_id, operator_may=True)
     rows, next_after = service.list_messages(
         conn, principal.organization_id, conversation_id, after_seq, limit
     )

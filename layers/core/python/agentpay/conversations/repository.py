@@ -349,3 +349,50 @@ def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
         return None
     return (_revive(row["message"], _MSG_UUIDS), _revive(row["reply"], _MSG_UUIDS),
             _revive(row["conversation"], _CONV_UUIDS))
+
+
+# The dashboard's list: one row per conversation with its last word (shopper, agent or
+# team), waiting-for-a-person first, then the most recently active; keyset pagination on
+# (waiting, active_at, id). ``pattern`` is an ILIKE pattern for a session id or any
+# message's text.
+_LIST = """
+        SELECT * FROM (
+            SELECT c.id, c.agent_id, c.session_id, c.status, c.stage, c.message_count,
+                   c.last_message_at, c.created_at, c.context -> 'cart' AS cart,
+                   lm.role AS last_role, left(lm.content, 200) AS last_content,
+                   lm.created_at AS last_created_at,
+                   (c.status = 'handoff' AND coalesce(lm.role, '') <> 'operator') AS waiting,
+                   coalesce(c.last_message_at, c.created_at) AS active_at
+              FROM conversations c
+              LEFT JOIN LATERAL (
+                   SELECT role, content, created_at FROM messages m
+                    WHERE m.conversation_id = c.id AND m.organization_id = c.organization_id
+                      AND m.role IN ('user', 'assistant', 'operator')
+                    ORDER BY m.seq DESC LIMIT 1) lm ON true
+             WHERE c.organization_id = %(org)s AND c.deleted_at IS NULL
+               AND (%(agent)s::uuid IS NULL OR c.agent_id = %(agent)s::uuid)
+               AND (%(status)s::text IS NULL OR c.status = %(status)s::text)
+               AND (%(pattern)s::text IS NULL OR c.session_id ILIKE %(pattern)s::text
+                    OR EXISTS (SELECT 1 FROM messages m
+                                WHERE m.conversation_id = c.id
+                                  AND m.organization_id = c.organization_id
+                                  AND m.role IN ('user', 'assistant', 'operator')
+                                  AND m.content ILIKE %(pattern)s::text))) x
+         WHERE (NOT %(waiting_only)s OR x.waiting)
+           AND (%(after_waiting)s::boolean IS NULL
+                OR (x.waiting, x.active_at, x.id)
+                   < (%(after_waiting)s::boolean, %(after_at)s::timestamptz, %(after_id)s::uuid))
+         ORDER BY x.waiting DESC, x.active_at DESC, x.id DESC
+         LIMIT %(limit)s
+        """
+
+
+def list_conversations(conn: psycopg.Connection, organization_id: UUID, *,
+                       status: str | None, waiting_only: bool, pattern: str | None,
+                       agent_id: UUID | None, after: tuple[bool, datetime, UUID] | None,
+                       limit: int) -> list[dict[str, Any]]:
+    after_waiting, after_at, after_id = after or (None, None, None)
+    return conn.execute(_LIST, {
+        "org": organization_id, "agent": agent_id, "status": status, "pattern": pattern,
+        "waiting_only": waiting_only, "after_waiting": after_waiting, "after_at": after_at,
+        "after_id": after_id, "limit": limit}).fetchall()

@@ -122,6 +122,42 @@ class MessageExchange(BaseModel):
     state: ShoppingState = Field(default_factory=ShoppingState)
 
 
+ListStatus = Literal["waiting", "active", "handoff", "completed", "abandoned"]
+
+
+class CartValue(BaseModel):
+    item_count: int
+    subtotal_minor: int
+    currency: str | None
+
+
+class LastMessage(BaseModel):
+    role: str
+    content: str = Field(description="the first 200 characters")
+    created_at: datetime
+
+
+class ConversationSummary(BaseModel):
+    """A row of the dashboard's list: enough to choose which conversation to open."""
+
+    id: UUID
+    agent_id: UUID
+    session_id: str
+    status: Status
+    stage: Stage
+    waiting: bool = Field(description="held for a person and the last word is not the team's")
+    message_count: int
+    cart: CartValue
+    last_message: LastMessage | None
+    last_message_at: datetime | None
+    created_at: datetime
+
+
+class ConversationList(BaseModel):
+    data: list[ConversationSummary]
+    next_cursor: str | None = None
+
+
 class MessageList(BaseModel):
     data: list[MessageOut]
     next_after_seq: int | None = None

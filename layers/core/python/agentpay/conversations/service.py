@@ -7,6 +7,8 @@ a payment provider is called: it runs its own two.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import uuid
@@ -149,6 +151,58 @@ def get_by_session(conn: psycopg.Connection, organization_id: UUID, session_id: 
     if conversation is None:
         raise NotFound("conversation not found", code="conversation_not_found")
     return conversation
+
+
+def _like(text: str) -> str:
+    """A case-insensitive substring pattern that matches ``text`` literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _encode_cursor(row: dict[str, Any]) -> str:
+    raw = json.dumps([row["waiting"], row["active_at"].isoformat(), str(row["id"])])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[bool, datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        waiting, at, ident = json.loads(raw)
+        if not isinstance(waiting, bool):
+            raise TypeError
+        return waiting, datetime.fromisoformat(at), UUID(ident)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API returned",
+                           code="invalid_cursor") from None
+
+
+def list_conversations(conn: psycopg.Connection, organization_id: UUID, *,
+                       status: str | None, q: str | None, agent_id: UUID | None,
+                       limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """(rows, next cursor) for the dashboard's list; see ``repository.list_conversations``."""
+    if q is not None and "\x00" in q:
+        raise InvalidInput("q must be plain text", code="invalid_query")
+    rows = repository.list_conversations(
+        conn, organization_id,
+        status=None if status in (None, "waiting") else status,
+        waiting_only=status == "waiting",
+        pattern=_like(q.strip()) if q and q.strip() else None, agent_id=agent_id,
+        after=_decode_cursor(cursor) if cursor else None, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    out = []
+    for row in rows:
+        summary = cart.summary({"cart": row["cart"] or {"lines": []}})
+        out.append({
+            **{k: row[k] for k in ("id", "agent_id", "session_id", "status", "stage",
+                                   "waiting", "message_count", "last_message_at",
+                                   "created_at")},
+            "cart": {k: summary[k] for k in ("item_count", "subtotal_minor", "currency")},
+            "last_message": None if row["last_role"] is None else {
+                "role": row["last_role"], "content": row["last_content"],
+                "created_at": row["last_created_at"]},
+        })
+    return out, (_encode_cursor(rows[-1]) if more else None)
 
 
 def validate_content(content: str, settings: Settings) -> str:

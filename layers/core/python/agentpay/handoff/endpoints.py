@@ -1,4 +1,5 @@
-"""HTTP for a person on the store's team: reply into a conversation, hand it back."""
+"""HTTP for a person on the store's team: take a conversation over, reply into it, hand it
+back. The secret key or an operator token (the dashboard) may do all three."""
 
 from __future__ import annotations
 
@@ -6,12 +7,18 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from agentpay.api.auth import OrgPrincipal
+from agentpay.api.auth import OperatorPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS, error_responses
 from agentpay.conversations.schemas import MessageOut
 from agentpay.handoff import service, tabs
-from agentpay.handoff.schemas import OperatorMessageCreate, OperatorMessageOut, ReleaseOut
+from agentpay.handoff.schemas import (
+    OperatorMessageCreate,
+    OperatorMessageOut,
+    ReleaseOut,
+    TakeOverOut,
+)
+from agentpay.realtime.service import activity
 
 router = APIRouter(prefix="/v1/agent/conversations", tags=["handoff"],
                    responses={**COMMON_ERRORS, **error_responses(409)})
@@ -22,7 +29,7 @@ router = APIRouter(prefix="/v1/agent/conversations", tags=["handoff"],
              responses={200: {"model": OperatorMessageOut,
                               "description": "A replay (an earlier client_message_id)"}})
 def post_operator_message(conversation_id: UUID, body: OperatorMessageCreate,
-                          principal: OrgPrincipal, conn: ConnDep, settings: SettingsDep,
+                          principal: OperatorPrincipal, conn: ConnDep, settings: SettingsDep,
                           response: Response):
     """A person's reply, shown to the shopper in every open tab. The conversation is held
     by a person from now on: the agent does not answer until it is released."""
@@ -35,13 +42,13 @@ def post_operator_message(conversation_id: UUID, body: OperatorMessageCreate,
              "message": MessageOut.model_validate(message).model_dump(mode="json"),
              "status": conversation["status"]}
     delivered = tabs.tell_tabs(conn, settings, principal.organization_id, conversation_id,
-                               frame)
+                               frame, None if replayed else activity(conversation, message))
     return {"message": message, "conversation": conversation, "replayed": replayed,
             "delivered_to": delivered}
 
 
 @router.post("/{conversation_id}/release", response_model=ReleaseOut)
-def release(conversation_id: UUID, principal: OrgPrincipal, conn: ConnDep,
+def release(conversation_id: UUID, principal: OperatorPrincipal, conn: ConnDep,
             settings: SettingsDep):
     """Hand the conversation back to the agent; its history and state are kept."""
     with conn.transaction():
@@ -49,5 +56,21 @@ def release(conversation_id: UUID, principal: OrgPrincipal, conn: ConnDep,
                                                  conversation_id, settings)
     if released:
         tabs.tell_tabs(conn, settings, principal.organization_id, conversation_id,
-                       {"type": "conversation_status", "status": conversation["status"]})
+                       {"type": "conversation_status", "status": conversation["status"]},
+                       activity(conversation, None))
     return {"conversation": conversation, "released": released}
+
+
+@router.post("/{conversation_id}/takeover", response_model=TakeOverOut)
+def take_over(conversation_id: UUID, principal: OperatorPrincipal, conn: ConnDep,
+              settings: SettingsDep):
+    """A person holds the conversation from now on, before writing anything: the agent
+    stops answering (the shopper's messages wait for the team) until it is released."""
+    with conn.transaction():
+        conversation, taken = service.take_over(conn, principal.organization_id,
+                                                conversation_id, settings)
+    if taken:
+        tabs.tell_tabs(conn, settings, principal.organization_id, conversation_id,
+                       {"type": "conversation_status", "status": conversation["status"]},
+                       activity(conversation, None))
+    return {"conversation": conversation, "taken": taken}

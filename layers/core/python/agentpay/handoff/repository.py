@@ -123,3 +123,20 @@ def release(conn: psycopg.Connection, organization_id: UUID, conversation_id: UU
         (Jsonb(released), conversation_id, organization_id),
     ).fetchone()
     return row
+
+
+def take_over(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+              handoff: dict[str, Any]) -> dict[str, Any]:
+    """Held by a person from now on (status ``handoff``), with no message. Run after
+    :func:`lock`."""
+    return conn.execute(
+        f"""
+        UPDATE conversations
+           SET status = 'handoff', updated_at = now(), version = version + 1,
+               context = jsonb_set(context, '{{handoff}}',
+                                   coalesce(context -> 'handoff', '{{}}'::jsonb) || %s)
+         WHERE id = %s AND organization_id = %s
+        RETURNING {_CONV}
+        """,
+        (Jsonb(handoff), conversation_id, organization_id),
+    ).fetchone()

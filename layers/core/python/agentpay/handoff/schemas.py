@@ -29,3 +29,8 @@ class OperatorMessageOut(BaseModel):
 class ReleaseOut(BaseModel):
     conversation: ConversationOut
     released: bool = Field(description="false when the agent already held the conversation")
+
+
+class TakeOverOut(BaseModel):
+    conversation: ConversationOut
+    taken: bool = Field(description="false when a person already held the conversation")

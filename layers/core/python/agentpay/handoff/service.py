@@ -7,6 +7,8 @@ turn's claim (conversations.service) records a held shopper message in its own.
   in flight makes it wait (409 ``conversation_busy``), a closed conversation refuses it.
 - While held, a shopper's message is recorded with no reply: the agent's handoff reply
   was its one acknowledgement.
+- An operator may take a conversation over with no message (the dashboard's "take
+  over"): the agent stops answering at once, as after a reply.
 - Release hands it back to the agent with the history intact.
 """
 
@@ -76,6 +78,25 @@ def post_operator_message(conn: psycopg.Connection, organization_id: UUID,
     message, conversation = repository.add_operator_message(
         conn, organization_id, conversation_id, content, data.client_message_id, handoff)
     return message, conversation, False
+
+
+def take_over(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+              settings: Settings) -> tuple[dict, bool]:
+    """(conversation, taken). Taking over a conversation a person already holds changes
+    nothing, so a retried take-over answers the same. Run inside a transaction."""
+    row = _locked(conn, organization_id, conversation_id, None, settings)
+    row.pop("earlier")
+    if row["status"] in CLOSED:
+        raise Conflict(f"conversation is {row['status']}", code="conversation_closed")
+    conversation = {k: row[k] for k in row if k not in ("turn_id", "turn_message_id",
+                                                         "turn_live")}
+    if row["status"] == "handoff":
+        return conversation, False
+    _no_turn_in_flight(conn, organization_id, row)
+    now = datetime.now(UTC).isoformat()
+    taken = repository.take_over(conn, organization_id, conversation_id,
+                                 {"reason": "an operator took over", "at": now})
+    return taken, True
 
 
 def release(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,

@@ -1,6 +1,7 @@
 """Frames to a conversation's open tabs from outside a WebSocket frame (an operator's
-message over HTTP, a release): the production ``post_to_connection`` path, after the
-transaction. A tab that is gone (410) is forgotten; with no WebSocket API configured
+message over HTTP, a take-over, a release, a shopper's message over HTTP), and a short
+``conversation_activity`` frame to the organization's open dashboards: the production
+``post_to_connection`` path, after the transaction. A tab that is gone (410) is forgotten; with no WebSocket API configured
 (``AGENTPAY_WS_ENDPOINT`` unset) nothing is posted."""
 
 from __future__ import annotations
@@ -37,17 +38,26 @@ def _broadcaster(settings: Settings) -> Broadcaster | None:
 
 
 def tell_tabs(conn: psycopg.Connection, settings: Settings, organization_id: UUID,
-              conversation_id: UUID, frame: dict) -> int:
-    """Post ``frame`` to every open tab of the conversation; how many took it. Call with
-    no transaction open: posts are network calls."""
+              conversation_id: UUID, frame: dict | None,
+              activity: dict | list[dict] | None = None) -> int:
+    """Post ``frame`` to every open tab of the conversation, and ``activity`` (a frame or
+    frames, in order) to every open dashboard of the organization; how many tabs took
+    ``frame``. Call with no transaction open: posts are network calls."""
     broadcaster = _broadcaster(settings)
     if broadcaster is None:
         return 0
-    targets = connections.for_conversation(conn, organization_id, conversation_id)
-    if not targets:
+    targets, dashboards = connections.audience(conn, organization_id, conversation_id)
+    if frame is None:
+        targets = []
+    if activity is None:
+        dashboards = []
+    if not targets and not dashboards:
         return 0
     out = broadcaster.delivery()
-    delivered = out.send_all(targets, frame)
+    delivered = out.send_all(targets, frame) if targets else 0
+    for dashboard_frame in ([activity] if isinstance(activity, dict) else activity or []):
+        if dashboards:
+            out.send_all(dashboards, dashboard_frame)
     if out.gone:
         try:
             with conn.transaction():

@@ -12,6 +12,7 @@ import secrets
 SECRET_KEY_PREFIX = "ap_sk_"
 PUBLISHABLE_KEY_PREFIX = "ap_pk_"
 CONVERSATION_TOKEN_PREFIX = "ap_ct_"
+OPERATOR_TOKEN_PREFIX = "ap_ot_"
 _SHOWN = 8  # characters after the kind prefix kept to identify a key
 
 
@@ -25,7 +26,8 @@ def hash_token(token: str) -> str:
 
 def display_prefix(token: str) -> str:
     """The part of a key safe to store, list and log."""
-    for prefix in (SECRET_KEY_PREFIX, PUBLISHABLE_KEY_PREFIX, CONVERSATION_TOKEN_PREFIX):
+    for prefix in (SECRET_KEY_PREFIX, PUBLISHABLE_KEY_PREFIX, CONVERSATION_TOKEN_PREFIX,
+                   OPERATOR_TOKEN_PREFIX):
         if token.startswith(prefix):
             return token[: len(prefix) + _SHOWN]
     return token[:_SHOWN]

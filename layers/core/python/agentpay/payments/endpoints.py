@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from agentpay.api.auth import AnyPrincipal, OrgPrincipal
+from agentpay.api.auth import AnyPrincipal, OperatorPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS, error_responses
 from agentpay.kit import deadline
@@ -30,6 +30,7 @@ router = APIRouter(tags=["payments"], responses=error_responses(400, 404, 413, 4
 local_router = APIRouter(tags=["payments"], responses=error_responses(400, 404, 413, 422, 503))
 
 MAX_WEBHOOK_BYTES = 256 * 1024
+MAX_ANALYTICS_DAYS = 366  # the daily series stays a few hundred points
 
 
 class WebhookRejected(AppError):
@@ -215,11 +216,11 @@ def create_checkout(conversation_id: UUID, body: CheckoutRequest, principal: Any
 
 
 @router.get("/v1/agent/analytics", responses=COMMON_ERRORS)
-def analytics(principal: OrgPrincipal, conn: ConnDep,
+def analytics(principal: OperatorPrincipal, conn: ConnDep,
               agent_id: UUID | None = None,
               since: Annotated[datetime | None, Query(alias="from")] = None,
               until: Annotated[datetime | None, Query(alias="to")] = None) -> dict:
-    from agentpay.payments.analytics import agent_figures
+    from agentpay.payments.analytics import agent_figures, daily_figures, funnel, totals
 
     until = until or datetime.now(UTC)
     since = since or until - timedelta(days=30)
@@ -229,5 +230,12 @@ def analytics(principal: OrgPrincipal, conn: ConnDep,
         until = until.replace(tzinfo=UTC)
     if since >= until:
         raise InvalidInput("`from` must be before `to`", code="invalid_period")
+    if until - since > timedelta(days=MAX_ANALYTICS_DAYS):
+        raise InvalidInput(f"a period is at most {MAX_ANALYTICS_DAYS} days",
+                           code="invalid_period")
+    org = principal.organization_id
+    daily = daily_figures(conn, org, since, until, agent_id)
     return {"from": since, "to": until,
-            "agents": agent_figures(conn, principal.organization_id, since, until, agent_id)}
+            "agents": agent_figures(conn, org, since, until, agent_id),
+            "totals": totals(daily), "daily": daily,
+            "funnel": funnel(conn, org, since, until, agent_id)}

@@ -22,6 +22,20 @@ def insert(conn: psycopg.Connection, connection_id: str, organization_id: UUID,
     )
 
 
+def insert_operator(conn: psycopg.Connection, connection_id: str, organization_id: UUID,
+                    operator_token_id: UUID) -> None:
+    """A dashboard's socket: the organization's, opened with an operator token."""
+    conn.execute(
+        """INSERT INTO ws_connections (connection_id, organization_id, operator_token_id)
+           VALUES (%s, %s, %s)
+           ON CONFLICT (connection_id) DO UPDATE
+              SET organization_id = EXCLUDED.organization_id, conversation_id = NULL,
+                  operator_token_id = EXCLUDED.operator_token_id, token_hash = NULL,
+                  last_seen_at = now()""",
+        (connection_id, organization_id, operator_token_id),
+    )
+
+
 def check_frame(conn: psycopg.Connection, connection_id: str, capacity: float | None,
                 per_second: float) -> dict[str, Any] | None:
     """The connection, with what decides whether this frame may be served: whether the
@@ -45,8 +59,15 @@ def check_frame(conn: psycopg.Connection, connection_id: str, capacity: float | 
                       last_seen_at = now()
                 WHERE connection_id = %(id)s
                RETURNING connection_id, organization_id, conversation_id, connected_at,
-                         token_hash, frame_tokens, frame_refusals)
+                         token_hash, operator_token_id, frame_tokens, frame_refusals)
            SELECT w.connection_id, w.organization_id, w.conversation_id, w.connected_at,
+                  w.operator_token_id,
+                  -- a dashboard's socket: its operator token still signed in, unexpired,
+                  -- and the key that issued it still working
+                  (ot.id IS NOT NULL AND ot.revoked_at IS NULL AND k.revoked_at IS NULL
+                   AND (k.expires_at IS NULL OR k.expires_at > now())
+                   AND o.deleted_at IS NULL) AS operator_live,
+                  ot.expires_at <= now() AS operator_expired,
                   c.id IS NOT NULL AND c.deleted_at IS NULL AND o.deleted_at IS NULL
                       AS conversation_live,
                   (w.token_hash IS NULL OR w.token_hash = c.token_hash) AS token_current,
@@ -57,6 +78,9 @@ def check_frame(conn: psycopg.Connection, connection_id: str, capacity: float | 
              LEFT JOIN conversations c ON c.id = w.conversation_id
                                       AND c.organization_id = w.organization_id
              LEFT JOIN agents a ON a.id = c.agent_id
+             LEFT JOIN operator_tokens ot ON ot.id = w.operator_token_id
+                                         AND ot.organization_id = w.organization_id
+             LEFT JOIN api_keys k ON k.id = ot.key_id
              LEFT JOIN organizations o ON o.id = w.organization_id""",
         {"id": connection_id, "capacity": capacity, "per_second": per_second},
     ).fetchone()
@@ -83,6 +107,21 @@ def delete_many(conn: psycopg.Connection, organization_id: UUID,
             WHERE organization_id = %s AND connection_id = ANY(%s)""",
         (organization_id, connection_ids),
     ).rowcount
+
+
+def audience(conn: psycopg.Connection, organization_id: UUID,
+             conversation_id: UUID) -> tuple[list[str], list[str]]:
+    """(the conversation's tabs, the organization's dashboards), in one statement."""
+    rows = conn.execute(
+        """SELECT connection_id, operator_token_id IS NOT NULL AS operator
+             FROM ws_connections
+            WHERE organization_id = %s
+              AND (conversation_id = %s OR operator_token_id IS NOT NULL)
+            ORDER BY connected_at""",
+        (organization_id, conversation_id),
+    ).fetchall()
+    return ([r["connection_id"] for r in rows if not r["operator"]],
+            [r["connection_id"] for r in rows if r["operator"]])
 
 
 def for_conversation(conn: psycopg.Connection, organization_id: UUID,

@@ -21,6 +21,13 @@ tab's message while one is answered gets an error frame `conversation_busy` at o
 reply that could not be saved (`conversation_changed`) is taken back from the tabs with
 `agent_message_reset` before the error frame.
 
+A socket opened with an operator token is a dashboard's: it belongs to the organization,
+not to a conversation, and is sent a short ``conversation_activity`` frame (conversation
+id, status, stage and the message) for every message and status change of the store's
+conversations, from this path and from HTTP (``handoff.tabs``). It may only ``ping``; its
+frames are checked against its operator token (signed out, expired, or its key revoked:
+``token_revoked``/``token_expired`` and the socket is closed).
+
 Every frame is checked like an HTTP call with the socket's token, in the statement that
 reads the connection: a frame from a socket whose token has expired (or was replaced
 when the store resumed the conversation), or whose agent was deactivated or deleted, is
@@ -49,8 +56,10 @@ from agentpay.db import Database
 from agentpay.keys import repository as keys_repo
 from agentpay.keys.service import check_conversation_token
 from agentpay.kit.errors import AppError
-from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token
+from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, OPERATOR_TOKEN_PREFIX, hash_token
 from agentpay.limits.service import FrameLimit, retry_after
+from agentpay.operators import repository as operators_repo
+from agentpay.operators.service import check_operator_token
 from agentpay.realtime import repository
 from agentpay.realtime.broadcast import Broadcaster, Delivery
 
@@ -78,7 +87,10 @@ class MessageFrame(BaseModel):
 
 
 def connect(db: Database, connection_id: str, token: str | None) -> Outcome:
-    """Record the connection if the conversation token is valid; never post here."""
+    """Record the connection if the conversation token (a shopper's tab) or the operator
+    token (a dashboard) is valid; never post here."""
+    if token and token.startswith(OPERATOR_TOKEN_PREFIX) and len(token) <= 200:
+        return _connect_operator(db, connection_id, token)
     if not token or not token.startswith(CONVERSATION_TOKEN_PREFIX) or len(token) > 200:
         return Outcome(401, "missing or invalid token")
     digest = hash_token(token)
@@ -92,6 +104,19 @@ def connect(db: Database, connection_id: str, token: str | None) -> Outcome:
             return Outcome(exc.status_code, exc.code)
         repository.insert(conn, connection_id, conversation["organization_id"],
                           conversation["id"], digest)
+    return Outcome(200)
+
+
+def _connect_operator(db: Database, connection_id: str, token: str) -> Outcome:
+    with db.transaction() as conn:
+        row = operators_repo.find(conn, hash_token(token))
+        if row is None:
+            return Outcome(401, "missing or invalid token")
+        try:
+            check_operator_token(row)
+        except AppError as exc:
+            return Outcome(exc.status_code, exc.code)
+        repository.insert_operator(conn, connection_id, row["organization_id"], row["id"])
     return Outcome(200)
 
 
@@ -113,10 +138,22 @@ _REFUSALS = {
     "token_expired": (("the conversation token has expired; start or resume the "
                        "conversation for a new one"), 401),
     "agent_inactive": ("this conversation's agent is not active", 409),
+    "operator_signed_out": (("the operator token was signed out or its key revoked; "
+                             "sign in again"), 401),
+    "operator_token_expired": ("the operator token has expired; sign in again", 401),
 }
+# the code an error frame carries, when it differs from the refusal's name
+_REFUSAL_CODES = {"operator_signed_out": "token_revoked",
+                  "operator_token_expired": "token_expired"}
 
 
 def _refusal(connection: dict) -> str | None:
+    if connection["operator_token_id"] is not None:  # a dashboard
+        if not connection["operator_live"]:
+            return "operator_signed_out"
+        if connection["operator_expired"]:
+            return "operator_token_expired"
+        return None
     if not connection["conversation_live"]:
         return "conversation_not_found"
     if not connection["token_current"]:
@@ -132,6 +169,7 @@ def _refuse(db: Database, broadcaster: Broadcaster, connection_id: str,
             code: str) -> Outcome:
     """One error frame, then the connection is forgotten and the socket closed."""
     message, status = _REFUSALS[code]
+    code = _REFUSAL_CODES.get(code, code)
     try:
         broadcaster.send(connection_id, _error(code, message))
     except Exception:
@@ -176,6 +214,9 @@ def handle_frame(db: Database, broadcaster: Broadcaster, settings: Settings,
         return _too_fast(broadcaster, connection_id, connection, limit)
     org_id, conversation_id = connection["organization_id"], connection["conversation_id"]
     out = broadcaster.delivery()
+    if connection["operator_token_id"] is not None:
+        _dashboard_frame(out, connection_id, body)
+        return Outcome(200)
     try:
         _dispatch(db, out, settings, connection_id, org_id, conversation_id, body)
     finally:
@@ -207,6 +248,34 @@ def _dispatch(db: Database, out: Delivery, settings: Settings, connection_id: st
         _resume(db, out, connection_id, org_id, conversation_id, raw)
     else:
         out.send(connection_id, _error("unknown_action", f"unknown action {frame.action!r}"))
+
+
+def _dashboard_frame(out: Delivery, connection_id: str, body: str | None) -> None:
+    """A dashboard's socket only listens (its actions are HTTP calls); it may ping."""
+    try:
+        frame = Frame.model_validate(json.loads(body or ""))
+    except (ValueError, RecursionError, ValidationError):
+        out.send(connection_id, _error("invalid_frame",
+                                       "frames are JSON objects with an action"))
+        return
+    if frame.action == "ping":
+        out.send(connection_id, {"type": "pong"})
+    else:
+        out.send(connection_id, _error("unknown_action",
+                                       "a dashboard's socket takes only ping"))
+
+
+def activity(conversation: dict, message: dict | None) -> dict:
+    """What a dashboard is told when a conversation moves: which one, its status and stage,
+    and the message (its text cut to 2,000 characters; the transcript has it whole)."""
+    frame: dict[str, Any] = {"type": "conversation_activity",
+                             "conversation_id": str(conversation["id"]),
+                             "status": conversation["status"], "stage": conversation["stage"]}
+    if message is not None:
+        frame["message"] = {"id": str(message["id"]), "seq": message["seq"],
+                            "role": message["role"], "content": message["content"][:2000],
+                            "created_at": message["created_at"]}
+    return frame
 
 
 def _forget_gone(db: Database, org_id, gone: Collection[str]) -> None:
@@ -286,7 +355,7 @@ def _message(db: Database, out: Delivery, settings: Settings, connection_id: str
         out.send(connection_id, _error(exc.code, exc.message))
         return
     with db.connection() as conn:
-        targets = repository.for_conversation(conn, org_id, conversation_id)
+        targets, dashboards = repository.audience(conn, org_id, conversation_id)
     out.send_all(targets, {"type": "agent_typing"})
     stream = DeltaStream(out, targets)
     try:
@@ -306,6 +375,10 @@ def _message(db: Database, out: Delivery, settings: Settings, connection_id: str
         stream.delta(exchange["reply"]["content"] if exchange["reply"] else "")
     user = MessageOut.model_validate(exchange["message"]).model_dump(mode="json")
     out.send_all(targets, _fit({"type": "user_message", "message": user}))
+    if not exchange["replayed"]:
+        out.send_all(dashboards, activity(exchange["conversation"], exchange["message"]))
+        if exchange["reply"] is not None:
+            out.send_all(dashboards, activity(exchange["conversation"], exchange["reply"]))
     if exchange["reply"] is None:
         # a person holds the conversation (or held it when this message came): no reply
         out.send_all(targets, {"type": "conversation_status",
