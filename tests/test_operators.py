@@ -127,16 +127,24 @@ def test_an_expired_token_gets_token_expired_and_signing_out_ends_it(
     assert gone.status_code == 401 and gone.json()["error"]["code"] == "invalid_credentials"
 
 
-def test_revoking_the_key_that_signed_in_ends_its_operator_tokens(client, store):
-    tenant, _ = store
+def test_revoking_the_key_that_signed_in_ends_its_operator_tokens(
+        client, db, store, make_conversation, sockets):
+    tenant, agent = store
     spare = client.post("/v1/agent/organization/keys", headers=tenant.auth,
                         json={"name": "dashboard"}).json()
     token = sign_in(client, type(tenant)(tenant.organization_id, spare["secret"]))["token"]
     assert client.get("/v1/agent/analytics", headers=bearer(token)).status_code == 200
+    dashboard = open_tab(db, token)
+    conv = make_conversation(agent)
+    say(client, conv, "hello")
+    assert len(sockets.frames[dashboard]) == 2  # the shopper's message and the reply
     assert client.delete(f"/v1/agent/organization/keys/{spare['id']}",
                          headers=tenant.auth).status_code in (200, 204)
     response = client.get("/v1/agent/analytics", headers=bearer(token))
     assert response.status_code == 401
+    # its dashboard hears nothing more, even before its socket is closed
+    say(client, conv, "anyone there?")
+    assert len(sockets.frames[dashboard]) == 2
 
 
 # ---------------------------------------------------------------- scope
@@ -223,6 +231,32 @@ def test_the_list_puts_conversations_waiting_for_a_person_first(
     only_waiting = client.get("/v1/agent/conversations", headers=auth,
                               params={"status": "waiting"}).json()["data"]
     assert only_waiting == []
+
+
+def test_taking_over_a_handed_over_conversation_ends_its_wait(client, store,
+                                                              make_conversation, sockets):
+    tenant, agent = store
+    conv = make_conversation(agent, session_id="visitor-claimed")
+    say(client, conv, "can I talk to a person please?")
+    auth = bearer(sign_in(client, tenant)["token"])
+    cid = conv["conversation"]["id"]
+    waiting = client.get("/v1/agent/conversations", headers=auth,
+                         params={"status": "waiting"}).json()["data"]
+    assert [c["id"] for c in waiting] == [cid]
+    taken = client.post(f"/v1/agent/conversations/{cid}/takeover", headers=auth).json()
+    assert taken["taken"] is True and taken["conversation"]["status"] == "handoff"
+    assert taken["conversation"]["context"]["handoff"]["taken_at"]
+    assert client.get("/v1/agent/conversations", headers=auth,
+                      params={"status": "waiting"}).json()["data"] == []
+    # a second operator's take-over changes nothing
+    again = client.post(f"/v1/agent/conversations/{cid}/takeover", headers=auth).json()
+    assert again["taken"] is False
+    # released, then handed over again: waiting again
+    client.post(f"/v1/agent/conversations/{cid}/release", headers=auth)
+    say(client, conv, "actually, can I talk to a person again?")
+    waiting = client.get("/v1/agent/conversations", headers=auth,
+                         params={"status": "waiting"}).json()["data"]
+    assert [c["id"] for c in waiting] == [cid]
 
 
 def test_search_by_session_id_or_text_and_pages(client, store, make_conversation, sockets):
@@ -471,3 +505,12 @@ def test_bad_analytics_periods_are_422(client, store, params, code):
     response = client.get("/v1/agent/analytics", headers=tenant.auth, params=params)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == code
+
+
+def test_operator_tokens_are_redacted_from_logs():
+    from agentpay.kit.redact import redact
+
+    # GIVEN a log line that carries an operator token WHEN redacted THEN it is gone
+    token = "ap_ot_" + "Zx9" * 14
+    assert token not in redact(f"dashboard socket with {token} connected")
+    assert "[secret]" in redact(f"token={token}")

@@ -67,8 +67,9 @@ def list_conversations(principal: OperatorPrincipal, conn: ConnDep,
                        agent_id: UUID | None = None,
                        limit: Annotated[int, Query(ge=1, le=100)] = 25,
                        cursor: Annotated[str | None, Query(max_length=400)] = None):
-    """The store's conversations, those waiting for a person first (held, and the last
-    word not the team's), then the most recently active. ``q`` finds a session id or a
+    """The store's conversations, those waiting for a person first (handed over, not
+    taken over by anyone on the team, the last word not the team's), then the most
+    recently active. ``q`` finds a session id or a
     message's text (case-insensitive substring); ``status=waiting`` lists only those
     waiting for a person. Pass ``next_cursor`` back as ``cursor`` for the next page."""
     rows, next_cursor = service.list_conversations(

@@ -352,7 +352,8 @@ def save_turn(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
 
 
 # The dashboard's list: one row per conversation with its last word (shopper, agent or
-# team), waiting-for-a-person first, then the most recently active; keyset pagination on
+# team), waiting-for-a-person first (handed over, and nobody on the team has taken it
+# over or had the last word since), then the most recently active; keyset pagination on
 # (waiting, active_at, id). ``pattern`` is an ILIKE pattern for a session id or any
 # message's text.
 _LIST = """
@@ -361,7 +362,8 @@ _LIST = """
                    c.last_message_at, c.created_at, c.context -> 'cart' AS cart,
                    lm.role AS last_role, left(lm.content, 200) AS last_content,
                    lm.created_at AS last_created_at,
-                   (c.status = 'handoff' AND coalesce(lm.role, '') <> 'operator') AS waiting,
+                   (c.status = 'handoff' AND coalesce(lm.role, '') <> 'operator'
+                    AND c.context -> 'handoff' ->> 'taken_at' IS NULL) AS waiting,
                    coalesce(c.last_message_at, c.created_at) AS active_at
               FROM conversations c
               LEFT JOIN LATERAL (

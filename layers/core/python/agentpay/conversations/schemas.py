@@ -145,7 +145,8 @@ class ConversationSummary(BaseModel):
     session_id: str
     status: Status
     stage: Stage
-    waiting: bool = Field(description="held for a person and the last word is not the team's")
+    waiting: bool = Field(description=("handed to a person, not taken over by anyone on the "
+                                       "team, and the last word is not the team's"))
     message_count: int
     cart: CartValue
     last_message: LastMessage | None

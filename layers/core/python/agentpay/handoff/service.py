@@ -82,21 +82,25 @@ def post_operator_message(conn: psycopg.Connection, organization_id: UUID,
 
 def take_over(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
               settings: Settings) -> tuple[dict, bool]:
-    """(conversation, taken). Taking over a conversation a person already holds changes
-    nothing, so a retried take-over answers the same. Run inside a transaction."""
+    """(conversation, taken). A person on the team takes the conversation: one the agent
+    holds is held by a person from now on (the agent stops answering at once); one the
+    agent handed over is marked taken (``context.handoff.taken_at``), so it no longer
+    waits for a person in the dashboard's list. Taking over a conversation already taken
+    changes nothing, so a retried take-over answers the same. Run inside a transaction."""
     row = _locked(conn, organization_id, conversation_id, None, settings)
     row.pop("earlier")
     if row["status"] in CLOSED:
         raise Conflict(f"conversation is {row['status']}", code="conversation_closed")
     conversation = {k: row[k] for k in row if k not in ("turn_id", "turn_message_id",
                                                          "turn_live")}
-    if row["status"] == "handoff":
+    handoff = (row.get("context") or {}).get("handoff") or {}
+    if row["status"] == "handoff" and handoff.get("taken_at"):
         return conversation, False
     _no_turn_in_flight(conn, organization_id, row)
     now = datetime.now(UTC).isoformat()
-    taken = repository.take_over(conn, organization_id, conversation_id,
-                                 {"reason": "an operator took over", "at": now})
-    return taken, True
+    taken = {"taken_at": now} if row["status"] == "handoff" else {
+        "reason": "an operator took over", "at": now, "taken_at": now}
+    return repository.take_over(conn, organization_id, conversation_id, taken), True
 
 
 def release(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,

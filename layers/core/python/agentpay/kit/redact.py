@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-_KEY = re.compile(r"\b(?:ap_(?:sk|pk|ct)_|sk-ant-|sk-proj-|sk-|sk_(?:live|test)_|"
+_KEY = re.compile(r"\b(?:ap_(?:sk|pk|ct|ot)_|sk-ant-|sk-proj-|sk-|sk_(?:live|test)_|"
                   r"rk_(?:live|test)_|whsec_|polar_(?:oat|whs|pat)_|Bearer\s+)"
                   r"[A-Za-z0-9_\-.=]{6,}")
 # An address starts at the first word boundary inside a run of address characters. Tried at

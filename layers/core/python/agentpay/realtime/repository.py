@@ -111,14 +111,23 @@ def delete_many(conn: psycopg.Connection, organization_id: UUID,
 
 def audience(conn: psycopg.Connection, organization_id: UUID,
              conversation_id: UUID) -> tuple[list[str], list[str]]:
-    """(the conversation's tabs, the organization's dashboards), in one statement."""
+    """(the conversation's tabs, the organization's dashboards), in one statement. A
+    dashboard hears nothing once its operator token has expired, was signed out, or its
+    key stopped working, even before its socket is closed."""
     rows = conn.execute(
-        """SELECT connection_id, operator_token_id IS NOT NULL AS operator
-             FROM ws_connections
-            WHERE organization_id = %s
-              AND (conversation_id = %s OR operator_token_id IS NOT NULL)
-            ORDER BY connected_at""",
-        (organization_id, conversation_id),
+        """SELECT w.connection_id, w.operator_token_id IS NOT NULL AS operator
+             FROM ws_connections w
+            WHERE w.organization_id = %(org)s
+              AND (w.conversation_id = %(conv)s
+                   OR (w.operator_token_id IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM operator_tokens t JOIN api_keys k ON k.id = t.key_id
+                        WHERE t.id = w.operator_token_id
+                          AND t.organization_id = w.organization_id
+                          AND t.revoked_at IS NULL AND t.expires_at > now()
+                          AND k.revoked_at IS NULL
+                          AND (k.expires_at IS NULL OR k.expires_at > now()))))
+            ORDER BY w.connected_at""",
+        {"org": organization_id, "conv": conversation_id},
     ).fetchall()
     return ([r["connection_id"] for r in rows if not r["operator"]],
             [r["connection_id"] for r in rows if r["operator"]])
