@@ -440,7 +440,11 @@ def test_global_environment_matches_what_the_settings_read():
     # The HTTP API adds the named stage that Mangum strips from paths; migrate connects as
     # the owner and provisions the application role from its secret.
     http_env = FUNCTIONS["HttpApiFunction"]["Properties"]["Environment"]["Variables"]
-    assert http_env == {"AGENTPAY_API_BASE_PATH": {"Fn::Sub": "/${Stage}"}}
+    assert http_env == {
+        "AGENTPAY_API_BASE_PATH": {"Fn::Sub": "/${Stage}"},
+        # the operator dashboard's live socket: the WebSocket API's stage
+        "AGENTPAY_DASHBOARD_WS_URL": {"Fn::Sub": ws_endpoint.replace("https://", "wss://", 1)},
+    }
     migrate_env = FUNCTIONS["MigrateFunction"]["Properties"]["Environment"]["Variables"]
     assert migrate_env == {"DB_SECRET_ARN": {"Ref": "DBSecret"},
                            "DB_APP_SECRET_ARN": {"Ref": "DBAppSecret"}}
@@ -596,6 +600,7 @@ def test_outputs_publish_the_api_urls_and_operator_handles():
     ws_url = outputs["WebSocketUrl"]["Value"]["Fn::Sub"]
     assert ws_url.startswith("wss://${WebSocketApi}.execute-api.${AWS::Region}.")
     assert ws_url.endswith("/${Stage}")
+    assert outputs["DashboardUrl"]["Value"]["Fn::Sub"] == http_url + "/dashboard"
     assert outputs["IndexQueueUrl"]["Value"] == {"Ref": "IndexQueue"}
     assert outputs["IndexDeadLetterQueueUrl"]["Value"] == {"Ref": "IndexDeadLetterQueue"}
     assert outputs["DbProxyEndpoint"]["Value"] == {"Fn::GetAtt": ["DBProxy", "Endpoint"]}

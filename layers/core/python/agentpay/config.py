@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     webhook_queue_url: str | None = None
     llm_secret_arn: str | None = None
     ws_endpoint: str | None = None
+    # Where the operator dashboard's page opens its WebSocket (wss://<ws-api>/<stage> in
+    # the template, ws://host:port/ws in the dev stack); unset, the page polls.
+    dashboard_ws_url: str | None = None
     embedding_provider: str = "local"
 
     # Checkout links: signed with this secret (a file under data_dir when unset locally),

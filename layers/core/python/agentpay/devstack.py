@@ -102,6 +102,11 @@ def point_handlers_here(base_url: str) -> None:
     from agentpay.config import reset_settings
 
     os.environ["AGENTPAY_WS_ENDPOINT"] = base_url
+    # the dashboard's live updates come through the local WebSocket front
+    from agentpay.localstack.websocket import WS_PATH
+
+    os.environ.setdefault("AGENTPAY_DASHBOARD_WS_URL",
+                          base_url.replace("http://", "ws://", 1) + WS_PATH)
     os.environ.setdefault("AGENTPAY_PUBLIC_BASE_URL", base_url)
     reset_settings()
 

@@ -13,6 +13,7 @@ from agentpay.catalog.endpoints import router as catalog_router
 from agentpay.checkout.endpoints import router as checkout_router
 from agentpay.config import get_settings
 from agentpay.conversations.endpoints import router as conversations_router
+from agentpay.dashboard.endpoints import router as dashboard_router
 from agentpay.handoff.endpoints import router as handoff_router
 from agentpay.keys.endpoints import router as keys_router
 from agentpay.knowledge.endpoints import router as knowledge_router
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(knowledge_router)
     app.include_router(payments_router)
+    app.include_router(dashboard_router)
     if not settings.is_production:
         # the local provider's page and pay button: an order with no money taken
         app.include_router(checkout_router)

@@ -1,0 +1,208 @@
+"""The operator dashboard in a real browser (issue 20, item 3): headless Debian chromium
+driven by Playwright against a real `agentpay dev`. An operator signs in, sees a shopper's
+call for a person arrive from the chat widget on a storefront, takes it over, replies (the
+shopper's widget shows it), hands it back, and reads the charts. Screenshots go to
+test-artifacts/.
+
+Like the widget's browser test, it skips without chromium, except in CI.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from test_local_websocket import http, run_dev_server
+from test_widget_e2e import CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "layers" / "core" / "python" / "agentpay" / "dashboard" / "static"
+ARTIFACTS = ROOT / "test-artifacts"
+STEP_MS = 20_000
+
+
+def test_the_dashboard_inserts_no_markup_from_data():
+    # GIVEN the dashboard's script THEN nothing is ever parsed as HTML
+    source = (STATIC / "dashboard.js").read_text()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
+                 "localStorage"):
+        assert sink not in source, f"the dashboard must not use {sink}"
+
+
+def test_the_page_and_its_assets_are_served_with_a_strict_policy(client):
+    page = client.get("/dashboard")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert 'src="dashboard/dashboard.js"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["cache-control"] == "no-store"
+    for asset, kind in (("dashboard.js", "javascript"), ("dashboard.css", "css")):
+        response = client.get(f"/dashboard/{asset}")
+        assert response.status_code == 200 and kind in response.headers["content-type"]
+    for bad in ("index.html", "..%2Fendpoints.py", "nope.js"):
+        assert client.get(f"/dashboard/{bad}").status_code == 404
+
+
+def test_the_page_names_the_websocket_it_is_configured_with(client, settings, monkeypatch):
+    monkeypatch.setattr(settings, "dashboard_ws_url", "wss://ws.example.com/prod")
+    page = client.get("/dashboard")
+    assert '<meta name="agentpay-ws" content="wss://ws.example.com/prod">' in page.text
+    assert "connect-src 'self' wss://ws.example.com" in page.headers["content-security-policy"]
+
+
+@pytest.fixture(scope="module")
+def stack(database_url, db, tmp_path_factory) -> Iterator[str]:
+    _browser_or_skip()  # skip before paying for the stack
+    with run_dev_server(database_url, tmp_path_factory.mktemp("dashboard-dev"),
+                        demo=False) as base:
+        yield base
+
+
+@contextmanager
+def storefront(page: str) -> Iterator[str]:
+    """A store's site on its own origin (another port), with the widget's script tag."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _shop_page(base: str, publishable_key: str) -> str:
+    return ("<!doctype html><html><head><title>Test shop</title></head><body>"
+            "<h1>Test shop</h1>"
+            f'<script src="{base}/widget/agentpay-widget.js" data-agent-key="{publishable_key}"'
+            f' data-api="{base}" data-open="true"></script></body></html>')
+
+
+def test_an_operator_takes_over_replies_releases_and_reads_the_numbers(stack, make_tenant):
+    sync_playwright = _browser_or_skip()
+    started = time.monotonic()
+    # GIVEN a store with an agent on its storefront
+    tenant = make_tenant("Dashboard E2E Store")
+    status, _, agent = http("POST", f"{stack}/v1/agent/agents",
+                            {"name": "Ava", "personality": {"tone": "friendly"}},
+                            key=tenant.api_key)
+    assert status == 201, agent
+    ARTIFACTS.mkdir(exist_ok=True)
+    with storefront(_shop_page(stack, agent["publishable_key"])) as shop, \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            errors: list[str] = []
+            operator = browser.new_context(viewport={"width": 1300, "height": 850}).new_page()
+            shopper = browser.new_context(viewport={"width": 900, "height": 800}).new_page()
+            for page in (operator, shopper):
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+
+            # WHEN the operator signs in with the secret key
+            operator.goto(f"{stack}/dashboard")
+            operator.fill("#secret-key", tenant.api_key)
+            operator.click("#signin-button")
+            # THEN the page listens on the WebSocket, and the browser keeps only the
+            # operator token
+            operator.locator("#live.on").wait_for(timeout=STEP_MS)
+            kept = operator.evaluate(
+                "JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+            assert tenant.api_key not in kept and "ap_ot_" in kept
+            assert operator.input_value("#secret-key") == ""
+
+            # WHEN a shopper asks the widget for a person
+            shopper.goto(shop)
+            box = shopper.locator(".ap-input")
+            box.wait_for(timeout=STEP_MS)
+            box.fill("can I talk to a person please?")
+            box.press("Enter")
+            shopper.locator(".ap-msg.ap-agent:not(.ap-greeting)").first.wait_for(
+                timeout=STEP_MS)
+            # THEN the handoff arrives in the dashboard's list, waiting for a person
+            waiting = operator.locator("#conversation-list li.waiting")
+            waiting.first.wait_for(timeout=STEP_MS)
+            assert "waiting for a person" in waiting.first.text_content()
+            waiting.first.click()
+            operator.locator("#transcript .msg.user", has_text="talk to a person").wait_for(
+                timeout=STEP_MS)
+            operator.screenshot(path=str(ARTIFACTS / "dashboard-handoff.png"))
+
+            # WHEN the operator takes it over and replies
+            operator.click("#takeover")
+            operator.locator("#takeover").wait_for(state="hidden", timeout=STEP_MS)
+            # (taken, it no longer waits for a person)
+            operator.wait_for_function(
+                "() => !document.querySelector('#conversation-list li.waiting')",
+                timeout=STEP_MS)
+            operator.fill("#reply", "Hi, this is Sam from the team. How can I help?")
+            operator.click("#send")
+            operator.locator("#transcript .msg.operator", has_text="Sam from the team"
+                             ).wait_for(timeout=STEP_MS)
+            # THEN the shopper's widget shows the reply
+            shopper.locator(".ap-msg.ap-operator", has_text="Sam from the team").wait_for(
+                timeout=STEP_MS)
+            # and what the shopper says next reaches the dashboard live, unanswered by
+            # the agent
+            box.fill("thanks Sam, do you ship to Canada?")
+            box.press("Enter")
+            operator.locator("#transcript .msg.user", has_text="ship to Canada").wait_for(
+                timeout=STEP_MS)
+            operator.screenshot(path=str(ARTIFACTS / "dashboard-conversation.png"))
+            shopper.screenshot(path=str(ARTIFACTS / "dashboard-shopper-widget.png"))
+
+            # WHEN the operator hands it back to the agent
+            operator.click("#release")
+            operator.locator("#detail-status", has_text="active").wait_for(timeout=STEP_MS)
+            # THEN the agent answers the shopper again, and the dashboard sees it live
+            agent_replies = shopper.locator(".ap-msg.ap-agent:not(.ap-greeting)").count()
+            box.fill("hello again")
+            box.press("Enter")
+            shopper.wait_for_function(
+                "() => document.querySelector('#agentpay-widget').shadowRoot"
+                f".querySelectorAll('.ap-msg.ap-agent:not(.ap-greeting)').length > {agent_replies}",
+                timeout=STEP_MS)
+            operator.locator("#transcript .msg.user", has_text="hello again").wait_for(
+                timeout=STEP_MS)
+
+            # WHEN the operator opens the numbers THEN the charts are drawn from the API
+            operator.click(".tab[data-view=numbers]")
+            bars = operator.locator("#chart-conversations rect.bar")
+            bars.first.wait_for(state="attached", timeout=STEP_MS)
+            assert bars.count() in (30, 31)  # the 30 days' UTC dates, both ends partial
+            today = operator.evaluate(
+                "Math.max(...[...document.querySelectorAll('#chart-conversations rect.bar')]"
+                ".map((b) => Number(b.dataset.value)))")
+            assert today >= 1
+            funnel = operator.locator("#chart-funnel rect.bar")
+            assert funnel.count() == 6
+            assert funnel.first.get_attribute("data-label") == "discovery"
+            assert operator.locator("#revenue-caption").text_content().startswith("Revenue")
+            assert "Conversations" in operator.locator("#tiles").text_content()
+            operator.screenshot(path=str(ARTIFACTS / "dashboard-numbers.png"))
+
+            # WHEN the operator signs out THEN the token is gone from the browser
+            operator.click("#signout")
+            operator.locator("#signin-form").wait_for(timeout=STEP_MS)
+            assert "ap_ot_" not in operator.evaluate("JSON.stringify(sessionStorage)")
+            assert errors == []
+        finally:
+            browser.close()
+    assert time.monotonic() - started < 60
