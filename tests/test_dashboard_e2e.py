@@ -206,3 +206,51 @@ def test_an_operator_takes_over_replies_releases_and_reads_the_numbers(stack, ma
         finally:
             browser.close()
     assert time.monotonic() - started < 60
+
+
+def test_the_http_function_serves_the_dashboard_under_its_stage(db, lambda_context,
+                                                                monkeypatch):
+    # GIVEN the deployed HTTP function, configured as the template configures it
+    from agentpay.config import get_settings
+    from conftest import load_event, load_handler
+
+    monkeypatch.setattr(get_settings(), "dashboard_ws_url",
+                        "wss://f6g7h8i9j0.execute-api.us-east-1.amazonaws.com/prod")
+    handler = load_handler("http_api").handler
+    # WHEN a browser asks for https://<api>/prod/dashboard
+    page = handler(load_event("http_api_dashboard.json"), lambda_context)
+    # THEN the page comes back, naming its assets relative to itself and the WebSocket API
+    assert page["statusCode"] == 200, page
+    assert 'href="dashboard/dashboard.css"' in page["body"]
+    assert 'content="wss://f6g7h8i9j0.execute-api.us-east-1.amazonaws.com/prod"' in page["body"]
+    assert "wss://f6g7h8i9j0.execute-api.us-east-1.amazonaws.com" in \
+        page["headers"]["content-security-policy"]
+    # AND its script is served under the same stage
+    event = load_event("http_api_dashboard.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/prod/dashboard/dashboard.js"
+    event["pathParameters"] = {"proxy": "dashboard/dashboard.js"}
+    script = handler(event, lambda_context)
+    assert script["statusCode"] == 200 and "text/javascript" in script["headers"]["content-type"]
+    assert "operator-tokens" in script["body"]
+
+
+def test_a_dashboard_connects_through_the_connect_function(client, db, make_tenant,
+                                                          lambda_context):
+    from conftest import load_event, load_handler
+
+    tenant = make_tenant("Dashboard Socket Store")
+    token = client.post("/v1/agent/operator-tokens", headers=tenant.auth).json()["token"]
+    event = load_event("ws_connect.json")
+    event["queryStringParameters"] = {"token": token}
+    event["requestContext"]["connectionId"] = "DashConnId="
+    outcome = load_handler("ws_connect").handler(event, lambda_context)
+    assert outcome["statusCode"] == 200
+    with db.connection() as conn:
+        row = conn.execute("SELECT organization_id, conversation_id, operator_token_id "
+                           "FROM ws_connections WHERE connection_id = 'DashConnId='").fetchone()
+    assert str(row["organization_id"]) == tenant.organization_id
+    assert row["conversation_id"] is None and row["operator_token_id"] is not None
+    # a secret key does not open a socket
+    event["queryStringParameters"] = {"token": tenant.api_key}
+    event["requestContext"]["connectionId"] = "KeyConnId="
+    assert load_handler("ws_connect").handler(event, lambda_context)["statusCode"] == 401

@@ -186,6 +186,7 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     broadcaster_for({})
     ws_url = base_url.replace("http://", "ws://", 1) + WS_PATH
     print(f"AgentPay dev stack\n  HTTP API   {base_url}  (OpenAPI docs at /docs)\n"
+          f"  Dashboard  {base_url}/dashboard  (sign in with an organization's secret key)\n"
           f"  WebSocket  {ws_url}?token=CONVERSATION_TOKEN  (@connections at {base_url})\n"
           f"  SQS        {queues.endpoint_url}  (index queue + DLQ, polled into "
           "index_products)", flush=True)
