@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from agentpay.api.auth import OperatorPrincipal, OrgPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS
-from agentpay.operators import repository, service
+from agentpay.operators import service
 from agentpay.operators.schemas import OperatorTokenCreate, OperatorTokenOut
 
 router = APIRouter(prefix="/v1/agent/operator-tokens", tags=["operators"],
@@ -30,5 +30,5 @@ def sign_out(principal: OperatorPrincipal, conn: ConnDep):
     """Ends the operator token this call carries (a secret key: nothing to end)."""
     if principal.kind == "operator":
         with conn.transaction():
-            repository.revoke(conn, principal.organization_id, principal.token_id)
+            service.sign_out(conn, principal.organization_id, principal.token_id)
     return Response(status_code=204)

@@ -33,6 +33,12 @@ def issue(conn: psycopg.Connection, organization_id: UUID, key_id: UUID,
     return {"token": token, "token_expires_at": row["expires_at"], "scopes": list(SCOPES)}
 
 
+def sign_out(conn: psycopg.Connection, organization_id: UUID, token_id: UUID) -> None:
+    """The token stops at once; its dashboards hear nothing more and their next frame
+    closes them."""
+    repository.revoke(conn, organization_id, token_id)
+
+
 def check_operator_token(row: dict[str, Any]) -> None:
     if row["expired"]:
         raise Unauthorized("the operator token has expired; sign in again",
