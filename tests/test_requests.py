@@ -119,3 +119,12 @@ def test_a_story_joined_by_commas_stays_with_its_wish():
 def test_now_and_the_next_thing_wanted_is_a_new_request():
     assert split_requests("put that in the basket. Now mugs, four matching ones") == [
         "put that in the basket.", "Now mugs, four matching ones"]
+
+
+def test_two_superlative_picks_joined_by_and_are_two_requests():
+    assert split_requests("what's the cheapest carbon pair you have and the cheapest "
+                          "aluminium pair?") == ["what's the cheapest carbon pair you have",
+                                                  "the cheapest aluminium pair?"]
+    # a pick and its count stay one request
+    text = "go with the cheapest you have and put 12 in the cart"
+    assert split_requests(text) == [text]

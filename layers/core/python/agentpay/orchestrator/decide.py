@@ -533,6 +533,11 @@ _GO_WITH = re.compile(r"\b(?:go(?:ing)?\s{1,3}(?:with|for)|i'?ll\s{1,3}(?:go\s{1
                       r"that'?ll\s{1,3}do)\b", re.IGNORECASE)
 
 
+def _listing_text(p: dict) -> str:
+    bits = (p.get("name"), p.get("material"), p.get("product_type"), p.get("description"))
+    return " ".join(str(b) for b in bits if b).lower()
+
+
 def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                  reading: Reading, lines: list[dict]) -> Action:
     asked = bool(re.match(r"\s{0,3}(?:what|which|whats|how|is|are|do|does)\b", text,
@@ -553,6 +558,11 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             and not any(available_in(p, [], reading.sizes) for p in ctx.last_shown):
         # "also add one of the tinted spf 30 ones, whichever is cheapest": none on screen is
         # one, so the store's
+        reading = replace(reading, scope_catalog=True)
+    said = [w for m in reading.materials for w in m.split() if len(w) > 2]
+    if not reading.scope_catalog and ctx.last_shown and said and not any(
+            all(w in _listing_text(p) for w in said) for p in ctx.last_shown):
+        # "and the cheapest aluminium pair?" with only carbon ones on screen: the store's
         reading = replace(reading, scope_catalog=True)
     if reading.scope_catalog or not ctx.last_shown:
         if reading.select_count > 1 and not buy:

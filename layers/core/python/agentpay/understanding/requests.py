@@ -15,7 +15,10 @@ MAX_PARTS = 3
 
 # where a part may end: a sentence's stop, a comma or semicolon ("the mossgrove chairs -
 # how much are ..." is one request about what it names)
-_BREAK = re.compile(r"(?<=[.!?;,])\s{1,3}|\s{1,3}and\s{1,3}(?=(?:add|remove|take|show|put)\b)")
+_BREAK = re.compile(r"(?<=[.!?;,])\s{1,3}|\s{1,3}and\s{1,3}(?=(?:add|remove|take|show|put)\b)|"
+                    # "the cheapest carbon pair and the cheapest aluminium pair": two picks
+                    r"\s{1,3}and\s{1,3}(?=(?:also\s{1,3})?the\s{1,3}(?:cheapest|priciest|most\s{1,3}"
+                    r"expensive|least\s{1,3}expensive|lightest|biggest|smallest)\b)")
 # a part that asks for something: a verb of the shop, a question, or enough words to be
 # one ("hmm bit pricey." is a feeling, not a request)
 _ASKS = re.compile(r"\b(?:add|put|take|remove|buy|get|grab|need|want|show|find|looking|"
@@ -64,6 +67,13 @@ def split_requests(text: str) -> list[str]:
         head = text[start:m.start()].strip(" ,;")
         after_comma = text[m.start() - 1:m.start()] in ",;" if m.start() else False
         opens = _AFTER_COMMA if after_comma else _OPENS
+        if m.group().strip() == "and" and _SUPERLATIVE_HEAD.search(head) \
+                and _SUPERLATIVE_NEXT.match(rest):
+            parts.append(head)  # a second superlative pick joined by "and"
+            start = m.end()
+            if len(parts) == MAX_PARTS - 1:
+                break
+            continue
         if _ADVICE.search(head) and _WANT.match(rest):
             continue  # "what would you suggest for a beginner? I need boots": one request
         if not after_comma and _CONTEXT.match(head) and not _ASKS.search(head) and (
@@ -83,6 +93,12 @@ def split_requests(text: str) -> list[str]:
         parts.append(tail)
     return parts if len(parts) > 1 or start else [text]
 
+
+_SUPERLATIVE_HEAD = re.compile(r"\b(?:cheapest|priciest|most\s{1,3}expensive|least\s{1,3}expensive|"
+                               r"lightest|biggest|smallest)\b", re.IGNORECASE)
+
+_SUPERLATIVE_NEXT = re.compile(r"(?:also\s{1,3})?the\s{1,3}" + _SUPERLATIVE_HEAD.pattern,
+                               re.IGNORECASE)
 
 # a sentence about the shopper, not a request: "my cat is very big", "we're a big family"
 _CONTEXT = re.compile(r"(?:(?:hi|hello|hey)[,.!]?\s{1,3})?(?:my|our|we(?:'re|\s{1,3}are)?|i'?m|"
