@@ -293,6 +293,23 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
     if compared is not None:
         return compared
     asks_about = reading.question is not None and reading.question.kind not in ("price",)
+    if reading.superlative and reading.scope_catalog and asks_about \
+            and _about_this_search(ctx, reading) and not reading.add_words:
+        # "what's the capacity on the cheapest glass one you have?": that one, then answered
+        asked = set(words(reading.question.phrase))  # the attribute asked is no qualifier
+        described = [w for w in descriptor_words(entities, reading) if w not in asked]
+        pick = replace(reading, modifiers=[m for m in reading.modifiers if m not in asked]
+                       + described, words=[w for w in reading.words if w not in asked]
+                       + described)
+        action = select_from_catalog(ctx, pick, False, entities)
+        if action.type == "select_product":
+            args = action.steps[0].arguments
+            for w in described:  # "the cheapest glass one": glass, whatever the state kept
+                if ctx.vocab.has_word(w) and w not in args.get("require", []):
+                    args["require"] = [*args.get("require", []), w][:6]
+            action.params["then"] = "answer_question"
+            action.intent = "product_details"
+        return action
     if reading.superlative and (_about_this_search(ctx, reading) or reading.scope_catalog) \
             and not asks_about and not (
             intent in ("discount_request", "price_objection") and HAGGLE.search(

@@ -220,7 +220,9 @@ class Engine:
             return [self.registry.invoke(ctx, "cart_add", args, allowed=allowed)]
         if action.type == "select_product":
             ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
-            return []
+            if action.params.get("then") != "answer_question":
+                return []
+            products = [top]  # the one picked is the one asked about
         if action.params.get("focus_top"):
             ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
         others = products[1:]
