@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from agentpay.catalog.schemas import ProductIn
+from agentpay.understanding.lexicon import colour_families, colour_key
 
 _ATTRIBUTE_WORD_KEYS = ("colors", "colours", "color", "colour", "sizes", "size", "material",
                         "materials", "style", "pattern", "gender", "model", "model_number")
@@ -31,6 +33,20 @@ def _clean(values: list[str]) -> list[str]:
     return list(seen)
 
 
+def name_colour(name: str) -> str | None:
+    """The colour a listing names last ("Emberlight Down Jacket – Men's, Charcoal",
+    "Tool Only, Black (TQD860B)"): many catalogs say a product's colour only there."""
+    if "," not in name:
+        return None
+    tail = re.sub(r"\([^)]{0,40}\)", " ", name.rsplit(",", 1)[1]).strip()
+    key = colour_key(tail)
+    table = colour_families()
+    parts = key.split()
+    if key in table or (parts and len(parts) <= 3 and parts[-1] in table):
+        return tail
+    return None
+
+
 def product_row(product: ProductIn) -> dict[str, Any]:
     attrs = product.attributes
     variants = [v.model_dump(exclude_none=True) for v in product.variants]
@@ -39,6 +55,8 @@ def product_row(product: ProductIn) -> dict[str, Any]:
         + _as_list(attrs.get("color")) + _as_list(attrs.get("colour"))
         + [v["color"] for v in variants if v.get("color")]
     )
+    if not colors and (named := name_colour(product.name)):
+        colors = _clean([named])
     sizes = _clean(
         _as_list(attrs.get("sizes")) + _as_list(attrs.get("size"))
         + [v["size"] for v in variants if v.get("size")]
