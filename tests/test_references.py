@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from agentpay.catalog.vocabulary import Vocabulary
 from agentpay.orchestrator.answers import answer
 from agentpay.orchestrator.references import available_in, resolve
 from agentpay.understanding.classifier import Classifier
@@ -242,11 +243,12 @@ def test_a_colour_in_the_name_is_the_products_own():
     named = {"name": "Emberlight Down Jacket – Men's, Black", "colors": []}
     listed = {"name": "Trail Fleece", "colors": ["grey", "forest green"]}
     plain = {"name": "Canvas Tote", "colors": []}
-    known = ["black", "charcoal", "grey"]
-    assert lacks_colour(named, ["charcoal"], known)
-    assert not lacks_colour(named, ["black"], known)
-    assert lacks_colour(listed, ["black"], known) and not lacks_colour(listed, ["grey"], known)
-    assert not lacks_colour(plain, ["charcoal"], known)  # no colour of its own: not known
+    known = Vocabulary.from_terms([{"kind": "color", "term": c}
+                                   for c in ("black", "charcoal", "grey")], version=1)
+    assert lacks_colour(named, "charcoal", known)
+    assert not lacks_colour(named, "black", known)
+    assert lacks_colour(listed, "black", known) and not lacks_colour(listed, "grey", known)
+    assert not lacks_colour(plain, "charcoal", known)  # no colour of its own: not known
 
 
 def test_a_measure_read_in_two_units_is_one_size_said():

@@ -40,6 +40,21 @@ def _locked(conn: psycopg.Connection, organization_id: UUID, conversation_id: UU
     return row
 
 
+def _open(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+          settings: Settings) -> dict:
+    """The conversation's row, locked, for a take-over or a release: 409 when closed."""
+    row = _locked(conn, organization_id, conversation_id, None, settings)
+    row.pop("earlier")
+    if row["status"] in CLOSED:
+        raise Conflict(f"conversation is {row['status']}", code="conversation_closed")
+    return row
+
+
+def _public(row: dict) -> dict:
+    """The conversation as answered: the row without its turn bookkeeping."""
+    return {k: row[k] for k in row if k not in ("turn_id", "turn_message_id", "turn_live")}
+
+
 def _no_turn_in_flight(conn: psycopg.Connection, organization_id: UUID, row: dict) -> None:
     """A reply being written is not overwritten by a person (409, retry in a second); a
     turn whose lease expired (its function was stopped) is cleared, as a turn would."""
@@ -65,9 +80,7 @@ def post_operator_message(conn: psycopg.Connection, organization_id: UUID,
         if earlier["role"] != "operator" or earlier["content"] != content:
             raise Conflict("client_message_id was already used for a different message",
                            code="idempotency_key_reused")
-        conversation = {k: row[k] for k in row if k not in ("turn_id", "turn_message_id",
-                                                             "turn_live")}
-        return repository.revive_message(earlier), conversation, True
+        return repository.revive_message(earlier), _public(row), True
     if row["status"] in CLOSED:
         raise Conflict(f"conversation is {row['status']}", code="conversation_closed")
     _no_turn_in_flight(conn, organization_id, row)
@@ -87,12 +100,8 @@ def take_over(conn: psycopg.Connection, organization_id: UUID, conversation_id: 
     agent handed over is marked taken (``context.handoff.taken_at``), so it no longer
     waits for a person in the dashboard's list. Taking over a conversation already taken
     changes nothing, so a retried take-over answers the same. Run inside a transaction."""
-    row = _locked(conn, organization_id, conversation_id, None, settings)
-    row.pop("earlier")
-    if row["status"] in CLOSED:
-        raise Conflict(f"conversation is {row['status']}", code="conversation_closed")
-    conversation = {k: row[k] for k in row if k not in ("turn_id", "turn_message_id",
-                                                         "turn_live")}
+    row = _open(conn, organization_id, conversation_id, settings)
+    conversation = _public(row)
     handoff = (row.get("context") or {}).get("handoff") or {}
     if row["status"] == "handoff" and handoff.get("taken_at"):
         return conversation, False
@@ -107,12 +116,8 @@ def release(conn: psycopg.Connection, organization_id: UUID, conversation_id: UU
             settings: Settings) -> tuple[dict, bool]:
     """(conversation, released). Releasing a conversation the agent holds changes nothing,
     so a retried release answers the same. Run inside a transaction."""
-    row = _locked(conn, organization_id, conversation_id, None, settings)
-    row.pop("earlier")
-    if row["status"] in CLOSED:
-        raise Conflict(f"conversation is {row['status']}", code="conversation_closed")
-    conversation = {k: row[k] for k in row if k not in ("turn_id", "turn_message_id",
-                                                         "turn_live")}
+    row = _open(conn, organization_id, conversation_id, settings)
+    conversation = _public(row)
     if row["status"] != "handoff":
         return conversation, False
     _no_turn_in_flight(conn, organization_id, row)

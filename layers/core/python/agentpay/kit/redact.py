@@ -23,7 +23,7 @@ _PHONE = re.compile(r"(?<![\w.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{3
                     r"(?:[\s.-]\d{2,4})?(?![\w.])")
 # Ids are not personal data, and a UUID's digit groups ("9015-4566-8387") read as a phone
 # number: they are set aside before the number patterns run (a secret holding one is not).
-_UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])")
+_UUID = re.compile(r"(?<![\w-])([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})(?![\w-])")
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message", "asctime"}
 
@@ -46,9 +46,9 @@ def _card(match: re.Match) -> str:
 def redact(text: str) -> str:
     text = _KEY.sub("[secret]", text)
     text = _EMAIL.sub(r"\g<pre>[email]", text)
-    parts, ids = _UUID.split(text), _UUID.findall(text)
-    return "".join(_numbers(part) + (ids[i] if i < len(ids) else "")
-                   for i, part in enumerate(parts))
+    # split on the captured ids: text and ids alternate, the ids at odd places
+    return "".join(part if i % 2 else _numbers(part)
+                   for i, part in enumerate(_UUID.split(text)))
 
 
 def _numbers(text: str) -> str:

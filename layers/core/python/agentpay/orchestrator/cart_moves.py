@@ -330,8 +330,7 @@ def add_to_cart(ctx: TurnContext, entities: list[dict], text: str, reading: Read
                           steps=[ToolStep("cart_view", {})],
                           params={"already": line["name"]})
     if targets.how in ("focus", "first") and reading.colors and len(products) == 1 and \
-            lacks_colour(products[0], ctx.vocab.colour_labels(reading.colors[0]),
-                         list(ctx.vocab.colors)):
+            lacks_colour(products[0], reading.colors[0], ctx.vocab):
         # "ok then charcoal in M" when the one in view is only black: the same kind in
         # charcoal, found and bought
         pick = replace(reading, superlative=None)

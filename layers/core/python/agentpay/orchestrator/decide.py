@@ -343,8 +343,8 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             reading.add_words and reading.types and _BUY_VERB.search(text))):
         # "i'd like to order the Tatum bed frame in white": found, then bought
         focus = ctx.state.get("focus")
-        other_colour = bool(focus and reading.colors and lacks_colour(
-            focus, ctx.vocab.colour_labels(reading.colors[0]), list(ctx.vocab.colors)))
+        other_colour = bool(focus and reading.colors
+                            and lacks_colour(focus, reading.colors[0], ctx.vocab))
         if focus and not other_colour and not buying(intent, entities, reading,
                                                 bool(ctx.shopping.quantity)):
             # "ugh ok 11 then": the one in view, in the option chosen

@@ -42,11 +42,11 @@ def _text(p: dict[str, Any]) -> str:
     return " ".join(str(b) for b in bits if b).lower()
 
 
-def lacks_colour(p: dict[str, Any], labels: list[str], known: list[str]) -> bool:
+def lacks_colour(p: dict[str, Any], colour: str, vocab: Vocabulary) -> bool:
     """Whether the product has colours of its own (listed, or in its name: "…, Black") and
-    none of them is one of `labels`: "charcoal" said of the black-only jacket in view."""
-    own = p.get("colors") or [k for k in known if f" {k} " in f" {_text(p)} "]
-    return bool(own) and not has_colour(p, labels)
+    none of them is the `colour` said: "charcoal" said of the black-only jacket in view."""
+    own = p.get("colors") or [k for k in vocab.colors if f" {k} " in f" {_text(p)} "]
+    return bool(own) and not has_colour(p, vocab.colour_labels(colour))
 
 
 def has_colour(p: dict[str, Any], labels: list[str]) -> bool:
