@@ -29,7 +29,7 @@ def migrate_before(conn, version: str, directory) -> list[str]:
 
     from agentpay.db.migrate import MIGRATIONS_DIR, migrate
 
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+    for path in sorted([*MIGRATIONS_DIR.glob("*.sql"), *MIGRATIONS_DIR.glob("*.py")]):
         if path.name < version:
             shutil.copy(path, directory / path.name)
     return migrate(conn, directory)

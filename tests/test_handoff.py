@@ -215,7 +215,7 @@ def send_due(db, settings, ids=None):
 
 
 def test_webhook_settings_are_validated_and_the_secret_is_write_only(client, db, store,
-                                                                     receiver):
+                                                                     receiver, settings):
     tenant, _ = store
     hook = receiver()
     # WHEN the store sets its endpoint and secret
@@ -240,9 +240,14 @@ def test_webhook_settings_are_validated_and_the_secret_is_write_only(client, db,
     moved = set_webhooks(client, tenant, hook.url + "/v2", secret=None)
     assert moved.status_code == 200, moved.text
     with db.connection() as conn:
-        row = conn.execute("SELECT url, secret FROM webhook_endpoints "
+        row = conn.execute("SELECT url, secret_sealed FROM webhook_endpoints "
                            "WHERE organization_id = %s", (tenant.organization_id,)).fetchone()
-    assert row == {"url": hook.url + "/v2", "secret": SECRET}
+    assert row["url"] == hook.url + "/v2"
+    # (sealed at rest: tests/test_webhook_secrets_sealed.py)
+    from agentpay.kit.sealing import get_sealer
+
+    assert SECRET[6:] not in row["secret_sealed"]
+    assert get_sealer(settings).open(row["secret_sealed"], tenant.organization_id) == SECRET
     # AND null removes the endpoint
     removed = client.patch("/v1/agent/organization", json={"webhooks": None},
                            headers=tenant.auth)

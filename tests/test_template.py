@@ -662,15 +662,17 @@ _OPENAI_ONLY_LLM_KEYS = {
 # the owner's to migrate and the application role's to provision it.
 SECRETS_READ = {
     "HttpApiFunction": [{"Ref": "DBAppSecret"}, {"Ref": "LlmApiKeysSecret"},
-                        {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"}],
+                        {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"},
+                        {"Ref": "DataKeySecret"}],
     "WsMessageFunction": [{"Ref": "DBAppSecret"}, {"Ref": "LlmApiKeysSecret"},
-                          {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"}],
+                          {"Ref": "CheckoutSigningSecret"}, {"Ref": "PaymentsSecret"},
+                          {"Ref": "DataKeySecret"}],
     "WsConnectFunction": [{"Ref": "DBAppSecret"}],
     "WsDisconnectFunction": [{"Ref": "DBAppSecret"}],
     "IndexProductsFunction": [{"Ref": "DBAppSecret"}, _OPENAI_ONLY_LLM_KEYS],
-    # stores' webhook secrets are database rows
-    "DeliverWebhooksFunction": [{"Ref": "DBAppSecret"}],
-    "MigrateFunction": [{"Ref": "DBSecret"}, {"Ref": "DBAppSecret"}],
+    # stores' webhook secrets are database rows, sealed with the data key
+    "DeliverWebhooksFunction": [{"Ref": "DBAppSecret"}, {"Ref": "DataKeySecret"}],
+    "MigrateFunction": [{"Ref": "DBSecret"}, {"Ref": "DBAppSecret"}, {"Ref": "DataKeySecret"}],
 }
 
 
@@ -697,6 +699,7 @@ SECRET_READERS = {
     "LlmApiKeysSecret": "agentpay.llm.keys",
     "CheckoutSigningSecret": "agentpay.checkout.secret",
     "PaymentsSecret": "agentpay.payments.secrets",
+    "DataKeySecret": "agentpay.kit.sealing",
 }
 CONNECTIONS_CLIENT = "agentpay.realtime.broadcast"
 PACKAGE_ROOT = ROOT / "layers" / "core" / "python"
@@ -780,6 +783,17 @@ def test_checkout_signing_key_is_generated_and_wired():
     env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert env["AGENTPAY_CHECKOUT_SECRET_ARN"] == {"Ref": "CheckoutSigningSecret"}
     assert env["AGENTPAY_PAYMENTS_SECRET_ARN"] == {"Ref": "PaymentsSecret"}
+
+
+def test_the_data_key_that_seals_stored_secrets_is_generated_and_wired():
+    resources = TEMPLATE["Resources"]
+    secret = resources["DataKeySecret"]["Properties"]
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32  # MIN_KEY_CHARS
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["AGENTPAY_DATA_KEY_ARN"] == {"Ref": "DataKeySecret"}
+    # the functions that seal or open a webhook secret can read it (SECRETS_READ above)
+    for function_dir in ("http_api", "deliver_webhooks"):
+        assert "agentpay.kit.sealing" in reachable_modules(function_dir), function_dir
 
 
 def test_no_iam_statement_allows_a_write_action_on_every_resource():

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     checkout_secret: str | None = None
     checkout_secret_arn: str | None = None  # Lambda: a generated Secrets Manager secret
     payments_secret_arn: str | None = None  # Lambda: provider keys and webhook secrets
+    # Seals secrets the database keeps (stores' webhook signing secrets; agentpay.kit.
+    # sealing): at least 32 characters, or in Lambda a Secrets Manager secret the template
+    # generates. Unset outside production: a documented development default.
+    data_key: SecretStr | None = None
+    data_key_arn: str | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     checkout_ttl_minutes: int = 60
 

@@ -14,19 +14,23 @@ _DELIVERY = """d.id, d.organization_id, d.conversation_id, d.event_type, d.body,
 
 
 def get_endpoint(conn: psycopg.Connection, organization_id: UUID) -> dict[str, Any] | None:
+    """The store's endpoint, its secret sealed (``agentpay.kit.sealing``)."""
     return conn.execute(
-        "SELECT url, secret, updated_at FROM webhook_endpoints WHERE organization_id = %s",
+        """SELECT url, secret_sealed, updated_at FROM webhook_endpoints
+            WHERE organization_id = %s""",
         (organization_id,),
     ).fetchone()
 
 
 def put_endpoint(conn: psycopg.Connection, organization_id: UUID, url: str,
-                 secret: str) -> None:
+                 secret_sealed: str) -> None:
     conn.execute(
-        """INSERT INTO webhook_endpoints (organization_id, url, secret) VALUES (%s, %s, %s)
+        """INSERT INTO webhook_endpoints (organization_id, url, secret_sealed)
+           VALUES (%s, %s, %s)
            ON CONFLICT (organization_id) DO UPDATE
-              SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()""",
-        (organization_id, url, secret),
+              SET url = EXCLUDED.url, secret_sealed = EXCLUDED.secret_sealed,
+                  updated_at = now()""",
+        (organization_id, url, secret_sealed),
     )
 
 
@@ -51,8 +55,8 @@ def claim(conn: psycopg.Connection, delivery_ids: list[UUID] | None, limit: int,
           lease_seconds: float) -> list[dict[str, Any]]:
     """Take due deliveries for sending (all due ones when ``delivery_ids`` is None): each
     gets a lease, so two senders never post the same row at once, and its attempt is
-    counted before it is made. Returns them with their store's current URL and secret (a
-    store that removed its endpoint meanwhile: url None)."""
+    counted before it is made. Returns them with their store's current URL and sealed
+    secret (a store that removed its endpoint meanwhile: url None)."""
     return conn.execute(
         f"""
         WITH due AS (
@@ -69,7 +73,7 @@ def claim(conn: psycopg.Connection, delivery_ids: list[UUID] | None, limit: int,
                    attempts = w.attempts + 1
               FROM due WHERE w.id = due.id
             RETURNING w.*)
-        SELECT {_DELIVERY}, e.url, e.secret
+        SELECT {_DELIVERY}, e.url, e.secret_sealed
           FROM d LEFT JOIN webhook_endpoints e ON e.organization_id = d.organization_id
          ORDER BY d.next_attempt_at
         """,

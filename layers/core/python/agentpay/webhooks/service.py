@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from agentpay.config import Settings
+from agentpay.kit.sealing import DataKeyNotConfigured, SealError, get_sealer
 from agentpay.webhooks import repository, sender, signing
 
 logger = logging.getLogger(__name__)
@@ -95,9 +96,14 @@ def deliver(db, settings: Settings, delivery_ids: list[UUID] | None = None,
 
 
 def _attempt(row: dict, settings: Settings) -> sender.Answer:
-    if not row.get("url") or not row.get("secret"):
+    if not row.get("url") or not row.get("secret_sealed"):
         return sender.Answer(False, None, "the store has no webhook endpoint")
+    try:
+        secret = get_sealer(settings).open(row["secret_sealed"], str(row["organization_id"]))
+    except (SealError, DataKeyNotConfigured) as exc:
+        # retried like an unreachable endpoint: a deployment with the right key sends it
+        return sender.Answer(False, None, f"the webhook secret cannot be unsealed: {exc}")
     wid = webhook_id(row["id"])
-    headers = signing.headers(row["secret"], wid, int(time.time()), row["body"])
+    headers = signing.headers(secret, wid, int(time.time()), row["body"])
     return sender.post(row["url"], row["body"], headers,
                        public_only=settings.is_production)

@@ -3,7 +3,7 @@ sign, and shown without the secret.
 
 The settings document (returned by the API and copied into every settings change record)
 keeps the URL and the secret's fingerprint only; the secret itself goes to
-``webhook_endpoints``.
+``webhook_endpoints``, sealed with the data key (``agentpay.kit.sealing``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from uuid import UUID
 import psycopg
 
 from agentpay.config import Settings
-from agentpay.kit.errors import InvalidInput
+from agentpay.kit.errors import Conflict, InvalidInput
+from agentpay.kit.sealing import SealError, get_sealer
 from agentpay.webhooks import repository, signing
 from agentpay.webhooks.schemas import WebhooksIn
 
@@ -59,25 +60,33 @@ def check_url(url: str, settings: Settings) -> str:
 
 def apply(conn: psycopg.Connection, organization_id: UUID, given: WebhooksIn | None,
           settings: Settings) -> dict[str, Any] | None:
-    """Write (or, with None, remove) the store's endpoint; returns what the settings
-    document keeps of it. A new URL without a secret keeps the secret already set."""
+    """Write (or, with None, remove) the store's endpoint, its secret sealed with the data
+    key; returns what the settings document keeps of it. A new URL without a secret keeps
+    the secret already set."""
     if given is None:
         repository.delete_endpoint(conn, organization_id)
         return None
     url = check_url(given.url, settings)
+    sealer = get_sealer(settings)
     secret = given.secret
     if secret is None:
         current = repository.get_endpoint(conn, organization_id)
         if current is None:
             raise InvalidInput("webhooks.secret is required the first time",
                                code="webhook_secret_required")
-        secret = current["secret"]
+        try:
+            secret = sealer.open(current["secret_sealed"], str(organization_id))
+        except SealError:
+            raise Conflict("the stored webhook secret cannot be read with this "
+                           "deployment's data key; send webhooks.secret again",
+                           code="webhook_secret_unreadable") from None
     else:
         try:
             signing.secret_key(secret)
         except ValueError as exc:
             raise InvalidInput(f"webhook secret: {exc}", code="invalid_webhook_secret") from None
-    repository.put_endpoint(conn, organization_id, url, secret)
+    repository.put_endpoint(conn, organization_id, url,
+                            sealer.seal(secret, str(organization_id)))
     return {"url": url, "secret_fingerprint": signing.fingerprint(secret)}
 
 
