@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query, Request, Response
 from agentpay.api.auth import AnyPrincipal, OperatorPrincipal, operator_not_allowed
 from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS, error_responses
-from agentpay.conversations import service
+from agentpay.conversations import detail, service
 from agentpay.conversations.schemas import (
     ConversationCreate,
     ConversationCreated,
+    ConversationDetail,
     ConversationList,
-    ConversationOut,
     ListStatus,
     MessageCreate,
     MessageExchange,
@@ -78,16 +78,23 @@ def list_conversations(principal: OperatorPrincipal, conn: ConnDep,
     return {"data": rows, "next_cursor": next_cursor}
 
 
-@router.get("/session/{session_id}", response_model=ConversationOut)
+@router.get("/session/{session_id}", response_model=ConversationDetail)
 def get_conversation_by_session(session_id: SessionId, principal: OperatorPrincipal, conn: ConnDep,
                                 agent_id: UUID | None = None):
-    return service.get_by_session(conn, principal.organization_id, session_id, agent_id)
+    """The conversation with this session id, as ``GET /{conversation_id}`` shows it."""
+    conversation = service.get_by_session(conn, principal.organization_id, session_id,
+                                          agent_id)
+    return detail.describe(conn, principal.organization_id, conversation)
 
 
-@router.get("/{conversation_id}", response_model=ConversationOut)
+@router.get("/{conversation_id}", response_model=ConversationDetail)
 def get_conversation(conversation_id: UUID, principal: AnyPrincipal, conn: ConnDep):
+    """The conversation, with the products it named (`products`: name, price, picture of
+    each `external_id` in its messages' tool calls and in its state), its `cart`, the
+    `offers` made and the `checkout` link sent, all of this store."""
     principal.require_conversation(conversation_id, operator_may=True)
-    return service.get_conversation(conn, principal.organization_id, conversation_id)
+    conversation = service.get_conversation(conn, principal.organization_id, conversation_id)
+    return detail.describe(conn, principal.organization_id, conversation)
 
 
 @router.post("/{conversation_id}/messages", status_code=201, response_model=MessageExchange,

@@ -398,3 +398,49 @@ def list_conversations(conn: psycopg.Connection, organization_id: UUID, *,
         "org": organization_id, "agent": agent_id, "status": status, "pattern": pattern,
         "waiting_only": waiting_only, "after_waiting": after_waiting, "after_at": after_at,
         "after_id": after_id, "limit": limit}).fetchall()
+
+
+# ---------------------------------------------------------------- the dashboard's detail
+
+
+def product_tool_calls(conn: psycopg.Connection, organization_id: UUID,
+                       conversation_id: UUID, tools: list[str]) -> list[list[Any]]:
+    """The ``tool_calls`` of the conversation's replies that called one of ``tools``,
+    in order."""
+    rows = conn.execute(
+        """SELECT tool_calls FROM messages
+            WHERE conversation_id = %s AND organization_id = %s AND role = 'assistant'
+              AND EXISTS (SELECT 1 FROM jsonb_array_elements(
+                                  CASE jsonb_typeof(tool_calls) WHEN 'array'
+                                       THEN tool_calls ELSE '[]'::jsonb END) c
+                           WHERE c ->> 'name' = ANY(%s))
+            ORDER BY seq""",
+        (conversation_id, organization_id, tools),
+    ).fetchall()
+    return [row["tool_calls"] for row in rows]
+
+
+def products_by_external_ids(conn: psycopg.Connection, organization_id: UUID,
+                             external_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The store's products with these ids, deleted or inactive ones included (marked
+    ``available`` false): a transcript shows what was shown then."""
+    rows = conn.execute(
+        """SELECT external_id, name, brand, price_minor, currency, image_url, url, in_stock,
+                  (active AND deleted_at IS NULL) AS available
+             FROM products
+            WHERE organization_id = %s AND external_id = ANY(%s)""",
+        (organization_id, external_ids),
+    ).fetchall()
+    return {row["external_id"]: row for row in rows}
+
+
+def checkout_of(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+                checkout_id: str) -> dict[str, Any] | None:
+    """One of the conversation's checkouts, with its quote's lines and offer."""
+    return conn.execute(
+        """SELECT k.id, k.url, k.provider, k.status, k.subtotal_minor, k.discount_minor,
+                  k.total_minor, k.currency, k.expires_at, k.created_at, q.lines, q.offer_id
+             FROM checkouts k JOIN quotes q ON q.id = k.quote_id
+            WHERE k.id = %s AND k.organization_id = %s AND k.conversation_id = %s""",
+        (checkout_id, organization_id, conversation_id),
+    ).fetchone()

@@ -74,6 +74,94 @@ class ConversationOut(BaseModel):
     updated_at: datetime
 
 
+class ProductCard(BaseModel):
+    """A product the conversation named, as the store's catalog has it now."""
+
+    external_id: str
+    name: str
+    brand: str | None = None
+    price_minor: int
+    currency: str
+    price: str = Field(description="formatted, e.g. `$129.00`")
+    image_url: str | None = None
+    url: str | None = None
+    in_stock: bool
+    available: bool = Field(description="false when the product was deleted or deactivated "
+                                        "since")
+
+
+class CartLineOut(BaseModel):
+    external_id: str
+    name: str
+    quantity: int
+    size: str | None = None
+    color: str | None = None
+    unit_price_minor: int
+    line_total_minor: int
+    currency: str
+    image_url: str | None = None
+    url: str | None = None
+
+
+class CartOut(BaseModel):
+    lines: list[CartLineOut]
+    item_count: int
+    subtotal_minor: int
+    currency: str | None
+
+
+class OfferOut(BaseModel):
+    """A discount the agent offered, within the agent's rules."""
+
+    id: str | None
+    percent: float | None
+    trigger: str | None
+    base_total_minor: int | None
+    discount_minor: int | None
+    total_minor: int | None
+    currency: str | None
+    created_at: datetime | None
+    expires_at: datetime | None
+    expired: bool
+
+
+class CheckoutLineOut(BaseModel):
+    external_id: str | None
+    name: str | None
+    quantity: int
+    size: str | None = None
+    color: str | None = None
+    unit_price_minor: int
+
+
+class CheckoutOut(BaseModel):
+    """The checkout link the agent last sent."""
+
+    id: str
+    url: str
+    provider: str
+    status: Literal["open", "paid", "expired"]
+    subtotal_minor: int
+    discount_minor: int
+    total_minor: int
+    currency: str
+    offer_id: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    lines: list[CheckoutLineOut]
+
+
+class ConversationDetail(ConversationOut):
+    """A conversation with what a person reading it needs besides the messages: the
+    products named in it (the transcript's tool calls name them by `external_id`), the
+    cart, the offers made and the checkout link."""
+
+    products: list[ProductCard] = Field(default_factory=list)
+    cart: CartOut | None = None
+    offers: list[OfferOut] = Field(default_factory=list)
+    checkout: CheckoutOut | None = None
+
+
 class ConversationCreated(BaseModel):
     conversation: ConversationOut
     token: str

@@ -28,7 +28,11 @@
   let expiryTimer = null;
 
   const list = { items: [], cursor: null, q: "", filter: "" };
-  const detail = { id: null, conversation: null, messages: [], seen: new Set(), lastSeq: 0 };
+  // `products`: the conversation's look-up table, external_id -> card (the transcript's
+  // tool calls name products by id only); `messages`: id -> message, to redraw their
+  // product cards when the table grows
+  const detail = { id: null, conversation: null, messages: new Map(), seen: new Set(),
+    lastSeq: 0, products: new Map() };
 
   // ------------------------------------------------------------------ helpers
 
@@ -231,7 +235,9 @@
 
   async function select(id) {
     detail.id = id;
-    detail.messages = [];
+    detail.conversation = null;
+    detail.messages = new Map();
+    detail.products = new Map();
     detail.seen = new Set();
     detail.lastSeq = 0;
     $("transcript").replaceChildren();
@@ -267,22 +273,128 @@
   }
 
   const ROLE_NAMES = { user: "Shopper", assistant: "Agent", operator: "Team" };
+  const PRODUCT_LISTS = ["search_products", "compare_products", "product_details"];
 
-  function toolChips(message) {
-    const chips = [];
-    for (const call of message.tool_calls || []) {
-      if (!call || !call.name) continue;
-      const result = call.result || {};
-      let text = call.name;
-      if (Array.isArray(result.external_ids)) text += ` · ${result.external_ids.length} products`;
-      else if (result.external_id) text += ` · ${result.external_id}`;
-      if (result.percent) text += ` · ${result.percent}%`;
-      if (result.total_minor && result.currency) text += ` · ${money(result.total_minor,
-        result.currency)}`;
-      if (call.ok === false) text += " · failed";
-      chips.push(text);
+  // A product as a card: picture (if any), name, price, and why it cannot be bought.
+  function productCard(externalId, className) {
+    const product = detail.products.get(externalId);
+    const card = el("div", className || "pcard");
+    card.dataset.externalId = externalId;
+    if (!product) { // not in the table yet (a live message): its id until it loads
+      card.append(el("span", "muted", externalId));
+      return card;
     }
-    return chips;
+    const image = safeUrl(product.image_url || "");
+    if (image) {
+      const img = el("img");
+      img.src = image;
+      img.alt = "";
+      img.loading = "lazy";
+      card.append(img);
+    }
+    const text = el("div", "ptext");
+    const name = el("span", "pname", product.name);
+    const link = safeUrl(product.url || "");
+    if (link) {
+      const a = el("a", "pname", product.name);
+      a.href = link;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      text.append(a);
+    } else {
+      text.append(name);
+    }
+    text.append(el("span", "pprice", product.price || money(product.price_minor,
+      product.currency)));
+    if (!product.available) text.append(el("span", "badge", "no longer sold"));
+    else if (!product.in_stock) text.append(el("span", "badge", "out of stock"));
+    card.append(text);
+    return card;
+  }
+
+  function productName(externalId) {
+    const product = detail.products.get(externalId);
+    return product ? product.name : externalId;
+  }
+
+  // What one reply did, drawn from its tool calls: products shown as cards, cart moves,
+  // offers and the checkout link as lines.
+  function toolBlock(message) {
+    const block = el("div", "tools");
+    for (const call of message.tool_calls || []) {
+      if (!call || !call.name) continue; // the decided action, not a tool call
+      const result = call.result || {};
+      const args = call.arguments || {};
+      if (call.ok === false) {
+        const code = (call.error && call.error.code) || "failed";
+        block.append(el("div", "event failed", `${call.name.replace(/_/g, " ")}: ${code}`));
+        continue;
+      }
+      if (PRODUCT_LISTS.includes(call.name)) {
+        const ids = Array.isArray(result.external_ids) ? result.external_ids
+          : [result.external_id || args.external_id].filter(Boolean);
+        if (!ids.length) {
+          block.append(el("div", "event", "searched: nothing found"));
+          continue;
+        }
+        const cards = el("div", "cards");
+        cards.dataset.tool = call.name;
+        ids.slice(0, 10).forEach((id) => cards.append(productCard(id)));
+        block.append(cards);
+      } else if (call.name === "cart_add" || call.name === "cart_remove") {
+        const id = result.external_id || args.external_id;
+        const variant = [args.size, args.color].filter(Boolean).join(", ");
+        const verb = call.name === "cart_add" ? "Added to cart" : "Removed from cart";
+        const quantity = result.quantity || args.quantity;
+        block.append(el("div", "event cart",
+          `${verb}: ${quantity ? `${quantity} × ` : ""}${productName(id)}${
+            variant ? ` (${variant})` : ""}`));
+      } else if (call.name === "offer_discount") {
+        if (result.percent) {
+          const base = (result.total_minor || 0) + (result.discount_minor || 0);
+          block.append(el("div", "event offer", `Offered ${result.percent}% off: ${money(
+            result.total_minor, result.currency)} instead of ${money(base, result.currency)}`));
+        } else {
+          block.append(el("div", "event offer", `No discount offered (${
+            result.reason || "not allowed"})`));
+        }
+      } else if (call.name === "create_checkout_link") {
+        const line = el("div", "event checkout", `Checkout link sent: ${money(
+          result.total_minor, result.currency)}${result.discount_minor
+          ? ` (${money(result.discount_minor, result.currency)} off)` : ""}`);
+        const sent = (detail.conversation || {}).checkout;
+        if (sent && sent.id === result.checkout_id) {
+          const url = safeUrl(sent.url || "");
+          if (url) {
+            const a = el("a", null, "open");
+            a.href = url;
+            a.target = "_blank";
+            a.rel = "noopener noreferrer";
+            line.append(" · ", a);
+          }
+          line.append(" · ", el("span", `badge ${sent.status}`, sent.status));
+        }
+        block.append(line);
+      } else if (call.name === "cart_view") {
+        block.append(el("div", "event", `Showed the cart: ${money(result.subtotal_minor,
+          result.currency)}`));
+      } else if (call.name === "handoff_to_human") {
+        block.append(el("div", "event", "Handed the conversation to a person"));
+      } else if (call.name === "search_knowledge") {
+        block.append(el("div", "event", `Looked up the store's help articles${
+          result.count !== undefined ? ` (${result.count} found)` : ""}`));
+      } else {
+        block.append(el("div", "event", call.name.replace(/_/g, " ")));
+      }
+    }
+    return block.childElementCount ? block : null;
+  }
+
+  function drawTools(li, message) {
+    const old = li.querySelector(":scope > .tools");
+    if (old) old.remove();
+    const block = toolBlock(message);
+    if (block) li.append(block);
   }
 
   function addMessage(message) {
@@ -292,23 +404,34 @@
       return;
     }
     detail.seen.add(message.id);
+    detail.messages.set(message.id, message);
     detail.lastSeq = Math.max(detail.lastSeq, message.seq || 0);
     const li = el("li", `msg ${message.role}`);
     li.dataset.role = message.role;
+    li.dataset.id = message.id;
     li.append(el("span", "who", `${ROLE_NAMES[message.role]} · ${when(message.created_at)}`));
     li.append(document.createTextNode(message.content));
-    const chips = toolChips(message);
-    if (chips.length) {
-      const tools = el("span", "tools");
-      chips.forEach((chip) => tools.append(el("span", "chip", chip)));
-      li.append(tools);
-    }
+    drawTools(li, message);
     // keep the order of seq whatever order messages arrive in
     const transcript = $("transcript");
     li.dataset.seq = message.seq || 0;
     const after = [...transcript.children].find((n) => Number(n.dataset.seq) > (message.seq || 0));
     transcript.insertBefore(li, after || null);
     transcript.scrollTop = transcript.scrollHeight;
+    // a product the table does not have yet: the conversation's next load brings it
+    const unknown = (message.tool_calls || []).some((call) => call && (
+      (call.result && Array.isArray(call.result.external_ids) ? call.result.external_ids
+        : [call.result && call.result.external_id]).some((id) => id && !detail.products.has(id))
+      || (call.name === "create_checkout_link" && call.ok !== false)));
+    if (unknown && detail.conversation) refreshDetailSoon();
+  }
+
+  // The table of products changed: redraw the replies' cards and lines.
+  function redrawTools() {
+    for (const li of $("transcript").children) {
+      const message = detail.messages.get(li.dataset.id);
+      if (message && (message.tool_calls || []).length) drawTools(li, message);
+    }
   }
 
   function renderConversation() {
@@ -327,76 +450,94 @@
     $("send").disabled = closed;
     $("reply").disabled = closed;
 
-    const cart = $("fact-cart");
-    cart.replaceChildren();
-    const lines = ((context.cart || {}).lines) || [];
-    let subtotal = 0;
-    let currency = null;
-    for (const line of lines) {
+    detail.products = new Map((c.products || []).map((p) => [p.external_id, p]));
+    redrawTools();
+
+    const cartBox = $("fact-cart");
+    cartBox.replaceChildren();
+    const cart = c.cart || { lines: [] };
+    for (const line of cart.lines) {
       const variant = [line.size, line.color].filter(Boolean).join(", ");
       const row = el("div", "line");
-      row.append(el("span", null, `${line.quantity} × ${line.name}${variant ? ` (${variant})` : ""}`),
-        el("span", null, money(line.unit_price_minor * line.quantity, line.currency)));
-      cart.append(row);
-      subtotal += line.unit_price_minor * line.quantity;
-      currency = line.currency;
-    }
-    if (lines.length) {
-      const total = el("div", "line total");
-      total.append(el("span", null, "Subtotal"), el("span", null, money(subtotal, currency)));
-      cart.append(total);
-    } else {
-      cart.append(el("p", "muted", "Empty."));
-    }
-
-    const products = $("fact-products");
-    products.replaceChildren();
-    const shown = context.last_shown || [];
-    for (const product of shown.slice(0, 10)) {
-      const row = el("div", "product");
-      const image = safeUrl(product.image_url || "");
+      const what = el("span", "what");
+      const image = safeUrl(line.image_url || "");
       if (image) {
         const img = el("img");
         img.src = image;
         img.alt = "";
-        row.append(img);
+        what.append(img);
       }
-      row.append(el("span", null, `${product.name} · ${product.price || money(
-        product.price_minor, product.currency)}`));
-      products.append(row);
+      what.append(`${line.quantity} × ${line.name}${variant ? ` (${variant})` : ""}`);
+      row.append(what, el("span", null, money(line.line_total_minor, line.currency)));
+      cartBox.append(row);
+    }
+    if (cart.lines.length) {
+      const total = el("div", "line total");
+      total.append(el("span", null, `Subtotal · ${cart.item_count} item${
+        cart.item_count === 1 ? "" : "s"}`), el("span", null, money(cart.subtotal_minor,
+        cart.currency)));
+      cartBox.append(total);
+    } else {
+      cartBox.append(el("p", "muted", "Empty."));
+    }
+
+    const products = $("fact-products");
+    products.replaceChildren();
+    const shown = (context.last_shown || []).map((p) => p.external_id).filter(Boolean);
+    for (const id of shown.slice(0, 10)) {
+      if (!detail.products.has(id)) {
+        const p = context.last_shown.find((x) => x.external_id === id);
+        detail.products.set(id, { ...p, available: true, in_stock: p.in_stock !== false });
+      }
+      products.append(productCard(id, "product"));
     }
     if (!shown.length) products.append(el("p", "muted", "Nothing shown yet."));
 
     const offers = $("fact-offers");
     offers.replaceChildren();
-    const made = (c.negotiation_history || []).filter((o) => o && o.kind === "offer");
+    const made = c.offers || [];
     for (const offer of made) {
-      const row = el("div", "line");
+      const row = el("div", `line${offer.expired ? " expired" : ""}`);
       row.append(el("span", null, `${offer.percent}% off (${offer.trigger || "offer"})`),
-        el("span", null, `${money(offer.total_minor, offer.currency)} · until ${when(
-          offer.expires_at)}`));
+        el("span", null, `${money(offer.total_minor, offer.currency)} · ${offer.expired
+          ? "expired" : `until ${when(offer.expires_at)}`}`));
       offers.append(row);
     }
     if (!made.length) offers.append(el("p", "muted", "None."));
 
-    const checkout = $("fact-checkout");
-    checkout.replaceChildren();
-    if (context.checkout) {
-      const ck = context.checkout;
-      const row = el("div", "line");
-      row.append(el("span", null, `${ck.provider} · ${money(ck.total_minor, ck.currency)}`),
-        el("span", null, c.status === "completed" ? "paid" : "link sent"));
-      checkout.append(row);
+    const checkoutBox = $("fact-checkout");
+    checkoutBox.replaceChildren();
+    const ck = c.checkout;
+    if (ck) {
+      for (const line of ck.lines || []) {
+        const variant = [line.size, line.color].filter(Boolean).join(", ");
+        const row = el("div", "line");
+        row.append(el("span", null, `${line.quantity} × ${line.name}${variant
+          ? ` (${variant})` : ""}`), el("span", null, money(line.unit_price_minor
+          * line.quantity, ck.currency)));
+        checkoutBox.append(row);
+      }
+      if (ck.discount_minor) {
+        const row = el("div", "line");
+        row.append(el("span", null, "Discount"), el("span", null, `−${money(ck.discount_minor,
+          ck.currency)}`));
+        checkoutBox.append(row);
+      }
+      const row = el("div", "line total");
+      const how = el("span", null, `${ck.provider} `);
+      how.append(el("span", `badge ${ck.status}`, ck.status));
+      row.append(how, el("span", null, money(ck.total_minor, ck.currency)));
+      checkoutBox.append(row);
       const url = safeUrl(ck.url || "");
       if (url) {
-        const link = el("a", null, "checkout link");
+        const link = el("a", "checkout-link", "checkout link");
         link.href = url;
         link.target = "_blank";
         link.rel = "noopener noreferrer";
-        checkout.append(link);
+        checkoutBox.append(link);
       }
     } else {
-      checkout.append(el("p", "muted", "No checkout yet."));
+      checkoutBox.append(el("p", "muted", "No checkout yet."));
     }
   }
 
@@ -412,7 +553,8 @@
     try {
       const out = await call("POST", `/v1/agent/conversations/${id}/${path}`, body);
       if (id === detail.id && out.conversation) {
-        detail.conversation = out.conversation;
+        // (the products, cart, offers and checkout come with GET, not with an action)
+        detail.conversation = { ...detail.conversation, ...out.conversation };
         renderConversation();
       }
       if (out.message) addMessage(out.message);
