@@ -494,6 +494,41 @@ def test_analytics_per_day_series_and_funnel_on_known_data(client, db, store,
     assert [d["conversations"] for d in one_day["daily"]] == [2]
 
 
+def test_analytics_per_agent_and_another_stores_agent_is_404(
+        client, store, make_store, make_agent, make_conversation):
+    # GIVEN a store with two agents, and another store
+    tenant, ava = store
+    bo = make_agent(tenant, name="Bo")
+    for agent, n in ((ava, 2), (bo, 1)):
+        for _ in range(n):
+            say(client, make_conversation(agent), "hello")
+    other_tenant, other_agent = make_store("Operators Elsewhere", PRODUCTS)
+    auth = bearer(sign_in(client, tenant)["token"])
+    # WHEN the numbers are asked for the store, then for each agent
+    whole = client.get("/v1/agent/analytics", headers=auth).json()
+    per_agent = {a["id"]: client.get("/v1/agent/analytics", headers=auth,
+                                     params={"agent_id": a["id"]}).json()
+                 for a in (ava, bo)}
+    # THEN the store's figures add up both, each agent's only its own
+    assert whole["totals"]["conversations"] == 3
+    assert sorted(a["name"] for a in whole["agents"]) == ["Bo", "Sales assistant"]
+    assert per_agent[ava["id"]]["totals"]["conversations"] == 2
+    assert per_agent[bo["id"]]["totals"]["conversations"] == 1
+    assert sum(d["conversations"] for d in per_agent[bo["id"]]["daily"]) == 1
+    assert per_agent[bo["id"]]["funnel"]["steps"][0]["conversations"] == 1
+    assert [a["agent_id"] for a in per_agent[bo["id"]]["agents"]] == [bo["id"]]
+    # AND another store's agent, an unknown one or a deleted one answers 404
+    client.delete(f"/v1/agent/agents/{bo['id']}", headers=tenant.auth)
+    for agent_id in (other_agent["id"], str(uuid.uuid4()), bo["id"]):
+        response = client.get("/v1/agent/analytics", headers=auth,
+                              params={"agent_id": agent_id})
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "agent_not_found"
+    # (and the other store's own key sees its agent)
+    assert client.get("/v1/agent/analytics", headers=other_tenant.auth,
+                      params={"agent_id": other_agent["id"]}).status_code == 200
+
+
 @pytest.mark.parametrize(("params", "code"), [
     ({"from": "2020-01-01T00:00:00Z", "to": "2022-01-01T00:00:00Z"}, "invalid_period"),
     ({"from": "2026-01-02", "to": "2026-01-01"}, "invalid_period"),

@@ -220,6 +220,10 @@ def analytics(principal: OperatorPrincipal, conn: ConnDep,
               agent_id: UUID | None = None,
               since: Annotated[datetime | None, Query(alias="from")] = None,
               until: Annotated[datetime | None, Query(alias="to")] = None) -> dict:
+    """The store's numbers over [`from`, `to`) (default: the last 30 days), or one agent's
+    with `agent_id` (another store's or a deleted agent: 404 `agent_not_found`): `totals`,
+    a `daily` series (UTC days), the `funnel` by stage and per-agent figures (`agents`).
+    Money is in minor units per currency."""
     from agentpay.payments.analytics import agent_figures, daily_figures, funnel, totals
 
     until = until or datetime.now(UTC)
@@ -234,6 +238,10 @@ def analytics(principal: OperatorPrincipal, conn: ConnDep,
         raise InvalidInput(f"a period is at most {MAX_ANALYTICS_DAYS} days",
                            code="invalid_period")
     org = principal.organization_id
+    if agent_id is not None:  # another store's agent, or a deleted one: 404
+        from agentpay.agents.service import get_agent
+
+        get_agent(conn, org, agent_id)
     daily = daily_figures(conn, org, since, until, agent_id)
     return {"from": since, "to": until,
             "agents": agent_figures(conn, org, since, until, agent_id),
