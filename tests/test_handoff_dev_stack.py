@@ -84,3 +84,41 @@ def test_handoff_webhook_operator_reply_and_release_over_the_dev_stack(dev_serve
             "user", "assistant", "operator", "user", "user", "assistant"]
     finally:
         receiver.close()
+
+
+def test_a_dashboards_socket_is_closed_at_sign_out_and_at_expiry_on_the_dev_stack(
+        dev_server, make_tenant, db):
+    from websockets.exceptions import ConnectionClosed
+
+    tenant = make_tenant("Dev Dashboard Sockets")
+
+    def sign_in() -> str:
+        status, _, out = http("POST", f"{dev_server}/v1/agent/operator-tokens", None,
+                              key=tenant.api_key)
+        assert status == 201, out
+        return out["token"]
+
+    def closed_with(ws, code: str, timeout: float) -> None:
+        frame = json.loads(ws.recv(timeout=timeout))
+        assert frame == {**frame, "type": "error"} and frame["error"]["code"] == code
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=timeout)
+
+    # GIVEN a dashboard's socket WHEN its operator signs out THEN it is closed at once
+    token = sign_in()
+    with websockets_sync.connect(ws_url(dev_server, token)) as ws:
+        ws.send(json.dumps({"action": "ping"}))
+        assert json.loads(ws.recv(timeout=10)) == {"type": "pong"}
+        status, _, _ = http("DELETE", f"{dev_server}/v1/agent/operator-tokens/current",
+                            key=token)
+        assert status == 204
+        closed_with(ws, "token_revoked", timeout=5)
+    # GIVEN another WHEN its token expires THEN the stack's schedule closes it in seconds
+    token = sign_in()
+    with websockets_sync.connect(ws_url(dev_server, token)) as ws:
+        ws.send(json.dumps({"action": "ping"}))
+        assert json.loads(ws.recv(timeout=10)) == {"type": "pong"}
+        with db.connection() as conn:
+            conn.execute("UPDATE operator_tokens SET expires_at = now() "
+                         "WHERE organization_id = %s", (tenant.organization_id,))
+        closed_with(ws, "token_expired", timeout=15)

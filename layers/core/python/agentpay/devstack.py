@@ -171,6 +171,10 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     sweeper = Schedule(load_function("deliver_webhooks").handler,
                        LocalContext("deliver_webhooks"), every_seconds=5)
     sweeper.start()
+    # Dashboards whose operator token expired: ws_message's schedule closes their sockets.
+    closer = Schedule(load_function("ws_message").handler, LocalContext("ws_message"),
+                      every_seconds=5)
+    closer.start()
     # Load the embedding model before serving, so the first search or indexing batch
     # does not pay for it.
     from agentpay.embeddings import get_embedder
@@ -207,6 +211,7 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     finally:
         gateway.close()
         sweeper.stop()
+        closer.stop()
         poller.stop()
         queues.stop()
     return 0

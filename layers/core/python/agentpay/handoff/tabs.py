@@ -65,3 +65,17 @@ def tell_tabs(conn: psycopg.Connection, settings: Settings, organization_id: UUI
         except psycopg.Error:
             logger.warning("could not forget gone connections", exc_info=True)
     return delivered
+
+
+def close_ended_dashboards(conn: psycopg.Connection, settings: Settings,
+                           organization_id: UUID) -> int:
+    """After a sign-out or a key's revocation: the organization's dashboards whose token
+    ended are told and closed now (see ``realtime.service.close_ended_dashboards``); with
+    no WebSocket API configured, only forgotten. Call with no transaction open."""
+    from agentpay.realtime.service import close_ended_dashboards as close
+
+    broadcaster = _broadcaster(settings)
+    if broadcaster is None:
+        with conn.transaction():
+            return len(connections.claim_ended_dashboards(conn, organization_id))
+    return close(conn, broadcaster, organization_id)

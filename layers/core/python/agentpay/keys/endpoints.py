@@ -7,8 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from agentpay.api.auth import OrgPrincipal
-from agentpay.api.deps import ConnDep
+from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS, error_responses
+from agentpay.handoff.tabs import close_ended_dashboards
 from agentpay.keys import service
 from agentpay.keys.schemas import KeyCreate, KeyIssued, KeyList, KeyRotate, KeyRotated
 
@@ -32,19 +33,24 @@ def create_key(principal: OrgPrincipal, conn: ConnDep, body: KeyCreate | None = 
 
 
 @router.post("/{key_id}/rotate", status_code=201, response_model=KeyRotated)
-def rotate_key(key_id: UUID, principal: OrgPrincipal, conn: ConnDep,
+def rotate_key(key_id: UUID, principal: OrgPrincipal, conn: ConnDep, settings: SettingsDep,
                body: KeyRotate | None = None):
     """A new key replaces this one, which stops at once or after `overlap_minutes`; the
-    new secret is in this answer only."""
+    new secret is in this answer only. Stopped at once, its dashboards' sockets close."""
     body = body or KeyRotate()
     with conn.transaction():
-        return service.rotate_key(conn, principal.organization_id, key_id,
-                                  body.overlap_minutes, principal.key_id)
+        rotated = service.rotate_key(conn, principal.organization_id, key_id,
+                                     body.overlap_minutes, principal.key_id)
+    close_ended_dashboards(conn, settings, principal.organization_id)
+    return rotated
 
 
 @router.delete("/{key_id}", status_code=204)
-def revoke_key(key_id: UUID, principal: OrgPrincipal, conn: ConnDep) -> Response:
-    """Revoke a key now (the last lasting key cannot be revoked: 409)."""
+def revoke_key(key_id: UUID, principal: OrgPrincipal, conn: ConnDep,
+               settings: SettingsDep) -> Response:
+    """Revoke a key now (the last lasting key cannot be revoked: 409). The dashboards
+    signed in with it stop too: their sockets are closed now."""
     with conn.transaction():
         service.revoke_key(conn, principal.organization_id, key_id)
+    close_ended_dashboards(conn, settings, principal.organization_id)
     return Response(status_code=204)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from agentpay.api.auth import OperatorPrincipal, OrgPrincipal
 from agentpay.api.deps import ConnDep, SettingsDep
 from agentpay.api.errors import COMMON_ERRORS
+from agentpay.handoff.tabs import close_ended_dashboards
 from agentpay.operators import service
 from agentpay.operators.schemas import OperatorTokenCreate, OperatorTokenOut
 
@@ -26,9 +27,11 @@ def create_operator_token(principal: OrgPrincipal, conn: ConnDep, settings: Sett
 
 
 @router.delete("/current", status_code=204)
-def sign_out(principal: OperatorPrincipal, conn: ConnDep):
-    """Ends the operator token this call carries (a secret key: nothing to end)."""
+def sign_out(principal: OperatorPrincipal, conn: ConnDep, settings: SettingsDep):
+    """Ends the operator token this call carries (a secret key: nothing to end); its
+    dashboards' sockets are closed now, each told `token_revoked` first."""
     if principal.kind == "operator":
         with conn.transaction():
             service.sign_out(conn, principal.organization_id, principal.token_id)
+        close_ended_dashboards(conn, settings, principal.organization_id)
     return Response(status_code=204)

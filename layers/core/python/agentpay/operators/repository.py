@@ -34,7 +34,8 @@ def insert(conn: psycopg.Connection, organization_id: UUID, key_id: UUID, token_
 
 def revoke(conn: psycopg.Connection, organization_id: UUID, token_id: UUID) -> None:
     """Sign out: the token stops at once; its dashboards' sockets hear nothing more
-    (``realtime.repository.audience``) and their next frame closes them."""
+    (``realtime.repository.audience``) and are closed after the commit
+    (``realtime.service.close_ended_dashboards``)."""
     conn.execute(
         """UPDATE operator_tokens SET revoked_at = now()
             WHERE id = %s AND organization_id = %s AND revoked_at IS NULL""",

@@ -34,8 +34,8 @@ def issue(conn: psycopg.Connection, organization_id: UUID, key_id: UUID,
 
 
 def sign_out(conn: psycopg.Connection, organization_id: UUID, token_id: UUID) -> None:
-    """The token stops at once; its dashboards hear nothing more and their next frame
-    closes them."""
+    """The token stops at once; its dashboards hear nothing more, and the caller closes
+    them after the commit (``handoff.tabs.close_ended_dashboards``)."""
     repository.revoke(conn, organization_id, token_id)
 
 

@@ -141,3 +141,39 @@ def for_conversation(conn: psycopg.Connection, organization_id: UUID,
         (organization_id, conversation_id),
     ).fetchall()
     return [r["connection_id"] for r in rows]
+
+
+def claim_ended_dashboards(conn: psycopg.Connection, organization_id: UUID | None = None,
+                           limit: int = 500) -> list[dict[str, Any]]:
+    """Forget the dashboards' sockets whose operator token has ended (signed out, expired,
+    its key revoked or past a rotation's overlap, its organization deleted), of one
+    organization or of all; returns them with why (``token_expired`` or
+    ``token_revoked``), for the caller to tell and close after the commit. Deleting is the
+    claim: two sweeps never close one socket twice."""
+    return conn.execute(
+        """
+        WITH ended AS (
+            SELECT w.connection_id,
+                   CASE WHEN t.revoked_at IS NULL AND k.revoked_at IS NULL
+                             AND (k.expires_at IS NULL OR k.expires_at > now())
+                             AND o.deleted_at IS NULL
+                        THEN 'token_expired' ELSE 'token_revoked' END AS reason
+              FROM ws_connections w
+              JOIN operator_tokens t ON t.id = w.operator_token_id
+                                    AND t.organization_id = w.organization_id
+              JOIN api_keys k ON k.id = t.key_id
+              JOIN organizations o ON o.id = w.organization_id
+             WHERE w.operator_token_id IS NOT NULL
+               AND (%(org)s::uuid IS NULL OR w.organization_id = %(org)s::uuid)
+               AND (t.revoked_at IS NOT NULL OR t.expires_at <= now()
+                    OR k.revoked_at IS NOT NULL OR k.expires_at <= now()
+                    OR o.deleted_at IS NOT NULL)
+             ORDER BY w.connected_at
+             LIMIT %(limit)s
+               FOR UPDATE OF w SKIP LOCKED)
+        DELETE FROM ws_connections w USING ended
+         WHERE w.connection_id = ended.connection_id
+        RETURNING w.connection_id, w.organization_id, ended.reason
+        """,
+        {"org": organization_id, "limit": limit},
+    ).fetchall()

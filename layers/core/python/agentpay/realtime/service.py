@@ -26,7 +26,9 @@ not to a conversation, and is sent a short ``conversation_activity`` frame (conv
 id, status, stage and the message) for every message and status change of the store's
 conversations, from this path and from HTTP (``handoff.tabs``). It may only ``ping``; its
 frames are checked against its operator token (signed out, expired, or its key revoked:
-``token_revoked``/``token_expired`` and the socket is closed).
+``token_revoked``/``token_expired`` and the socket is closed). It does not wait for a
+frame to be closed: signing out and revoking the key close it at once, and the
+schedule's sweep closes those whose token expired (``close_ended_dashboards``).
 
 Every frame is checked like an HTTP call with the socket's token, in the statement that
 reads the connection: a frame from a socket whose token has expired (or was replaced
@@ -180,6 +182,30 @@ def _refuse(db: Database, broadcaster: Broadcaster, connection_id: str,
     broadcaster.close(connection_id)
     logger.info("frame refused", extra={"connection_id": connection_id, "reason": code})
     return Outcome(status, code)
+
+
+def close_ended_dashboards(conn: psycopg.Connection, broadcaster: Broadcaster,
+                           organization_id=None) -> int:
+    """Close the dashboards' sockets whose operator token has ended, at once rather than
+    at their next frame: after a sign-out or a key's revocation (the organization's,
+    over HTTP) and every minute for tokens that expired (the schedule's sweep, all
+    stores'). Each is told why first (``token_revoked`` or ``token_expired``, as its next
+    frame would be). Returns how many were closed. Call with no transaction open."""
+    with conn.transaction():
+        ended = repository.claim_ended_dashboards(conn, organization_id)
+    for row in ended:
+        refusal = ("operator_token_expired" if row["reason"] == "token_expired"
+                   else "operator_signed_out")
+        try:
+            broadcaster.send(row["connection_id"], _error(row["reason"],
+                                                          _REFUSALS[refusal][0]))
+        except Exception:
+            logger.warning("could not tell a dashboard its token ended", exc_info=True,
+                           extra={"connection_id": row["connection_id"]})
+        broadcaster.close(row["connection_id"])
+    if ended:
+        logger.info("dashboards closed", extra={"count": len(ended)})
+    return len(ended)
 
 
 def _too_fast(broadcaster: Broadcaster, connection_id: str, connection: dict,
