@@ -95,15 +95,58 @@ def _shop_page(base: str, publishable_key: str) -> str:
             f' data-api="{base}" data-open="true"></script></body></html>')
 
 
-def test_an_operator_takes_over_replies_releases_and_reads_the_numbers(stack, make_tenant):
+KETTLE = {"external_id": "kettle-1", "name": "Copperline Stovetop Kettle", "price": 4500,
+          "currency": "USD", "image_url": "https://img.example.com/kettle.jpg"}
+SCARF = {"external_id": "scarf-1", "name": "Alpine Wool Scarf", "price": 3900,
+         "currency": "EUR"}
+
+
+def _catalog(client, tenant) -> None:
+    """The store's products, indexed before this returns (the dev stack shares the DB)."""
+    from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
+
+    set_index_queue(InlineIndexQueue())
+    try:
+        response = client.put("/v1/agent/products", json={"products": [KETTLE, SCARF]},
+                              headers=tenant.auth)
+        assert response.status_code == 200, response.text
+    finally:
+        set_index_queue(None)
+
+
+def _buy(client, agent: dict, wanted: str) -> None:
+    """A shopper of ``agent`` buys ``wanted`` and pays (the local provider)."""
+    from conftest import bearer
+
+    conv = client.post("/v1/agent/conversations", json={},
+                       headers=bearer(agent["publishable_key"])).json()
+    cid, auth = conv["conversation"]["id"], bearer(conv["token"])
+    for text in (wanted, "add it to my cart", "checkout"):
+        reply = client.post(f"/v1/agent/conversations/{cid}/messages",
+                            json={"content": text}, headers=auth)
+        assert reply.status_code == 201, reply.text
+    url = reply.json()["conversation"]["context"]["checkout"]["url"]
+    assert client.post("/checkout/" + url.split("/checkout/")[1] + "/pay").status_code == 200
+
+
+def test_an_operator_takes_over_replies_releases_and_reads_the_numbers(stack, make_tenant,
+                                                                       client):
     sync_playwright = _browser_or_skip()
     started = time.monotonic()
-    # GIVEN a store with an agent on its storefront
+    # GIVEN a store with an agent on its storefront, and a second agent that sold in two
+    # currencies today
     tenant = make_tenant("Dashboard E2E Store")
+    _catalog(client, tenant)
     status, _, agent = http("POST", f"{stack}/v1/agent/agents",
                             {"name": "Ava", "personality": {"tone": "friendly"}},
                             key=tenant.api_key)
     assert status == 201, agent
+    status, _, other = http("POST", f"{stack}/v1/agent/agents",
+                            {"name": "Bo", "personality": {"tone": "friendly"}},
+                            key=tenant.api_key)
+    assert status == 201, other
+    _buy(client, other, "copperline kettle")
+    _buy(client, other, "alpine wool scarf")
     ARTIFACTS.mkdir(exist_ok=True)
     with storefront(_shop_page(stack, agent["publishable_key"])) as shop, \
             sync_playwright() as playwright:
@@ -171,16 +214,26 @@ def test_an_operator_takes_over_replies_releases_and_reads_the_numbers(stack, ma
             # WHEN the operator hands it back to the agent
             operator.click("#release")
             operator.locator("#detail-status", has_text="active").wait_for(timeout=STEP_MS)
-            # THEN the agent answers the shopper again, and the dashboard sees it live
+            # THEN the agent answers the shopper again, and the dashboard sees it live,
+            # the products it showed as cards with their names and prices, not their ids
             agent_replies = shopper.locator(".ap-msg.ap-agent:not(.ap-greeting)").count()
-            box.fill("hello again")
+            box.fill("do you have a copperline kettle?")
             box.press("Enter")
             shopper.wait_for_function(
                 "() => document.querySelector('#agentpay-widget').shadowRoot"
                 f".querySelectorAll('.ap-msg.ap-agent:not(.ap-greeting)').length > {agent_replies}",
                 timeout=STEP_MS)
-            operator.locator("#transcript .msg.user", has_text="hello again").wait_for(
+            operator.locator("#transcript .msg.user", has_text="copperline kettle").wait_for(
                 timeout=STEP_MS)
+            card = operator.locator("#transcript .msg.assistant .pcard",
+                                    has_text="Copperline Stovetop Kettle")
+            card.first.wait_for(timeout=STEP_MS)
+            assert "$45.00" in card.first.text_content()
+            assert "kettle-1" not in operator.locator("#transcript").text_content()
+            assert card.first.locator("img").get_attribute("src") == KETTLE["image_url"]
+            operator.locator("#fact-products .product", has_text="Copperline").wait_for(
+                timeout=STEP_MS)
+            operator.screenshot(path=str(ARTIFACTS / "dashboard-products.png"))
 
             # WHEN the operator opens the numbers THEN the charts are drawn from the API
             operator.click(".tab[data-view=numbers]")
@@ -194,9 +247,44 @@ def test_an_operator_takes_over_replies_releases_and_reads_the_numbers(stack, ma
             funnel = operator.locator("#chart-funnel rect.bar")
             assert funnel.count() == 6
             assert funnel.first.get_attribute("data-label") == "discovery"
-            assert operator.locator("#revenue-caption").text_content().startswith("Revenue")
             assert "Conversations" in operator.locator("#tiles").text_content()
+            # AND there is a revenue chart for every currency the store was paid in
+            revenue = operator.locator("#revenue-charts figure")
+            assert sorted(revenue.evaluate_all("(fs) => fs.map((f) => f.dataset.currency)")
+                          ) == ["EUR", "USD"]
+            for currency, minor in (("EUR", 3900), ("USD", 4500)):
+                figure = operator.locator(f"#revenue-charts figure[data-currency={currency}]")
+                assert currency in figure.locator("figcaption").text_content()
+                assert figure.evaluate("(f) => Math.max(...[...f.querySelectorAll('rect.bar')]"
+                                       ".map((b) => Number(b.dataset.value)))") == minor
+            # AND the store's two agents can be read apart
+            assert operator.locator("#agent").is_visible()
+            assert operator.locator("#by-agent tbody tr").count() == 2
             operator.screenshot(path=str(ARTIFACTS / "dashboard-numbers.png"))
+            operator.select_option("#agent", label="Bo")
+            operator.wait_for_function(
+                "() => document.querySelector('#by-agent-figure').hidden && "
+                "document.querySelector('#tiles .tile .value').textContent === '2'",
+                timeout=STEP_MS)
+            tiles = operator.locator("#tiles").text_content().replace(" ", "")
+            assert "Orderspaid2" in tiles and "Conversion100.0%" in tiles
+            operator.screenshot(path=str(ARTIFACTS / "dashboard-numbers-agent.png"))
+
+            # WHEN the operator opens a conversation that ended in a sale THEN its cart
+            # moves, checkout link and paid checkout are shown with the product's name
+            operator.click(".tab[data-view=conversations]")
+            operator.locator("#conversation-list li", has_text="€39.00").click()
+            operator.locator("#transcript .event.cart", has_text="Alpine Wool Scarf").wait_for(
+                timeout=STEP_MS)
+            sent = operator.locator("#transcript .event.checkout")
+            sent.wait_for(timeout=STEP_MS)
+            assert "€39.00" in sent.text_content()
+            operator.locator("#transcript .event.checkout .badge.paid").wait_for(
+                timeout=STEP_MS)
+            assert "Alpine Wool Scarf" in operator.locator("#fact-cart").text_content()
+            assert "paid" in operator.locator("#fact-checkout").text_content()
+            assert operator.locator("#fact-checkout a.checkout-link").count() == 1
+            operator.screenshot(path=str(ARTIFACTS / "dashboard-sale.png"))
 
             # WHEN the operator signs out THEN the token is gone from the browser
             operator.click("#signout")

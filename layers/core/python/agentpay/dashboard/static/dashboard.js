@@ -149,6 +149,9 @@
     stopLive();
     clearTimeout(expiryTimer);
     session = null;
+    agents = []; // another store may sign in next
+    $("agent").value = "";
+    renderAgentPicker();
     sessionStorage.removeItem(STORE_KEY);
     $("app").hidden = true;
     $("signin").hidden = false;
@@ -593,7 +596,10 @@
   function onActivity(frame) {
     refreshListSoon();
     if (frame.conversation_id !== detail.id) return;
-    if (frame.message) addMessage(frame.message);
+    // a frame carries a message's text only: an agent's reply (its products, cart moves,
+    // offers, checkout) is read whole from the transcript
+    if (frame.message && frame.message.role === "assistant") loadMessages().catch(() => {});
+    else if (frame.message) addMessage(frame.message);
     refreshDetailSoon();
   }
 
@@ -748,18 +754,98 @@
     return node;
   }
 
+  // The store's agents (from the store-wide numbers): the picker shows when there are
+  // several.
+  let agents = [];
+
+  function renderAgentPicker() {
+    const picker = $("agent");
+    const chosen = picker.value;
+    picker.replaceChildren(el("option", null, "All agents"));
+    picker.firstChild.value = "";
+    for (const agent of agents) {
+      const option = el("option", null, agent.name);
+      option.value = agent.id;
+      picker.append(option);
+    }
+    picker.value = agents.some((a) => a.id === chosen) ? chosen : "";
+    document.querySelectorAll(".agent-pick").forEach((node) => {
+      node.hidden = agents.length < 2;
+    });
+  }
+
+  // Every currency the period was paid in (most revenue first); none yet: one empty chart.
+  function currenciesOf(data) {
+    const totals = {};
+    for (const day of data.daily) {
+      for (const [currency, minor] of Object.entries(day.revenue || {})) {
+        totals[currency] = (totals[currency] || 0) + minor;
+      }
+    }
+    const found = Object.keys(totals).sort((a, b) => totals[b] - totals[a] || (a < b ? -1 : 1));
+    return found.length ? found : [null];
+  }
+
+  function revenueCharts(data) {
+    const box = $("revenue-charts");
+    box.replaceChildren();
+    for (const currency of currenciesOf(data)) {
+      const figure = el("figure", "chart revenue");
+      figure.dataset.currency = currency || "";
+      figure.append(el("figcaption", "revenue-caption", currency
+        ? `Revenue per day (${currency})` : "Revenue per day (no orders yet)"));
+      const svg = document.createElementNS(SVG, "svg");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", `Revenue per day${currency ? ` in ${currency}` : ""}`);
+      figure.append(svg);
+      box.append(figure);
+      barChart(svg, data.daily.map((d) => ({
+        label: d.date, value: currency ? (d.revenue || {})[currency] || 0 : 0 })),
+      (v) => (currency ? money(Math.round(v), currency) : String(Math.round(v))), "money",
+      100);
+    }
+  }
+
+  function agentTable(data, agentId) {
+    const figure = $("by-agent-figure");
+    figure.hidden = agents.length < 2 || Boolean(agentId);
+    const body = $("by-agent").querySelector("tbody");
+    body.replaceChildren();
+    for (const a of data.agents || []) {
+      const row = el("tr");
+      row.dataset.agentId = a.agent_id;
+      for (const value of [a.name, a.conversations, a.orders_paid,
+        `${(100 * a.conversion_rate).toFixed(1)}%`, moneyMap(a.revenue),
+        `$${a.llm_cost_usd.toFixed(2)}`]) {
+        row.append(el("td", null, value));
+      }
+      body.append(row);
+    }
+  }
+
   async function loadNumbers() {
     const days = Number($("period").value) || 30;
+    const agentId = $("agent").value;
     const to = new Date();
     const from = new Date(to.getTime() - days * 86400000);
     $("numbers-error").textContent = "";
+    const params = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    if (agentId) params.set("agent_id", agentId);
     let data;
     try {
-      data = await call("GET", `/v1/agent/analytics?${new URLSearchParams({
-        from: from.toISOString(), to: to.toISOString() })}`);
+      data = await call("GET", `/v1/agent/analytics?${params}`);
     } catch (error) {
+      if (error.code === "agent_not_found") { // deleted meanwhile: back to the store
+        $("agent").value = "";
+        loadNumbers();
+        return;
+      }
       if (error.status !== 401) $("numbers-error").textContent = error.message;
       return;
+    }
+    if (!agentId) {
+      agents = (data.agents || []).map((a) => ({ id: a.agent_id, name: a.name }));
+      renderAgentPicker();
     }
     const t = data.totals;
     $("tiles").replaceChildren(
@@ -776,12 +862,9 @@
     barChart($("chart-conversations"), data.daily.map((d) => ({
       label: d.date, value: d.conversations })),
     (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)), "", 2);
-    const currency = Object.keys(t.revenue)[0] || "USD";
-    $("revenue-caption").textContent = `Revenue per day (${currency})`;
-    barChart($("chart-revenue"), data.daily.map((d) => ({
-      label: d.date, value: (d.revenue || {})[currency] || 0 })),
-    (v) => money(Math.round(v), currency), "money", 100);
+    revenueCharts(data);
     funnelChart($("chart-funnel"), data.funnel.steps);
+    agentTable(data, agentId);
   }
 
   // ------------------------------------------------------------------ wiring
@@ -815,6 +898,7 @@
       if (event.key === "Enter" && !event.shiftKey) reply(event);
     });
     $("period").addEventListener("change", loadNumbers);
+    $("agent").addEventListener("change", loadNumbers);
     session = loadSession();
     if (session) start();
     else signedOut("");
