@@ -175,6 +175,8 @@ def test_ws_message_runs_the_conversation_and_reaches_every_tab(db, conversation
     streamed = "".join(f["delta"] for f in frames if f["type"] == "agent_message_delta")
     assert streamed == reply["content"]
     assert final["stage"] and "cart" in final and "products" in final
+    # what a widget with cards shows, and the discount on offer (none yet)
+    assert final["reply_with_cards"] and final["offer"] is None
     # the shopping state goes to the browser too, for filters beside the chat
     assert isinstance(final["state"], dict) and "product_types" in final["state"]
     with db.connection() as conn:
@@ -198,7 +200,10 @@ def test_ws_resume_replays_what_a_tab_missed(db, conversation, lambda_context, a
     frames = _frames("late=")
     assert [f["type"] for f in frames] == ["agent_message", "resumed"]
     assert frames[0]["message"]["seq"] == 2 and frames[0]["replayed"] is True
-    assert frames[1] == {"type": "resumed", "count": 1, "more": False}
+    # the cart comes with it, so a reloaded widget shows it before the next reply
+    assert frames[1] == {"type": "resumed", "count": 1, "more": False,
+                         "cart": {"lines": [], "subtotal_minor": 0, "currency": "USD",
+                                  "item_count": 0}}
 
 
 def test_ws_bad_frames_get_error_frames(db, conversation, lambda_context, aws):

@@ -168,12 +168,27 @@ class ConversationCreated(BaseModel):
     token_expires_at: datetime
 
 
+class CartEdit(BaseModel):
+    """A cart line set to a quantity by a control rather than by words (the widget's Add
+    on a product card, a cart line's stepper or Remove): the message's ``content`` says
+    it for the history; this says exactly which line."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: Annotated[str, Field(min_length=1, max_length=255)]
+    size: Annotated[str, Field(max_length=100)] | None = None
+    color: Annotated[str, Field(max_length=100)] | None = None
+    quantity: Annotated[int, Field(ge=0, le=999, description="the line's new quantity; "
+                                                             "0 takes it out")]
+
+
 class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # The length limit is configurable, so it is checked in the service, not here.
     content: str
     client_message_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    cart_edit: CartEdit | None = None
 
 
 class MessageOut(BaseModel):
@@ -206,6 +221,12 @@ class MessageExchange(BaseModel):
     # what the reply shows (product cards) and the cart after this turn
     products: list[dict[str, Any]] = Field(default_factory=list)
     cart: dict[str, Any] = Field(default_factory=dict)
+    reply_with_cards: str | None = Field(default=None, description=(
+        "the reply's text for a client that shows `products` as cards: without the lines "
+        "listing them (`reply.content` keeps the full text)"))
+    offer: dict[str, Any] | None = Field(default=None, description=(
+        "the discount on offer now, if any: percent, discount_minor and total_minor on this "
+        "cart, currency, expires_at"))
     # what the shopper is looking for after this turn, for a storefront to show as filters
     state: ShoppingState = Field(default_factory=ShoppingState)
 

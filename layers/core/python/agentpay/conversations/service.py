@@ -37,7 +37,7 @@ from agentpay.kit.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agentpay.kit.text import utf8_encodable
 from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
 from agentpay.limits.service import model_budget, take_new_conversation, tidy
-from agentpay.orchestrator import cart
+from agentpay.orchestrator import cart, negotiation
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.engine import get_engine
 from agentpay.orchestrator.shopping import ShoppingState
@@ -287,8 +287,9 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
                                    claim.history, settings, datetime.now(UTC),
                                    vocabulary_version=claim.vocabulary_version)
             ctx.model_budget = claim.budget  # checked before each model call (generate)
-            outcome = get_engine().run(ctx, content, claim.message["seq"],
-                                       on_delta=on_delta, on_restart=on_restart)
+            outcome = get_engine().run(
+                ctx, content, claim.message["seq"], on_delta=on_delta, on_restart=on_restart,
+                cart_edit=data.cart_edit.model_dump() if data.cart_edit else None)
             webhook = handoff_event(claim.conversation, claim.conversation["status"],
                                     ctx.status, ctx.state, claim.history, content,
                                     outcome.text, settings)
@@ -316,8 +317,13 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
     message, reply, conversation = saved
     if webhook is not None:  # committed with the save: the sender may go now
         nudge(webhook.id)
+    summary = cart.summary(ctx.state)
     return {"message": message, "reply": reply, "conversation": conversation,
-            "replayed": False, "products": outcome.products(), "cart": cart.summary(ctx.state),
+            "replayed": False, "products": outcome.products(), "cart": summary,
+            "reply_with_cards": outcome.text_with_cards(),
+            "offer": negotiation.offer_view(ctx.rules, ctx.negotiation,
+                                            summary["subtotal_minor"], summary["currency"],
+                                            ctx.now),
             "state": ctx.shopping.model_dump()}
 
 
@@ -426,7 +432,8 @@ def _replay(conn: psycopg.Connection, organization_id: UUID, conversation_id: UU
                        code="idempotency_key_reused")
     reply = repository.find_reply(conn, organization_id, earlier["id"])
     return {"message": earlier, "reply": reply, "conversation": conversation,
-            "replayed": True, "products": [], "cart": cart.summary(
+            "replayed": True, "products": [],
+            "reply_with_cards": reply["content"] if reply else None, "cart": cart.summary(
                 dict(conversation.get("context") or {})),
             "state": ShoppingState.of(conversation.get("context") or {}).model_dump()}
 

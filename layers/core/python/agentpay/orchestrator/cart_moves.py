@@ -135,6 +135,41 @@ def change_quantity(ctx: TurnContext, entities: list[dict], reading: Reading,
                           "external_id": line["external_id"]})
 
 
+def _same_line(line: dict, edit: dict) -> bool:
+    def same(a, b) -> bool:
+        return str(a or "").casefold() == str(b or "").casefold()
+    return line["external_id"] == edit["external_id"] and same(line.get("size"), edit.get(
+        "size")) and same(line.get("color"), edit.get("color"))
+
+
+def set_line(ctx: TurnContext, edit: dict) -> Action:
+    """A cart line set to a quantity by a control, not by words (the widget's Add, a
+    stepper, Remove): ``edit`` names the product, the line's size and colour, and the new
+    quantity (0 takes the line out). Played as the cart tools, so stock, limits and
+    catalog prices hold as they do for a message."""
+    line = next((li for li in cart.lines(ctx.state) if _same_line(li, edit)), None)
+    current = int(line["quantity"]) if line else 0
+    value = int(edit["quantity"])
+    which = {"external_id": edit["external_id"],
+             **{k: (line or edit)[k] for k in ("size", "color") if (line or edit).get(k)}}
+    if value == current:
+        return Action("show_cart", "the cart panel asked for the quantity it has",
+                      steps=[ToolStep("cart_view", {})], intent="view_cart")
+    if current == 0:
+        return Action("add_to_cart", f"{edit['external_id']} added from a card",
+                      steps=[ToolStep("cart_add", {**which, "quantity": value})],
+                      stage="consideration", intent="add_to_cart")
+    if value == 0:
+        return Action("remove_from_cart", f"{edit['external_id']} removed in the cart panel",
+                      steps=[ToolStep("cart_remove", which)], intent="remove_from_cart")
+    step = ToolStep("cart_add", {**which, "quantity": value - current}) if value > current \
+        else ToolStep("cart_remove", {**which, "quantity": current - value})
+    return Action("update_quantity", f"quantity of {edit['external_id']} set to {value} in "
+                  "the cart panel", steps=[step], stage="consideration",
+                  params={"quantity": value, **which},
+                  intent="add_to_cart" if value > current else "remove_from_cart")
+
+
 CORRECTION = re.compile(
     r"(?:^|\W)no\s{0,2},|\b(?:no\s{1,3}wait|wait|sorry|oops|ugh|i\s{1,3}meant|meant|actually|instead|rather|"
     r"not\s{1,3}(?:the\s{1,3})?[a-z]{3,15}\s{0,3}[.,;!]|"

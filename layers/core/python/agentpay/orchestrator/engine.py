@@ -17,6 +17,8 @@ from typing import Any
 from agentpay.knowledge.tool import steps as knowledge_steps
 from agentpay.orchestrator import offline, stages
 from agentpay.orchestrator.actions import Action
+from agentpay.orchestrator.cards import text_with_cards
+from agentpay.orchestrator.cart_moves import set_line
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.decide import decide
 from agentpay.orchestrator.generate import generate
@@ -63,6 +65,22 @@ class TurnOutcome:
                     return [{k: v for k, v in p.items() if k not in ("variants",
                                                                      "description")}]
         return []
+
+    def text_with_cards(self) -> str:
+        """The reply for a client that shows ``products()`` as cards: without the listing
+        the cards repeat (see ``orchestrator.cards``)."""
+        return text_with_cards(self.text, self.products())
+
+
+@dataclass
+class _Given:
+    """What a control's change stands for, in place of what a message was understood as:
+    its intent, certain, from no classifier."""
+
+    intent: str
+    confidence: float = 1.0
+    source: str = "control"
+    entities: list[dict] = field(default_factory=list)
 
 
 def _understand(ctx: TurnContext, text: str):
@@ -284,15 +302,33 @@ class Engine:
                                 ctx.conversation.get("customer"), reading=reading)
         return understanding, reading, action, results, draft
 
+    def _edit(self, ctx: TurnContext, edit: dict, seq: int, allowed: list[str],
+              timings: dict[str, float]) -> tuple[Any, Reading, Action, list[ToolResult], str]:
+        """A change made with a control (the widget's Add, a cart stepper): the action is
+        given, not read from the words, which only record it in the history."""
+        t0 = time.perf_counter()
+        action = set_line(ctx, edit)
+        _note_hesitation(ctx, action.intent or "", seq)
+        results = [self.registry.invoke(ctx, step.name, step.arguments, allowed=allowed)
+                   for step in action.steps]
+        timings["tools"] = (time.perf_counter() - t0) * 1000
+        _remember_pending(ctx, results)  # "which size?" after an Add: "9" answers it
+        draft = offline.respond(action, results, ctx.agent, ctx.state,
+                                ctx.conversation.get("customer"))
+        return _Given(action.intent or "view_cart"), Reading(), action, results, draft
+
     def run(self, ctx: TurnContext, text: str, seq: int, *,
             on_delta: Callable[[str], None] | None = None,
-            on_restart: Callable[[], None] | None = None) -> TurnOutcome:
+            on_restart: Callable[[], None] | None = None,
+            cart_edit: dict | None = None) -> TurnOutcome:
         """One message; several requests in it ("add 2 bags. also a cat tree under 100")
-        are played in order, each seeing what the one before did, and answered together."""
+        are played in order, each seeing what the one before did, and answered together.
+        With ``cart_edit`` (a cart line set by a control, see ``cart_moves.set_line``) the
+        message is that change, whatever its words."""
         timings: dict[str, float] = {}
         allowed = enabled_tools(ctx.agent)
-        played = [self._play(ctx, part, seq, allowed, timings)
-                  for part in split_requests(text)]
+        played = [self._edit(ctx, cart_edit, seq, allowed, timings)] if cart_edit else [
+            self._play(ctx, part, seq, allowed, timings) for part in split_requests(text)]
         understanding, _, action, _, _ = played[-1]
         results = [r for p in played for r in p[3]]
         # "My cat is very big and likes to climb. I want a cat tree…": the part that asks

@@ -124,3 +124,18 @@ def apply_offer(rules: NegotiationRules, offer: dict | None, subtotal_minor: int
     if percent <= 0:
         return 0, 0.0
     return percent_of(subtotal_minor, percent), percent
+
+
+def offer_view(rules: NegotiationRules, history: list[dict], subtotal_minor: int,
+               currency: str, now: datetime) -> dict[str, Any] | None:
+    """The offer as a checkout of this cart would apply it now (the figures a cart view
+    shows), or None: no offer, expired, in another currency, or nothing to discount."""
+    offer = active_offer(history, now)
+    if offer is None or offer.get("currency") != currency:
+        return None
+    discount, percent = apply_offer(rules, offer, subtotal_minor, now)
+    if discount <= 0:
+        return None
+    return {"percent": round(percent, 2), "discount_minor": discount,
+            "total_minor": subtotal_minor - discount, "currency": currency,
+            "expires_at": offer["expires_at"]}

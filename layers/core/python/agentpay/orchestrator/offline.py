@@ -208,8 +208,11 @@ def _quantity_reply(action: Action, results: list[ToolResult]) -> str:
         return _cart_problem(r) if r.name == "cart_add" else \
             "That item isn't in your cart. Shall I show you what is?"
     cart = (results[-1] if results[-1].ok else r).data["cart"]  # after every step
-    line = next((li for li in cart["lines"]
-                 if li["external_id"] == action.params.get("external_id")), None)
+    # the line changed: of that product, in the size and colour changed when they are known
+    lines = [li for li in cart["lines"] if li["external_id"] == action.params.get("external_id")]
+    line = next((li for li in lines if all(
+        str(li.get(k) or "").casefold() == str(action.params[k]).casefold()
+        for k in ("size", "color") if action.params.get(k))), lines[0] if lines else None)
     if line is None:
         return (f"I've taken it out of your cart.\n{_cart_text(cart)}" if cart["lines"]
                 else "I've taken it out — your cart is empty now.")

@@ -3,9 +3,11 @@
 Frames are JSON objects with an `action`: `ping` → `pong`; `typing` → relayed to the
 conversation's other connections; `message` → the same send path as HTTP, streamed to
 every connection of the conversation (`agent_typing`, `agent_message_delta`…,
-`user_message`, `agent_message` with products, cart and stage; while a person holds the
-conversation, `user_message` then `conversation_status` and no reply); `resume` → the messages
-after `after_seq`, replayed to the asking connection only.
+`user_message`, `agent_message` with products, the reply's text for cards, cart, offer and
+stage; while a person holds the conversation, `user_message` then `conversation_status` and
+no reply; a `cart_edit` sets a cart line as the widget's controls do); `resume` → the
+messages after `after_seq`, replayed to the asking connection only, then `resumed` with the
+cart.
 
 Connections that answer 410 while a frame is handled are deleted after the frame's work
 is done, in a transaction of their own: never while the turn holds the
@@ -53,7 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agentpay.config import Settings
 from agentpay.conversations import repository as conversations_repo
 from agentpay.conversations import service as conversations
-from agentpay.conversations.schemas import MessageCreate, MessageOut
+from agentpay.conversations.schemas import CartEdit, MessageCreate, MessageOut
 from agentpay.db import Database
 from agentpay.keys import repository as keys_repo
 from agentpay.keys.service import check_conversation_token
@@ -62,6 +64,7 @@ from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, OPERATOR_TOKEN_PREFIX
 from agentpay.limits.service import FrameLimit, retry_after
 from agentpay.operators import repository as operators_repo
 from agentpay.operators.service import check_operator_token
+from agentpay.orchestrator import cart as carts
 from agentpay.realtime import repository
 from agentpay.realtime.broadcast import Broadcaster, Delivery
 
@@ -86,6 +89,7 @@ class MessageFrame(BaseModel):
     action: str
     content: str
     client_message_id: str | None = Field(default=None, min_length=1, max_length=128)
+    cart_edit: CartEdit | None = None
 
 
 def connect(db: Database, connection_id: str, token: str | None) -> Outcome:
@@ -347,7 +351,7 @@ class DeltaStream:
         self.index = 0
 
 
-_TRIMS = (("products", lambda f: {**f, "products": []}),
+_TRIMS = (("products", lambda f: {**f, "products": [], "reply_with_cards": None}),
           ("state", lambda f: {**f, "state": {}}),
           ("cart", lambda f: {**f, "cart": {"truncated": True}}),
           # "red red red ..." has an entity per word: tens of KB for one message
@@ -389,7 +393,8 @@ def _message(db: Database, out: Delivery, settings: Settings, connection_id: str
         with db.connection() as conn:
             exchange = conversations.send_message(
                 conn, org_id, conversation_id,
-                MessageCreate(content=frame.content, client_message_id=frame.client_message_id),
+                MessageCreate(content=frame.content, client_message_id=frame.client_message_id,
+                              cart_edit=frame.cart_edit),
                 settings, on_delta=stream.delta, on_restart=stream.restart,
             )
     except AppError as exc:
@@ -414,7 +419,9 @@ def _message(db: Database, out: Delivery, settings: Settings, connection_id: str
     conversation = exchange["conversation"]
     out.send_all(targets, _fit({
         "type": "agent_message", "message": reply, "products": exchange.get("products", []),
-        "cart": exchange.get("cart", {}), "state": exchange.get("state", {}),
+        "reply_with_cards": exchange.get("reply_with_cards"),
+        "cart": exchange.get("cart", {}), "offer": exchange.get("offer"),
+        "state": exchange.get("state", {}),
         "stage": conversation["stage"], "status": conversation["status"],
         "replayed": exchange["replayed"]}))
 
@@ -442,10 +449,14 @@ def _resume(db: Database, out: Delivery, connection_id: str, org_id,
     with db.connection() as conn:
         rows = conversations_repo.list_messages(conn, org_id, conversation_id,
                                                 frame.after_seq, RESUME_LIMIT + 1)
+        conversation = conversations_repo.get_conversation(conn, org_id, conversation_id)
     for row in rows[:RESUME_LIMIT]:
         payload = MessageOut.model_validate(row).model_dump(mode="json")
         kind = _FRAME_OF_ROLE.get(row["role"], "user_message")
         out.send(connection_id, _fit({"type": kind, "message": payload,
                                               "replayed": True}))
-    out.send(connection_id, {"type": "resumed", "count": min(len(rows), RESUME_LIMIT),
-                                     "more": len(rows) > RESUME_LIMIT})
+    # the cart as it stands, so a reloaded tab shows it before the next reply
+    context = dict((conversation or {}).get("context") or {})
+    out.send(connection_id, _fit({"type": "resumed", "count": min(len(rows), RESUME_LIMIT),
+                                  "more": len(rows) > RESUME_LIMIT,
+                                  "cart": carts.summary(context)}))

@@ -27,6 +27,10 @@ def summary(product: dict[str, Any]) -> dict[str, Any]:
         "url": product.get("url"),
         "image_url": product.get("image_url"),
     }
+    was = product.get("compare_at_minor")
+    if was is not None and int(was) > out["price_minor"]:  # on sale: the price it was
+        out["compare_at_minor"] = int(was)
+        out["compare_at"] = format_money(int(was), product["currency"])
     attrs = product.get("attributes") or {}
     for key in ("product_type", "material", "gender"):
         if isinstance(attrs.get(key), str):
