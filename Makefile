@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 BROWSER_STAMP := $(VENV)/.browser-stamp
 CHROMIUM := /usr/bin/chromium
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: setup dev test lint bench clean
 
-setup: $(STAMP) $(BROWSER_STAMP)
+setup: $(STAMP) $(BROWSER_STAMP) $(AXE)
 
 # Reinstall only when the dependency list changes.
 $(STAMP): pyproject.toml
@@ -40,6 +41,26 @@ $(BROWSER_STAMP): | $(STAMP)
 	fi
 	@if [ -x $(CHROMIUM) ]; then touch $(BROWSER_STAMP); fi
 
+# The same test audits the widget with axe-core, an npm package pinned in package-lock.json
+# and served to the page by the test itself (no CDN). npm comes from Debian when missing
+# (as root, as in CI); otherwise a hint, and the audit skips. npm extracts files with old
+# timestamps, hence the touch.
+$(AXE): package-lock.json | $(STAMP)
+	@if ! command -v npm > /dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	    echo "installing npm for the widget's accessibility audit"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends nodejs npm > /dev/null \
+	      || echo "warning: could not install npm; the widget's accessibility audit will skip"; \
+	  else \
+	    echo "hint: install npm (sudo apt-get install npm) for the widget's accessibility audit"; \
+	  fi; \
+	fi
+	@if command -v npm > /dev/null; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $(AXE) \
+	    || echo "warning: npm ci failed; the widget's accessibility audit will skip"; \
+	fi
+
 dev: setup
 	$(BIN)/agentpay dev
 
@@ -59,4 +80,4 @@ bench: setup
 	$(BIN)/agentpay bench load
 
 clean:
-	rm -rf $(VENV) .agentpay .pytest_cache
+	rm -rf $(VENV) .agentpay .pytest_cache node_modules

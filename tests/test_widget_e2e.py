@@ -1,8 +1,14 @@
 """The chat widget in a real browser: headless Debian chromium driven by Playwright, on the
 `/demo` storefront of a real `agentpay dev` with the demo store.
 
-No browser is downloaded: `make setup` installs Debian's chromium. Without it the browser
-test skips with the reason, except in CI, where it must run.
+What a person sees is checked by bounding boxes, at a desktop's 1280×900 and a phone's
+390×844: each card's name, price and Add button inside the card, the widget and the window;
+the cart panel's lines, steppers and checkout. axe-core (an npm package that `make setup`
+installs from package-lock.json, given to the page from disk, no CDN) audits the widget.
+Screenshots of both sizes go to test-artifacts/.
+
+No browser is downloaded: `make setup` installs Debian's chromium. Without it (or without
+axe-core) the browser test skips with the reason, except in CI, where it must run.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WIDGET = ROOT / "widget" / "agentpay-widget.js"
 CHROMIUM = Path(os.environ.get("AGENTPAY_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOT = ROOT / "test-artifacts" / "widget-e2e.png"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -54,6 +62,12 @@ def test_widget_inserts_no_markup_from_data():
         assert sink not in source, f"the widget must not use {sink}"
 
 
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"the browser test must run in CI: {reason}")
+    pytest.skip(reason)
+
+
 def _browser_or_skip():
     reason = None
     try:
@@ -63,10 +77,15 @@ def _browser_or_skip():
     if reason is None and not (CHROMIUM.exists() or shutil.which("chromium")):
         reason = f"no chromium at {CHROMIUM} (make setup installs Debian's chromium as root)"
     if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser test must run in CI: {reason}")
-        pytest.skip(reason)
+        _skip_or_fail(reason)
     return sync_playwright
+
+
+def _axe_or_skip() -> str:
+    if not AXE.exists():
+        _skip_or_fail(f"no axe-core at {AXE.relative_to(ROOT)} (make setup installs it with "
+                      "npm from package-lock.json)")
+    return AXE.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +126,9 @@ def test_a_shopper_finds_adds_and_checks_out_in_the_widget(demo_stack):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page = browser.new_page(viewport=SIZES["desktop"])
             page.add_init_script(RECORD_FRAMES)
+            _offline_images(page)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             # GIVEN the demo storefront with the widget open
@@ -150,7 +170,7 @@ def test_a_shopper_finds_adds_and_checks_out_in_the_widget(demo_stack):
             # WHEN they ask to check out THEN a checkout button links to the checkout page
             box.fill("great, checkout please")
             box.press("Enter")
-            checkout = page.locator("a.ap-checkout")
+            checkout = page.locator(".ap-log a.ap-checkout")
             checkout.wait_for(timeout=STEP_MS)
             assert "/checkout/" in checkout.get_attribute("href")
             page.screenshot(path=str(SCREENSHOT))
@@ -189,6 +209,177 @@ def test_a_shopper_finds_adds_and_checks_out_in_the_widget(demo_stack):
             box.fill("hi")
             box.press("Enter")
             _wait_for_reply(page, replies)
+            assert errors == []
+        finally:
+            browser.close()
+
+
+# --- what a person sees, at both sizes ----------------------------------------------------
+
+def _offline_images(page) -> None:
+    """The demo catalog's images live on a shop that does not exist: refused at once, as a
+    broken image would be, so every card shows its placeholder (and no test waits on DNS)."""
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+
+
+def _box(locator) -> dict:
+    box = locator.bounding_box()
+    assert box is not None, f"{locator} is not rendered"
+    return box
+
+
+def _inside(inner: dict, outer: dict, what: str, slack: float = 1.0) -> None:
+    assert inner["width"] > 0 and inner["height"] > 0, f"{what} has no size: {inner}"
+    assert (inner["x"] >= outer["x"] - slack and inner["y"] >= outer["y"] - slack
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack), \
+        f"{what} {inner} is not inside {outer}"
+
+
+def _money(text: str) -> int:
+    return round(float(re.search(r"\$([\d,]+\.\d\d)", text).group(1).replace(",", "")) * 100)
+
+
+def _audit(page, axe: str, where: str) -> None:
+    """axe-core over the widget (its shadow tree included): no serious or critical
+    violation."""
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(content=axe)
+    result = page.evaluate("""async () => {
+      const r = await axe.run({ include: [["#agentpay-widget"]] },
+                              { resultTypes: ["violations", "passes"] });
+      return { passes: r.passes.length,
+               violations: r.violations.map((v) => ({ id: v.id, impact: v.impact,
+                 nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ") + ": "
+                                                 + n.failureSummary) })) };
+    }""")
+    assert result["passes"] > 10, f"axe audited nothing of the widget ({where}): {result}"
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"axe found serious problems ({where}): {json.dumps(serious, indent=1)}"
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_what_a_shopper_sees_cards_cart_and_checkout(demo_stack, size):
+    sync_playwright = _browser_or_skip()
+    axe = _axe_or_skip()
+    viewport = SIZES[size]
+    window = {"x": 0, "y": 0, **viewport}
+    shots = ROOT / "test-artifacts"
+    shots.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=viewport)
+            page.add_init_script(RECORD_FRAMES)
+            _offline_images(page)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # GIVEN the demo storefront, the widget open
+            page.goto(f"{demo_stack}/demo")
+            box = page.locator(".ap-input")
+            box.wait_for(timeout=STEP_MS)
+            panel = _box(page.locator(".ap-panel"))
+            _inside(panel, window, "the widget")
+            if size == "phone":  # the whole screen
+                assert (panel["width"], panel["height"]) == (viewport["width"], viewport["height"])
+            else:  # a panel in the corner, the page still there beside it
+                assert panel["width"] <= 420 and panel["x"] > viewport["width"] / 2
+            # new messages are announced, every control is named
+            assert page.locator(".ap-log").get_attribute("aria-live") == "polite"
+
+            # WHEN the shopper asks for running shoes
+            replies = _replies(page)
+            box.fill("I need running shoes")
+            box.press("Enter")
+            _wait_for_reply(page, replies)
+            cards = page.locator(".ap-card")
+            cards.first.wait_for(timeout=STEP_MS)
+            names = [n.strip() for n in page.locator(".ap-card-name").all_text_contents()]
+            assert len(names) >= 3 and all(names)
+            # THEN the reply says what was searched and how many, and does not list them again
+            reply = page.locator(".ap-agent:not(.ap-greeting)").last.text_content()
+            assert "shown" in reply and "running" in reply.lower()
+            assert not any(name in reply for name in names), reply
+            # AND each card's name, price and Add button are visible: inside the card, the
+            # widget and the window once the row is scrolled to it
+            for i in range(cards.count()):
+                card = cards.nth(i)
+                card.scroll_into_view_if_needed()
+                card_box = _box(card)
+                _inside(card_box, panel, f"card {i}")
+                row = _box(page.locator(".ap-cards").first)
+                _inside(card_box, row, f"card {i} in its row")
+                for part in (".ap-card-name", ".ap-card-price", ".ap-add"):
+                    part_box = _box(card.locator(part))
+                    _inside(part_box, card_box, f"card {i}'s {part}")
+                    _inside(part_box, window, f"card {i}'s {part} in the window")
+                assert _box(card.locator(".ap-card-name"))["height"] >= 14  # a line of text
+                assert re.search(r"\$\d+\.\d\d", card.locator(".ap-card-price").text_content())
+            cards.first.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(shots / f"widget-{size}-cards.png"))
+            _audit(page, axe, f"{size}, cards")
+
+            # WHEN they choose a size on the first card in stock and press Add, by keyboard
+            card = page.locator(".ap-card:has(.ap-add:enabled)").first
+            name = card.locator(".ap-card-name").text_content().strip()
+            choice = card.locator(".ap-select").first
+            if choice.count():
+                values = choice.locator("option:not([disabled])").evaluate_all(
+                    "(options) => options.map((o) => o.value).filter(Boolean)")
+                choice.select_option(values[0])
+            replies = _replies(page)
+            card.locator(".ap-add").focus()
+            page.keyboard.press("Enter")
+            _wait_for_reply(page, replies)
+            # THEN the cart counts it, and the cart panel shows the line
+            assert _cart_count(page) == "1", page.locator(".ap-agent").last.text_content()
+            page.locator(".ap-cart").click()
+            cart = page.locator(".ap-cartpanel")
+            cart.wait_for(timeout=STEP_MS)
+            assert page.locator(".ap-cart").get_attribute("aria-expanded") == "true"
+            cart_box = _box(cart)
+            _inside(cart_box, panel, "the cart panel")
+            line = page.locator(".ap-line")
+            assert line.count() == 1 and line.locator(".ap-line-name").text_content() == name
+            assert line.locator(".ap-qty").text_content() == "1"
+            unit = _money(line.locator(".ap-line-unit").text_content())
+            for part in (".ap-line-name", ".ap-step >> nth=1", ".ap-remove", ".ap-checkout-btn"):
+                _inside(_box(page.locator(f".ap-cartpanel {part}")), cart_box, part)
+
+            # WHEN they press + THEN the line and the subtotal follow
+            replies = _replies(page)
+            line.locator(".ap-step").nth(1).click()
+            _wait_for_reply(page, replies)
+            assert line.locator(".ap-qty").text_content() == "2"
+            assert _money(page.locator(".ap-totals dd").first.text_content()) == 2 * unit
+            assert _cart_count(page) == "2"
+
+            # WHEN they press Checkout in the panel THEN a checkout button links to the page
+            page.locator(".ap-checkout-btn").click()
+            link = page.locator(".ap-cartpanel a.ap-checkout")
+            link.wait_for(timeout=STEP_MS)
+            assert "/checkout/" in link.get_attribute("href")
+            _inside(_box(link), cart_box, "the checkout link")
+            # the same request as typing it: the conversation shows "checkout"
+            assert page.locator(".ap-msg.ap-user").last.text_content() == "checkout"
+            page.screenshot(path=str(shots / f"widget-{size}-cart.png"))
+            _audit(page, axe, f"{size}, cart panel")
+
+            # AND the keyboard gets around: Escape closes the cart and focus goes back to
+            # its button; Tab from the message box reaches Send with a visible focus ring
+            page.keyboard.press("Escape")
+            cart.wait_for(state="hidden", timeout=STEP_MS)
+            assert page.evaluate("() => document.querySelector('#agentpay-widget').shadowRoot"
+                                 ".activeElement.classList.contains('ap-cart')")
+            box.focus()
+            page.keyboard.press("Tab")
+            ring = page.evaluate("""() => {
+              const active = document.querySelector('#agentpay-widget').shadowRoot.activeElement;
+              const style = getComputedStyle(active);
+              return [active.className, style.outlineStyle, parseFloat(style.outlineWidth)];
+            }""")
+            assert ring[0] == "ap-send" and ring[1] != "none" and ring[2] >= 2, ring
             assert errors == []
         finally:
             browser.close()
