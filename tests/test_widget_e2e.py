@@ -383,3 +383,58 @@ def test_what_a_shopper_sees_cards_cart_and_checkout(demo_stack, size):
             assert errors == []
         finally:
             browser.close()
+
+
+THEMED = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Themed</title></head>
+<body><main><h1>A store with its own colours</h1></main>
+<script src="/widget/agentpay-widget.js" data-agent-key="ap_pk_theme_only"
+        data-accent="#ffd33d" data-position="left" data-title="Ask Trailhead"
+        data-greeting="Howdy! Tents or boots?" data-launcher="Need help?"></script>
+</body></html>"""
+
+
+def test_a_store_themes_the_widget_with_data_attributes(demo_stack):
+    """The README's data-* attributes: colours, corner, words; the layout holds from a
+    1440 px desktop down to a 320 px phone."""
+    sync_playwright = _browser_or_skip()
+    axe = _axe_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # GIVEN a store page that sets a yellow accent, the left corner and its words
+            page.route(f"{demo_stack}/themed", lambda route: route.fulfill(
+                status=200, content_type="text/html", body=THEMED))
+            page.goto(f"{demo_stack}/themed")
+            launcher = page.locator(".ap-launcher")
+            launcher.wait_for(timeout=STEP_MS)
+            # THEN the launcher sits bottom left, in the store's colour, with text that reads
+            # on it (near-black on yellow), and says the store's words
+            box = _box(launcher)
+            assert box["x"] < 40 and box["y"] + box["height"] > 900 - 40
+            colours = launcher.evaluate("(b) => [getComputedStyle(b).backgroundColor, "
+                                        "getComputedStyle(b).color]")
+            assert colours == ["rgb(255, 211, 61)", "rgb(17, 20, 24)"], colours
+            assert launcher.text_content().startswith("Need help?")
+            # WHEN it is opened THEN the title and greeting are the store's, in the corner
+            launcher.click()
+            panel = _box(page.locator(".ap-panel"))
+            assert page.locator(".ap-title").text_content() == "Ask Trailhead"
+            assert page.locator(".ap-greeting").text_content() == "Howdy! Tents or boots?"
+            assert panel["x"] < 40 and panel["width"] <= 420
+            _inside(panel, {"x": 0, "y": 0, "width": 1440, "height": 900}, "the widget")
+            _audit(page, axe, "themed")
+            # AND on the narrowest phone it takes the whole screen, every control on it
+            page.set_viewport_size({"width": 320, "height": 640})
+            window = {"x": 0, "y": 0, "width": 320, "height": 640}
+            panel = _box(page.locator(".ap-panel"))
+            assert (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, 320, 640)
+            for part in (".ap-title", ".ap-cart", ".ap-close", ".ap-input", ".ap-send"):
+                _inside(_box(page.locator(part)), window, part)
+            page.screenshot(path=str(ROOT / "test-artifacts" / "widget-themed-320.png"))
+            assert errors == []
+        finally:
+            browser.close()
