@@ -46,15 +46,16 @@ def test_migrations_apply_once_and_are_recorded(fresh_url):
             "SELECT version FROM schema_migrations ORDER BY version")]
         tables = {r["tablename"] for r in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        hnsw = conn.execute("SELECT indexdef FROM pg_indexes"
-                            " WHERE indexname = 'product_embeddings_hnsw_idx'").fetchone()
+        # each store's partition is made with its own graph (migration 0022)
+        maker = conn.execute("SELECT prosrc FROM pg_proc"
+                             " WHERE proname = 'agentpay_embedding_partition'").fetchone()
         vector = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'"
                               ).fetchone()
     assert first == [m.version for m in load_migrations()] and second == []
     assert recorded == first
     assert {"organizations", "api_keys", "agents", "conversations", "messages", "products",
             "product_embeddings", "embedding_cache", "ws_connections"} <= tables
-    assert "hnsw" in hnsw["indexdef"] and "vector_cosine_ops" in hnsw["indexdef"]
+    assert "USING hnsw" in maker["prosrc"] and "vector_cosine_ops" in maker["prosrc"]
     assert tuple(int(x) for x in vector["extversion"].split(".")[:2]) >= (0, 8)
 
 

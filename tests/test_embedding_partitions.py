@@ -18,6 +18,12 @@ def _partition(organization_id) -> str:
     return vector_partition(organization_id)
 
 
+def _graph_partition(organization_id) -> str:
+    from agentpay.catalog.index_repository import graph_partition
+
+    return graph_partition(organization_id)
+
+
 def _partition_exists(db, organization_id) -> bool:
     with db.connection() as conn:
         return conn.execute("SELECT to_regclass(%s) AS t",
@@ -57,11 +63,17 @@ def test_a_new_store_gets_its_own_partition_with_its_own_hnsw_index(db, make_ten
             "SELECT inhparent::regclass::text AS parent FROM pg_inherits"
             " WHERE inhrelid = to_regclass(%s)", (_partition(tenant.organization_id),)
         ).fetchone()
+        graph_parent = conn.execute(
+            "SELECT inhparent::regclass::text AS parent FROM pg_inherits"
+            " WHERE inhrelid = to_regclass(%s)", (_graph_partition(tenant.organization_id),)
+        ).fetchone()
         indexes = [r["indexdef"] for r in conn.execute(
             "SELECT indexdef FROM pg_indexes WHERE tablename = %s",
-            (_partition(tenant.organization_id),))]
+            (_graph_partition(tenant.organization_id),))]
 
     assert parent == {"parent": "product_embeddings"}
+    # its graph: one point per distinct text, in its partition of store_vectors
+    assert graph_parent == {"parent": "store_vectors"}
     assert any("USING hnsw" in i and "vector_cosine_ops" in i for i in indexes), indexes
 
 
@@ -88,10 +100,11 @@ def test_search_reads_only_its_own_stores_partition(db, client, make_tenant, loc
         exact = repo.vector_only(spy, mine.organization_id, vector, Filters(), 10)
 
     read = set().union(*(_relations(p) for p in spy.plans))
-    vector_tables = {r for r in read if r.startswith("product_embeddings_")}
-    assert vector_tables and all(_partition(mine.organization_id) in r
-                                 for r in vector_tables), read
-    assert not any(_partition(other.organization_id) in r for r in read)
+    vector_tables = {r for r in read if r.startswith(("product_embeddings_", "store_vectors_"))}
+    mine_hex, other_hex = (uuid.UUID(t.organization_id).hex[:11] for t in (mine, other))
+    assert {r for r in read if r.startswith("store_vectors_")}, read
+    assert vector_tables and all(mine_hex in r for r in vector_tables), read
+    assert not any(other_hex in r for r in read)
     ids = {str(r["id"]) for r in rows} | {str(r["id"]) for r in exact}
     with db.connection() as conn:
         owners = {str(r["organization_id"]) for r in conn.execute(
@@ -142,7 +155,7 @@ def test_an_upgrade_moves_every_stores_vectors_into_its_own_partition(fresh_url,
     assert applied[0] == "0006"
     assert placed == {_partition(org): {(org, pid) for pid in pids}
                       for org, pids in stores.items()}
-    assert {_partition(org) for org in stores} <= hnsw
+    assert {_graph_partition(org) for org in stores} <= hnsw
     assert shared is None
 
 
@@ -208,24 +221,30 @@ def test_product_reads_join_only_their_stores_partition(db, make_tenant):
 # ------------------------------------------------------------------ graph build options
 
 def _graph_options(conn, organization_id) -> dict:
-    """The reloptions of the store's part of product_embeddings_hnsw_idx."""
-    from agentpay.catalog.index_repository import vector_graph
+    """The reloptions of the store's HNSW graph (an index of its partition)."""
+    from agentpay.catalog.graph_repository import vector_graph
 
     graph = vector_graph(conn, organization_id)
-    assert graph, "the store's partition has no part of product_embeddings_hnsw_idx"
+    assert graph, "the store's partition has no HNSW graph"
     options = conn.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass",
                            (graph,)).fetchone()["reloptions"]
     return dict(o.split("=") for o in options)
 
 
-def test_a_new_stores_graph_is_built_with_ef_construction_1000(db, make_tenant):
+def test_a_new_stores_graph_is_built_with_the_chosen_options(db, make_tenant):
+    from agentpay.catalog.graph_repository import GRAPH_EF_CONSTRUCTION, graph_name
+
     tenant = make_tenant("Dense Graph Store")
     with db.connection() as conn:
         assert _graph_options(conn, tenant.organization_id) == {
-            "m": "16", "ef_construction": "1000"}
+            "m": "16", "ef_construction": str(GRAPH_EF_CONSTRUCTION)}
+        from agentpay.catalog.graph_repository import vector_graph
+
+        assert vector_graph(conn, tenant.organization_id) == graph_name(tenant.organization_id)
 
 
 def test_an_upgrade_gives_existing_graphs_the_new_build_option(fresh_url, tmp_path):  # noqa: F811
+    from agentpay.catalog.graph_repository import GRAPH_EF_CONSTRUCTION
     from agentpay.db.connection import open_connection
     from agentpay.db.migrate import migrate
 
@@ -233,16 +252,25 @@ def test_an_upgrade_gives_existing_graphs_the_new_build_option(fresh_url, tmp_pa
         migrate_before(conn, "0010", tmp_path)
         org = conn.execute("INSERT INTO organizations (name) VALUES ('Older Store')"
                            " RETURNING id").fetchone()["id"]
-        before = _graph_options(conn, org)
+        # the graph of its product rows, part of the partitioned index of 0006
+        before = conn.execute(
+            "SELECT c.reloptions FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid"
+            " WHERE x.indrelid = to_regclass(%s) AND c.relam = (SELECT oid FROM pg_am"
+            " WHERE amname = 'hnsw')", (_partition(org),)).fetchone()["reloptions"]
         assert migrate(conn)[0] == "0010"
         after = _graph_options(conn, org)
-    assert before == {"m": "16", "ef_construction": "64"}
-    assert after == {"m": "16", "ef_construction": "1000"}
+        old_graphs = conn.execute(
+            "SELECT count(*) AS n FROM pg_indexes WHERE tablename = %s"
+            " AND indexdef LIKE '%%hnsw%%'", (_partition(org),)).fetchone()["n"]
+    assert dict(o.split("=") for o in before) == {"m": "16", "ef_construction": "64"}
+    # 0010 set 1000 on it; 0022 moved the store's graph to its distinct vectors
+    assert after == {"m": "16", "ef_construction": str(GRAPH_EF_CONSTRUCTION)}
+    assert old_graphs == 0
 
 
 def test_rebuilding_a_stores_graph_keeps_it_searchable(db, client, make_tenant, local_queue,
                                                        drain, capsys):
-    from agentpay.catalog.index_repository import vector_graph
+    from agentpay.catalog.graph_repository import GRAPH_EF_CONSTRUCTION, vector_graph
     from agentpay.cli import main
 
     tenant = make_tenant("Rebuilt Store")
@@ -261,7 +289,7 @@ def test_rebuilding_a_stores_graph_keeps_it_searchable(db, client, make_tenant, 
     found = client.post("/v1/agent/products/search", headers=tenant.auth,
                         json={"query": "trail running shoe"}).json()["data"]
     assert report["graph"] == graph and valid
-    assert options["ef_construction"] == "1000"
+    assert options["ef_construction"] == str(GRAPH_EF_CONSTRUCTION)
     assert found and found[0]["external_id"] == "shoe-1"
 
 

@@ -461,7 +461,7 @@ def test_global_environment_matches_what_the_settings_read():
 def test_index_queue_visibility_timeout_is_at_least_six_times_the_function_timeout():
     visibility = int(RESOURCES["IndexQueue"]["Properties"]["VisibilityTimeout"])
     timeout = int(function_setting("IndexProductsFunction", "Timeout"))
-    assert timeout == 60
+    assert timeout == 300  # room for a bulk import's graph build (ADR 0010)
     assert visibility >= 6 * timeout
 
 

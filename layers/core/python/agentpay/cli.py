@@ -73,7 +73,7 @@ def cmd_knowledge_load(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_rebuild_graph(args: argparse.Namespace) -> int:
-    from agentpay.catalog.index_repository import rebuild_vector_graph
+    from agentpay.catalog.graph_repository import reindex_graph
     from agentpay.db.connection import open_connection
     from agentpay.kit.errors import NotFound
 
@@ -81,7 +81,7 @@ def cmd_catalog_rebuild_graph(args: argparse.Namespace) -> int:
     _ensure_migrated(db)
     with open_connection(db.url) as conn:  # autocommit, as REINDEX CONCURRENTLY needs
         started = time.perf_counter()
-        graph = rebuild_vector_graph(conn, args.org)
+        graph = reindex_graph(conn, args.org)
     if graph is None:
         raise NotFound(f"organization {args.org} has no vector partition", code="not_found")
     print(json.dumps({"organization_id": str(args.org), "graph": graph,

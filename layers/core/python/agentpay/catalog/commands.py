@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
-from agentpay.catalog import repository, service
+from agentpay.catalog import graph_repository, indexing, repository, service
 from agentpay.catalog.queue import SqsIndexQueue, product_messages, set_index_queue
 from agentpay.catalog.schemas import MAX_BATCH
 from agentpay.catalog.search import search
@@ -46,6 +46,13 @@ def load_catalog(db: Database, organization_id: UUID, path: Path,
     queues = start_local_sqs(visibility_timeout=visibility_timeout)
     queue = SqsIndexQueue(queues.client(), queues.queue_url)
     set_index_queue(queue)
+    # A large file loads in bulk: vectors without the graph, the graph built at the end.
+    with path.open() as handle:
+        lines = sum(1 for line in handle if line.strip())
+    bulk = lines > indexing.BULK_THRESHOLD
+    if bulk:
+        with db.transaction() as conn:
+            graph_repository.begin_bulk(conn, organization_id, lines)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     rejected: list[dict[str, Any]] = []
     queued = 0
@@ -60,6 +67,8 @@ def load_catalog(db: Database, organization_id: UUID, path: Path,
                     batch = []
             if batch:
                 queued += _load_batch(db, queue, organization_id, batch, counts, rejected)
+        if bulk:  # behind the products: it waits for them, then builds the graph
+            queue.send([indexing.graph_message(organization_id)])
         upserted = time.perf_counter()
         waiting = int(queues.client().get_queue_attributes(
             QueueUrl=queues.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
@@ -74,6 +83,7 @@ def load_catalog(db: Database, organization_id: UUID, path: Path,
     done = time.perf_counter()
     with db.connection() as conn:
         pending = len(repository.ids_needing_index(conn, organization_id))
+        loading = graph_repository.bulk_load(conn, organization_id) is not None
     accepted = sum(counts.values())
     return {
         "organization_id": str(organization_id), "accepted": accepted, **counts,
@@ -83,6 +93,9 @@ def load_catalog(db: Database, organization_id: UUID, path: Path,
         "index_seconds": round(done - upserted, 3),
         "products_per_second": round(queued / (done - upserted), 1) if queued else None,
         "consumers": consumers,
+        # bulk: vectors written without the graph, which was built once at the end;
+        # search: "hybrid" once the store has its graph, "full_text" until then
+        "bulk": bulk, "search": "full_text" if loading else "hybrid",
     }
 
 

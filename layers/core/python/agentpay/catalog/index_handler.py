@@ -48,7 +48,8 @@ def record_handler(record: SQSRecord) -> dict:
     logger.info("indexed", extra={"message_type": message.type, "embedded": report.embedded,
                                   "cached": report.cached, "unchanged": report.unchanged,
                                   "removed": report.removed, "fanned_out": report.fanned_out,
-                                  "words_removed": report.words_removed})
+                                  "words_removed": report.words_removed,
+                                  **({"graph": report.graph} if report.graph else {})})
     from agentpay.observability import metrics
 
     metrics.add_metric(name="ProductsEmbedded", unit=MetricUnit.Count, value=report.embedded)

@@ -90,6 +90,32 @@ def upsert_vectors(conn: psycopg.Connection, organization_id: UUID,
         )
 
 
+def upsert_store_vectors(conn: psycopg.Connection, organization_id: UUID,
+                         entries: list[tuple[str, np.ndarray]]) -> None:
+    """The store's distinct vectors, one per text hash: the points of its graph
+    (migration 0022). Products sharing a text share its point."""
+    if not entries:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO store_vectors (organization_id, text_hash, embedding)
+               VALUES (%s, %s, %s) ON CONFLICT (organization_id, text_hash) DO NOTHING""",
+            [(organization_id, h, v) for h, v in entries],
+        )
+
+
+def sweep_store_vectors(conn: psycopg.Connection, organization_id: UUID) -> int:
+    """Drop the store's vectors no product has any more (texts changed or deleted). Only
+    a rebuild sweeps: a point without products is skipped by the search's join anyway."""
+    return conn.execute(
+        """DELETE FROM store_vectors v
+            WHERE v.organization_id = %s
+              AND NOT EXISTS (SELECT 1 FROM product_embeddings e
+                               WHERE e.organization_id = v.organization_id
+                                 AND e.content_hash = v.text_hash)""",
+        (organization_id,)).rowcount
+
+
 def refresh_filters(conn: psycopg.Connection, organization_id: UUID,
                     rows: list[dict[str, Any]]) -> None:
     """Text unchanged, but price or stock may have moved: keep the filter copies true
@@ -113,6 +139,12 @@ def vector_partition(organization_id: UUID) -> str:
     return "product_embeddings_" + str(organization_id).replace("-", "")
 
 
+def graph_partition(organization_id: UUID) -> str:
+    """The organization's partition of store_vectors, which carries its HNSW graph (made
+    by the same trigger since migration 0022)."""
+    return "store_vectors_" + str(organization_id).replace("-", "")
+
+
 def word_partition(organization_id: UUID) -> str:
     """The organization's partition of catalog_words (migration 0011)."""
     return "catalog_words_" + str(organization_id).replace("-", "")
@@ -121,34 +153,6 @@ def word_partition(organization_id: UUID) -> str:
 def drop_store_partitions(conn: psycopg.Connection, organization_id: UUID) -> None:
     """For organizations deleted outright (benchmarks): their empty partitions, graph and
     trigram index would otherwise stay behind."""
-    for table in (vector_partition(organization_id), word_partition(organization_id)):
+    for table in (vector_partition(organization_id), graph_partition(organization_id),
+                  word_partition(organization_id)):
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
-
-
-GRAPH_EF_CONSTRUCTION = 1000  # migration 0010
-
-
-def vector_graph(conn: psycopg.Connection, organization_id: UUID) -> str | None:
-    """The name of the organization's HNSW graph: its partition's part of
-    product_embeddings_hnsw_idx (None when the organization has no partition)."""
-    row = conn.execute(
-        """SELECT i.inhrelid::regclass::text AS graph
-             FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid
-            WHERE i.inhparent = 'product_embeddings_hnsw_idx'::regclass
-              AND x.indrelid = to_regclass(%s)""", (vector_partition(organization_id),)
-    ).fetchone()
-    return row["graph"] if row else None
-
-
-def rebuild_vector_graph(conn: psycopg.Connection, organization_id: UUID) -> str | None:
-    """Rebuild one store's graph in bulk with the current build options, while searches
-    and indexing go on (REINDEX CONCURRENTLY; needs an autocommit connection). A bulk build
-    is also far faster than the row-by-row inserts that grew the graph."""
-    graph = vector_graph(conn, organization_id)
-    if graph is None:
-        return None
-    conn.execute(sql.SQL("ALTER INDEX {} SET (ef_construction = {})").format(
-        sql.Identifier(graph), sql.Literal(GRAPH_EF_CONSTRUCTION)))
-    conn.execute(sql.SQL("SET maintenance_work_mem = '512MB'"))
-    conn.execute(sql.SQL("REINDEX INDEX CONCURRENTLY {}").format(sql.Identifier(graph)))
-    return graph

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agentpay.catalog import graph_repository as graph_repo
 from agentpay.catalog import index_repository as index_repo
 from agentpay.catalog import repository as products_repo
 from agentpay.catalog import terms_repository
@@ -25,16 +26,29 @@ logger = logging.getLogger(__name__)
 
 FANOUT_CHUNK = 100
 MAX_IDS_PER_MESSAGE = 500
+# A load of more products than this at once writes the store's vectors without its HNSW
+# graph and builds the graph in one pass afterwards (migration 0022, ADR 0010): inserting
+# one by one into a growing graph is what made a 100,000-product import take an hour.
+BULK_THRESHOLD = 5_000
+# The graph message waits until nothing is left to index and the store has not written a
+# product for GRAPH_QUIET_SECONDS (an import sent through the API arrives in batches),
+# checking again every GRAPH_RECHECK_SECONDS, at most GRAPH_MAX_WAITS times (about ten
+# minutes); then it builds anyway, so a poisoned product cannot keep the store without
+# its graph.
+GRAPH_RECHECK_SECONDS = 2
+GRAPH_QUIET_SECONDS = 3
+GRAPH_MAX_WAITS = 300
 
 
 class IndexMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: Literal["product", "products", "organization", "all"]
+    type: Literal["product", "products", "organization", "all", "graph"]
     organization_id: UUID | None = None
     product_id: UUID | None = None
     product_ids: list[UUID] = Field(default_factory=list, max_length=MAX_IDS_PER_MESSAGE)
     force: bool = False
+    attempt: int = Field(default=0, ge=0)  # a "graph" message: how often it has waited
 
     @model_validator(mode="after")
     def _complete(self) -> IndexMessage:
@@ -59,6 +73,7 @@ class IndexReport:
     fanned_out: int = 0
     words_removed: int = 0
     missing: list[UUID] = field(default_factory=list)
+    graph: Literal["built", "waiting", "none"] | None = None  # a "graph" message's outcome
 
     def add(self, other: IndexReport) -> None:
         self.embedded += other.embedded
@@ -86,6 +101,11 @@ def embedding_text(product: dict) -> str:
     return " | ".join(parts)
 
 
+def graph_message(organization_id: UUID, attempt: int = 0) -> dict:
+    """The message that builds a store's graph once its bulk load is indexed."""
+    return {"type": "graph", "organization_id": str(organization_id), "attempt": attempt}
+
+
 def text_hash(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
 
@@ -105,6 +125,8 @@ class Indexer:
     def handle(self, message: IndexMessage) -> IndexReport:
         if message.type in ("product", "products"):
             return self.index_products(message.organization_id, message.ids(), message.force)
+        if message.type == "graph":
+            return self.finish_bulk(message.organization_id, message.attempt)
         if message.type == "organization":
             return self.rebuild_organization(message.organization_id, message.force)
         report = IndexReport()
@@ -126,9 +148,13 @@ class Indexer:
             report = IndexReport(words_removed=products_repo.refresh_words(conn,
                                                                           organization_id))
             terms_repository.refresh_terms(conn, organization_id)
+            index_repo.sweep_store_vectors(conn, organization_id)
         with self.db.connection() as conn:
             ids = (products_repo.all_product_ids(conn, organization_id) if force
                    else products_repo.ids_needing_index(conn, organization_id))
+        bulk = len(ids) > BULK_THRESHOLD
+        if bulk:
+            self.begin_bulk(organization_id, len(ids))
         for chunk in _chunks(ids, FANOUT_CHUNK):
             if self.enqueue is not None:
                 self.enqueue([{"type": "products", "organization_id": str(organization_id),
@@ -136,7 +162,51 @@ class Indexer:
                 report.fanned_out += 1
             else:
                 report.add(self.index_products(organization_id, chunk, force))
+        if bulk:
+            self.end_bulk(organization_id)
         return report
+
+    def begin_bulk(self, organization_id: UUID, products: int) -> None:
+        """Before `products` are queued at once: drop the store's graph (search goes on
+        through full text) so their vectors are written without per-row graph inserts."""
+        with self.db.transaction() as conn:
+            graph_repo.begin_bulk(conn, organization_id, products)
+
+    def end_bulk(self, organization_id: UUID) -> None:
+        """After the last of a bulk load is queued: the graph message, queued behind it
+        (inline: the graph is built now)."""
+        if self.enqueue is not None:
+            self.enqueue([graph_message(organization_id)])
+        else:
+            self.finish_bulk(organization_id, GRAPH_MAX_WAITS)
+
+    def finish_bulk(self, organization_id: UUID, attempt: int) -> IndexReport:
+        """Build the store's graph once its bulk load is indexed and quiet; until then the
+        message comes back after GRAPH_RECHECK_SECONDS."""
+        with self.db.connection() as conn:
+            if graph_repo.bulk_load(conn, organization_id) is None:
+                return IndexReport(graph="none")
+            backlog = products_repo.index_backlog(conn, organization_id)
+        busy = backlog["pending"] > 0 or backlog["idle_s"] < GRAPH_QUIET_SECONDS
+        if busy and attempt < GRAPH_MAX_WAITS and self.enqueue is not None:
+            self.enqueue([graph_message(organization_id, attempt + 1)],
+                         delay_seconds=GRAPH_RECHECK_SECONDS)
+            return IndexReport(graph="waiting")
+        with self.db.transaction() as conn:
+            if not graph_repo.claim_build(conn, organization_id):
+                # Another consumer is building it (this is the same message, delivered
+                # again after its visibility timeout). Check back: if that build dies,
+                # this message builds the graph instead.
+                if self.enqueue is not None:
+                    self.enqueue([graph_message(organization_id, attempt + 1)],
+                                 delay_seconds=GRAPH_RECHECK_SECONDS)
+                    return IndexReport(graph="waiting")
+                return IndexReport(graph="none")
+            graph_repo.build_graph(conn, organization_id)
+        logger.info("vector graph built", extra={"organization_id": str(organization_id),
+                                                 "checks": attempt + 1,
+                                                 "left_unindexed": backlog["pending"]})
+        return IndexReport(graph="built")
 
     def index_products(self, organization_id: UUID, product_ids: list[UUID],
                        force: bool = False) -> IndexReport:
@@ -183,8 +253,11 @@ class Indexer:
                     "category": p["category"], "colors": p["colors"], "sizes": p["sizes"],
                     "product_hash": p["content_hash"],
                 })
-            index_repo.upsert_vectors(conn, organization_id,
-                                      [r for r in rows if r["product_id"] in stale_ids])
+            changed = [r for r in rows if r["product_id"] in stale_ids]
+            index_repo.upsert_store_vectors(
+                conn, organization_id,
+                list({r["text_hash"]: r["embedding"] for r in changed}.items()))
+            index_repo.upsert_vectors(conn, organization_id, changed)
             index_repo.refresh_filters(conn, organization_id,
                                        [r for r in rows if r["product_id"] not in stale_ids])
             gone = [p["id"] for p in products if p["id"] not in still]

@@ -24,7 +24,7 @@ class QueueUnavailable(RuntimeError):
 
 
 class IndexQueue(Protocol):
-    def send(self, messages: list[dict]) -> None: ...
+    def send(self, messages: list[dict], delay_seconds: int = 0) -> None: ...
 
 
 class SqsIndexQueue:
@@ -32,10 +32,12 @@ class SqsIndexQueue:
         self.client = client
         self.queue_url = queue_url
 
-    def send(self, messages: list[dict]) -> None:
+    def send(self, messages: list[dict], delay_seconds: int = 0) -> None:
+        """`delay_seconds`: hidden that long first (a graph message checking back)."""
         for start in range(0, len(messages), SQS_BATCH):
             entries = [
-                {"Id": str(i), "MessageBody": json.dumps(m, separators=(",", ":"))}
+                {"Id": str(i), "MessageBody": json.dumps(m, separators=(",", ":")),
+                 **({"DelaySeconds": delay_seconds} if delay_seconds else {})}
                 for i, m in enumerate(messages[start:start + SQS_BATCH])
             ]
             self._send_batch(entries)
@@ -60,7 +62,7 @@ class SqsIndexQueue:
 class InlineIndexQueue:
     """No queue configured: index in the caller's process (simple setups, scripts)."""
 
-    def send(self, messages: list[dict]) -> None:
+    def send(self, messages: list[dict], delay_seconds: int = 0) -> None:
         from agentpay.catalog.indexing import Indexer, IndexMessage
         from agentpay.db import get_database
         from agentpay.embeddings import get_embedder

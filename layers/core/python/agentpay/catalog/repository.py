@@ -188,6 +188,21 @@ def ids_needing_index(conn: psycopg.Connection, organization_id: UUID) -> list[U
     return [r["id"] for r in rows]
 
 
+def index_backlog(conn: psycopg.Connection, organization_id: UUID) -> dict[str, Any]:
+    """How many live products wait for indexing, and how long since the store last wrote
+    one (seconds, by the database's clock)."""
+    return conn.execute(
+        f"""SELECT count(*) FILTER (WHERE p.deleted_at IS NULL AND p.active
+                                      AND e.product_hash IS DISTINCT FROM p.content_hash)
+                   AS pending,
+                   coalesce(extract(epoch FROM now() - max(p.updated_at)), 0)::float8
+                   AS idle_s
+              FROM {_FROM}
+             WHERE p.organization_id = %s""",
+        (organization_id,),
+    ).fetchone()
+
+
 def all_product_ids(conn: psycopg.Connection, organization_id: UUID) -> list[UUID]:
     rows = conn.execute(
         "SELECT id FROM products WHERE organization_id = %s AND deleted_at IS NULL AND active"

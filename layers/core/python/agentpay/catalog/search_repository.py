@@ -311,6 +311,22 @@ def _text_match(tsquery: bool, fixes: bool) -> str:
     return "p.search_vector @@ to_tsquery('english', %(tsq)s)"
 
 
+# The vector arm. The store's graph holds one point per distinct product text (migration
+# 0022): the walk goes through the points nearest the query and joins each to its
+# products that pass the filters, until `depth` products (an iterative scan: the graph
+# walk goes on while the filters drop products). Nothing while the store loads in bulk
+# and has no graph: the check is a one-time filter, so no vector is even read.
+_VECTOR_ARM = """
+        SELECT e.product_id AS id, 1 - (v.embedding <=> %(emb)s) AS cosine
+          FROM store_vectors v
+          JOIN product_embeddings e
+            ON e.organization_id = v.organization_id AND e.content_hash = v.text_hash
+         WHERE v.organization_id = %(org)s AND e.organization_id = %(org)s{e_filter}
+           AND NOT EXISTS (SELECT 1 FROM vector_graph_builds b
+                            WHERE b.organization_id = %(org)s)
+         ORDER BY v.embedding <=> %(emb)s LIMIT %(depth)s"""
+
+
 def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                   tsquery: str | None, embedding: np.ndarray, filters: Filters,
                   depth: int, typo_terms: list[str] | None = None,
@@ -353,11 +369,7 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
             UNION ALL
             SELECT id, NULL, NULL FROM fixed_text"""
     sql = f"""
-    WITH vec AS MATERIALIZED (
-        SELECT e.product_id AS id, 1 - (e.embedding <=> %(emb)s) AS cosine
-          FROM product_embeddings e
-         WHERE e.organization_id = %(org)s{e_filter}
-         ORDER BY e.embedding <=> %(emb)s LIMIT %(depth)s
+    WITH vec AS MATERIALIZED ({_VECTOR_ARM.format(e_filter=e_filter)}
     ),{lexical_cte}{fixes_cte}
     cand AS (
         -- each candidate once, with the cosine or full-text rank its list already computed
@@ -432,14 +444,11 @@ def browse(conn: psycopg.Connection, organization_id: UUID, filters: Filters, or
 
 def vector_only(conn: psycopg.Connection, organization_id: UUID, embedding: np.ndarray,
                 filters: Filters, k: int, exact: bool = False) -> list[dict[str, Any]]:
-    """HNSW top-k; `exact` scans without the index (the ground truth for recall)."""
+    """The vector arm's top-k; `exact` scans without the graph (the ground truth for
+    recall)."""
     e_filter, params = filters.sql("e")
-    order = "(e.embedding <=> %(emb)s) + 0" if exact else "e.embedding <=> %(emb)s"
-    params.update({"org": organization_id, "emb": embedding, "k": k})
-    return conn.execute(
-        f"""SELECT e.product_id AS id, 1 - (e.embedding <=> %(emb)s) AS cosine
-              FROM product_embeddings e
-             WHERE e.organization_id = %(org)s{e_filter}
-             ORDER BY {order} LIMIT %(k)s""",
-        params,
-    ).fetchall()
+    params.update({"org": organization_id, "emb": embedding, "depth": k})
+    arm = _VECTOR_ARM.format(e_filter=e_filter)
+    if exact:
+        arm = arm.replace("ORDER BY v.embedding <=> %(emb)s", "ORDER BY (v.embedding <=> %(emb)s) + 0")
+    return conn.execute(arm, params).fetchall()

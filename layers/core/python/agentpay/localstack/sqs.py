@@ -36,14 +36,16 @@ class LocalQueues:
         return boto3.client("sqs", endpoint_url=self.endpoint_url, region_name=_region())
 
     def outstanding(self, client=None) -> int:
-        """Messages visible or in flight on the index queue."""
+        """Messages visible, in flight or delayed on the index queue."""
         attrs = (client or self.client()).get_queue_attributes(
             QueueUrl=self.queue_url,
             AttributeNames=["ApproximateNumberOfMessages",
-                            "ApproximateNumberOfMessagesNotVisible"],
+                            "ApproximateNumberOfMessagesNotVisible",
+                            "ApproximateNumberOfMessagesDelayed"],
         )["Attributes"]
-        return int(attrs["ApproximateNumberOfMessages"]) + int(
-            attrs["ApproximateNumberOfMessagesNotVisible"])
+        return sum(int(attrs.get(name, 0)) for name in (
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed"))
 
     def stop(self) -> None:
         if self.server is not None:

@@ -162,6 +162,12 @@ def _main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
     queues = LocalQueues(args.endpoint, args.queue_url, args.queue_arn, dlq_url="")
+    if args.function == "index_products":
+        # what AGENTPAY_INDEX_QUEUE_URL gives a deployed indexer: its own queue, for the
+        # fan-out of rebuilds and a graph message checking back
+        from agentpay.catalog.queue import SqsIndexQueue, set_index_queue
+
+        set_index_queue(SqsIndexQueue(queues.client(), args.queue_url))
     poller = SqsPoller(queues, load_function(args.function).handler,
                        LocalContext(args.function), batch_size=args.batch_size)
     if args.function == "index_products":
