@@ -153,6 +153,16 @@ def _run_bench(args: argparse.Namespace) -> dict:
                                     organization_id=args.org)
     elif args.what == "indexing":
         result = bench.bench_indexing(db, size=args.products or 2000, workers=args.workers)
+    elif args.catalog or args.graded:
+        from pathlib import Path
+
+        from agentpay.catalog.graded_relevance import bench_graded_relevance
+        from agentpay.kit.errors import InvalidInput
+
+        if not (args.catalog and args.graded):
+            raise InvalidInput("relevance on files needs both --catalog and --graded",
+                               code="missing_argument")
+        result = bench_graded_relevance(db, Path(args.catalog), Path(args.graded))
     else:
         result = bench.bench_relevance(db, size=args.products or 2000)
     return result
@@ -276,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true",
                    help="`shoppers`: failing checks and transcripts on stderr")
     p.add_argument("--json", default=None, help="`shoppers`: per-task detail to this file")
+    p.add_argument("--catalog", default=None,
+                   help="`relevance` on this catalog (JSON lines, as `catalog load`) ...")
+    p.add_argument("--graded", default=None,
+                   help="... and these graded queries (JSON lines: query, judgments): nDCG@10 "
+                        "of the project's search and of plain BM25 over the titles")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("dev", help="run the local stack")
