@@ -43,6 +43,25 @@
     return node;
   }
 
+  // A product's picture, or its first letter when it has none or it does not load (a
+  // store's image host down, an address that moved): never a broken-image icon.
+  function picture(url, name, extra) {
+    const letter = () => {
+      const box = el("span", `noimg${extra ? ` ${extra}` : ""}`,
+                     (String(name || "?").trim()[0] || "?").toUpperCase());
+      box.setAttribute("aria-hidden", "true");
+      return box;
+    };
+    const image = safeUrl(url || "");
+    if (!image) return letter();
+    const img = el("img", extra);
+    img.alt = "";
+    img.loading = "lazy";
+    img.addEventListener("error", () => img.replaceWith(letter()), { once: true });
+    img.src = image;
+    return img;
+  }
+
   function money(minor, currency) {
     if (minor === null || minor === undefined || !currency) return "–";
     try {
@@ -287,14 +306,7 @@
       card.append(el("span", "muted", externalId));
       return card;
     }
-    const image = safeUrl(product.image_url || "");
-    if (image) {
-      const img = el("img");
-      img.src = image;
-      img.alt = "";
-      img.loading = "lazy";
-      card.append(img);
-    }
+    card.append(picture(product.image_url, product.name));
     const text = el("div", "ptext");
     const name = el("span", "pname", product.name);
     const link = safeUrl(product.url || "");
@@ -463,13 +475,7 @@
       const variant = [line.size, line.color].filter(Boolean).join(", ");
       const row = el("div", "line");
       const what = el("span", "what");
-      const image = safeUrl(line.image_url || "");
-      if (image) {
-        const img = el("img");
-        img.src = image;
-        img.alt = "";
-        what.append(img);
-      }
+      what.append(picture(line.image_url, line.name));
       what.append(`${line.quantity} × ${line.name}${variant ? ` (${variant})` : ""}`);
       row.append(what, el("span", null, money(line.line_total_minor, line.currency)));
       cartBox.append(row);
