@@ -28,7 +28,10 @@ def test_bench_search_on_a_stores_own_catalog(client, tenant, local_queue, drain
     assert figures["vector_recall_at_10"] == 1.0
     assert figures["vector_recall_at_10_shopper_queries"] == 1.0
     assert 0 < figures["hybrid_p50_ms"] and 0 < figures["vector_p50_ms"]
-    assert set(figures["vector_by_ef_search"]) == {"40", "100", "200", "400", "800"}
+    from agentpay.catalog.search import DATABASE_EF_SEARCH
+
+    assert set(figures["vector_by_ef_search"]) == {"40", "100", "200", "400", "800",
+                                                   str(DATABASE_EF_SEARCH)}
     with db.connection() as conn:
         assert conn.execute("SELECT count(*) AS n FROM products").fetchone()["n"] == before
 

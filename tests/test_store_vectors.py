@@ -21,6 +21,7 @@ def _put(client, tenant, products):
     response = client.put("/v1/agent/products", headers=tenant.auth,
                           json={"products": products})
     assert response.status_code == 200, response.text
+    assert not response.json()["rejected"], response.json()["rejected"]
 
 
 def test_products_with_one_text_share_one_point_and_are_all_found(db, client, tenant):
@@ -107,3 +108,58 @@ def test_an_upgrade_collapses_each_stores_vectors_into_points_with_a_graph(
     assert applied[0] == "0022"
     assert points == 2 and graph
     assert len({h["id"] for h in hits}) == 3
+
+
+def _span(db, organization_id, external_id):
+    with db.connection() as conn:
+        return conn.execute(
+            """SELECT v.price_min, v.price_max, v.in_stock, v.colors, v.sizes
+                 FROM store_vectors v JOIN product_embeddings e
+                   ON e.organization_id = v.organization_id AND e.content_hash = v.text_hash
+                 JOIN products p ON p.id = e.product_id
+                WHERE p.organization_id = %s AND p.external_id = %s""",
+            (organization_id, external_id)).fetchone()
+
+
+def test_a_point_spans_its_products_so_filtered_walks_skip_it_only_when_none_can_pass(
+        db, client, tenant):
+    from agentpay.catalog.indexing import Indexer
+    from agentpay.catalog.search_repository import Filters, vector_only
+    from agentpay.embeddings import get_embedder
+
+    def found(**filters):
+        vector = get_embedder().embed(["dome tent"])[0]
+        with db.connection() as conn:
+            hits = vector_only(conn, tenant.organization_id, vector, Filters(**filters), 5)
+            return {r["external_id"] for r in conn.execute(
+                "SELECT external_id FROM products WHERE id = ANY(%s)",
+                ([h["id"] for h in hits],))} - {"mug"}
+
+    # GIVEN two listings of one tent text (colours are part of the text, sizes are not):
+    # the 2-person in stock at $150, the 4-person sold out at $90
+    tent = {"name": "Dome Tent", "category": "Outdoor"}
+    _put(client, tenant, [
+        product("tent-2p", price=15000, attributes={"colors": ["green"], "sizes": ["2p"]},
+                **tent),
+        product("tent-4p", price=9000, attributes={"colors": ["green"], "sizes": ["4p"]},
+                variants=[{"sku": "tent-4p-g", "color": "green", "size": "4p", "stock": 0}],
+                **tent),
+        product("mug", "Stoneware Mug", 1800)])
+    span = _span(db, tenant.organization_id, "tent-2p")
+    assert (span["price_min"], span["price_max"], span["in_stock"]) == (9000, 15000, True)
+    assert sorted(span["sizes"]) == ["2p", "4p"]
+    assert found(price_max=10000, in_stock=True) == set()  # nothing can pass: skipped
+    assert found(price_max=20000, in_stock=True) == {"tent-2p"}
+    assert found(sizes=["4p"]) == {"tent-4p"}
+
+    # WHEN the 2-person drops to $50 (its text unchanged): the point widens, it is found
+    _put(client, tenant, [product("tent-2p", price=5000,
+                                  attributes={"colors": ["green"], "sizes": ["2p"]}, **tent)])
+    assert found(price_max=6000, in_stock=True) == {"tent-2p"}
+    assert _span(db, tenant.organization_id, "tent-2p")["price_max"] == 15000  # only wider
+
+    # WHEN the store is rebuilt THEN the span is exact again
+    Indexer(db, get_embedder()).rebuild_organization(tenant.organization_id, force=False)
+    span = _span(db, tenant.organization_id, "tent-2p")
+    assert (span["price_min"], span["price_max"]) == (5000, 9000)
+    assert found(price_max=6000, in_stock=True) == {"tent-2p"}

@@ -22,7 +22,7 @@ from agentpay.catalog.search import DATABASE_EF_SEARCH, Weights, search
 from agentpay.catalog.search_repository import Filters, configure_scan, vector_only
 from agentpay.db import Database
 
-EF_SEARCH_SWEEP = (40, 100, 200, 400, 800)
+EF_SEARCH_SWEEP = tuple(sorted({40, 100, 200, 400, 800, DATABASE_EF_SEARCH}))
 
 
 def _ms(seconds: float) -> float:

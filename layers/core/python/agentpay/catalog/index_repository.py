@@ -90,30 +90,90 @@ def upsert_vectors(conn: psycopg.Connection, organization_id: UUID,
         )
 
 
+def point_spans(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per text hash, what the given product rows span: price range, any in stock, their
+    colours and sizes (and a vector, when the rows carry one)."""
+    spans: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        span = spans.setdefault(r["text_hash"], {
+            "embedding": r.get("embedding"), "price_min": r["price_minor"],
+            "price_max": r["price_minor"], "in_stock": False, "colors": set(), "sizes": set()})
+        if span["embedding"] is None:
+            span["embedding"] = r.get("embedding")
+        span["price_min"] = min(span["price_min"], r["price_minor"])
+        span["price_max"] = max(span["price_max"], r["price_minor"])
+        span["in_stock"] = span["in_stock"] or bool(r["in_stock"])
+        span["colors"].update(r["colors"] or ())
+        span["sizes"].update(r["sizes"] or ())
+    return spans
+
+
+# Widening: a point's span grows to cover what it is given, never shrinks (see migration
+# 0022); the row lock of ON CONFLICT / UPDATE makes concurrent widenings add up.
+_WIDEN = """price_min = least(v.price_min, EXCLUDED.price_min),
+            price_max = greatest(v.price_max, EXCLUDED.price_max),
+            in_stock = v.in_stock OR EXCLUDED.in_stock,
+            colors = ARRAY(SELECT DISTINCT c FROM unnest(v.colors || EXCLUDED.colors) c),
+            sizes = ARRAY(SELECT DISTINCT z FROM unnest(v.sizes || EXCLUDED.sizes) z)"""
+
+
 def upsert_store_vectors(conn: psycopg.Connection, organization_id: UUID,
-                         entries: list[tuple[str, np.ndarray]]) -> None:
+                         rows: list[dict[str, Any]]) -> None:
     """The store's distinct vectors, one per text hash: the points of its graph
-    (migration 0022). Products sharing a text share its point."""
-    if not entries:
+    (migration 0022). Products sharing a text share its point, which spans them all.
+    Rows without a vector (text unchanged) only widen their point's span."""
+    spans = point_spans(rows)
+    if not spans:
         return
     with conn.cursor() as cur:
         cur.executemany(
-            """INSERT INTO store_vectors (organization_id, text_hash, embedding)
-               VALUES (%s, %s, %s) ON CONFLICT (organization_id, text_hash) DO NOTHING""",
-            [(organization_id, h, v) for h, v in entries],
+            f"""INSERT INTO store_vectors AS v (organization_id, text_hash, embedding,
+                                                price_min, price_max, in_stock, colors,
+                                                sizes)
+                SELECT %s, %s, coalesce(%s, (SELECT e.embedding FROM product_embeddings e
+                                              WHERE e.organization_id = %s
+                                                AND e.content_hash = %s LIMIT 1)),
+                       %s, %s, %s, %s, %s
+                ON CONFLICT (organization_id, text_hash) DO UPDATE SET {_WIDEN}""",
+            [(organization_id, h, s["embedding"], organization_id, h, s["price_min"],
+              s["price_max"], s["in_stock"], sorted(s["colors"]), sorted(s["sizes"]))
+             for h, s in sorted(spans.items())],
         )
 
 
 def sweep_store_vectors(conn: psycopg.Connection, organization_id: UUID) -> int:
-    """Drop the store's vectors no product has any more (texts changed or deleted). Only
-    a rebuild sweeps: a point without products is skipped by the search's join anyway."""
-    return conn.execute(
+    """Drop the store's vectors no product has any more (texts changed or deleted) and set
+    every point's span exactly. Only a rebuild does this: a point without products is
+    skipped by the search's join, one too wide only costs a probe."""
+    removed = conn.execute(
         """DELETE FROM store_vectors v
             WHERE v.organization_id = %s
               AND NOT EXISTS (SELECT 1 FROM product_embeddings e
                                WHERE e.organization_id = v.organization_id
                                  AND e.content_hash = v.text_hash)""",
         (organization_id,)).rowcount
+    conn.execute(
+        """UPDATE store_vectors v
+              SET price_min = s.price_min, price_max = s.price_max, in_stock = s.in_stock,
+                  colors = coalesce(cs.colors, '{}'), sizes = coalesce(zs.sizes, '{}')
+             FROM (SELECT e.content_hash, min(e.price_minor) AS price_min,
+                          max(e.price_minor) AS price_max, bool_or(e.in_stock) AS in_stock
+                     FROM product_embeddings e
+                    WHERE e.organization_id = %(org)s
+                    GROUP BY e.content_hash) s
+             LEFT JOIN LATERAL (
+                  SELECT array_agg(DISTINCT c) AS colors
+                    FROM product_embeddings x, unnest(x.colors) c
+                   WHERE x.organization_id = %(org)s AND x.content_hash = s.content_hash) cs
+               ON true
+             LEFT JOIN LATERAL (
+                  SELECT array_agg(DISTINCT z) AS sizes
+                    FROM product_embeddings x, unnest(x.sizes) z
+                   WHERE x.organization_id = %(org)s AND x.content_hash = s.content_hash) zs
+               ON true
+            WHERE v.organization_id = %(org)s AND v.text_hash = s.content_hash""",
+        {"org": organization_id})
+    return removed
 
 
 def refresh_filters(conn: psycopg.Connection, organization_id: UUID,

@@ -254,12 +254,13 @@ class Indexer:
                     "product_hash": p["content_hash"],
                 })
             changed = [r for r in rows if r["product_id"] in stale_ids]
+            same_text = [r for r in rows if r["product_id"] not in stale_ids]
+            index_repo.upsert_vectors(conn, organization_id, changed)
+            index_repo.refresh_filters(conn, organization_id, same_text)
+            # the points: new texts' vectors, and every point's span widened to its rows
             index_repo.upsert_store_vectors(
                 conn, organization_id,
-                list({r["text_hash"]: r["embedding"] for r in changed}.items()))
-            index_repo.upsert_vectors(conn, organization_id, changed)
-            index_repo.refresh_filters(conn, organization_id,
-                                       [r for r in rows if r["product_id"] not in stale_ids])
+                changed + [{**r, "embedding": None} for r in same_text])
             gone = [p["id"] for p in products if p["id"] not in still]
             report.removed = products_repo.remove_from_index(conn, organization_id, gone)
         return report

@@ -81,6 +81,23 @@ class Filters:
             self._product_only(clauses, params)
         return "".join(f" AND {c}" for c in clauses), params
 
+    def point_sql(self) -> str:
+        """WHERE fragments on a graph point (store_vectors `v`): what its products span
+        must allow a match, so the walk skips a point without probing its products. The
+        parameters are those of `sql("e")`, which still checks each product."""
+        clauses = []
+        if self.price_min is not None:
+            clauses.append("v.price_max >= %(f_price_min)s")
+        if self.price_max is not None:
+            clauses.append("v.price_min <= %(f_price_max)s")
+        if self.colors:
+            clauses.append("v.colors && %(f_colors)s")
+        if self.sizes and not self.size_text:
+            clauses.append("v.sizes && %(f_sizes)s")
+        if self.in_stock:
+            clauses.append("v.in_stock")
+        return "".join(f" AND {c}" for c in clauses)
+
     def _product_only(self, clauses: list[str], params: dict[str, Any]) -> None:
         if self.product_types:
             clauses.append("lower(coalesce(p.attributes ->> 'product_type',"
@@ -171,7 +188,7 @@ _FUSED = {
 }
 
 LEXICAL_RANK_LIMIT = 300  # full-text matches ranked per tier (see hybrid_search)
-EF_SEARCH = 200  # migration 0007's database default for hnsw.ef_search
+EF_SEARCH = 300  # the graph walk's list (migration 0007 made 200 the database default)
 FIXES_PER_WORD = 3  # closest vocabulary words tried for a word the store does not have
 FIX_CREDIT = 0.5  # share of the full-text rank a fixed word earns (the `kept` step)
 # Trigram similarity a vocabulary word needs to stand in for a query word: "runnning" →
@@ -312,16 +329,16 @@ def _text_match(tsquery: bool, fixes: bool) -> str:
 
 
 # The vector arm. The store's graph holds one point per distinct product text (migration
-# 0022): the walk goes through the points nearest the query and joins each to its
-# products that pass the filters, until `depth` products (an iterative scan: the graph
-# walk goes on while the filters drop products). Nothing while the store loads in bulk
+# 0022): the walk goes through the points nearest the query, skips those whose products'
+# span cannot pass the filters, and joins the rest to their products that do, until
+# `depth` products (an iterative scan: the walk goes on while the filters drop them). Nothing while the store loads in bulk
 # and has no graph: the check is a one-time filter, so no vector is even read.
 _VECTOR_ARM = """
         SELECT e.product_id AS id, 1 - (v.embedding <=> %(emb)s) AS cosine
           FROM store_vectors v
           JOIN product_embeddings e
             ON e.organization_id = v.organization_id AND e.content_hash = v.text_hash
-         WHERE v.organization_id = %(org)s AND e.organization_id = %(org)s{e_filter}
+         WHERE v.organization_id = %(org)s{v_filter} AND e.organization_id = %(org)s{e_filter}
            AND NOT EXISTS (SELECT 1 FROM vector_graph_builds b
                             WHERE b.organization_id = %(org)s)
          ORDER BY v.embedding <=> %(emb)s LIMIT %(depth)s"""
@@ -369,7 +386,8 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
             UNION ALL
             SELECT id, NULL, NULL FROM fixed_text"""
     sql = f"""
-    WITH vec AS MATERIALIZED ({_VECTOR_ARM.format(e_filter=e_filter)}
+    WITH vec AS MATERIALIZED ({_VECTOR_ARM.format(e_filter=e_filter,
+                                                  v_filter=filters.point_sql())}
     ),{lexical_cte}{fixes_cte}
     cand AS (
         -- each candidate once, with the cosine or full-text rank its list already computed
@@ -448,7 +466,7 @@ def vector_only(conn: psycopg.Connection, organization_id: UUID, embedding: np.n
     recall)."""
     e_filter, params = filters.sql("e")
     params.update({"org": organization_id, "emb": embedding, "depth": k})
-    arm = _VECTOR_ARM.format(e_filter=e_filter)
+    arm = _VECTOR_ARM.format(e_filter=e_filter, v_filter=filters.point_sql())
     if exact:
         arm = arm.replace("ORDER BY v.embedding <=> %(emb)s", "ORDER BY (v.embedding <=> %(emb)s) + 0")
     return conn.execute(arm, params).fetchall()

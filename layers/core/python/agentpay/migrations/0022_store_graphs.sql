@@ -15,10 +15,21 @@
 -- search walks the graph and joins product_embeddings on the text hash for the products
 -- (and the price, stock, colour and size filters), which keeps its per-product rows.
 
+--
+-- Each point also carries what its products span (lowest and highest price, any in
+-- stock, their colours and sizes), so a filtered walk skips a point none of whose
+-- products can pass without probing them. Indexing only widens these (a product's price
+-- moving up leaves the old lowest price): a point may be probed for nothing, never
+-- skipped wrongly; a store's rebuild sets them exactly.
 CREATE TABLE store_vectors (
     organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
     text_hash       text NOT NULL,
     embedding       vector(384) NOT NULL,
+    price_min       bigint NOT NULL,
+    price_max       bigint NOT NULL,
+    in_stock        boolean NOT NULL,
+    colors          text[] NOT NULL DEFAULT '{}',
+    sizes           text[] NOT NULL DEFAULT '{}',
     PRIMARY KEY (organization_id, text_hash)
 ) PARTITION BY LIST (organization_id);
 
@@ -79,10 +90,18 @@ BEGIN
     END LOOP;
 END
 $$;
-INSERT INTO store_vectors (organization_id, text_hash, embedding)
-SELECT DISTINCT ON (organization_id, content_hash) organization_id, content_hash, embedding
-  FROM product_embeddings
- ORDER BY organization_id, content_hash;
+INSERT INTO store_vectors (organization_id, text_hash, embedding, price_min, price_max,
+                           in_stock, colors, sizes)
+SELECT e.organization_id, e.content_hash, (array_agg(e.embedding))[1], min(e.price_minor),
+       max(e.price_minor), bool_or(e.in_stock),
+       ARRAY(SELECT DISTINCT c FROM product_embeddings x, unnest(x.colors) c
+              WHERE x.organization_id = e.organization_id
+                AND x.content_hash = e.content_hash),
+       ARRAY(SELECT DISTINCT z FROM product_embeddings x, unnest(x.sizes) z
+              WHERE x.organization_id = e.organization_id
+                AND x.content_hash = e.content_hash)
+  FROM product_embeddings e
+ GROUP BY e.organization_id, e.content_hash;
 DO $$
 DECLARE
     part regclass;
