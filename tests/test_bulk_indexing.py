@@ -266,3 +266,67 @@ def test_the_application_role_can_drop_and_build_a_graph(db, tenant):
         with db.transaction() as conn:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+@pytest.fixture
+def api_bulk(monkeypatch, small_bulk):
+    from agentpay.catalog import indexing
+
+    monkeypatch.setattr(indexing, "API_BULK_CHECK_MIN", 10)
+
+
+def test_an_api_import_outrunning_the_indexer_switches_to_a_bulk_load(
+        db, client, tenant, local_queue, drain, api_bulk):
+    # GIVEN a first batch the indexer has not reached yet: a backlog of 15, under 20
+    _put(client, tenant, _many(15, "first"))
+    assert _bulk(db, tenant.organization_id) is None and _graph(db, tenant.organization_id)
+
+    # WHEN the next batch lands before the indexer caught up: a backlog of 30
+    _put(client, tenant, _many(15, "second"))
+
+    # THEN the store loads in bulk, is searched by its words meanwhile, and once the
+    # queue is through, has its graph back with every product in it
+    assert _bulk(db, tenant.organization_id) and _graph(db, tenant.organization_id) is None
+    assert _search(client, tenant, "ceramic table lamp")
+    drain()
+    assert _bulk(db, tenant.organization_id) is None and _graph(db, tenant.organization_id)
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM product_embeddings"
+                            " WHERE organization_id = %s",
+                            (tenant.organization_id,)).fetchone()["n"] == 30
+
+
+def test_everyday_batches_do_not_even_check_the_backlog(db, client, tenant, local_queue,
+                                                        api_bulk):
+    for n in range(4):  # 36 products waiting, in batches of 9 (< 10)
+        _put(client, tenant, _many(9, f"small{n}"))
+    assert _bulk(db, tenant.organization_id) is None and _graph(db, tenant.organization_id)
+
+
+def test_a_bulk_load_whose_graph_message_was_lost_gets_another(db, client, tenant,
+                                                               local_queue, drain, api_bulk):
+    # GIVEN a store left in bulk by a loader that crashed before its graph message
+    _indexer(db).begin_bulk(tenant.organization_id, 1000)
+    with db.transaction() as conn:
+        conn.execute("UPDATE vector_graph_builds SET updated_at = now() - interval '5 minutes'"
+                     " WHERE organization_id = %s", (tenant.organization_id,))
+
+    # WHEN the store sends its next batch THEN a graph message goes with it and builds
+    _put(client, tenant, _many(12, "after"))
+    drain()
+    assert _bulk(db, tenant.organization_id) is None and _graph(db, tenant.organization_id)
+
+
+def test_a_queue_outage_never_leaves_a_store_in_bulk_without_its_message(
+        db, client, tenant, local_queue, api_bulk):
+    from agentpay.catalog.queue import QueueUnavailable, set_index_queue
+
+    class Down:
+        def send(self, messages, delay_seconds=0):
+            raise QueueUnavailable("queue is down")
+
+    set_index_queue(Down())
+    response = client.put("/v1/agent/products", headers=tenant.auth,
+                          json={"products": _many(30)})
+    assert response.status_code == 503
+    assert _bulk(db, tenant.organization_id) is None and _graph(db, tenant.organization_id)

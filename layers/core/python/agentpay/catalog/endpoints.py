@@ -11,7 +11,8 @@ from agentpay.api.auth import OrgPrincipal
 from agentpay.api.deps import ConnDep
 from agentpay.api.errors import COMMON_ERRORS, error_body
 from agentpay.catalog import service
-from agentpay.catalog.queue import QueueUnavailable, get_index_queue, product_messages
+from agentpay.catalog.indexing import queue_index_work
+from agentpay.catalog.queue import QueueUnavailable, get_index_queue
 from agentpay.catalog.schemas import ProductBatch, ProductList, ProductOut, UpsertResult
 from agentpay.catalog.search_api import SearchRequest, SearchResponse, run_search
 
@@ -23,11 +24,11 @@ ExternalIdPath = Annotated[str, Path(min_length=1, max_length=200)]
 def upsert_products(body: ProductBatch, principal: OrgPrincipal, conn: ConnDep):
     with conn.transaction():
         outcome = service.upsert_products(conn, principal.organization_id, body.products)
-    messages = product_messages(principal.organization_id, outcome.to_index)
     result = {"accepted": outcome.accepted, "rejected": outcome.rejected,
               "queued": len(outcome.to_index)}
     try:
-        get_index_queue().send(messages)
+        queue_index_work(conn, get_index_queue(), principal.organization_id,
+                         outcome.to_index)
     except QueueUnavailable:
         # The products are saved; a retried PUT re-queues whatever is not indexed yet.
         result["queued"] = 0

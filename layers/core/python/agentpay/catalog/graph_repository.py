@@ -39,11 +39,18 @@ def vector_graph(conn: psycopg.Connection, organization_id: UUID) -> str | None:
 
 
 def bulk_load(conn: psycopg.Connection, organization_id: UUID) -> dict[str, Any] | None:
-    """The store's bulk load (products announced, started_at, updated_at), or None: its
-    graph is in use."""
+    """The store's bulk load (products announced, started_at, idle_s: seconds since a
+    graph message last touched it), or None: its graph is in use."""
     return conn.execute(
-        """SELECT products, started_at, updated_at FROM vector_graph_builds
-            WHERE organization_id = %s""", (organization_id,)).fetchone()
+        """SELECT products, started_at,
+                  extract(epoch FROM now() - updated_at)::float8 AS idle_s
+             FROM vector_graph_builds WHERE organization_id = %s""",
+        (organization_id,)).fetchone()
+
+
+def touch_bulk(conn: psycopg.Connection, organization_id: UUID) -> None:
+    conn.execute("UPDATE vector_graph_builds SET updated_at = now() WHERE organization_id = %s",
+                 (organization_id,))
 
 
 def begin_bulk(conn: psycopg.Connection, organization_id: UUID, products: int) -> None:

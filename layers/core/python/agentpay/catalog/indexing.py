@@ -38,6 +38,12 @@ BULK_THRESHOLD = 5_000
 GRAPH_RECHECK_SECONDS = 2
 GRAPH_QUIET_SECONDS = 3
 GRAPH_MAX_WAITS = 300
+# Through the API an import arrives in batches of up to 1,000: the store switches to a
+# bulk load when its backlog of products waiting for indexing passes BULK_THRESHOLD, that
+# is when the graph inserts cannot keep up with the batches. Batches that queue fewer than
+# this many products (everyday updates) do not even check.
+API_BULK_CHECK_MIN = 100
+BULK_STALE_SECONDS = 60
 
 
 class IndexMessage(BaseModel):
@@ -99,6 +105,40 @@ def embedding_text(product: dict) -> str:
     if product.get("colors"):
         parts.append(", ".join(product["colors"][:8]))
     return " | ".join(parts)
+
+
+def bulk_wanted(conn, organization_id: UUID, queued: int) -> Literal["begin", "resend"] | None:
+    """After an API batch that queued `queued` products: "begin" a bulk load when the
+    store's indexing backlog is past BULK_THRESHOLD; "resend" the graph message of a bulk
+    load no message has touched for BULK_STALE_SECONDS (it was lost: a queue outage, a
+    crashed loader); None otherwise."""
+    if queued < API_BULK_CHECK_MIN:
+        return None
+    load = graph_repo.bulk_load(conn, organization_id)
+    if load is not None:
+        return "resend" if load["idle_s"] > BULK_STALE_SECONDS else None
+    backlog = products_repo.index_backlog(conn, organization_id)["pending"]
+    return "begin" if backlog > BULK_THRESHOLD else None
+
+
+def queue_index_work(conn, queue, organization_id: UUID, product_ids: list[UUID]) -> None:
+    """Queue an API batch's products for indexing; when the store's import outruns the
+    indexer, also its switch to a bulk load. The graph message goes out before the bulk
+    load begins (a failed send leaves no store without its graph) and delayed (so it
+    finds the load begun). Raises QueueUnavailable."""
+    from agentpay.catalog.queue import product_messages
+
+    bulk = bulk_wanted(conn, organization_id, len(product_ids))
+    queue.send(product_messages(organization_id, product_ids))
+    if bulk is None:
+        return
+    queue.send([graph_message(organization_id)], delay_seconds=GRAPH_RECHECK_SECONDS)
+    with conn.transaction():
+        if bulk == "begin":
+            graph_repo.begin_bulk(conn, organization_id, len(product_ids))
+            logger.info("bulk load begun", extra={"organization_id": str(organization_id)})
+        else:
+            graph_repo.touch_bulk(conn, organization_id)
 
 
 def graph_message(organization_id: UUID, attempt: int = 0) -> dict:
@@ -191,6 +231,8 @@ class Indexer:
         if busy and attempt < GRAPH_MAX_WAITS and self.enqueue is not None:
             self.enqueue([graph_message(organization_id, attempt + 1)],
                          delay_seconds=GRAPH_RECHECK_SECONDS)
+            with self.db.transaction() as conn:
+                graph_repo.touch_bulk(conn, organization_id)  # a message is alive
             return IndexReport(graph="waiting")
         with self.db.transaction() as conn:
             if not graph_repo.claim_build(conn, organization_id):
