@@ -331,3 +331,13 @@ def test_the_search_statement_runs_with_its_own_settings_and_leaves_the_callers(
                 assert callers["jit"] == "on"
             finally:
                 conn.execute("RESET jit")
+
+
+def test_under_price_stock_colour_or_size_filters_the_vector_arm_brings_half_as_many():
+    from agentpay.catalog.search_repository import Filters, vector_depth
+
+    unfiltered, _ = Filters(brands=["acme"]).sql("e")  # read from products only
+    filtered, _ = Filters(price_max=5000, in_stock=True).sql("e")
+    assert vector_depth(40, unfiltered) == 40
+    assert vector_depth(40, filtered) == 20
+    assert vector_depth(12, filtered) == 10  # never fewer than a page

@@ -341,7 +341,20 @@ _VECTOR_ARM = """
          WHERE v.organization_id = %(org)s{v_filter} AND e.organization_id = %(org)s{e_filter}
            AND NOT EXISTS (SELECT 1 FROM vector_graph_builds b
                             WHERE b.organization_id = %(org)s)
-         ORDER BY v.embedding <=> %(emb)s LIMIT %(depth)s"""
+         ORDER BY v.embedding <=> %(emb)s LIMIT %(vec_depth)s"""
+
+
+# With filters on price, stock, colour or size the graph walk goes on past every product
+# they drop, so the vector arm brings half as many candidates (the full-text arm, which
+# reads the filters from an index, brings its usual number). At 100,000 products the
+# filtered hybrid p50 went from 14.4 to 11.9 ms (interleaved, one store); nDCG@10 on the
+# relevance set did not move (0.8268 at 2,000 products, 0.8512 at 20,000).
+FILTERED_VECTOR_SHARE = 0.5
+
+
+def vector_depth(depth: int, e_filter: str) -> int:
+    """The vector arm's candidates: `depth`, or a share of it under those filters."""
+    return max(10, int(depth * FILTERED_VECTOR_SHARE)) if e_filter else depth
 
 
 def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
@@ -432,7 +445,8 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
     w = ranking.weights
     params.update({"org": organization_id, "store_lexeme": store_lexeme(organization_id),
                    "q": query, "tsq": tsquery, "emb": embedding,
-                   "depth": depth, "terms": typo_terms or [], "tsq_all": tsquery_all or tsquery,
+                   "depth": depth, "vec_depth": vector_depth(depth, e_filter),
+                   "terms": typo_terms or [], "tsq_all": tsquery_all or tsquery,
                    "rank_limit": LEXICAL_RANK_LIMIT, "k": ranking.k,
                    "fixes_per_word": FIXES_PER_WORD, "fix_credit": FIX_CREDIT,
                    "fuzzy_match": FUZZY_MATCH, "min_semantic": float(ranking.min_semantic),
@@ -468,7 +482,7 @@ def vector_only(conn: psycopg.Connection, organization_id: UUID, embedding: np.n
     """The vector arm's top-k; `exact` scans without the graph (the ground truth for
     recall)."""
     e_filter, params = filters.sql("e")
-    params.update({"org": organization_id, "emb": embedding, "depth": k})
+    params.update({"org": organization_id, "emb": embedding, "vec_depth": k})
     arm = _VECTOR_ARM.format(e_filter=e_filter, v_filter=filters.point_sql())
     if exact:
         arm = arm.replace("ORDER BY v.embedding <=> %(emb)s", "ORDER BY (v.embedding <=> %(emb)s) + 0")
