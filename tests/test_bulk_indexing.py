@@ -330,3 +330,17 @@ def test_a_queue_outage_never_leaves_a_store_in_bulk_without_its_message(
                           json={"products": _many(30)})
     assert response.status_code == 503
     assert _bulk(db, tenant.organization_id) is None and _graph(db, tenant.organization_id)
+
+
+def test_catalog_load_prints_one_json_answer_on_stdout(db, tenant, tmp_path, capsys):
+    """One consumer runs the handler in the CLI's own process, and the handler logs and
+    emits metrics on stdout as in Lambda: those go to stderr, the answer alone to stdout."""
+    from agentpay.cli import main
+
+    path = tmp_path / "catalog.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in _many(5)))
+
+    assert main(["catalog", "load", str(path), "--org", tenant.organization_id,
+                 "--workers", "1"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and json.loads(out[0])["accepted"] == 5

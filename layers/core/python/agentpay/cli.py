@@ -57,7 +57,11 @@ def cmd_catalog_load(args: argparse.Namespace) -> int:
 
     db = _database()
     _ensure_migrated(db)
-    print(json.dumps(load_catalog(db, args.org, Path(args.file), workers=args.workers)))
+    # An in-process consumer's handler logs and emits metrics on stdout (as in Lambda);
+    # stdout is for the JSON answer.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = load_catalog(db, args.org, Path(args.file), workers=args.workers)
+    print(json.dumps(result))
     return 0
 
 
@@ -68,7 +72,9 @@ def cmd_knowledge_load(args: argparse.Namespace) -> int:
 
     db = _database()
     _ensure_migrated(db)
-    print(json.dumps(load_articles(db, args.org, Path(args.file))))
+    with contextlib.redirect_stdout(sys.stderr):  # as `catalog load`
+        result = load_articles(db, args.org, Path(args.file))
+    print(json.dumps(result))
     return 0
 
 
