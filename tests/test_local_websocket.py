@@ -27,6 +27,7 @@ websockets_sync = pytest.importorskip("websockets.sync.client",
 from websockets.exceptions import ConnectionClosed
 
 FINAL = "agent_message"
+STARTED: dict[str, float] = {}  # base URL → when its dev server answered /healthz
 
 
 def free_port() -> int:
@@ -37,8 +38,9 @@ def free_port() -> int:
 
 @contextmanager
 def run_dev_server(database_url: str, data_dir: Path, *, demo: bool,
-                   timeout: float = 180) -> Iterator[str]:
-    """`agentpay dev` on a free port with its own data dir; yields the base URL."""
+                   timeout: float = 180, extra_args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`agentpay dev` on a free port with its own data dir; yields the base URL.
+    Its output (stdout and stderr) is in `data_dir / "dev.log"`."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "AGENTPAY_DATA_DIR": str(data_dir)}
     env.pop("AGENTPAY_WS_ENDPOINT", None)
@@ -46,8 +48,8 @@ def run_dev_server(database_url: str, data_dir: Path, *, demo: bool,
     log_path = data_dir / "dev.log"
     args = [str(Path(sys.executable).parent / "agentpay"), "dev", "--port", str(port)]
     with log_path.open("w") as log:
-        proc = subprocess.Popen(args + ([] if demo else ["--no-demo"]), cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args + ([] if demo else ["--no-demo"]) + list(extra_args),
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
@@ -61,6 +63,7 @@ def run_dev_server(database_url: str, data_dir: Path, *, demo: bool,
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("dev server did not start:\n" + log_path.read_text())
             time.sleep(0.3)
+        STARTED[base] = time.monotonic()
         yield base
     finally:
         proc.terminate()
@@ -294,3 +297,36 @@ def test_a_deactivated_agents_socket_is_told_why_and_closed(dev_server, make_ten
     with websockets_sync.connect(url) as ws, pytest.raises(ConnectionClosed) as closed:
         ws.recv(timeout=20)
     assert closed.value.rcvd.code == 1008
+
+
+# moto's SQS server logs through werkzeug: one access line per receive, and the poller
+# receives every second.
+SQS_ACCESS_LINE = "werkzeug: 127.0.0.1 - - "
+
+
+def log_after(base: str, log_path: Path, seconds: float) -> str:
+    """The server's log once it has served for at least `seconds`."""
+    time.sleep(max(0.0, STARTED[base] + seconds - time.monotonic()))
+    return log_path.read_text()
+
+
+def test_the_dev_log_shows_requests_not_the_stand_ins_traffic(dev_server, dev_dir):
+    # GIVEN the dev stack, started as `make dev` starts it, serving for a few seconds
+    # (the SQS poller receives every second, the webhook sweep runs every 5 s)
+    log = log_after(dev_server, dev_dir / "dev.log", 6)
+    # THEN its requests are there
+    assert '"GET /healthz HTTP/1.1" 200' in log
+    # AND none of the SQS stand-in's access lines, idle sweeps or metric blobs
+    assert SQS_ACCESS_LINE not in log
+    assert '"message":"webhooks swept"' not in log
+    assert '"CloudWatchMetrics"' not in log
+    assert "No application metrics to publish" not in log
+
+
+def test_verbose_shows_the_stand_ins_traffic(database_url, db, tmp_path):
+    # GIVEN `agentpay dev --verbose`
+    with run_dev_server(database_url, tmp_path, demo=False, extra_args=("--verbose",)) as base:
+        # WHEN it has served for a few seconds
+        log = log_after(base, tmp_path / "dev.log", 3)
+    # THEN moto's access lines for the SQS poller's receives are in its log
+    assert SQS_ACCESS_LINE in log and '"POST / HTTP/1.1" 200' in log

@@ -47,7 +47,7 @@ def cmd_org_create(args: argparse.Namespace) -> int:
 def cmd_dev(args: argparse.Namespace) -> int:
     from agentpay.devstack import run_dev
 
-    return run_dev(host=args.host, port=args.port, demo=not args.no_demo)
+    return run_dev(host=args.host, port=args.port, demo=not args.no_demo, verbose=args.verbose)
 
 
 def cmd_catalog_load(args: argparse.Namespace) -> int:
@@ -303,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-demo", action="store_true", help="skip the demo store and catalog")
+    p.add_argument("--verbose", action="store_true",
+                   help="also log the SQS and @connections stand-ins' traffic, idle webhook "
+                        "sweeps and metrics (by default: requests, indexing, warnings, errors)")
     p.set_defaults(func=cmd_dev)
     return parser
 

@@ -11,6 +11,11 @@
 - Database: embedded Postgres (or DATABASE_URL).
 - A demo store (seeded catalog and help articles) is created on first run; its key is kept
   in the project-local data dir so the README's curl examples can use it.
+
+After its banner the stack prints what a developer reads: requests, indexing summaries,
+webhook sweeps that sent something, warnings and errors. `--verbose` adds the stand-ins'
+own traffic (moto's access line for each SQS call, the `@connections` posts), idle sweeps,
+CloudWatch metric blobs and botocore's chatter (`configure_logging`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import importlib.util
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 
 from agentpay.localstack.functions import REPO_ROOT
@@ -30,6 +36,32 @@ DEMO_PRODUCTS = 1000
 # FastAPI baseline the same way, so the two are compared like for like.
 UVICORN_SETTINGS = {"log_level": "info"}
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+class QuietIdleSweeps(logging.Filter):
+    """Drop the webhook sweep's summary when it sent, retried and failed nothing: the
+    schedule runs every 5 s, so idle sweeps would be most of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() != "webhooks swept":
+            return True
+        return any(getattr(record, name, 0) for name in ("delivered", "retrying", "failed"))
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Logging for `agentpay dev`: quiet unless `verbose` (the stand-ins quiet themselves:
+    `start_local_sqs` and `LocalWebSocketGateway` take the same flag)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    if verbose:
+        return
+    # "Found credentials in environment variables", once per client
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    # Each batch the handlers run would print its EMF metrics blob to stdout; the "indexed"
+    # line carries the same counts. Set POWERTOOLS_METRICS_DISABLED=false to see them.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    # ws_message's schedule publishes no metrics, and Powertools warns about that
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    logging.getLogger("agentpay.webhooks.handler").addFilter(QuietIdleSweeps())
 
 
 def demo_credentials_path() -> Path:
@@ -137,7 +169,8 @@ def _check_websocket_support() -> None:
                        "(or run `make setup`) to serve /ws")
 
 
-def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int:
+def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True,
+            verbose: bool = False) -> int:
     import uvicorn
 
     from agentpay.api.app import create_app
@@ -148,7 +181,7 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     from agentpay.localstack.sqs import SqsPoller, start_local_sqs
     from agentpay.localstack.websocket import WS_PATH, LocalWebSocketGateway
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging(verbose)
     base_url = local_base_url(host, port)
     point_handlers_here(base_url)
     _check_websocket_support()
@@ -158,7 +191,7 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     if applied:
         logger.info("applied migrations %s", ", ".join(applied))
 
-    queues = start_local_sqs(visibility_timeout=30)
+    queues = start_local_sqs(visibility_timeout=30, verbose=verbose)
     queue = SqsIndexQueue(queues.client(), queues.queue_url)
     set_index_queue(queue)
     poller = SqsPoller(queues, load_function("index_products").handler,
@@ -182,7 +215,7 @@ def run_dev(host: str = "127.0.0.1", port: int = 8000, demo: bool = True) -> int
     get_embedder().embed(["warm up"])
 
     app = create_app()
-    gateway = LocalWebSocketGateway(base_url.removeprefix("http://"))
+    gateway = LocalWebSocketGateway(base_url.removeprefix("http://"), verbose=verbose)
     gateway.attach(app)
     # Build the handlers' management-API client now, before worker threads race to.
     from agentpay.realtime.lambda_glue import broadcaster_for

@@ -56,9 +56,19 @@ def _region() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
 
 
-def start_local_sqs(visibility_timeout: int = 30, prefix: str = "agentpay-local") -> LocalQueues:
-    """Start moto's SQS on a free loopback port and create the queues."""
+def start_local_sqs(visibility_timeout: int = 30, prefix: str = "agentpay-local",
+                    verbose: bool = False) -> LocalQueues:
+    """Start moto's SQS on a free loopback port and create the queues.
+
+    moto serves through werkzeug, which logs an access line per request: with a poller
+    receiving every second, that is a line a second. Unless `verbose`, only its warnings
+    show (werkzeug logs through the one "werkzeug" logger; nothing else here serves with it).
+    """
     from moto.server import ThreadedMotoServer
+
+    quiet_level = logging.INFO if verbose else logging.WARNING
+    for name in ("werkzeug", __name__):
+        logging.getLogger(name).setLevel(quiet_level)
 
     for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local")):
         os.environ.setdefault(name, value)

@@ -205,8 +205,11 @@ class LocalWebSocketGateway:
     """The `/ws` route and the `@connections` API, wired into one FastAPI app."""
 
     # Like the DB pool and boto3's connection pool (10 each): more threads would only queue
-    # on those, and overflow boto3's pool.
-    def __init__(self, domain_name: str, workers: int = 10) -> None:
+    # on those, and overflow boto3's pool. Unless `verbose`, the stand-in logs warnings only
+    # and uvicorn's access log leaves out the `@connections` posts (5xx still show).
+    def __init__(self, domain_name: str, workers: int = 10, verbose: bool = False) -> None:
+        self.verbose = verbose
+        logger.setLevel(logging.INFO if verbose else logging.WARNING)
         self.events = EventFactory(domain_name)
         self.connections: dict[str, LocalConnection] = {}
         # Load the handlers once on this thread: imports are not safe to race.
@@ -218,7 +221,8 @@ class LocalWebSocketGateway:
         """Call before the app serves its first request (middleware is fixed then)."""
         app.add_api_websocket_route(WS_PATH, self.serve_socket)
         app.add_middleware(ConnectionsApi, gateway=self)
-        logging.getLogger("uvicorn.access").addFilter(QuietConnectionsLog())
+        if not self.verbose:
+            logging.getLogger("uvicorn.access").addFilter(QuietConnectionsLog())
         logging.getLogger("uvicorn.error").addFilter(RedactTokens())
 
     def close(self) -> None:
