@@ -7,7 +7,7 @@ BROWSER_STAMP := $(VENV)/.browser-stamp
 CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: setup dev test lint bench clean
+.PHONY: setup dev test test-fast lint bench clean
 
 setup: $(STAMP) $(BROWSER_STAMP) $(AXE)
 
@@ -66,6 +66,14 @@ dev: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The edit-test loop: units and in-process tests. tests/conftest.py marks the slow kinds
+# (pyproject.toml registers them): the dev stack in a subprocess, the browser, fuzzing,
+# benchmarks and timing, and waits on real timeouts. `make test` still runs them all.
+FAST_LANE := not (devstack or browser or fuzz or bench or slow)
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "$(FAST_LANE)"
 
 lint: setup
 	$(BIN)/ruff check layers functions tests

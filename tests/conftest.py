@@ -37,6 +37,73 @@ for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AWS_PROFILE", "AWS_LAMBDA_
     os.environ.pop(_name, None)
 
 
+# Test lanes. `make test` runs everything; `make test-fast` deselects the slow kinds below
+# (registered as markers in pyproject.toml; tests/test_lanes.py checks both). Marked here by
+# file, fixture or decorator, so a new test of a kind is marked without remembering to;
+# `slow` is the one kind named test by test.
+SLOW_KINDS = ("devstack", "browser", "fuzz", "bench", "slow")
+_DEVSTACK_FIXTURES = {"dev_server", "demo_stack"}  # `agentpay dev` in a subprocess
+# In-process tests that wait out real timeouts, SQS redeliveries, server restarts or
+# other interpreters (a second or more each, 70 s of the suite together), by file.
+SLOW_TESTS = {
+    "test_catalog.py": {"test_poison_message_fails_alone_and_ends_in_the_dlq"},
+    "test_knowledge_indexing.py": {
+        "test_poison_knowledge_messages_fail_alone_and_end_in_the_dlq"},
+    "test_limits_and_faults.py": {
+        "test_embedder_down_during_indexing_retries_then_dlq_then_recovers"},
+    "test_limits.py": {"test_limits_hold_across_lambda_instances"},
+    "test_llm_router.py": {
+        "test_a_hang_beyond_the_first_delta_timeout_falls_back",
+        "test_a_stream_of_pings_without_content_trips_the_first_delta_timeout",
+        "test_an_idle_timeout_catches_a_stream_that_stalls_mid_answer",
+        "test_generate_gives_up_at_its_own_timeout_and_the_loop_stays_usable"},
+    "test_llm_providers.py": {
+        "test_a_request_held_across_a_reset_leaves_the_next_tests_script_alone",
+        "test_anthropic_request_that_hangs_times_out",
+        "test_openai_request_that_hangs_times_out",
+        "test_anthropic_sdk_retries_are_bounded_by_max_retries"},
+    "test_turn_transactions.py": {
+        "test_a_model_that_never_answers_gets_the_offline_reply_within_the_deadline",
+        "test_a_provider_that_stalls_is_given_up_at_the_deadline"},
+    "test_embeddings.py": {"test_openai_retries_after_a_timeout",
+                           "test_openai_in_a_turn_ends_within_the_turns_deadline"},
+    "test_payments_polar.py": {"test_a_hanging_polar_is_provider_timeout"},
+    "test_payments_stripe.py": {"test_a_hanging_stripe_is_provider_timeout"},
+    "test_sqs_workers.py": {"test_two_consumer_processes_drain_a_queue_of_several_batches"},
+    "test_handlers.py": {"test_concurrent_fanout_keeps_each_tabs_order_and_isolates_failures"},
+    "test_embedded_postgres.py": {
+        "test_a_server_that_cannot_get_the_memory_starts_again_as_before",
+        "test_the_server_restarts_with_the_shared_buffers_it_was_given"},
+    "test_template.py": {"test_cfn_lint_reports_no_errors"},
+    "test_shopper_tasks.py": {
+        "test_the_task_file_is_large_and_every_target_is_in_stock_in_the_demo_store"},
+}
+
+
+def lane_kinds(item: pytest.Item) -> set[str]:
+    """The slow kinds a collected test belongs to (none: it runs in `make test-fast`)."""
+    name = item.path.name
+    kinds = set()
+    if _DEVSTACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+        kinds.add("devstack")
+    if name.endswith("_e2e.py"):
+        kinds.add("browser")
+    if (name.endswith("_fuzz.py") or name.startswith("test_adversarial")
+            or getattr(getattr(item, "obj", None), "is_hypothesis_test", False)):
+        kinds.add("fuzz")
+    if "bench" in name or name == "test_hostile_input.py":  # the latter times regexes
+        kinds.add("bench")
+    if getattr(item, "originalname", item.name) in SLOW_TESTS.get(name, ()):
+        kinds.add("slow")
+    return kinds
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for kind in lane_kinds(item):
+            item.add_marker(kind)
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """A fresh database on the configured server, or on the embedded one."""
