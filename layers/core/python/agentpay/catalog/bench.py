@@ -143,7 +143,7 @@ def _measure(db: Database, org: UUID, names: list[str], queries: int,
     embed_each = (time.perf_counter() - t0) / len(texts)
     single = _timed(lambda texts=texts: embedder.embed([texts[0] + " x"]), 20)
     with db.connection() as conn:
-        conn.execute("ANALYZE products; ANALYZE product_embeddings")
+        conn.execute("ANALYZE products; ANALYZE product_embeddings; ANALYZE store_vectors")
         # The exact scans first, on their own: each reads the store's every vector, and a
         # search timed right after one would measure a cold cache, not the search.
         truths = [vector_only(conn, org, v, Filters(), 10, exact=True) for v in vectors]

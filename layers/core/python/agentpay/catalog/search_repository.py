@@ -333,12 +333,18 @@ def _text_match(tsquery: bool, fixes: bool) -> str:
 # span cannot pass the filters, and joins the rest to their products that do, until
 # `depth` products (an iterative scan: the walk goes on while the filters drop them). Nothing while the store loads in bulk
 # and has no graph: the check is a one-time filter, so no vector is even read.
+# The products come in through LATERAL, so the only plan is the walk with each point's
+# products looked up as it goes: with a join the planner could, without statistics on
+# a just-loaded store, hash the two tables and sort every point (33 ms instead of 8 at
+# 10,000 products).
 _VECTOR_ARM = """
         SELECT e.product_id AS id, 1 - (v.embedding <=> %(emb)s) AS cosine
           FROM store_vectors v
-          JOIN product_embeddings e
-            ON e.organization_id = v.organization_id AND e.content_hash = v.text_hash
-         WHERE v.organization_id = %(org)s{v_filter} AND e.organization_id = %(org)s{e_filter}
+          CROSS JOIN LATERAL (
+               SELECT e.product_id FROM product_embeddings e
+                WHERE e.organization_id = %(org)s AND e.content_hash = v.text_hash{e_filter}
+               ) e
+         WHERE v.organization_id = %(org)s{v_filter}
            AND NOT EXISTS (SELECT 1 FROM vector_graph_builds b
                             WHERE b.organization_id = %(org)s)
          ORDER BY v.embedding <=> %(emb)s LIMIT %(vec_depth)s"""
