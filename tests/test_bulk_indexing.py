@@ -289,14 +289,23 @@ def test_an_api_import_outrunning_the_indexer_switches_to_a_bulk_load(
     assert _bulk(db, tenant.organization_id) is None and _graph(db, tenant.organization_id)
 
     # WHEN the next batch lands before the indexer caught up: a backlog of 30
-    _put(client, tenant, _many(15, "second"))
+    response = client.put("/v1/agent/products", headers=tenant.auth,
+                          json={"products": _many(15, "second")})
 
-    # THEN the store loads in bulk, is searched by its words meanwhile, and once the
-    # queue is through, has its graph back with every product in it
+    # THEN the store loads in bulk and says so, is searched by its words meanwhile, and
+    # once the queue is through, has its graph back with every product in it
+    assert response.status_code == 200 and response.json()["search"] == "full_text"
     assert _bulk(db, tenant.organization_id) and _graph(db, tenant.organization_id) is None
-    assert _search(client, tenant, "ceramic table lamp")
+    during = client.post("/v1/agent/products/search", headers=tenant.auth,
+                         json={"query": "ceramic table lamp"}).json()
+    assert during["data"] and during["search"] == "full_text"
+    assert all("semantic" not in hit["matched"] for hit in during["data"])
     drain()
     assert _bulk(db, tenant.organization_id) is None and _graph(db, tenant.organization_id)
+    after = client.post("/v1/agent/products/search", headers=tenant.auth,
+                        json={"query": "ceramic table lamp"}).json()
+    assert after["search"] == "hybrid" and any("semantic" in h["matched"]
+                                               for h in after["data"])
     with db.connection() as conn:
         assert conn.execute("SELECT count(*) AS n FROM product_embeddings"
                             " WHERE organization_id = %s",

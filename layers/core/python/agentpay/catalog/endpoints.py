@@ -11,6 +11,7 @@ from agentpay.api.auth import OrgPrincipal
 from agentpay.api.deps import ConnDep
 from agentpay.api.errors import COMMON_ERRORS, error_body
 from agentpay.catalog import service
+from agentpay.catalog.graph_repository import search_mode
 from agentpay.catalog.indexing import queue_index_work
 from agentpay.catalog.queue import QueueUnavailable, get_index_queue
 from agentpay.catalog.schemas import ProductBatch, ProductList, ProductOut, UpsertResult
@@ -29,6 +30,7 @@ def upsert_products(body: ProductBatch, principal: OrgPrincipal, conn: ConnDep):
     try:
         queue_index_work(conn, get_index_queue(), principal.organization_id,
                          outcome.to_index)
+        result["search"] = search_mode(conn, principal.organization_id)
     except QueueUnavailable:
         # The products are saved; a retried PUT re-queues whatever is not indexed yet.
         result["queued"] = 0

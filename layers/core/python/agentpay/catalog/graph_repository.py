@@ -48,6 +48,11 @@ def bulk_load(conn: psycopg.Connection, organization_id: UUID) -> dict[str, Any]
         (organization_id,)).fetchone()
 
 
+def search_mode(conn: psycopg.Connection, organization_id: UUID) -> str:
+    """What search uses for the store now: "hybrid", or "full_text" during a bulk load."""
+    return "hybrid" if bulk_load(conn, organization_id) is None else "full_text"
+
+
 def touch_bulk(conn: psycopg.Connection, organization_id: UUID) -> None:
     conn.execute("UPDATE vector_graph_builds SET updated_at = now() WHERE organization_id = %s",
                  (organization_id,))

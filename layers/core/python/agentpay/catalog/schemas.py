@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
@@ -94,6 +94,9 @@ class UpsertResult(BaseModel):
     accepted: list[AcceptedItem]
     rejected: list[RejectedItem]
     queued: int
+    # "full_text" while the store loads in bulk (its graph is built once the load is
+    # indexed: search finds by words meanwhile), "hybrid" otherwise
+    search: Literal["hybrid", "full_text"] = "hybrid"
 
 
 class ProductOut(BaseModel):

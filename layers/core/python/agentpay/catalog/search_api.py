@@ -8,6 +8,7 @@ from uuid import UUID
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from agentpay.catalog.graph_repository import search_mode
 from agentpay.catalog.search import search
 from agentpay.catalog.search_repository import Filters
 
@@ -47,6 +48,9 @@ class SearchResult(BaseModel):
 
 class SearchResponse(BaseModel):
     data: list[SearchResult]
+    # "full_text" while the store loads in bulk: no vector candidates until its graph is
+    # built (README, Large imports)
+    search: Literal["hybrid", "full_text"] = "hybrid"
 
 
 def run_search(conn: psycopg.Connection, organization_id: UUID, body: SearchRequest) -> dict:
@@ -60,4 +64,4 @@ def run_search(conn: psycopg.Connection, organization_id: UUID, body: SearchRequ
          "product": {**h.product, "price": h.product["price_minor"],
                      "compare_at_price": h.product["compare_at_minor"]}}
         for h in hits
-    ]}
+    ], "search": search_mode(conn, organization_id)}
