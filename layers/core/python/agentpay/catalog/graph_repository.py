@@ -83,14 +83,19 @@ def build_memory(vectors: int) -> str:
     return f"{max(BUILD_MEMORY_MIN_MB, min(BUILD_MEMORY_MAX_MB, mb))}MB"
 
 
+def _store_build_memory(conn: psycopg.Connection, organization_id: UUID) -> str:
+    """maintenance_work_mem for building the store's graph over its points now."""
+    vectors = conn.execute("SELECT count(*) AS n FROM store_vectors WHERE organization_id = %s",
+                           (organization_id,)).fetchone()["n"]
+    return build_memory(vectors)
+
+
 def build_graph(conn: psycopg.Connection, organization_id: UUID) -> bool:
     """Build the store's graph in one pass over its vectors and end the bulk state, in the
     caller's transaction. False when the graph was already there."""
-    vectors = conn.execute(
-        "SELECT count(*) AS n FROM store_vectors WHERE organization_id = %s",
-        (organization_id,)).fetchone()["n"]
     built = conn.execute("SELECT agentpay_build_vector_graph(%s, %s) AS built",
-                         (organization_id, build_memory(vectors))).fetchone()["built"]
+                         (organization_id, _store_build_memory(conn, organization_id))
+                         ).fetchone()["built"]
     conn.execute("DELETE FROM vector_graph_builds WHERE organization_id = %s",
                  (organization_id,))
     return bool(built)
@@ -102,11 +107,9 @@ def reindex_graph(conn: psycopg.Connection, organization_id: UUID) -> str | None
     graph = vector_graph(conn, organization_id)
     if graph is None:
         return None
-    vectors = conn.execute("SELECT count(*) AS n FROM store_vectors"
-                           " WHERE organization_id = %s", (organization_id,)).fetchone()["n"]
+    memory = _store_build_memory(conn, organization_id)
     conn.execute(sql.SQL("ALTER INDEX {} SET (ef_construction = {})").format(
         sql.Identifier(graph), sql.Literal(GRAPH_EF_CONSTRUCTION)))
-    conn.execute(sql.SQL("SET maintenance_work_mem = {}").format(
-        sql.Literal(build_memory(vectors))))
+    conn.execute(sql.SQL("SET maintenance_work_mem = {}").format(sql.Literal(memory)))
     conn.execute(sql.SQL("REINDEX INDEX CONCURRENTLY {}").format(sql.Identifier(graph)))
     return graph

@@ -220,6 +220,12 @@ class Indexer:
         else:
             self.finish_bulk(organization_id, GRAPH_MAX_WAITS)
 
+    def _check_back(self, organization_id: UUID, attempt: int) -> IndexReport:
+        """The graph message again, GRAPH_RECHECK_SECONDS from now."""
+        self.enqueue([graph_message(organization_id, attempt + 1)],
+                     delay_seconds=GRAPH_RECHECK_SECONDS)
+        return IndexReport(graph="waiting")
+
     def finish_bulk(self, organization_id: UUID, attempt: int) -> IndexReport:
         """Build the store's graph once its bulk load is indexed and quiet; until then the
         message comes back after GRAPH_RECHECK_SECONDS."""
@@ -229,20 +235,18 @@ class Indexer:
             backlog = products_repo.index_backlog(conn, organization_id)
         busy = backlog["pending"] > 0 or backlog["idle_s"] < GRAPH_QUIET_SECONDS
         if busy and attempt < GRAPH_MAX_WAITS and self.enqueue is not None:
-            self.enqueue([graph_message(organization_id, attempt + 1)],
-                         delay_seconds=GRAPH_RECHECK_SECONDS)
+            report = self._check_back(organization_id, attempt)
             with self.db.transaction() as conn:
                 graph_repo.touch_bulk(conn, organization_id)  # a message is alive
-            return IndexReport(graph="waiting")
+            return report
         with self.db.transaction() as conn:
             if not graph_repo.claim_build(conn, organization_id):
                 # Another consumer is building it (this is the same message, delivered
                 # again after its visibility timeout). Check back: if that build dies,
-                # this message builds the graph instead.
+                # this message builds the graph instead. (No touch: the builder holds
+                # the row.)
                 if self.enqueue is not None:
-                    self.enqueue([graph_message(organization_id, attempt + 1)],
-                                 delay_seconds=GRAPH_RECHECK_SECONDS)
-                    return IndexReport(graph="waiting")
+                    return self._check_back(organization_id, attempt)
                 return IndexReport(graph="none")
             graph_repo.build_graph(conn, organization_id)
         logger.info("vector graph built", extra={"organization_id": str(organization_id),
