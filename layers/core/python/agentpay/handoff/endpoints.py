@@ -55,9 +55,7 @@ def release(conversation_id: UUID, principal: OperatorPrincipal, conn: ConnDep,
         conversation, released = service.release(conn, principal.organization_id,
                                                  conversation_id, settings)
     if released:
-        tabs.tell_tabs(conn, settings, principal.organization_id, conversation_id,
-                       {"type": "conversation_status", "status": conversation["status"]},
-                       activity(conversation, None))
+        _tell_status(conn, settings, principal.organization_id, conversation_id, conversation)
     return {"conversation": conversation, "released": released}
 
 
@@ -70,7 +68,13 @@ def take_over(conversation_id: UUID, principal: OperatorPrincipal, conn: ConnDep
         conversation, taken = service.take_over(conn, principal.organization_id,
                                                 conversation_id, settings)
     if taken:
-        tabs.tell_tabs(conn, settings, principal.organization_id, conversation_id,
-                       {"type": "conversation_status", "status": conversation["status"]},
-                       activity(conversation, None))
+        _tell_status(conn, settings, principal.organization_id, conversation_id, conversation)
     return {"conversation": conversation, "taken": taken}
+
+
+def _tell_status(conn, settings, organization_id: UUID, conversation_id: UUID,
+                 conversation: dict) -> None:
+    """Every open tab (shopper and dashboards) hears who holds the conversation now."""
+    tabs.tell_tabs(conn, settings, organization_id, conversation_id,
+                   {"type": "conversation_status", "status": conversation["status"]},
+                   activity(conversation, None))

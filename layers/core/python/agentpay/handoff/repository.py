@@ -107,36 +107,32 @@ def read_held(cursor: psycopg.Cursor) -> tuple[dict, dict] | None:
     return _revive(row["message"], _MSG_UUIDS), _revive(row["conv"], _CONV_UUIDS)
 
 
-def release(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
-            released: dict[str, Any]) -> dict[str, Any]:
-    """Back to the agent (status ``active``), the history and state kept. Run after
-    :func:`lock`."""
-    row = conn.execute(
+def _hold(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+          status: str, handoff: dict[str, Any]) -> dict[str, Any]:
+    """Set who holds the conversation (its status) and merge `handoff` into its state's
+    handoff record. Run after :func:`lock`."""
+    return conn.execute(
         f"""
         UPDATE conversations
-           SET status = 'active', updated_at = now(), version = version + 1,
+           SET status = %s, updated_at = now(), version = version + 1,
                context = jsonb_set(context, '{{handoff}}',
                                    coalesce(context -> 'handoff', '{{}}'::jsonb) || %s)
          WHERE id = %s AND organization_id = %s
         RETURNING {_CONV}
         """,
-        (Jsonb(released), conversation_id, organization_id),
+        (status, Jsonb(handoff), conversation_id, organization_id),
     ).fetchone()
-    return row
+
+
+def release(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
+            released: dict[str, Any]) -> dict[str, Any]:
+    """Back to the agent (status ``active``), the history and state kept. Run after
+    :func:`lock`."""
+    return _hold(conn, organization_id, conversation_id, "active", released)
 
 
 def take_over(conn: psycopg.Connection, organization_id: UUID, conversation_id: UUID,
               handoff: dict[str, Any]) -> dict[str, Any]:
     """Held by a person from now on (status ``handoff``), with no message. Run after
     :func:`lock`."""
-    return conn.execute(
-        f"""
-        UPDATE conversations
-           SET status = 'handoff', updated_at = now(), version = version + 1,
-               context = jsonb_set(context, '{{handoff}}',
-                                   coalesce(context -> 'handoff', '{{}}'::jsonb) || %s)
-         WHERE id = %s AND organization_id = %s
-        RETURNING {_CONV}
-        """,
-        (Jsonb(handoff), conversation_id, organization_id),
-    ).fetchone()
+    return _hold(conn, organization_id, conversation_id, "handoff", handoff)
