@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/agentpay embeddings prepare
 	# Byte-compile once: with PYTHONDONTWRITEBYTECODE set, every process would otherwise
 	# recompile every module it imports.
-	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib layers/core/python > /dev/null || true
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib layers/core/python tools > /dev/null || true
 	touch $(STAMP)
 
 # The widget's browser test drives Debian's chromium through Playwright, which never
@@ -76,7 +76,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -m "$(FAST_LANE)"
 
 lint: setup
-	$(BIN)/ruff check layers functions tests
+	$(BIN)/ruff check layers functions tools tests
 	$(BIN)/cfn-lint template.yaml
 
 # Figures as JSON (one run each; the machine is shared, quote medians).

@@ -107,7 +107,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def database_url():
     """A fresh database on the configured server, or on the embedded one."""
-    from agentpay.db.embedded import (
+    from agentpay_dev.db.embedded import (
         drop_database,
         embedded_server_uri,
         ensure_database,
@@ -281,7 +281,7 @@ class QueueFixture:
 
 @pytest.fixture(scope="session")
 def _sqs_server():
-    from agentpay.localstack.sqs import start_local_sqs
+    from agentpay_dev.localstack.sqs import start_local_sqs
 
     queues = start_local_sqs(visibility_timeout=1, prefix="agentpay-test")
     yield queues
@@ -292,7 +292,7 @@ def _sqs_server():
 def local_queue(_sqs_server, db, lambda_context):
     """A fresh index queue + DLQ on the loopback moto server, wired as the app's queue."""
     from agentpay.catalog.queue import SqsIndexQueue, set_index_queue
-    from agentpay.localstack.sqs import SqsPoller, create_queues
+    from agentpay_dev.localstack.sqs import SqsPoller, create_queues
 
     queues = create_queues(_sqs_server.endpoint_url, 1, f"t{uuid.uuid4().hex[:10]}")
     client = queues.client()

@@ -12,7 +12,7 @@ pytest.importorskip("websockets", reason="the websockets client is a dev depende
 
 
 def test_a_tiny_load_reports_every_figure_and_loses_nothing(db, capsys):
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     # GIVEN the test database (the bench makes its own organization, catalog and agent)
     # WHEN two shoppers load the stack for two seconds

@@ -221,7 +221,7 @@ def test_a_large_rebuild_loads_in_bulk_and_a_small_one_does_not(db, client, tena
 
 def test_a_bulk_catalog_load_goes_through_sqs_and_ends_with_a_graph(db, tenant, tmp_path,
                                                                      small_bulk):
-    from agentpay.catalog.commands import load_catalog
+    from agentpay_dev.catalog.commands import load_catalog
 
     path = tmp_path / "catalog.jsonl"
     path.write_text("".join(json.dumps(p) + "\n" for p in _many(45)))
@@ -235,7 +235,7 @@ def test_a_bulk_catalog_load_goes_through_sqs_and_ends_with_a_graph(db, tenant, 
 
 
 def test_an_everyday_load_keeps_the_graph(db, tenant, tmp_path, small_bulk):
-    from agentpay.catalog.commands import load_catalog
+    from agentpay_dev.catalog.commands import load_catalog
 
     path = tmp_path / "catalog.jsonl"
     path.write_text("".join(json.dumps(p) + "\n" for p in _many(5)))
@@ -351,7 +351,7 @@ def test_a_queue_outage_never_leaves_a_store_in_bulk_without_its_message(
 def test_catalog_load_prints_one_json_answer_on_stdout(db, tenant, tmp_path, capsys):
     """One consumer runs the handler in the CLI's own process, and the handler logs and
     emits metrics on stdout as in Lambda: those go to stderr, the answer alone to stdout."""
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     path = tmp_path / "catalog.jsonl"
     path.write_text("".join(json.dumps(p) + "\n" for p in _many(5)))

@@ -75,8 +75,8 @@ def test_an_organization_rebuild_clears_words_only_deleted_products_had(shoes, c
 
 
 def test_a_bench_store_deleted_outright_leaves_no_vocabulary_behind(db):
-    from agentpay.catalog.bench import bench_org
     from agentpay.catalog.index_repository import word_partition
+    from agentpay_dev.catalog.bench import bench_org
 
     def exists(org) -> bool:
         with db.connection() as conn:

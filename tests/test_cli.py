@@ -1,4 +1,5 @@
-"""The `agentpay` console script, run as a user would."""
+"""The `agentpay` command, run as a user would: a fresh interpreter running the console
+script's target (`python -m agentpay_dev`), so the tree under test is what runs."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-AGENTPAY = str(Path(sys.executable).parent / "agentpay")
+AGENTPAY = [sys.executable, "-m", "agentpay_dev"]
 
 
 def run(*args: str, database_url: str, stdin: str | None = None, check: bool = True):
     env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([AGENTPAY, *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([*AGENTPAY, *args], input=stdin, capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=300, check=check)
 
 

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from moto import mock_aws
 
-from agentpay.db.embedded import drop_database, ensure_database, with_database
+from agentpay_dev.db.embedded import drop_database, ensure_database, with_database
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from agentpay.catalog.demo import (
+from agentpay_dev.catalog.demo import (
     COLORS,
     FLAGSHIPS,
     SHOP,
@@ -25,7 +25,7 @@ from agentpay.catalog.demo import (
     main,
     write_jsonl,
 )
-from agentpay.catalog.relevance import (
+from agentpay_dev.catalog.relevance import (
     KINDS,
     QUERIES,
     RelevanceQuery,

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from agentpay.db.embedded import shared_buffers_mb, size_shared_buffers
+from agentpay_dev.db.embedded import shared_buffers_mb, size_shared_buffers
 
 _FUNCTION = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
 # zmm registers, opmask registers and EVEX-only moves: instructions only AVX-512 CPUs run
@@ -109,7 +109,7 @@ def test_a_server_that_cannot_get_the_memory_starts_again_as_before(own_server, 
 
 def test_the_projects_server_runs_with_its_sized_buffers(database_url):
     """The suite's own server was started (and, alone, restarted) by embedded_server_uri."""
-    from agentpay.db import embedded
+    from agentpay_dev.db import embedded
 
     if embedded._server is None:
         pytest.skip("an external server keeps its own settings")

@@ -169,7 +169,7 @@ def test_a_store_made_outside_the_service_still_gets_its_partition(db):
 
 
 def test_a_bench_store_deleted_outright_leaves_no_partition_behind(db):
-    from agentpay.catalog.bench import bench_org
+    from agentpay_dev.catalog.bench import bench_org
 
     with bench_org(db, "bench-partition") as org:
         during = _partition_exists(db, org)
@@ -271,7 +271,7 @@ def test_an_upgrade_gives_existing_graphs_the_new_build_option(fresh_url, tmp_pa
 def test_rebuilding_a_stores_graph_keeps_it_searchable(db, client, make_tenant, local_queue,
                                                        drain, capsys):
     from agentpay.catalog.graph_repository import GRAPH_EF_CONSTRUCTION, vector_graph
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     tenant = make_tenant("Rebuilt Store")
     client.put("/v1/agent/products", headers=tenant.auth, json={"products": SHOES})
@@ -294,7 +294,7 @@ def test_rebuilding_a_stores_graph_keeps_it_searchable(db, client, make_tenant, 
 
 
 def test_rebuilding_the_graph_of_an_unknown_store_is_a_clear_error(db, capsys):
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     assert main(["catalog", "rebuild-graph", "--org", str(uuid.uuid4())]) == 2
     assert json.loads(capsys.readouterr().err)["error"]["code"] == "not_found"

@@ -47,7 +47,7 @@ def _files(tmp_path, catalog=CATALOG, graded=GRADED):
 
 
 def test_graded_queries_read_both_shapes_and_grade_words():
-    from agentpay.catalog.graded_relevance import parse_graded
+    from agentpay_dev.catalog.graded_relevance import parse_graded
 
     queries = parse_graded([json.dumps(g) for g in GRADED] + [""])
 
@@ -65,8 +65,8 @@ def test_graded_queries_read_both_shapes_and_grade_words():
     ('{"query": "x", "judgments": [{"grade": 1}]}', "bad_graded_line"),
 ])
 def test_a_bad_graded_line_is_a_clear_error_naming_it(line, code):
-    from agentpay.catalog.graded_relevance import parse_graded
     from agentpay.kit.errors import InvalidInput
+    from agentpay_dev.catalog.graded_relevance import parse_graded
 
     with pytest.raises(InvalidInput) as caught:
         parse_graded(['{"query": "fine", "judgments": {}}', line])
@@ -74,7 +74,7 @@ def test_a_bad_graded_line_is_a_clear_error_naming_it(line, code):
 
 
 def test_bm25_weighs_rare_words_and_short_titles():
-    from agentpay.catalog.graded_relevance import TitleBM25
+    from agentpay_dev.catalog.graded_relevance import TitleBM25
 
     bm25 = TitleBM25({"a": "red running shoe", "b": "running shoe", "c": "red mug",
                       "d": "blue running shoe for long distance road racing"})
@@ -86,7 +86,7 @@ def test_bm25_weighs_rare_words_and_short_titles():
 
 
 def test_the_bench_ranks_graded_queries_both_ways_in_one_run(db, tmp_path, capsys):
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     catalog_path, graded_path = _files(tmp_path)
 
@@ -109,7 +109,7 @@ def test_the_bench_ranks_graded_queries_both_ways_in_one_run(db, tmp_path, capsy
 
 
 def test_files_missing_or_half_given_are_clear_errors(db, tmp_path, capsys):
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     catalog_path, _ = _files(tmp_path)
     assert main(["bench", "relevance", "--catalog", str(catalog_path)]) == 2

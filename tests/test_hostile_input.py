@@ -36,7 +36,6 @@ import pytest
 import agentpay
 from agentpay.catalog.search import query_terms, to_tsquery_text
 from agentpay.catalog.search_text import search_text
-from agentpay.catalog.shopper_query import parse_shopper_query, search_query
 from agentpay.config import Settings
 from agentpay.kit.jsonsize import MAX_JSON_BYTES
 from agentpay.kit.redact import redact
@@ -45,6 +44,7 @@ from agentpay.orchestrator import guard
 from agentpay.understanding.classifier import Classifier
 from agentpay.understanding.entities import extract_entities
 from agentpay.understanding.rules import classify_rules
+from agentpay_dev.catalog.shopper_query import parse_shopper_query, search_query
 
 MAX_CHARS = Settings().max_message_chars
 BUDGET_S = 0.050
@@ -348,7 +348,7 @@ def test_the_pattern_sweep_sees_the_request_path_modules() -> None:
     # a renamed module or a broader tooling filter must not silently empty the sweep
     ids = {p.id.split("[")[0].rsplit(".", 1)[0] for p in _request_path_patterns()}
     assert {"agentpay.understanding.entities", "agentpay.understanding.rules",
-            "agentpay.catalog.search_text", "agentpay.catalog.shopper_query",
+            "agentpay.catalog.search_text", "agentpay_dev.catalog.shopper_query",
             "agentpay.catalog.search", "agentpay.kit.redact", "agentpay.llm.prompts"} <= ids
 
 

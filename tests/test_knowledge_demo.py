@@ -13,8 +13,8 @@ from conftest import bearer
 
 def test_every_demo_article_is_valid_and_cut_into_passages():
     from agentpay.knowledge.chunking import passages
-    from agentpay.knowledge.commands import demo_articles
     from agentpay.knowledge.schemas import ArticleIn
+    from agentpay_dev.knowledge.commands import demo_articles
 
     articles = [ArticleIn.model_validate(a) for a in demo_articles()]
     assert {a.external_id for a in articles} == {"shipping", "returns", "sizing", "payment",
@@ -28,7 +28,7 @@ def test_every_demo_article_is_valid_and_cut_into_passages():
 
 def test_knowledge_load_indexes_a_json_lines_file_and_reports_bad_lines(tenant, db,
                                                                        tmp_path):
-    from agentpay.knowledge.commands import demo_articles, load_articles
+    from agentpay_dev.knowledge.commands import demo_articles, load_articles
 
     path = tmp_path / "articles.jsonl"
     lines = [json.dumps(a) for a in demo_articles()[:2]]
@@ -42,8 +42,8 @@ def test_knowledge_load_indexes_a_json_lines_file_and_reports_bad_lines(tenant, 
 
 
 def test_the_cli_loads_articles(tenant, db, tmp_path, capsys):
-    from agentpay.cli import main
-    from agentpay.knowledge.commands import demo_articles
+    from agentpay_dev.cli import main
+    from agentpay_dev.knowledge.commands import demo_articles
 
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(demo_articles()[0]) + "\n")
@@ -73,8 +73,8 @@ def demo_agent(app, db):
     from fastapi.testclient import TestClient
 
     from agentpay.catalog.queue import InlineIndexQueue, set_index_queue
-    from agentpay.knowledge.commands import demo_articles
     from agentpay.organizations.service import create_organization
+    from agentpay_dev.knowledge.commands import demo_articles
 
     with db.transaction() as conn:
         _, key = create_organization(conn, "Demo Articles")

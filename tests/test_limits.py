@@ -25,8 +25,8 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 INSTANCE = """
 import json, sys
 from agentpay.config import get_settings
-from agentpay.localstack.functions import LocalContext, load_function
-from agentpay.orchestrator.bench import _event
+from agentpay_dev.localstack.functions import LocalContext, load_function
+from agentpay_dev.orchestrator.bench import _event
 
 handler, context = load_function("http_api").handler, LocalContext("http_api")
 answers = []
@@ -71,7 +71,7 @@ def test_limits_hold_across_lambda_instances(tenant, make_agent, make_conversati
 
 
 def _start(key: str, source_ip: str) -> tuple[int, dict, dict]:
-    from agentpay.orchestrator.bench import _event
+    from agentpay_dev.orchestrator.bench import _event
     from conftest import LambdaContext
 
     event = _event("/prod", "POST", "/v1/agent/conversations", key, {})

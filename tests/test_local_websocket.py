@@ -46,7 +46,7 @@ def run_dev_server(database_url: str, data_dir: Path, *, demo: bool,
     env.pop("AGENTPAY_WS_ENDPOINT", None)
     env.pop("AGENTPAY_PUBLIC_BASE_URL", None)
     log_path = data_dir / "dev.log"
-    args = [str(Path(sys.executable).parent / "agentpay"), "dev", "--port", str(port)]
+    args = [sys.executable, "-m", "agentpay_dev", "dev", "--port", str(port)]
     with log_path.open("w") as log:
         proc = subprocess.Popen(args + ([] if demo else ["--no-demo"]) + list(extra_args),
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -468,7 +468,7 @@ def test_a_dashboard_whose_token_expired_is_closed_by_the_schedule_within_a_minu
     monkeypatch.setitem(lambda_glue._broadcasters, "https://ws.example.com/prod",
                         Broadcaster(fake, workers=1))
     handler = load_handler("ws_message").handler
-    from agentpay.localstack.schedule import SCHEDULED_EVENT
+    from agentpay_dev.localstack.schedule import SCHEDULED_EVENT
 
     # WHEN the schedule runs before the token expires THEN nothing is closed
     assert handler(dict(SCHEDULED_EVENT), lambda_context) == {"closed": 0}

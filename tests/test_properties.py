@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from agentpay.catalog.shopper_query import parse_shopper_query, search_query
 from agentpay.kit.money import _SYMBOLS, exponent, format_money, percent_of, to_minor
 from agentpay.orchestrator.negotiation import NegotiationRules, apply_offer, next_offer
 from agentpay.understanding.classifier import Classifier
 from agentpay.understanding.entities import extract_entities
 from agentpay.understanding.intents import INTENTS
 from agentpay.understanding.rules import classify_rules
+from agentpay_dev.catalog.shopper_query import parse_shopper_query, search_query
 
 FAST = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

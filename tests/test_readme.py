@@ -37,8 +37,7 @@ def dev_server(database_url, db, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url, "AGENTPAY_DATA_DIR": str(tmp_path)}
     log = (tmp_path / "dev.log").open("w")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "agentpay"), "dev", "--port", str(port),
-         "--no-demo"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "agentpay_dev", "dev", "--port", str(port), "--no-demo"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:

@@ -10,7 +10,7 @@ pytest.importorskip("websockets.asyncio.client",
 
 
 def test_each_shopper_plays_a_visit_then_the_next():
-    from agentpay.realtime.bench import SHOPPERS, shopper_messages
+    from agentpay_dev.realtime.bench import SHOPPERS, shopper_messages
 
     first, second = shopper_messages(0, 20), shopper_messages(1, 20)
     assert first[:len(SHOPPERS[0])] == list(SHOPPERS[0])
@@ -20,7 +20,7 @@ def test_each_shopper_plays_a_visit_then_the_next():
 
 
 def test_the_cli_scales_the_load_run():
-    from agentpay.cli import build_parser
+    from agentpay_dev.cli import build_parser
 
     args = build_parser().parse_args(["bench", "realtime", "--load-conversations", "3",
                                       "--load-messages", "4"])
@@ -30,7 +30,7 @@ def test_the_cli_scales_the_load_run():
 
 
 def test_a_small_load_run_loses_no_message(db):
-    from agentpay.realtime.bench import bench_realtime
+    from agentpay_dev.realtime.bench import bench_realtime
 
     # GIVEN the dev stack over a small demo catalog, and three shoppers of three messages
     # WHEN they all talk at once (and nothing else of the bench runs)

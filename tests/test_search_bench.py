@@ -10,7 +10,7 @@ from catalog_helpers import SHOES
 
 def test_bench_search_on_a_stores_own_catalog(client, tenant, local_queue, drain, db,
                                               capsys):
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     client.put("/v1/agent/products", headers=tenant.auth, json={"products": SHOES})
     drain()
@@ -37,14 +37,14 @@ def test_bench_search_on_a_stores_own_catalog(client, tenant, local_queue, drain
 
 
 def test_bench_search_on_a_store_without_products_is_a_clear_error(tenant, capsys):
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     assert main(["bench", "search", "--org", str(tenant.organization_id)]) == 2
     assert json.loads(capsys.readouterr().err)["error"]["code"] == "no_products"
 
 
 def test_bench_search_builds_and_measures_a_generated_catalog(db, capsys):
-    from agentpay.cli import main
+    from agentpay_dev.cli import main
 
     assert main(["bench", "search", "--sizes", "300", "--queries", "100"]) == 0
     figures = json.loads(capsys.readouterr().out)["sizes"]["300"]

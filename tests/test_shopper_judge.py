@@ -14,21 +14,21 @@ from typing import ClassVar
 
 import pytest
 
-from agentpay.shoppers import checks, facts
-from agentpay.shoppers.catalog import Catalog, allowed_discount_percent
-from agentpay.shoppers.client import Api, retry_after_s
-from agentpay.shoppers.constraints import (
+from agentpay_dev.shoppers import checks, facts
+from agentpay_dev.shoppers.catalog import Catalog, allowed_discount_percent
+from agentpay_dev.shoppers.client import Api, retry_after_s
+from agentpay_dev.shoppers.constraints import (
     candidates,
     line_matches,
     product_matches,
     size_fits,
 )
-from agentpay.shoppers.judge import judge, void_reason
-from agentpay.shoppers.references import Run
-from agentpay.shoppers.runner import Credentials, run_task
-from agentpay.shoppers.tasks import Match, Task, TaskFileError, load_tasks
-from agentpay.shoppers.transcript import Turn
-from agentpay.shoppers.vocabulary import colour_fits
+from agentpay_dev.shoppers.judge import judge, void_reason
+from agentpay_dev.shoppers.references import Run
+from agentpay_dev.shoppers.runner import Credentials, run_task
+from agentpay_dev.shoppers.tasks import Match, Task, TaskFileError, load_tasks
+from agentpay_dev.shoppers.transcript import Turn
+from agentpay_dev.shoppers.vocabulary import colour_fits
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_TASKS = ROOT.parent / "shared" / "shopper-tasks" / "tasks.jsonl"

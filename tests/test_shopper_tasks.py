@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from agentpay.shoppers.bench import PROJECT_TASKS, Options, run_tasks
-from agentpay.shoppers.catalog import Catalog
-from agentpay.shoppers.client import Api
-from agentpay.shoppers.judge import void_reason
-from agentpay.shoppers.tasks import load_tasks
+from agentpay_dev.shoppers.bench import PROJECT_TASKS, Options, run_tasks
+from agentpay_dev.shoppers.catalog import Catalog
+from agentpay_dev.shoppers.client import Api
+from agentpay_dev.shoppers.judge import void_reason
+from agentpay_dev.shoppers.tasks import load_tasks
 
 # The pass rate each of the project's task files reached (offline, fresh stack); raise a
 # floor as the engine improves, never lower it. tasks.jsonl: 6/58 before the shopping state
@@ -42,8 +42,8 @@ SHARED_TASKS = Path(__file__).resolve().parent.parent.parent / "shared" / "shopp
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_the_task_file_is_large_and_every_target_is_in_stock_in_the_demo_store(name):
-    from agentpay.catalog.demo import generate_catalog
-    from agentpay.devstack import DEMO_PRODUCTS
+    from agentpay_dev.catalog.demo import generate_catalog
+    from agentpay_dev.devstack import DEMO_PRODUCTS
 
     # GIVEN the demo store's catalog, as `agentpay dev` seeds it
     catalog = Catalog(generate_catalog(DEMO_PRODUCTS, seed=7))
@@ -70,7 +70,7 @@ def test_no_turn_is_copied_from_the_shared_tasks():
 def demo_stack(database_url) -> Iterator:
     """`agentpay dev` with the demo store on the test database, once its catalog is
     indexed (the index queue drained)."""
-    from agentpay.shoppers.stack import demo_stack
+    from agentpay_dev.shoppers.stack import demo_stack
 
     with demo_stack(database_url) as stack:
         yield stack

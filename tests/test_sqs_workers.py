@@ -19,7 +19,7 @@ def _indexed(db, tenant) -> int:
 
 def test_two_consumer_processes_drain_a_queue_of_several_batches(client, tenant, local_queue,
                                                                   db):
-    from agentpay.localstack.sqs_workers import drain_queue
+    from agentpay_dev.localstack.sqs_workers import drain_queue
 
     # GIVEN 24 products and 25 messages on the queue (the PUT's, plus one per product as a
     # re-index would send): three batches of ten
@@ -46,7 +46,7 @@ def test_two_consumer_processes_drain_a_queue_of_several_batches(client, tenant,
 
 
 def test_one_batch_is_drained_in_process(client, tenant, local_queue, db):
-    from agentpay.localstack.sqs_workers import drain_queue
+    from agentpay_dev.localstack.sqs_workers import drain_queue
 
     # GIVEN one message (one PUT)
     client.put("/v1/agent/products", headers=tenant.auth,
@@ -58,7 +58,7 @@ def test_one_batch_is_drained_in_process(client, tenant, local_queue, db):
 
 
 def test_a_worker_that_cannot_start_is_reported(local_queue):
-    from agentpay.localstack.sqs_workers import WorkerPool
+    from agentpay_dev.localstack.sqs_workers import WorkerPool
 
     # GIVEN a function that does not exist, WHEN its pool starts, THEN a clear error
     with pytest.raises(RuntimeError, match="did not start"):

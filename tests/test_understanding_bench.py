@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from agentpay.understanding import bench
-from agentpay.understanding.commands import run_bench_intents
+from agentpay_dev.understanding import bench
+from agentpay_dev.understanding.commands import run_bench_intents
 
 BITEXT_ROWS = [
     # utterance, intent, entity_type, entity_value, start, end

@@ -14,10 +14,10 @@ import pytest
 
 from agentpay.understanding import classifier as clf_mod
 from agentpay.understanding.classifier import Classifier, Understanding, classify, configure
-from agentpay.understanding.commands import run_classify
 from agentpay.understanding.intents import INTENTS, UNKNOWN
 from agentpay.understanding.llm import AnthropicIntentLLM, default_llm
 from agentpay.understanding.semantic import SemanticClassifier
+from agentpay_dev.understanding.commands import run_classify
 
 
 class TinyHashingEmbedder:

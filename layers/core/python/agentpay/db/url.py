@@ -1,4 +1,8 @@
-"""Where the database is: DATABASE_URL, the RDS Proxy (Lambda), or the embedded server."""
+"""Where the database is: DATABASE_URL, or the RDS Proxy (Lambda).
+
+No embedded fallback lives here: the developer tools (the `agentpay` command, the local
+stack) start the embedded server and put its URL in DATABASE_URL, so the Lambda layer
+carries no dev-only server code."""
 
 from __future__ import annotations
 
@@ -7,9 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from agentpay.config import Settings
-from agentpay.db.embedded import embedded_server_uri, ensure_database
 
-EMBEDDED_DB_NAME = "agentpay"
 # Amazon Trust Services roots (RDS Proxy's ACM certificates) and the RDS root CAs; in
 # Lambda this is /opt/python/agentpay/db/certs/rds-ca-bundle.pem (the core layer).
 RDS_CA_BUNDLE = Path(__file__).resolve().parent / "certs" / "rds-ca-bundle.pem"
@@ -41,9 +43,19 @@ def proxy_conninfo(settings: Settings, secrets_client=None) -> str:
     return url
 
 
+class DatabaseNotConfigured(RuntimeError):
+    """Neither DATABASE_URL nor DB_HOST with DB_SECRET_ARN is set."""
+
+
+def is_configured(settings: Settings) -> bool:
+    return bool(settings.database_url or (settings.db_host and settings.db_secret_arn))
+
+
 def resolve_database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     if settings.db_host and settings.db_secret_arn:
         return proxy_conninfo(settings)
-    return ensure_database(embedded_server_uri(settings.data_dir), EMBEDDED_DB_NAME)
+    raise DatabaseNotConfigured(
+        "no database: set DATABASE_URL, or DB_HOST and DB_SECRET_ARN (the RDS Proxy); "
+        "the `agentpay` command starts an embedded one when neither is set")

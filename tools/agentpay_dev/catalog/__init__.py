@@ -1,0 +1,1 @@
+"""Catalog tools: `catalog load`, `search`, the demo catalog, relevance and search benches."""

@@ -1,0 +1,1 @@
+"""The embedded PostgreSQL the local stack and the `agentpay` command use."""

@@ -1,0 +1,1 @@
+"""`knowledge load` and the demo store's help articles."""

@@ -1,0 +1,1 @@
+"""`bench message`: scripted conversations through the engine."""

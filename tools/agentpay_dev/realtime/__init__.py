@@ -1,0 +1,1 @@
+"""`bench realtime`: WebSocket round trips and fan-out against a dev stack."""

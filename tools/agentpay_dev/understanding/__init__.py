@@ -1,0 +1,1 @@
+"""`classify` and `bench intents`."""
