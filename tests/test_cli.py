@@ -61,3 +61,15 @@ def test_classify_reads_lines_and_writes_json_lines(database_url):
     assert second["intent"] == "order_status"
     assert second["entities"][0]["type"] == "order_id"
     assert second["entities"][0]["value"] == "1135426"
+
+
+def test_the_installed_agentpay_command_is_the_dev_packages_cli():
+    """`.venv/bin/agentpay` (pyproject's [project.scripts]) runs the same `main` as
+    `python -m agentpay_dev`; a stale install (before `make setup`) fails here."""
+    from importlib.metadata import entry_points
+
+    import agentpay_dev.cli
+
+    (script,) = entry_points(group="console_scripts", name="agentpay")
+    assert script.value == "agentpay_dev.cli:main"
+    assert script.load() is agentpay_dev.cli.main

@@ -499,3 +499,57 @@ def test_the_api_works_as_the_app_role(rds_like, client, monkeypatch):
     finally:
         set_index_queue(None)
         database.close()
+
+
+def test_production_has_no_embedded_fallback():
+    # GIVEN neither DATABASE_URL nor the RDS Proxy (DB_HOST + secret) configured
+    from agentpay.config import Settings
+    from agentpay.db.url import DatabaseNotConfigured, resolve_database_url
+
+    settings = Settings(DATABASE_URL=None, DB_HOST=None, DB_SECRET_ARN=None)
+    # THEN the production package refuses, naming what to set, and starts no server
+    with pytest.raises(DatabaseNotConfigured, match="DATABASE_URL"):
+        resolve_database_url(settings)
+
+
+def test_the_dev_tools_leave_a_configured_database_alone(monkeypatch):
+    from agentpay.config import reset_settings
+    from agentpay_dev.db.embedded import use_local_database
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    reset_settings()
+    try:
+        assert use_local_database() == "postgresql://u@h/db"
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+
+
+def test_the_dev_tools_start_the_embedded_database_when_none_is_configured(
+        database_url, monkeypatch):
+    """`agentpay` and the local stack use the embedded server's `agentpay` database, and
+    say so in DATABASE_URL for the production code and the processes they start."""
+    import os
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from agentpay.config import get_settings, reset_settings
+    from agentpay_dev.db import embedded
+
+    if embedded._server is None:
+        pytest.skip("the suite runs on a configured server, not the embedded one")
+    # GIVEN no database configured
+    for name in ("DATABASE_URL", "AGENTPAY_DATABASE_URL", "DB_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    reset_settings()
+    try:
+        # WHEN the dev tools ask for theirs
+        url = embedded.use_local_database()
+        # THEN it is the embedded server's `agentpay` database, in the environment too
+        assert os.environ["DATABASE_URL"] == url == get_settings().database_url
+        assert conninfo_to_dict(url)["dbname"] == "agentpay"
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT 1").fetchone()[0] == 1
+    finally:
+        monkeypatch.undo()
+        reset_settings()
