@@ -1,5 +1,5 @@
-"""The `agentpay` command: migrate, create organizations, load catalogs, run the local stack
-and the benchmarks. A developer's tool: it imports `agentpay`, the Lambda layer never imports it."""
+"""The `agentpay` command: migrate, create organizations, load catalogs, run the local
+stack and the benchmarks. A developer's tool: it imports `agentpay`, never the reverse."""
 
 from __future__ import annotations
 
