@@ -300,10 +300,9 @@ def test_a_busy_machine_does_not_fail_linear_work() -> None:
 # Every module-level pattern
 # --------------------------------------------------------------------------------------
 
-#: Not on a request path: benchmarks, demo data, local stand-ins, the shopper-task judge,
-#: the CLI, migration file names, model names from the settings.
-_TOOLING = ("bench", "demo", "relevance", "loadbench", "localstack", "shoppers", "cli",
-            "agentpay.db.migrate", "agentpay.llm.models")
+#: Not on a request path: migration file names, model names from the settings. (Benchmarks,
+#: demo data, local stand-ins, the shopper-task judge and the CLI are agentpay_dev's.)
+_TOOLING = ("agentpay.db.migrate", "agentpay.llm.models")
 
 def _patterns_in(name: str, value: Any, depth: int = 0) -> list[tuple[str, re.Pattern[str]]]:
     """A module-level pattern, or the patterns in a module-level table of them
@@ -348,8 +347,8 @@ def test_the_pattern_sweep_sees_the_request_path_modules() -> None:
     # a renamed module or a broader tooling filter must not silently empty the sweep
     ids = {p.id.split("[")[0].rsplit(".", 1)[0] for p in _request_path_patterns()}
     assert {"agentpay.understanding.entities", "agentpay.understanding.rules",
-            "agentpay.catalog.search_text", "agentpay_dev.catalog.shopper_query",
-            "agentpay.catalog.search", "agentpay.kit.redact", "agentpay.llm.prompts"} <= ids
+            "agentpay.catalog.search_text", "agentpay.catalog.search", "agentpay.kit.redact",
+            "agentpay.llm.prompts"} <= ids
 
 
 @pytest.mark.parametrize(("reply", "reason"), [
