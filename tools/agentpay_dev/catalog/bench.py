@@ -291,6 +291,10 @@ def bench_relevance(db: Database, size: int = 2000, seed: int = 7) -> dict[str, 
     products = generate_catalog(size, seed=seed)
     variants = {
         "weighted": {"fusion": "weighted"},
+        # BM25 with the store's statistics, and the lexical weight a query's words do not
+        # earn moved to the cosine; then BM25 alone (ADR 0011)
+        "weighted_bm25": {"fusion": "weighted", "lexical": "bm25", "shift_to_vector": True},
+        "weighted_bm25_fixed": {"fusion": "weighted", "lexical": "bm25"},
         "rrf": {"fusion": "rrf"},
         "lexical_only": {"fusion": "weighted", "weights": Weights(0.65, 0.35, 0.0)},
         "vector_only": {"fusion": "weighted", "weights": Weights(0.0, 0.0, 1.0)},

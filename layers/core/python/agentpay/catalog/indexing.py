@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentpay.catalog import graph_repository as graph_repo
 from agentpay.catalog import index_repository as index_repo
+from agentpay.catalog import lexemes_repository, terms_repository
 from agentpay.catalog import repository as products_repo
-from agentpay.catalog import terms_repository
 from agentpay.db import Database
 
 logger = logging.getLogger(__name__)
@@ -182,9 +182,11 @@ class Indexer:
         return report
 
     def rebuild_organization(self, organization_id: UUID, force: bool) -> IndexReport:
-        """Index what needs it (everything if `force`) and make the store's vocabulary
-        again, which only a rebuild clears of deleted products' words."""
+        """Index what needs it (everything if `force`) and make the store's vocabulary and
+        term statistics again, which only a rebuild clears of deleted products' words.
+        Statistics first: a product write locks them before the words (its trigger)."""
         with self.db.transaction() as conn:
+            lexemes_repository.refresh_lexemes(conn, organization_id)
             report = IndexReport(words_removed=products_repo.refresh_words(conn,
                                                                           organization_id))
             terms_repository.refresh_terms(conn, organization_id)

@@ -34,50 +34,36 @@ def existing_by_external_id(conn: psycopg.Connection, organization_id: UUID,
     return {r["external_id"]: r for r in rows}
 
 
+_UPSERT_COLUMNS = ("external_id", "name", "description", "price_minor", "currency",
+                   "compare_at_minor", "category", "brand", "attributes", "variants",
+                   "image_url", "url", "active", "in_stock", "colors", "sizes",
+                   "attribute_text", "content_hash")
+
+
 def upsert_many(conn: psycopg.Connection, organization_id: UUID,
                 rows: list[dict[str, Any]]) -> dict[str, UUID]:
     """Insert or update by external id (also revives soft-deleted products)."""
     if not rows:
         return {}
-    params = [
-        (
-            organization_id, r["external_id"], r["name"], r["description"], r["price_minor"],
-            r["currency"], r["compare_at_minor"], r["category"], r["brand"],
-            Jsonb(r["attributes"]), Jsonb(r["variants"]), r["image_url"], r["url"], r["active"],
-            r["in_stock"], r["colors"], r["sizes"], r["attribute_text"], r["content_hash"],
-        )
-        for r in rows
-    ]
-    ids: dict[str, UUID] = {}
-    with conn.cursor() as cur:
-        cur.executemany(
-            """
-            INSERT INTO products (organization_id, external_id, name, description, price_minor,
-                                  currency, compare_at_minor, category, brand, attributes,
-                                  variants, image_url, url, active, in_stock, colors, sizes,
-                                  attribute_text, content_hash)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (organization_id, external_id) DO UPDATE SET
-                name = EXCLUDED.name, description = EXCLUDED.description,
-                price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency,
-                compare_at_minor = EXCLUDED.compare_at_minor, category = EXCLUDED.category,
-                brand = EXCLUDED.brand, attributes = EXCLUDED.attributes,
-                variants = EXCLUDED.variants, image_url = EXCLUDED.image_url,
-                url = EXCLUDED.url, active = EXCLUDED.active, in_stock = EXCLUDED.in_stock,
-                colors = EXCLUDED.colors, sizes = EXCLUDED.sizes,
-                attribute_text = EXCLUDED.attribute_text,
-                content_hash = EXCLUDED.content_hash, deleted_at = NULL, updated_at = now()
-            RETURNING id, external_id
-            """,
-            params,
-            returning=True,
-        )
-        while True:
-            row = cur.fetchone()
-            if row is not None:
-                ids[row["external_id"]] = row["id"]
-            if not cur.nextset():
-                break
+    # One statement for the whole batch (rows as a JSON array, typed by the products row):
+    # the statement triggers that count the store's lexemes (migration 0023) then run once
+    # per batch, not once per product.
+    org = str(organization_id)
+    records = Jsonb([{**{c: r[c] for c in _UPSERT_COLUMNS}, "organization_id": org}
+                     for r in rows])
+    cursor = conn.execute(
+        f"""
+        INSERT INTO products (organization_id, {", ".join(_UPSERT_COLUMNS)})
+        SELECT organization_id, {", ".join(_UPSERT_COLUMNS)}
+          FROM jsonb_populate_recordset(NULL::products, %s)
+        ON CONFLICT (organization_id, external_id) DO UPDATE SET
+            {", ".join(f"{c} = EXCLUDED.{c}" for c in _UPSERT_COLUMNS if c != "external_id")},
+            deleted_at = NULL, updated_at = now()
+        RETURNING id, external_id
+        """,
+        (records,),
+    )
+    ids: dict[str, UUID] = {row["external_id"]: row["id"] for row in cursor.fetchall()}
     add_words(conn, organization_id, list(ids.values()))
     terms_repository.add_terms(conn, organization_id, list(ids.values()))
     return ids

@@ -24,6 +24,7 @@ from agentpay.catalog.search_repository import (
     MIN_SEMANTIC,
     Filters,
     Fusion,
+    LexicalScore,
     Ranking,
     Weights,
 )
@@ -110,7 +111,9 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
            filters: Filters | None = None, embedder=None, fusion: Fusion = "weighted",
            weights: Weights | None = None, depth: int | None = None,
            ef_search: int = DATABASE_EF_SEARCH,
-           min_semantic: float = MIN_SEMANTIC) -> list[SearchHit]:
+           min_semantic: float = MIN_SEMANTIC,
+           lexical: LexicalScore = "cover_density",
+           shift_to_vector: bool = False) -> list[SearchHit]:
     """Top-k products of one organization for a shopper's query.
 
     A candidate found only by the vector (no word or trigram match) must reach
@@ -128,16 +131,19 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
     vector = query_vectors.get(embedder, text)
     typo_terms = [t for t in query_terms(text) if len(t) >= MIN_TYPO_TERM]
     ranking = Ranking(k=k, fusion=fusion, weights=weights or Weights(),
-                      min_semantic=min_semantic)
+                      min_semantic=min_semantic, lexical=lexical,
+                      shift_to_vector=shift_to_vector)
     args = (organization_id, text, to_tsquery_text(text), vector, filters, depth,
             typo_terms, to_tsquery_all(text), ranking)
-    rows = repo.hybrid_search(conn, *args, ef_search=max(ef_search, depth))
+    rows = repo.hybrid_search(conn, *args, ef_search=max(ef_search, depth),
+                              words=" ".join(query_terms(text)))
     return [SearchHit(_strip(r), float(r["score"]), _matched(r),
                       {"cosine": float(r["cosine"] or 0.0), "lexical": float(r["lexical_part"]),
                        "fuzzy": float(r["fuzzy"])}) for r in rows]
 
 
-_SCORES = ("score", "cosine", "lexical_part", "text_match", "fuzzy", "in_vector")
+_SCORES = ("score", "cosine", "lexical_part", "text_match", "fuzzy", "in_vector",
+           "lexical_raw", "coverage")
 
 
 def _matched(row: dict) -> list[str]:

@@ -131,6 +131,7 @@ class Filters:
 
 
 Fusion = Literal["weighted", "rrf"]
+LexicalScore = Literal["bm25", "cover_density"]
 RRF_K = 60
 FUZZY_MATCH = 0.5  # trigram word similarity that counts as a match of its own
 MIN_SEMANTIC = 0.3  # cosine a candidate found by the vector alone must reach
@@ -152,6 +153,16 @@ class Ranking:
     fusion: Fusion = "weighted"
     weights: Weights = Weights()
     min_semantic: float = MIN_SEMANTIC
+    # The full-text score: BM25 with the store's term statistics (migration 0023, ADR
+    # 0011), or ts_rank_cd's cover density. Still cover density by default: with BM25 two
+    # of the project's shopper tasks lose the product they meant, through the engine's
+    # references over a list in another order (ADR 0011).
+    lexical: LexicalScore = "cover_density"
+    # `weighted`: when no candidate has all of the query's words, the lexical weight not
+    # earned (1 - the best coverage) goes to the cosine: the vector counts for more where
+    # words fail (a synonym, a long sentence, a word the store does not use), and a query
+    # some product matches fully is ranked as before. Goes with BM25 (ADR 0011).
+    shift_to_vector: bool = False
 
 
 # Fusion runs in the statement, so only the top k products travel, not every candidate
@@ -161,12 +172,14 @@ class Ranking:
 _FUSED = {
     "weighted": """
     fused AS (
-        SELECT s.*, s.lexical / coalesce(nullif(max(s.lexical) OVER (), 0), 1) AS lexical_part
+        SELECT s.*, s.lexical / coalesce(nullif(max(s.lexical) OVER (), 0), 1) AS lexical_part,
+               CASE WHEN %(shift)s THEN max(s.coverage) OVER () ELSE 1 END AS coverage_best
           FROM kept s
     ),
     top AS (
-        SELECT f.*, %(w_lexical)s * f.lexical_part + %(w_fuzzy)s * f.fuzzy
-                    + %(w_cosine)s * greatest(coalesce(f.cosine, 0), 0) AS score
+        SELECT f.*, %(w_lexical)s * f.coverage_best * f.lexical_part + %(w_fuzzy)s * f.fuzzy
+                    + (%(w_cosine)s + %(w_lexical)s * (1 - f.coverage_best))
+                      * greatest(coalesce(f.cosine, 0), 0) AS score
           FROM fused f
          ORDER BY score DESC, f.external_id COLLATE "C" LIMIT %(k)s
     )""",
@@ -249,13 +262,82 @@ def store_lexeme(organization_id: UUID) -> str:
     return "o" + UUID(str(organization_id)).hex
 
 
-def _full_text_tier(words: str, conditions: str, ranked_by: str | None = None) -> str:
+# BM25 (Robertson/Sparck Jones, with Lucene's positive idf), over the fields the
+# tsvector's weights tell apart (BM25F with one length): a query lexeme's frequency in a
+# product is the sum of the weights of the fields that have it - name (A) 1, brand,
+# category and attributes (B) 0.4, description (C) 0.2, the proportions ts_rank_cd used -
+# and the product's length is length(search_vector), against the store's mean (migration
+# 0023). A field counts once however often it repeats the word: product text rarely does
+# on purpose, and so each check is one `@@` on the stored vector (reading every lexeme of
+# a candidate with unnest cost about 27 us a row, a third of the arm at 100,000 products).
+BM25_K1 = 1.2
+BM25_B = 0.3
+FIELD_WEIGHTS = {"A": 1.0, "B": 0.8, "C": 0.2}
+
+
+def _bm25(vector: str, terms: str) -> str:
+    """`vector`'s BM25 (SQL) against the lexemes of the CTE `terms` (idf and one tsquery
+    per field: qa, qb, qc); 0 when it has none of them. The mean length is computed once
+    per statement (an InitPlan)."""
+    tf = " + ".join(f"CASE WHEN {vector} @@ t.q{k.lower()} THEN {v} ELSE 0 END"
+                    for k, v in FIELD_WEIGHTS.items())
+    return f"""(SELECT coalesce(sum(f.idf * f.tf * {BM25_K1 + 1} / (f.tf + {BM25_K1} * (
+                       {1 - BM25_B} + {BM25_B} * length({vector})
+                                      / (SELECT avgdl FROM store_stats)))), 0)::float8
+                  FROM (SELECT t.idf, {tf} AS tf FROM {terms} t) f
+                 WHERE f.tf > 0)"""
+
+
+# A lexeme as tsquery input quotes it: backslashes and quotes doubled, in quotes.
+_QUOTED = r"""('''' || replace(replace(q.lexeme, '\', '\\'), '''', '''''') || '''"""
+
+
+def _terms(lexemes: str) -> str:
+    """The lexemes of the text `lexemes` (SQL) with their idf in the store (the +1 keeps
+    it positive; a lexeme no product has gets the largest) and a tsquery per field."""
+    return f"""SELECT q.lexeme,
+               ln(1 + (greatest(st.n - coalesce(l.documents, 0), 0) + 0.5)
+                    / (greatest(coalesce(l.documents, 0), 0) + 0.5)) AS idf,
+               {_QUOTED}:A')::tsquery AS qa, {_QUOTED}:B')::tsquery AS qb,
+               {_QUOTED}:C')::tsquery AS qc, {_QUOTED}')::tsquery AS q
+          FROM store_stats st
+         CROSS JOIN (SELECT DISTINCT lexeme
+                       FROM unnest(tsvector_to_array(to_tsvector('english', {lexemes})))
+                            AS w(lexeme)) q
+          LEFT JOIN catalog_lexemes l ON l.organization_id = %(org)s AND l.lexeme = q.lexeme"""
+
+
+# The store's statistics, and the query's lexemes.
+_BM25_CTES = f"""
+    store_stats AS MATERIALIZED (
+        SELECT greatest(coalesce(max(s.documents), 0), 1)::float8 AS n,
+               greatest(coalesce(max(s.lexemes::float8 / nullif(s.documents, 0)), 1), 1)
+               AS avgdl
+          FROM catalog_statistics s WHERE s.organization_id = %(org)s
+    ),
+    terms AS MATERIALIZED (
+        {_terms("%(words)s")}
+    ),"""
+
+
+def _cover_density(vector: str, terms: str) -> str:
+    """`vector`'s ts_rank_cd against the query (`terms` "terms") or the query with its
+    spelling fixes ("fixed_terms"): the lexical score before BM25."""
+    query = ("(SELECT tsq FROM fixes)" if terms == "fixed_terms"
+             else "to_tsquery('english', %(tsq)s)")
+    return f"ts_rank_cd({vector}, {query}, 32)::float8"
+
+
+_LEXICAL = {"bm25": _bm25, "cover_density": _cover_density}
+
+
+def _full_text_tier(words: str, conditions: str, terms: str = "terms",
+                    lexical: LexicalScore = "bm25") -> str:
     """One full-text tier: at most `rank_limit` products matching the tsquery `words` (SQL)
-    plus `conditions`, ranked against `ranked_by` (default: the whole query), best `depth`
-    kept."""
-    ranked_by = ranked_by or "to_tsquery('english', %(tsq)s)"
-    return f"""SELECT m.id, m.search_vector,
-               ts_rank_cd(m.search_vector, {ranked_by}, 32) AS rank FROM (
+    plus `conditions`, ranked by BM25 against `terms` (default: the query's lexemes), best
+    `depth` kept."""
+    score = _LEXICAL[lexical]("m.search_vector", terms)
+    return f"""SELECT m.id, m.search_vector, {score} AS rank FROM (
             SELECT p.id, p.search_vector FROM products p
              WHERE p.organization_id = %(org)s AND p.deleted_at IS NULL AND p.active
                AND numnode({words}) > 0 AND {_store_match("p", words)}{conditions}
@@ -264,7 +346,7 @@ def _full_text_tier(words: str, conditions: str, ranked_by: str | None = None) -
          LIMIT %(depth)s"""
 
 
-def _spelling_fixes(p_filter: str) -> str:
+def _spelling_fixes(p_filter: str, lexical: LexicalScore) -> str:
     """Spelling correction: the query's words that no product of the store has, each
     replaced by its closest words in the store's vocabulary (migration 0011), and the
     products that have those. `fixes.tsq` is the query with the fixes ORed in (NULL when
@@ -286,9 +368,10 @@ def _spelling_fixes(p_filter: str) -> str:
     ),
     fixes AS MATERIALIZED (
         -- websearch_to_tsquery: any vocabulary word is safe in it ("a or b": 'a' | 'b')
-        SELECT words, CASE WHEN numnode(words) > 0
-                           THEN to_tsquery('english', %(tsq)s) || words END AS tsq
-          FROM (SELECT websearch_to_tsquery('english', string_agg(f.word, ' or ')) AS words
+        SELECT words, fixed, CASE WHEN numnode(words) > 0
+                                  THEN to_tsquery('english', %(tsq)s) || words END AS tsq
+          FROM (SELECT websearch_to_tsquery('english', string_agg(f.word, ' or ')) AS words,
+                       string_agg(f.word, ' ') AS fixed
                   FROM typos t CROSS JOIN LATERAL (
                       (SELECT w.word FROM catalog_words w
                         WHERE w.organization_id = %(org)s AND w.word %% t.term
@@ -306,17 +389,32 @@ def _spelling_fixes(p_filter: str) -> str:
                         ORDER BY length(w.word) DESC, w.word
                         LIMIT 2)) f) found
     ),
+    fixed_terms AS MATERIALIZED (
+        -- the query's lexemes and those of its fixes, which count as the store counts them
+        SELECT * FROM terms
+        UNION ALL
+        SELECT * FROM ({_terms("coalesce((SELECT fixed FROM fixes), '')")}) f
+         WHERE f.lexeme NOT IN (SELECT lexeme FROM terms)
+    ),
     fixed_text AS MATERIALIZED (
-        {_full_text_tier(words, p_filter, ranked_by="(SELECT tsq FROM fixes)")}
+        {_full_text_tier(words, p_filter, terms="fixed_terms", lexical=lexical)}
     ),"""
 
 
-def _fixed_rank(fixes: bool) -> str:
+# How much of the query a product's words cover: the share of the query lexemes' idf it
+# has (any field; none when the query has no lexeme, e.g. only stop words). The best coverage among the candidates says how far words carry this
+# query (see `shift_to_vector`).
+_COVERAGE = """coalesce((SELECT coalesce(sum(t.idf), 0) FROM terms t WHERE p.search_vector @@ t.q)
+                         / (SELECT nullif(sum(t.idf), 0) FROM terms t), 0)::float8"""
+
+
+def _fixed_rank(fixes: bool, lexical: LexicalScore) -> str:
     """A candidate's full-text rank against the query with its spelling fixes (NULL when
-    there are none: ts_rank_cd is strict)."""
+    there are none)."""
     if not fixes:
         return "NULL::float8"
-    return "ts_rank_cd(p.search_vector, (SELECT tsq FROM fixes), 32)::float8"
+    return ("CASE WHEN (SELECT tsq FROM fixes) IS NOT NULL THEN "
+            f"{_LEXICAL[lexical]('p.search_vector', 'fixed_terms')} END")
 
 
 def _text_match(tsquery: bool, fixes: bool) -> str:
@@ -367,16 +465,18 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                   tsquery: str | None, embedding: np.ndarray, filters: Filters,
                   depth: int, typo_terms: list[str] | None = None,
                   tsquery_all: str | None = None, ranking: Ranking = Ranking(),
-                  ef_search: int = EF_SEARCH) -> list[dict[str, Any]]:
+                  ef_search: int = EF_SEARCH, words: str | None = None) -> list[dict[str, Any]]:
     """The top `ranking.k` products, best first, each with its score and the three
     scores it was fused from (`lexical_part`: as fused). `typo_terms`: the query's words
     that may be misspelt; those no product of the store has are corrected from its
     vocabulary (none: no correction). `ef_search`: the HNSW search list for this
-    statement."""
+    statement. `words`: the query's words as the tsqueries have them, whose lexemes BM25
+    scores (default: `query`)."""
     e_filter, params = filters.sql("e")
     p_filter, p_params = filters.sql("p")
     params.update(p_params)
     lexical_cte = lexical = fixes_cte = fixed_arm = ""
+    score = _LEXICAL[ranking.lexical]
     if tsquery:
         # Full text ranks every match, so its cost grows with the catalog. Products that
         # have every word come first and are usually enough; products with any word are
@@ -393,17 +493,19 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
             gate = "\n               AND (SELECT count(*) FROM lex_all) < %(depth)s"
             any_arm = f"""
         UNION ALL
-        ({_full_text_tier("to_tsquery('english', %(tsq)s)", p_filter + gate)})"""
-        lexical_cte = f"""
+        ({_full_text_tier("to_tsquery('english', %(tsq)s)", p_filter + gate,
+                          lexical=ranking.lexical)})"""
+        lexical_cte = f"""{_BM25_CTES}
     lex_all AS MATERIALIZED (
-        {_full_text_tier("to_tsquery('english', %(tsq_all)s)", p_filter)}
+        {_full_text_tier("to_tsquery('english', %(tsq_all)s)", p_filter,
+                         lexical=ranking.lexical)}
     ),
     lex AS MATERIALIZED (
         SELECT id, search_vector, rank FROM lex_all{any_arm}
     ),"""
         lexical = "UNION ALL SELECT id, NULL, rank FROM lex"
         if typo_terms:
-            fixes_cte = _spelling_fixes(p_filter)
+            fixes_cte = _spelling_fixes(p_filter, ranking.lexical)
             fixed_arm = """
             UNION ALL
             SELECT id, NULL, NULL FROM fixed_text"""
@@ -424,9 +526,10 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                coalesce(cand.cosine, (
                    SELECT 1 - (e.embedding <=> %(emb)s) FROM product_embeddings e
                     WHERE e.organization_id = %(org)s AND e.product_id = p.id)) AS cosine,
-               {"coalesce(cand.rank, ts_rank_cd(p.search_vector, to_tsquery('english', %(tsq)s),"
-                " 32))::float8" if tsquery else "0::float8"} AS lexical,
-               {_fixed_rank(bool(fixes_cte))} AS fixed_rank,
+               {f"coalesce(cand.rank, {score('p.search_vector', 'terms')})::float8"
+                if tsquery else "0::float8"} AS lexical,
+               {_fixed_rank(bool(fixes_cte), ranking.lexical)} AS fixed_rank,
+               {_COVERAGE if tsquery else "0::float8"} AS coverage,
                {_text_match(bool(tsquery), bool(fixes_cte))} AS text_match,
                word_similarity(%(q)s, p.name)::float8 AS fuzzy,
                cand.cosine IS NOT NULL AS in_vector
@@ -437,27 +540,28 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
     kept AS (
         -- what spelling fixes add to the full-text rank counts `fix_credit` of itself: a
         -- product with the shopper's own words comes before one with a guess at them
-        SELECT id, external_id, cosine, text_match, fuzzy, in_vector,
+        SELECT id, external_id, cosine, text_match, fuzzy, in_vector, coverage,
                lexical + %(fix_credit)s * greatest(fixed_rank - lexical, 0) AS lexical
           FROM scored
          WHERE text_match OR fuzzy >= %(fuzzy_match)s OR cosine >= %(min_semantic)s
     ),{_FUSED[ranking.fusion]}
     SELECT {PRODUCT_COLUMNS}, t.score, t.cosine, t.lexical_part, t.text_match, t.fuzzy,
-           t.in_vector
+           t.in_vector, t.lexical AS lexical_raw, t.coverage
       FROM top t
       JOIN products p ON p.id = t.id
      ORDER BY t.score DESC, t.external_id COLLATE "C"
     """
     w = ranking.weights
     params.update({"org": organization_id, "store_lexeme": store_lexeme(organization_id),
-                   "q": query, "tsq": tsquery, "emb": embedding,
+                   "q": query, "tsq": tsquery, "emb": embedding, "words": words or query,
                    "depth": depth, "vec_depth": vector_depth(depth, e_filter),
                    "terms": typo_terms or [], "tsq_all": tsquery_all or tsquery,
                    "rank_limit": LEXICAL_RANK_LIMIT, "k": ranking.k,
                    "fixes_per_word": FIXES_PER_WORD, "fix_credit": FIX_CREDIT,
                    "fuzzy_match": FUZZY_MATCH, "min_semantic": float(ranking.min_semantic),
                    "w_lexical": float(w.lexical), "w_fuzzy": float(w.fuzzy),
-                   "w_cosine": float(w.cosine), "rrf_k": RRF_K})
+                   "w_cosine": float(w.cosine), "rrf_k": RRF_K,
+                   "shift": ranking.shift_to_vector})
     with conn.pipeline():
         conn.execute(_SETTINGS_ON, {"ef_search": str(ef_search)})
         cursor = conn.execute(sql, params)
