@@ -94,6 +94,25 @@ def test_pronouns_point_at_the_focus(text):
     assert targets(text, focus=SHOWN[1]).products == [SHOWN[1]]
 
 
+@pytest.mark.parametrize("text", ["add them in navy", "add it in navy, size M",
+                                  "I'll take that one in navy"])
+def test_a_pronoun_with_a_colour_is_the_focus_when_it_comes_in_it(text):
+    # GIVEN a list where another product comes in navy first, and a focus (the product the
+    # last turn was about, say its colours) that comes in navy too
+    focus = SHOWN[3]
+    # WHEN the shopper points at it with the colour to buy
+    picked = targets(text, focus=focus)
+    # THEN it is the focus, not the list's first navy one
+    assert picked.products == [focus] and picked.how == "focus"
+
+
+def test_a_pronoun_with_a_colour_the_focus_lacks_picks_from_the_list():
+    # the sage-only hoodie is in focus; "them in navy" is a choice among the list
+    picked = targets("add them in navy", focus=SHOWN[1])
+    assert SHOWN[1] not in picked.products
+    assert picked.products and all("navy" in p["colors"] for p in picked.products)
+
+
 def test_without_a_focus_it_is_the_first_shown():
     picked = targets("add it")
     assert picked.how == "first" and picked.products == [SHOWN[0]]

@@ -193,6 +193,12 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
                       if w not in described and len(w) > 1
                       and any(describes(p, [w]) for p in shown)]
     pointed = bool(focus) and bool(_SINGULAR.search(low) or _PLURAL.search(low))
+    if pointed and not described and not reading.brands and colour_labels \
+            and available_in(focus, colour_labels):
+        # "add them in light wash" after "what colours do the Threadgood ones come in?":
+        # the pronoun is the product the last turn was about, the colour the one to buy,
+        # not a choice among the list (where another product may come in it first)
+        return Targets([focus], "focus", colour)
     sized = bool(reading.sizes) and not pointed and not reading.question
     if (described or reading.brands or colour_labels or sized) and shown:
         pool = [p for p in shown if describes(p, described)] if described else list(shown)
