@@ -46,17 +46,24 @@ def test_a_cold_app_imports_no_router_until_a_request_needs_one(db):
     assert [bool(p.routes) for p in placeholders] == [True] + [False] * (len(placeholders) - 1)
 
 
-@pytest.mark.parametrize(("method", "path"), _every_route())
-def test_a_cold_app_answers_each_route_as_an_app_with_every_router(db, method, path):
-    # GIVEN an app with every router included and a new app that has served nothing
+@pytest.fixture(scope="module")
+def warm(db):
+    """An app with every router included (its OpenAPI includes them all)."""
     from agentpay.api.app import create_app
 
-    warm = create_app()
-    warm.openapi()  # includes them all
-    cold = create_app()
-    # WHEN each gets the same first request (no credentials)
-    replies = [TestClient(app, raise_server_exceptions=False).request(method, path)
-               for app in (warm, cold)]
+    app = create_app()
+    app.openapi()
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize(("method", "path"), _every_route())
+def test_a_cold_app_answers_each_route_as_an_app_with_every_router(warm, method, path):
+    from agentpay.api.app import create_app
+
+    # GIVEN a new app that has served nothing
+    cold = TestClient(create_app(), raise_server_exceptions=False)
+    # WHEN it and the warm app get the same first request (no credentials)
+    replies = [client.request(method, path) for client in (warm, cold)]
     # THEN they answer alike: the cold app found the route the warm one did
     assert (replies[1].status_code, replies[1].content) == (replies[0].status_code,
                                                             replies[0].content)
