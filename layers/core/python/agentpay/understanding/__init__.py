@@ -11,17 +11,22 @@ from importlib import import_module
 # Exported lazily (PEP 562): a module that needs one table (`understanding.lexicon`) does not
 # load the classifier, its rules and exemplars with it; the first message does (issue 22).
 _EXPORTS = {
-    "Classifier": "classifier", "Understanding": "classifier", "classify": "classifier",
-    "configure": "classifier", "get_classifier": "classifier",
-    "extract_entities": "entities", "INTENTS": "intents", "UNKNOWN": "intents",
-    "Intent": "intents",
+    "Classifier": "agentpay.understanding.classifier",
+    "Understanding": "agentpay.understanding.classifier",
+    "classify": "agentpay.understanding.classifier",
+    "configure": "agentpay.understanding.classifier",
+    "get_classifier": "agentpay.understanding.classifier",
+    "extract_entities": "agentpay.understanding.entities",
+    "INTENTS": "agentpay.understanding.intents",
+    "UNKNOWN": "agentpay.understanding.intents",
+    "Intent": "agentpay.understanding.intents",
 }
 
 
 def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    return getattr(import_module(_EXPORTS[name]), name)
 
 
 __all__ = [
