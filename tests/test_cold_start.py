@@ -157,3 +157,12 @@ def test_a_cold_http_api_loads_the_turn_with_the_first_message_and_answers_it(
     assert served["status"] == 201, served["body"]
     assert served["body"]["reply"]["role"] == "assistant"
     assert served["body"]["reply"]["content"]
+
+
+def test_the_catalog_and_knowledge_routers_load_no_vectors_until_a_search():
+    # GIVEN a fresh interpreter WHEN the routers behind PUT/GET products and articles load
+    code = ("import json, sys; import agentpay.catalog.endpoints, agentpay.knowledge.endpoints;"
+            " print(json.dumps(sorted(sys.modules)))")
+    modules = set(run(code, {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}))
+    # THEN an upsert or a listing brings neither numpy nor the search and its embedder
+    assert modules.isdisjoint({"numpy", "agentpay.catalog.search", "agentpay.embeddings.factory"})
