@@ -722,7 +722,8 @@ def _module_files() -> dict[str, Path]:
 
 
 def _imports_of(path: Path, package: str, known: dict[str, Path]) -> set[str]:
-    """The agentpay modules a file imports anywhere (module level or inside functions)."""
+    """The agentpay modules a file imports anywhere (module level or inside functions), or
+    names whole for importlib."""
     import ast
 
     named: set[str] = set()
@@ -736,6 +737,9 @@ def _imports_of(path: Path, package: str, known: dict[str, Path]) -> set[str]:
                 base = ".".join(parts + ([node.module] if node.module else []))
             named.add(base)
             named.update(f"{base}.{alias.name}" for alias in node.names)
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and node.value in known):
+            named.add(node.value)  # imported by name (importlib): the API's routers
     found: set[str] = set()
     for name in named:
         parts = name.split(".")

@@ -137,6 +137,13 @@ def _run_bench(args: argparse.Namespace) -> dict:
         from agentpay_dev.understanding.commands import run_bench_intents
 
         return run_bench_intents(None, args.embedder)
+    if args.what == "coldstart":
+        from agentpay_dev.coldstart_bench import HANDLERS, bench_coldstart
+
+        url = _database().url if args.request else None  # the first request's database
+        return bench_coldstart(runs=args.runs, tracing=args.tracing == "on", database_url=url,
+                               handlers=tuple(args.handlers.split(",")) if args.handlers
+                               else HANDLERS)
     from agentpay_dev.catalog import bench
 
     db = _database()
@@ -262,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmarks; JSON on stdout")
     p.add_argument("what", choices=["search", "indexing", "relevance", "intents", "message",
-                                     "realtime", "load", "shoppers"])
+                                     "realtime", "load", "shoppers", "coldstart"])
     p.add_argument("--conversations", type=int, default=5,
                    help="scripted conversations for `message` (after one warm-up)")
     p.add_argument("--sizes", default="10000,100000", help="catalog sizes for `search`")
@@ -300,6 +307,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--graded", default=None,
                    help="... and these graded queries (JSON lines: query, judgments): nDCG@10 "
                         "of the project's search and of plain BM25 over the titles")
+    p.add_argument("--runs", type=_positive_int, default=7,
+                   help="`coldstart`: fresh interpreters per handler and for the bare stack")
+    p.add_argument("--tracing", choices=["on", "off"], default="on",
+                   help="`coldstart`: X-Ray tracing as deployed (on) or off")
+    p.add_argument("--handlers", default=None, help="`coldstart`: only these (a,b)")
+    p.add_argument("--request", action="store_true",
+                   help="`coldstart`: http_api also serves GET /healthz (the database's round "
+                        "trip) after its import")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("dev", help="run the local stack")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import numpy as np
 import psycopg
 from psycopg import sql
+
+if TYPE_CHECKING:  # numpy comes with the first vector, not with the routes that need none
+    import numpy as np
 
 
 def current_index(conn: psycopg.Connection, organization_id: UUID,
@@ -33,6 +35,8 @@ def cached_vectors(conn: psycopg.Connection, model: str,
 
 def as_array(value: Any) -> np.ndarray:
     """pgvector returns its own Vector type (or an array, by version)."""
+    import numpy as np
+
     if hasattr(value, "to_numpy"):
         value = value.to_numpy()
     return np.asarray(value, dtype=np.float32)

@@ -9,7 +9,6 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from agentpay.catalog.graph_repository import search_mode
-from agentpay.catalog.search import search
 from agentpay.catalog.search_repository import Filters
 
 
@@ -54,6 +53,10 @@ class SearchResponse(BaseModel):
 
 
 def run_search(conn: psycopg.Connection, organization_id: UUID, body: SearchRequest) -> dict:
+    # the search (its embedder and numpy) loads with the first search, not with the
+    # catalog's other routes (an upsert, a listing)
+    from agentpay.catalog.search import search
+
     hits = search(conn, organization_id, body.query, k=body.k,
                   filters=Filters(**body.filters.model_dump()), fusion=body.fusion)
     return {"data": [

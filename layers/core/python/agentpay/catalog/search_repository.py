@@ -5,11 +5,13 @@ scoped to one organization."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
-import numpy as np
 import psycopg
+
+if TYPE_CHECKING:  # numpy comes with the first vector, not with the routes that need none
+    import numpy as np
 
 PRODUCT_COLUMNS = """p.id, p.external_id, p.name, p.description, p.price_minor, p.currency,
     p.compare_at_minor, p.category, p.brand, p.attributes, p.variants, p.image_url, p.url,

@@ -17,7 +17,6 @@ from uuid import UUID
 import psycopg
 
 from agentpay.catalog import terms_repository
-from agentpay.understanding.entities import is_product_word
 from agentpay.understanding.lexicon import (
     FAMILIES,
     colour_family,
@@ -106,6 +105,10 @@ class Vocabulary:
         # Sectional Sofa, "a cordless" the Cordless Drill): kept for when no type's ending
         # is in the message
         qualifiers: dict[str, set[str]] = defaultdict(set)
+        # the entity tables load with the first turn, not with every handler that can
+        # name this class (a WebSocket's connect)
+        from agentpay.understanding.entities import is_product_word
+
         for phrase, label in v.types.items():
             for w in phrase.split()[:-1]:
                 qualifiers[w].add(label)

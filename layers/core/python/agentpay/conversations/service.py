@@ -39,7 +39,6 @@ from agentpay.kit.tokens import CONVERSATION_TOKEN_PREFIX, hash_token, new_token
 from agentpay.limits.service import model_budget, take_new_conversation, tidy
 from agentpay.orchestrator import cart, negotiation
 from agentpay.orchestrator.context import TurnContext
-from agentpay.orchestrator.engine import get_engine
 from agentpay.orchestrator.shopping import ShoppingState
 from agentpay.webhooks.queue import nudge
 
@@ -287,6 +286,10 @@ def send_message(conn: psycopg.Connection, organization_id: UUID, conversation_i
                                    claim.history, settings, datetime.now(UTC),
                                    vocabulary_version=claim.vocabulary_version)
             ctx.model_budget = claim.budget  # checked before each model call (generate)
+            # the six layers load with the first turn: creating, reading or listing
+            # conversations (and a WebSocket's connect) need none of them
+            from agentpay.orchestrator.engine import get_engine
+
             outcome = get_engine().run(
                 ctx, content, claim.message["seq"], on_delta=on_delta, on_restart=on_restart,
                 cart_edit=data.cart_edit.model_dump() if data.cart_edit else None)

@@ -23,14 +23,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 import threading
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from agentpay.config import Settings
 
@@ -51,7 +47,12 @@ class DataKeyNotConfigured(RuntimeError):
     pass
 
 
+# `cryptography` is imported by the first sealer (its data key comes from Secrets Manager then
+# too), not by every handler that can send a webhook (issue 22, item 3).
 def _derive(data_key: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
         data_key.encode())
 
@@ -63,6 +64,8 @@ class Sealer:
         if len(data_key) < MIN_KEY_CHARS:
             raise DataKeyNotConfigured(f"the data key must be at least {MIN_KEY_CHARS} "
                                        "characters")
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         key = _derive(data_key)
         self._aead = AESGCM(key)
         self.key_id = hashlib.sha256(b"key id:" + key).hexdigest()[:8]
@@ -77,6 +80,8 @@ class Sealer:
         return f"{VERSION}.{self.key_id}.{body}"
 
     def open(self, sealed: str, context: str) -> str:
+        from cryptography.exceptions import InvalidTag
+
         version, _, rest = sealed.partition(".")
         key_id, _, body = rest.partition(".")
         if version != VERSION or not body:
@@ -135,9 +140,11 @@ def get_sealer(settings: Settings) -> Sealer:
         if source not in _cache:
             _cache[source] = Sealer(data_key(settings))
         sealer = _cache[source]
-    if (settings.is_production or settings.in_lambda) and sealer.key_id == _DEV_KEY_ID:
+    if (settings.is_production or settings.in_lambda) and sealer.key_id == _dev_key_id():
         raise DataKeyNotConfigured("the development data key is refused in production")
     return sealer
 
 
-_DEV_KEY_ID = Sealer(DEV_DATA_KEY).key_id
+@functools.cache
+def _dev_key_id() -> str:
+    return Sealer(DEV_DATA_KEY).key_id

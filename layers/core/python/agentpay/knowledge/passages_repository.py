@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import numpy as np
 import psycopg
+
+if TYPE_CHECKING:  # numpy comes with the first vector, not with the routes that need none
+    import numpy as np
 
 
 def remove(conn: psycopg.Connection, organization_id: UUID, article_ids: list[UUID]) -> int:

@@ -20,14 +20,16 @@ Search is a function of this state (`search_arguments`), not of the last message
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentpay.catalog.vocabulary import Vocabulary
 from agentpay.kit.money import format_money
 from agentpay.understanding.lexicon import colour_key, singular, size_units
-from agentpay.understanding.reading import Reading
+
+if TYPE_CHECKING:  # the reader's tables load with the first message, not with this type
+    from agentpay.understanding.reading import Reading
 
 Change = Literal["new", "replace", "refine", "same", "none"]
 Sort = Literal["cheapest", "most_expensive", "newest", "on_sale"]
