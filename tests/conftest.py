@@ -82,7 +82,10 @@ SLOW_TESTS = {
     "test_embedded_postgres.py": {
         "test_a_server_that_cannot_get_the_memory_starts_again_as_before",
         "test_the_server_restarts_with_the_shared_buffers_it_was_given"},
-    "test_template.py": {"test_cfn_lint_reports_no_errors"},
+    # both share one cfn-lint run in a subprocess (4-5 s); `make lint` runs it as well
+    "test_template.py": {"test_cfn_lint_reports_no_errors", "test_cfn_lint_reports_no_warnings"},
+    # collects test files in a pytest subprocess
+    "test_lanes.py": {"test_test_fast_deselects_the_slow_kinds_and_keeps_the_rest"},
     "test_shopper_tasks.py": {
         "test_the_task_file_is_large_and_every_target_is_in_stock_in_the_demo_store"},
 }
@@ -205,6 +208,20 @@ def database_url(request):
     os.environ["DATABASE_URL"] = url
     yield url
     drop_database(maintenance, name)
+
+
+@pytest.fixture(scope="session")
+def drop_at_end(database_url):
+    """Register a cleanup to run when the session's tests are done (newest first).
+
+    For the databases tests make for themselves (fresh, upgraded, RDS-like): each DROP
+    DATABASE forces a checkpoint, which writes every dirty page of the server to disk and
+    waits for it, a second or more mid-run; dropped together at the end, the first pays.
+    """
+    cleanups: list = []
+    yield cleanups.append
+    for cleanup in reversed(cleanups):
+        cleanup()
 
 
 @pytest.fixture(scope="session")

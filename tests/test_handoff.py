@@ -52,7 +52,9 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # polled every 50 ms, not 0.5 s: each shutdown() waits out one poll
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/agentpay"
 
     def close(self) -> None:
