@@ -84,8 +84,10 @@ SLOW_TESTS = {
         "test_the_server_restarts_with_the_shared_buffers_it_was_given"},
     # both share one cfn-lint run in a subprocess (4-5 s); `make lint` runs it as well
     "test_template.py": {"test_cfn_lint_reports_no_errors", "test_cfn_lint_reports_no_warnings"},
-    # collects test files in a pytest subprocess
-    "test_lanes.py": {"test_test_fast_deselects_the_slow_kinds_and_keeps_the_rest"},
+    # pytest in a subprocess: collecting, and running two parallel workers
+    "test_lanes.py": {
+        "test_test_fast_deselects_the_slow_kinds_and_keeps_the_rest",
+        "test_parallel_workers_run_on_copies_of_one_template_and_leave_no_database_behind"},
     "test_shopper_tasks.py": {
         "test_the_task_file_is_large_and_every_target_is_in_stock_in_the_demo_store"},
 }

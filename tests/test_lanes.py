@@ -80,3 +80,27 @@ def test_a_file_is_left_unimported_only_when_every_test_in_it_is_deselected():
     assert deselects_whole_file("not fuzz", {"fuzz"})
     for expression in ("not slow", "fuzz and not slow", "not fuzz or slow", "bench"):
         assert not deselects_whole_file(expression, {"fuzz"}), expression
+
+
+def test_parallel_workers_run_on_copies_of_one_template_and_leave_no_database_behind(
+        database_url):
+    import psycopg
+
+    from agentpay.db.embedded import with_database
+
+    def databases() -> set[str]:
+        with psycopg.connect(with_database(database_url, "postgres")) as conn:
+            return {row[0] for row in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'agentpay_test_%'")}
+
+    before = databases()
+    # WHEN two workers run tests that use their database (on this suite's server)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+         "tests/test_database_copies.py", "tests/test_agents_api.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    # THEN they pass (the copy keeps the template's settings: test_database_copies.py)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert re.search(r"\b\d+ passed", done.stdout)
+    # AND the template and each worker's copy are dropped at the end
+    assert databases() == before
