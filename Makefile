@@ -64,16 +64,22 @@ $(AXE): package-lock.json | $(STAMP)
 dev: setup
 	$(BIN)/agentpay dev
 
+# pytest caches each test module's assertion rewrite as bytecode, unless the environment
+# forbids writing any (PYTHONDONTWRITEBYTECODE): then every run rewrites them all again.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
+
 test: setup
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -q
 
 # The edit-test loop: units and in-process tests. tests/conftest.py marks the slow kinds
 # (pyproject.toml registers them): the dev stack in a subprocess, the browser, fuzzing,
 # benchmarks and timing, and waits on real timeouts. `make test` still runs them all.
+# In parallel (pytest-xdist), each worker on its own copy of a migrated template database.
 FAST_LANE := not (devstack or browser or fuzz or bench or slow)
+WORKERS ?= 2
 
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "$(FAST_LANE)"
+	$(PYTEST) -q -n $(WORKERS) -m "$(FAST_LANE)"
 
 lint: setup
 	$(BIN)/ruff check layers functions tools tests

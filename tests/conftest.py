@@ -5,8 +5,10 @@ with a fresh database per run, the app, and helpers that build tenants through t
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
+import re
 import sys
 import uuid
 from dataclasses import dataclass
@@ -33,6 +35,12 @@ os.environ.update({
     # or 127.0.0.1 for the dev stack); tests/test_limits.py turns this limit on itself.
     "AGENTPAY_RATE_LIMIT_NEW_CONVERSATIONS_PER_IP_PER_MINUTE": "0",
 })
+# One BLAS thread per parallel worker (pytest-xdist): OpenBLAS otherwise starts a thread per
+# core in each worker, and their threads spinning against each other made the MiniLM
+# forward-pass tests 15 times slower. Set before numpy loads.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    assert "numpy" not in sys.modules, "numpy was imported before tests/conftest.py"
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 for _name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AWS_PROFILE", "AWS_LAMBDA_FUNCTION_NAME"):
     os.environ.pop(_name, None)
 
@@ -74,28 +82,71 @@ SLOW_TESTS = {
     "test_embedded_postgres.py": {
         "test_a_server_that_cannot_get_the_memory_starts_again_as_before",
         "test_the_server_restarts_with_the_shared_buffers_it_was_given"},
-    "test_template.py": {"test_cfn_lint_reports_no_errors"},
+    # both share one cfn-lint run in a subprocess (4-5 s); `make lint` runs it as well
+    "test_template.py": {"test_cfn_lint_reports_no_errors", "test_cfn_lint_reports_no_warnings"},
+    # pytest in a subprocess: collecting, and running two parallel workers
+    "test_lanes.py": {
+        "test_test_fast_deselects_the_slow_kinds_and_keeps_the_rest",
+        "test_parallel_workers_run_on_copies_of_one_template_and_leave_no_database_behind"},
     "test_shopper_tasks.py": {
         "test_the_task_file_is_large_and_every_target_is_in_stock_in_the_demo_store"},
 }
 
 
-def lane_kinds(item: pytest.Item) -> set[str]:
-    """The slow kinds a collected test belongs to (none: it runs in `make test-fast`)."""
-    name = item.path.name
+def file_kinds(name: str) -> set[str]:
+    """The slow kinds every test of the file `name` belongs to."""
     kinds = set()
-    if _DEVSTACK_FIXTURES & set(getattr(item, "fixturenames", ())):
-        kinds.add("devstack")
     if name.endswith("_e2e.py"):
         kinds.add("browser")
-    if (name.endswith("_fuzz.py") or name.startswith("test_adversarial")
-            or getattr(getattr(item, "obj", None), "is_hypothesis_test", False)):
+    if name.endswith("_fuzz.py") or name.startswith("test_adversarial"):
         kinds.add("fuzz")
     if "bench" in name or name == "test_hostile_input.py":  # the latter times regexes
         kinds.add("bench")
+    return kinds
+
+
+def lane_kinds(item: pytest.Item) -> set[str]:
+    """The slow kinds a collected test belongs to (none: it runs in `make test-fast`)."""
+    name = item.path.name
+    kinds = file_kinds(name)
+    if _DEVSTACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+        kinds.add("devstack")
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        kinds.add("fuzz")
     if getattr(item, "originalname", item.name) in SLOW_TESTS.get(name, ()):
         kinds.add("slow")
     return kinds
+
+
+def deselects_whole_file(expression: str, kinds: set[str]) -> bool:
+    """Whether `-m expression` deselects every test of a file of these kinds, whatever
+    other markers its tests carry (each combination of the expression's other names)."""
+    from _pytest.mark.expression import Expression
+
+    others = sorted(set(re.findall(r"[A-Za-z_]\w*", expression))
+                    - kinds - {"and", "or", "not", "True", "False"})
+    if not kinds or len(others) > 10:
+        return False
+    compiled = Expression.compile(expression)
+    for count in range(len(others) + 1):
+        for chosen in itertools.combinations(others, count):
+            if compiled.evaluate(_marked_with(kinds | set(chosen))):
+                return False
+    return True
+
+
+def _marked_with(markers: set[str]):
+    return lambda name, **_: name in markers
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Leave a file unimported when `-m` deselects all of it: the fast lane skips the
+    fuzzing, browser and bench files' imports (Schemathesis alone is seconds)."""
+    expression = config.option.markexpr
+    if expression and collection_path.suffix == ".py" and deselects_whole_file(
+            expression, file_kinds(collection_path.name)):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -104,27 +155,75 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(kind)
 
 
-@pytest.fixture(scope="session")
-def database_url():
-    """A fresh database on the configured server, or on the embedded one."""
-    from agentpay_dev.db.embedded import (
-        drop_database,
-        embedded_server_uri,
-        ensure_database,
-        with_database,
-    )
+def maintenance_uri() -> str:
+    """The configured server's maintenance database, or the embedded server's (started
+    or joined)."""
+    from agentpay_dev.db.embedded import embedded_server_uri, with_database
 
     base = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if base:
-        maintenance = with_database(base, "postgres")
-    else:
-        data_dir = Path(os.environ.get("AGENTPAY_DATA_DIR", ROOT / ".agentpay"))
-        maintenance = embedded_server_uri(data_dir)
+        return with_database(base, "postgres")
+    return embedded_server_uri(Path(os.environ.get("AGENTPAY_DATA_DIR", ROOT / ".agentpay")))
+
+
+# Parallel runs (`pytest -n N`, pytest-xdist): the controller migrates one template
+# database before the workers start and drops it after they end; each worker copies it
+# (tests/database_copies.py). The controller also holds the embedded server for the run.
+_TEMPLATE = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """Hand each worker the template to copy (migrated once, when the first starts)."""
+    from database_copies import create_template
+
+    if _TEMPLATE not in node.config.stash:
+        maintenance = maintenance_uri()
+        name = f"agentpay_test_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        create_template(maintenance, name)
+        node.config.stash[_TEMPLATE] = {"maintenance": maintenance, "name": name}
+    node.workerinput["agentpay_template"] = node.config.stash[_TEMPLATE]
+
+
+def pytest_unconfigure(config):
+    template = config.stash.get(_TEMPLATE, None)
+    if template:
+        from agentpay_dev.db.embedded import drop_database
+
+        drop_database(template["maintenance"], template["name"])
+
+
+@pytest.fixture(scope="session")
+def database_url(request):
+    """A fresh database on the configured server, or on the embedded one: in a parallel
+    run a copy of the controller's migrated template, otherwise an empty one."""
+    from agentpay_dev.db.embedded import drop_database, ensure_database
+    from database_copies import copy_database
+
+    template = getattr(request.config, "workerinput", {}).get("agentpay_template")
+    maintenance = maintenance_uri()
     name = f"agentpay_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = ensure_database(maintenance, name)
+    if template:
+        url = copy_database(maintenance, template["name"], name)
+    else:
+        url = ensure_database(maintenance, name)
     os.environ["DATABASE_URL"] = url
     yield url
     drop_database(maintenance, name)
+
+
+@pytest.fixture(scope="session")
+def drop_at_end(database_url):
+    """Register a cleanup to run when the session's tests are done (newest first).
+
+    For the databases tests make for themselves (fresh, upgraded, RDS-like): each DROP
+    DATABASE forces a checkpoint, which writes every dirty page of the server to disk and
+    waits for it, a second or more mid-run; dropped together at the end, the first pays.
+    """
+    cleanups: list = []
+    yield cleanups.append
+    for cleanup in reversed(cleanups):
+        cleanup()
 
 
 @pytest.fixture(scope="session")

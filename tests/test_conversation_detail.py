@@ -5,8 +5,6 @@ all read from the conversation's own store."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from conftest import bearer
@@ -152,7 +150,7 @@ def test_a_conversation_with_nothing_shown_has_empty_facts(client, make_store,
 
 @pytest.mark.parametrize(("path", "status"), [
     ("/v1/agent/conversations/not-a-uuid", 422),
-    (f"/v1/agent/conversations/{uuid.uuid4()}", 404),
+    ("/v1/agent/conversations/6f1c2a52-0b7e-4c51-9d3e-2a8f0c4b7e19", 404),  # no one's
     ("/v1/agent/conversations/session/bad%20id", 422),
     ("/v1/agent/conversations/session/nobody-here", 404),
 ])

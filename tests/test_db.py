@@ -14,12 +14,12 @@ from agentpay_dev.db.embedded import drop_database, ensure_database, with_databa
 
 
 @pytest.fixture
-def fresh_url(database_url):
+def fresh_url(database_url, drop_at_end):
     maintenance = with_database(database_url, "postgres")
     name = f"agentpay_fresh_{uuid.uuid4().hex[:8]}"
     url = ensure_database(maintenance, name)
-    yield url
-    drop_database(maintenance, name)
+    drop_at_end(lambda: drop_database(maintenance, name))
+    return url
 
 
 def migrate_before(conn, version: str, directory) -> list[str]:
@@ -287,7 +287,7 @@ def test_the_lambda_connection_asked_for_again_on_its_own_thread_fails_fast(data
 
 
 @pytest.fixture
-def rds_like(database_url):
+def rds_like(database_url, drop_at_end):
     """A database owned by a login role that is no superuser (RDS's master user: CREATEROLE,
     CREATEDB), migrated by that owner. The extensions are made first by the superuser, as
     rds_superuser would (this server's pgvector is not a trusted extension)."""
@@ -301,27 +301,29 @@ def rds_like(database_url):
     maintenance = with_database(database_url, "postgres")
     suffix = uuid.uuid4().hex[:8]
     owner, app, name = f"ap_owner_{suffix}", f"ap_app_{suffix}", f"agentpay_roles_{suffix}"
+
+    def drop_roles():  # after the database they own or are granted on
+        with psycopg.connect(maintenance, autocommit=True) as admin:
+            for role in (app, owner):
+                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+    drop_at_end(drop_roles)
+    drop_at_end(lambda: drop_database(maintenance, name))
     with psycopg.connect(maintenance, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE CREATEDB").format(
             sql.Identifier(owner)))
         admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
             sql.Identifier(name), sql.Identifier(owner)))
     superuser_url = with_database(maintenance, name)
-    try:
-        with psycopg.connect(superuser_url, autocommit=True) as su:
-            su.execute("CREATE EXTENSION vector")
-            su.execute("CREATE EXTENSION pg_trgm")
-        owner_url = make_conninfo(superuser_url, user=owner)
-        with psycopg.connect(owner_url, autocommit=True) as conn:
-            migrate(conn)
-        yield SimpleNamespace(owner=owner, owner_url=owner_url, app=app,
-                              app_url=make_conninfo(superuser_url, user=app),
-                              superuser_url=superuser_url)
-    finally:
-        drop_database(maintenance, name)
-        with psycopg.connect(maintenance, autocommit=True) as admin:
-            for role in (app, owner):
-                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+    with psycopg.connect(superuser_url, autocommit=True) as su:
+        su.execute("CREATE EXTENSION vector")
+        su.execute("CREATE EXTENSION pg_trgm")
+    owner_url = make_conninfo(superuser_url, user=owner)
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        migrate(conn)
+    return SimpleNamespace(owner=owner, owner_url=owner_url, app=app,
+                           app_url=make_conninfo(superuser_url, user=app),
+                           superuser_url=superuser_url)
 
 
 def _provision(rds_like, password: str = "app-Passw0rd!") -> list[str]:

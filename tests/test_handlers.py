@@ -291,7 +291,8 @@ def connections_api(settings, monkeypatch):
     _ConnectionsApi.frames, _ConnectionsApi.posts = {}, []
     _ConnectionsApi.in_flight, _ConnectionsApi.most_in_flight = 0, 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ConnectionsApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     monkeypatch.setattr(settings, "ws_endpoint", f"http://127.0.0.1:{server.server_port}")
     lambda_glue._broadcasters.clear()
     yield _ConnectionsApi

@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from urllib.parse import quote
 
 import pytest
@@ -238,15 +239,18 @@ def test_a_socket_gets_only_so_many_frames_a_minute(db, tenant, make_agent, make
     flooding = _socket(conversation, "flood=", lambda_context)
     calm = _socket(conversation, "calm=", lambda_context)
     # WHEN one tab sends typing, resume and ping frames as fast as it can
+    started = time.monotonic()
     codes = [flooding(frame) for frame in (
         {"action": "ping"}, {"action": "typing"}, {"action": "resume", "after_seq": 0},
         {"action": "ping"}, {"action": "typing"}, {"action": "ping"})]
+    took = time.monotonic() - started
     # THEN the first three are served and the rest dropped, with one error frame saying so
     assert codes == [200, 200, 200, 429, 429, 429]
     frames = _frames("flood=")
     assert [f["type"] for f in frames] == ["pong", "resumed", "error"]
     assert frames[-1]["error"]["code"] == "rate_limited"
-    assert frames[-1]["error"]["retry_after"] == 20
+    # (a token comes back every 20 s; on a busy machine a second may have passed already)
+    assert 20 - took - 1 <= frames[-1]["error"]["retry_after"] <= 20
     # AND the other tab saw one typing indicator, and its own frames are its own
     assert [f["type"] for f in _frames("calm=")] == ["typing"]
     assert calm({"action": "ping"}) == 200

@@ -452,7 +452,8 @@ class _Shop(BaseHTTPRequestHandler):
 def test_a_429_is_waited_out_and_the_turn_sent_again_with_the_same_id():
     _Shop.sent = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Shop)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     waits: list[float] = []
     try:
         api = Api(f"http://127.0.0.1:{server.server_port}", sleep=waits.append)
