@@ -1,9 +1,11 @@
-"""The Lambda layers as `sam build` makes them, and the lock they are made from.
+"""The Lambda layers as `sam build` makes them, the lock they are made from, their size.
 
-Why: what is tested must be what ships. Each layer is built here with its own Makefile,
-as sam does (a scratch copy of the layer's folder, the Makefile's path in the source
-tree, ARTIFACTS_DIR), and every distribution in it must carry the version uv.lock pins,
-the version the test suite ran against.
+Why: what is tested must be what ships. Each layer and function is built here with its
+own Makefile, as sam does (a scratch copy of its folder, the Makefile's path in the
+source tree, ARTIFACTS_DIR); every distribution in a layer must carry the version
+uv.lock pins, the version the test suite ran against; and every function with its layers
+must unpack within our budget, well below Lambda's hard limit of 250 MB, so that the next
+dependency does not stop the stack from deploying.
 """
 
 from __future__ import annotations
@@ -39,36 +41,68 @@ def template_resources() -> dict:
     class Loader(yaml.SafeLoader):
         pass
 
-    # The short-form CloudFormation tags only need to load, not to mean anything here.
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    def tag(loader, suffix, node):
+        value = (loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode)
+                 else loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode)
+                 else None)
+        return {suffix: value}  # {"Ref": name}, {"If": [condition, then, else]}, ...
+
+    Loader.add_multi_constructor("!", tag)
     return yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), Loader)["Resources"]
 
 
-LAYERS = {
-    logical_id: resource
-    for logical_id, resource in template_resources().items()
-    if resource["Type"] == "AWS::Serverless::LayerVersion"
-}
+RESOURCES = template_resources()
+LAYERS = {logical_id: resource for logical_id, resource in RESOURCES.items()
+          if resource["Type"] == "AWS::Serverless::LayerVersion"}
+FUNCTIONS = {logical_id: resource for logical_id, resource in RESOURCES.items()
+             if resource["Type"] == "AWS::Serverless::Function"}
+BUDGET_MIB = 180  # Lambda's hard limit is 250 MB for a function and all its layers
+
+
+def sam_build(source: Path, logical_id: str, scratch: Path) -> Path:
+    """Run source/Makefile's build target as sam does; returns ARTIFACTS_DIR."""
+    work = scratch / "scratch" / logical_id
+    shutil.copytree(source, work)
+    artifacts = scratch / logical_id
+    artifacts.mkdir()
+    subprocess.run(["make", "-s", "-f", str(source / "Makefile"), f"build-{logical_id}",
+                    f"ARTIFACTS_DIR={artifacts}"],
+                   cwd=work, check=True, capture_output=True, timeout=900)
+    return artifacts
 
 
 @pytest.fixture(scope="module")
-def built_layers(tmp_path_factory) -> dict[str, Path]:
-    """Every layer built as `sam build` builds it; logical id -> its artifacts directory."""
+def built(tmp_path_factory) -> dict[str, Path]:
+    """Every layer and function built as `sam build` builds it; logical id -> artifacts."""
     scratch = tmp_path_factory.mktemp("sam-build")
-    built = {}
-    for logical_id, layer in LAYERS.items():
-        source = ROOT / layer["Properties"]["ContentUri"]
-        work = scratch / "scratch" / logical_id
-        shutil.copytree(source, work)
-        artifacts = scratch / logical_id
-        artifacts.mkdir()
-        subprocess.run(
-            ["make", "-s", "-f", str(source / "Makefile"), f"build-{logical_id}",
-             f"ARTIFACTS_DIR={artifacts}"],
-            cwd=work, check=True, capture_output=True, timeout=900,
-        )
-        built[logical_id] = artifacts
-    return built
+    out = {}
+    for logical_id, resource in LAYERS.items():
+        out[logical_id] = sam_build(ROOT / resource["Properties"]["ContentUri"], logical_id,
+                                    scratch)
+    for logical_id, resource in FUNCTIONS.items():
+        out[logical_id] = sam_build(ROOT / resource["Properties"]["CodeUri"], logical_id,
+                                    scratch)
+    return out
+
+
+@pytest.fixture(scope="module")
+def built_layers(built) -> dict[str, Path]:
+    return {logical_id: built[logical_id] for logical_id in LAYERS}
+
+
+def unpacked_mib(directory: Path) -> float:
+    """What Lambda counts: the bytes of every file, unzipped."""
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) / 2**20
+
+
+def function_layers(function: dict) -> list[str]:
+    """The layers a function gets with the template's defaults (EmbeddingProvider local)."""
+    names = []
+    for entry in function["Properties"].get("Layers", []):
+        if "If" in entry:  # [UseLocalEmbeddings, !Ref Layer, !Ref AWS::NoValue]
+            entry = entry["If"][1]
+        names.append(entry["Ref"])
+    return names
 
 
 def distributions(layer_dir: Path) -> dict[str, str]:
@@ -114,3 +148,16 @@ def test_the_dependency_layers_leave_test_suites_and_scripts_behind(built_layers
         assert not (python / "bin").exists(), logical_id
         if logical_id == "DepsLayer":
             assert not [p for p in python.glob("*/**/tests") if p.is_dir()]
+
+
+def test_every_function_with_its_layers_unpacks_within_the_budget(built):
+    # GIVEN each function's code and the layers the template gives it, as sam builds them
+    sizes = {logical_id: unpacked_mib(built[logical_id])
+             + sum(unpacked_mib(built[layer]) for layer in function_layers(function))
+             for logical_id, function in FUNCTIONS.items()}
+    # THEN each unpacks within the budget (the figures are printed for the record)
+    print({name: round(unpacked_mib(built[name]), 1) for name in sorted(LAYERS)})
+    print({logical_id: round(size, 1) for logical_id, size in sorted(sizes.items())})
+    assert {n: round(s, 1) for n, s in sizes.items() if s > BUDGET_MIB} == {}
+    # AND the functions that call models do carry the embedder and the LLM SDKs
+    assert {"EmbeddingLayer", "LlmLayer"} <= set(function_layers(FUNCTIONS["HttpApiFunction"]))
