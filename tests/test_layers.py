@@ -115,9 +115,13 @@ def distributions(layer_dir: Path) -> dict[str, str]:
     return found
 
 
-def locked_versions() -> dict[str, str]:
+def locked_versions() -> dict[str, set[str]]:
+    """Name -> the versions uv.lock holds (one per package: fork-strategy "fewest")."""
     lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
-    return {canonical(p["name"]): p["version"] for p in lock["package"] if "version" in p}
+    versions: dict[str, set[str]] = {}
+    for package in lock["package"]:
+        versions.setdefault(canonical(package["name"]), set()).add(package.get("version"))
+    return versions
 
 
 def test_the_lock_matches_pyproject():
@@ -133,8 +137,9 @@ def test_every_layer_ships_the_locked_versions(built_layers):
     shipped: dict[str, str] = {}
     for logical_id, artifacts in built_layers.items():
         found = distributions(artifacts)
-        # THEN each distribution is the lock's version, and none is in two layers
-        assert {n: v for n, v in found.items() if locked.get(n) != v} == {}, logical_id
+        # THEN each distribution is the lock's one version of it (the venv's too, whatever
+        # its Python), and none is in two layers
+        assert {n: v for n, v in found.items() if locked.get(n) != {v}} == {}, logical_id
         assert set(found) & set(shipped) == set(), f"{logical_id} repeats another layer"
         shipped.update(found)
     # AND the layers carry the runtime's own packages nowhere
