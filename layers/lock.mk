@@ -46,4 +46,4 @@ compile-for-lambda:
 	fi
 
 $(ROOT)/.uv/bin/uv:
-	$(MAKE) -C "$(ROOT)" .uv/bin/uv
+	$(MAKE) -C "$(ROOT)" uv
