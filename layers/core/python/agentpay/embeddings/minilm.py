@@ -147,6 +147,22 @@ def _read_model_files() -> tuple[dict[str, Any], str, dict[str, Any]]:
     return weights, tokenizer_json, config
 
 
+# A compact copy of the weights (the Lambda layer's, layers/embedding/compact_model.py)
+# stores each matrix as int8 with one float32 scale per row under NAME + SCALE_SUFFIX;
+# every tensor is float32 again once loaded, whatever it was stored as.
+SCALE_SUFFIX = ".int8_scale"
+
+
+def dequantize(value: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """float32 from a stored tensor: float32/float16 as they are, int8 times its row scale."""
+    import numpy as np
+
+    out = np.asarray(value, dtype=np.float32)
+    if scale is not None:
+        out *= np.asarray(scale, dtype=np.float32).reshape(-1, *([1] * (out.ndim - 1)))
+    return out
+
+
 # erf from Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution), so
 # GELU is BERT's exact erf form without scipy; the tanh approximation drifts more.
 _AS_P = 0.3275911
@@ -262,7 +278,7 @@ class _Model:
 
         def w(name: str) -> np.ndarray:
             # pop: each original is released as soon as it is consumed (lower peak RSS)
-            return np.asarray(weights.pop(name), dtype=np.float32)
+            return dequantize(weights.pop(name), weights.pop(name + SCALE_SUFFIX, None))
 
         # Linear weights stay as stored, (out, in); ``x @ W.T`` hands BLAS a transposed
         # view, so nothing is copied.

@@ -21,7 +21,8 @@ single characters (id 1996 is "the"), so log(rank) is a Zipf-style weight that q
 The table (float16, 23 MB) is built once by ``agentpay embeddings prepare`` (run by
 ``make setup`` and by the embedding layer's build) next to the model package, or in the
 model cache directory when that is read-only; if it is missing at first use it is built
-then, with a warning, since that takes minutes.
+then, with a warning, since that takes minutes. The Lambda layer's copy is int8 with a
+scale per row (12 MB; layers/embedding/compact_model.py), multiplied back at load.
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ class StaticEmbedder(EmbedderBase):
                            "(minutes; run `agentpay embeddings prepare` at set-up instead)")
             path = build_table()
         table = np.load(path, mmap_mode="r")
+        scale_path = path.with_suffix(minilm.SCALE_SUFFIX + ".npy")
+        scale = np.load(scale_path) if table.dtype == np.int8 else None
         tokenizer = Tokenizer.from_str(_tokenizer_json())
         tokenizer.no_padding()
         tokenizer.no_truncation()
@@ -159,7 +162,7 @@ class StaticEmbedder(EmbedderBase):
         weights = np.where(ids >= FIRST_WORD_ID,
                            np.log(np.maximum(ids - FIRST_WORD_ID, 0) + 2.0),
                            LOW_WEIGHT).astype(np.float32)
-        rows = np.asarray(table, dtype=np.float32)
+        rows = minilm.dequantize(table, scale)  # float16, or int8 in the Lambda layer
         # MiniLM's outputs share one large common direction (two unrelated words score a
         # cosine of ~0.6); removing the vocabulary's mean spreads them out again, so cosine
         # floors and the HNSW graph work as they do with the full model.
