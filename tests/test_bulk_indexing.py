@@ -260,6 +260,8 @@ def test_the_application_role_can_drop_and_build_a_graph(db, tenant):
         conn.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
         conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public"
                      f" TO {role}")
+        # as the deployed app role (db/roles.py), whatever an earlier test did to PUBLIC
+        conn.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role}")
     try:
         with db.transaction() as conn:
             conn.execute(f"SET LOCAL ROLE {role}")

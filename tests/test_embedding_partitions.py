@@ -177,12 +177,15 @@ def test_a_bench_store_deleted_outright_leaves_no_partition_behind(db):
 
 
 def test_an_application_role_that_cannot_create_tables_can_still_add_a_store(db):
-    # GIVEN a role allowed to insert organizations and nothing else
+    # GIVEN a role allowed to insert organizations and nothing else (and to run the
+    # project's functions, as the deployed app role may: db/roles.py; an earlier test may
+    # have taken that from PUBLIC)
     role = f"agentpay_app_{uuid.uuid4().hex[:8]}"
     with db.transaction() as conn:
         conn.execute(f"CREATE ROLE {role} NOLOGIN")
         conn.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
         conn.execute(f"GRANT SELECT, INSERT ON organizations TO {role}")
+        conn.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role}")
     try:
         # WHEN it inserts one
         with db.transaction() as conn:

@@ -21,7 +21,7 @@ def fast_lane_expression() -> str:
     makefile = (ROOT / "Makefile").read_text()
     expression = re.search(r"^FAST_LANE := (.+)$", makefile, re.MULTILINE)
     assert expression, "the Makefile lost FAST_LANE"
-    assert re.search(r'^test-fast:.*\n\t\$\(PYTEST\) -q -n \S+ -m "\$\(FAST_LANE\)"$',
+    assert re.search(r'^test-fast:.*\n\t\$\(PYTEST\) -q -n \S+ (--dist \S+ )?-m "\$\(FAST_LANE\)"$',
                      makefile, re.MULTILINE), "test-fast no longer runs pytest with FAST_LANE"
     test = re.search(r"^test: setup\n\t(.+)$", makefile, re.MULTILINE).group(1)
     assert test == "$(PYTEST) -q", "make test must run everything"
