@@ -267,9 +267,8 @@ def store_lexeme(organization_id: UUID) -> str:
 # BM25 (Robertson/Sparck Jones, with Lucene's positive idf), over the fields the
 # tsvector's weights tell apart (BM25F with one length): a query lexeme's frequency in a
 # product is the sum of the weights of the fields that have it - name (A) 1, brand,
-# category and attributes (B) 0.4, description (C) 0.2, the proportions ts_rank_cd used -
-# and the product's length is length(search_vector), against the store's mean (migration
-# 0023). A field counts once however often it repeats the word: product text rarely does
+# category and attributes (B) 0.8, description (C) 0.2 (ADR 0011 says why) - and the
+# product's length is length(search_vector), against the store's mean (migration 0023). A field counts once however often it repeats the word: product text rarely does
 # on purpose, and so each check is one `@@` on the stored vector (reading every lexeme of
 # a candidate with unnest cost about 27 us a row, a third of the arm at 100,000 products).
 BM25_K1 = 1.2
@@ -348,6 +347,18 @@ def _full_text_tier(words: str, conditions: str, terms: str = "terms",
          LIMIT %(depth)s"""
 
 
+# The query's lexemes and those of its spelling fixes, for BM25 (cover density ranks by
+# the fixes' tsquery instead).
+_FIXED_TERMS = f"""
+    fixed_terms AS MATERIALIZED (
+        -- the query's lexemes and those of its fixes, which count as the store counts them
+        SELECT * FROM terms
+        UNION ALL
+        SELECT * FROM ({_terms("coalesce((SELECT fixed FROM fixes), '')")}) f
+         WHERE f.lexeme NOT IN (SELECT lexeme FROM terms)
+    ),"""
+
+
 def _spelling_fixes(p_filter: str, lexical: LexicalScore) -> str:
     """Spelling correction: the query's words that no product of the store has, each
     replaced by its closest words in the store's vocabulary (migration 0011), and the
@@ -391,21 +402,15 @@ def _spelling_fixes(p_filter: str, lexical: LexicalScore) -> str:
                         ORDER BY length(w.word) DESC, w.word
                         LIMIT 2)) f) found
     ),
-    fixed_terms AS MATERIALIZED (
-        -- the query's lexemes and those of its fixes, which count as the store counts them
-        SELECT * FROM terms
-        UNION ALL
-        SELECT * FROM ({_terms("coalesce((SELECT fixed FROM fixes), '')")}) f
-         WHERE f.lexeme NOT IN (SELECT lexeme FROM terms)
-    ),
+{_FIXED_TERMS if lexical == "bm25" else ""}
     fixed_text AS MATERIALIZED (
         {_full_text_tier(words, p_filter, terms="fixed_terms", lexical=lexical)}
     ),"""
 
 
 # How much of the query a product's words cover: the share of the query lexemes' idf it
-# has (any field; none when the query has no lexeme, e.g. only stop words). The best coverage among the candidates says how far words carry this
-# query (see `shift_to_vector`).
+# has (any field; none when the query has no lexeme, e.g. only stop words). The best
+# coverage among the candidates says how far words carry this query (`shift_to_vector`).
 _COVERAGE = """coalesce((SELECT coalesce(sum(t.idf), 0) FROM terms t WHERE p.search_vector @@ t.q)
                          / (SELECT nullif(sum(t.idf), 0) FROM terms t), 0)::float8"""
 
@@ -479,6 +484,10 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
     params.update(p_params)
     lexical_cte = lexical = fixes_cte = fixed_arm = ""
     score = _LEXICAL[ranking.lexical]
+    # The store's statistics and the query's lexemes are read by BM25 and by the shift's
+    # coverage only: the default (cover density, no shift) reads neither.
+    statistics = ranking.lexical == "bm25" or ranking.shift_to_vector
+    coverage = _COVERAGE if ranking.shift_to_vector else "NULL::float8"
     if tsquery:
         # Full text ranks every match, so its cost grows with the catalog. Products that
         # have every word come first and are usually enough; products with any word are
@@ -497,7 +506,7 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
         UNION ALL
         ({_full_text_tier("to_tsquery('english', %(tsq)s)", p_filter + gate,
                           lexical=ranking.lexical)})"""
-        lexical_cte = f"""{_BM25_CTES}
+        lexical_cte = f"""{_BM25_CTES if statistics else ""}
     lex_all AS MATERIALIZED (
         {_full_text_tier("to_tsquery('english', %(tsq_all)s)", p_filter,
                          lexical=ranking.lexical)}
@@ -531,7 +540,7 @@ def hybrid_search(conn: psycopg.Connection, organization_id: UUID, query: str,
                {f"coalesce(cand.rank, {score('p.search_vector', 'terms')})::float8"
                 if tsquery else "0::float8"} AS lexical,
                {_fixed_rank(bool(fixes_cte), ranking.lexical)} AS fixed_rank,
-               {_COVERAGE if tsquery else "0::float8"} AS coverage,
+               {coverage if tsquery else "0::float8"} AS coverage,
                {_text_match(bool(tsquery), bool(fixes_cte))} AS text_match,
                word_similarity(%(q)s, p.name)::float8 AS fuzzy,
                cand.cosine IS NOT NULL AS in_vector
