@@ -102,6 +102,12 @@ def test_the_bench_ranks_graded_queries_both_ways_in_one_run(db, tmp_path, capsy
     assert couch["bm25_titles"] == 0 and couch["project"] > 0
     assert report["ratio_to_bm25"] == pytest.approx(ndcg["project"] / ndcg["bm25_titles"],
                                                     abs=0.01)
+    # the other rankings and each arm alone, over the same queries: the vector alone
+    # finds the couch, the words alone cannot
+    variants = report["variants"]
+    assert set(variants) == {"bm25_shift", "bm25", "rrf", "lexical_only", "vector_only"}
+    assert all(0 <= v <= 1 for v in variants.values())
+    assert variants["vector_only"] > 0
     # the throwaway store is gone
     with db.connection() as conn:
         assert not conn.execute("SELECT 1 FROM organizations WHERE name ="

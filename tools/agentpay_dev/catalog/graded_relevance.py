@@ -24,6 +24,7 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
+from agentpay.catalog.search_repository import Weights
 from agentpay.kit.errors import InvalidInput
 from agentpay_dev.catalog.relevance import ndcg_at_k
 
@@ -132,6 +133,18 @@ def read_catalog(path: Path) -> list[Any]:
     return [item for _, item in items]
 
 
+# The project's search as deployed ("project"), then with other ranking options: the same
+# variants as the generated set's bench.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "project": {},
+    "bm25_shift": {"lexical": "bm25", "shift_to_vector": True},
+    "bm25": {"lexical": "bm25"},
+    "rrf": {"fusion": "rrf"},
+    "lexical_only": {"weights": Weights(0.65, 0.35, 0.0)},
+    "vector_only": {"weights": Weights(0.0, 0.0, 1.0)},
+}
+
+
 def _mean(per_query: Sequence[dict[str, Any]], key: str) -> float:
     return round(fmean(q[key] for q in per_query), 4) if per_query else 0.0
 
@@ -164,12 +177,14 @@ def bench_graded_relevance(db, catalog_path: Path, graded_path: Path,
             per_query = []
             for q in queries:
                 query_words, filters = parse_shopper_query(q.query)  # as `agentpay search`
-                ours = [h.product["external_id"] for h in search(
-                    conn, org, query_words, k=k, embedder=embedder, filters=filters)]
-                per_query.append({
-                    "query": q.query, "judged": len(q.grades),
-                    "project": ndcg_at_k(ours, q.grades, k),
-                    "bm25_titles": ndcg_at_k(baseline.rank(q.query, k), q.grades, k)})
+                row = {"query": q.query, "judged": len(q.grades)}
+                for name, options in VARIANTS.items():
+                    ranked = [h.product["external_id"] for h in search(
+                        conn, org, query_words, k=k, embedder=embedder, filters=filters,
+                        **options)]
+                    row[name] = ndcg_at_k(ranked, q.grades, k)
+                row["bm25_titles"] = ndcg_at_k(baseline.rank(q.query, k), q.grades, k)
+                per_query.append(row)
     project, bm25 = _mean(per_query, "project"), _mean(per_query, "bm25_titles")
     return {
         "embedder": embedder.name, "catalog": catalog_path.name, "graded": graded_path.name,
@@ -178,9 +193,12 @@ def bench_graded_relevance(db, catalog_path: Path, graded_path: Path,
             1 for q in queries if q.grades),
         "k": k, "ndcg_at_10": {"project": project, "bm25_titles": bm25},
         "ratio_to_bm25": round(project / bm25, 3) if bm25 else None,
+        # the project's search with other options, and each arm alone: what each adds
+        "variants": {name: _mean(per_query, name) for name in VARIANTS if name != "project"},
         "load_s": round(loaded_s, 1), **{f"load_{key}": value for key, value in load.items()},
         # where the project loses most to the baseline: the queries to look at first
         "worst_against_bm25": sorted(
-            ({key: (round(v, 3) if isinstance(v, float) else v) for key, v in q.items()}
+            ({key: (round(v, 3) if isinstance(v, float) else v) for key, v in q.items()
+              if key in ("query", "judged", "project", "bm25_titles")}
              for q in per_query), key=lambda q: q["project"] - q["bm25_titles"])[:8],
     }
