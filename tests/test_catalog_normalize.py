@@ -34,3 +34,13 @@ def test_a_name_colour_fills_a_product_without_colours():
 def test_listed_colours_win_over_the_name():
     row = product_row(_product(attributes={"colors": ["Navy", "Black"]}))
     assert row["colors"] == ["navy", "black"]
+
+
+def test_the_sizes_and_colours_of_its_variants_are_words_of_the_product():
+    # a shopper asks for the option ("1/4 inch cobalt drill bit"); the name does not say it
+    row = product_row(_product(name="Cobalt Twist Drill Bit", variants=[
+        {"sku": "b-18", "size": "1/8 in.", "stock": 3},
+        {"sku": "b-14", "size": "1/4 in.", "color": "Bronze", "stock": 0}]))
+    words = row["attribute_text"].split(" ")
+    assert "1/4 in." in row["attribute_text"] and "1/8 in." in row["attribute_text"]
+    assert "bronze" in words

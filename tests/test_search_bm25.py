@@ -266,3 +266,22 @@ def test_by_default_the_lexical_score_is_still_cover_density(db, client, tenant)
             (search.to_tsquery_text(query), tenant.organization_id))}
     # THEN each candidate's lexical score is ts_rank_cd's
     assert {r["external_id"]: r["lexical_raw"] for r in rows} == pytest.approx(expected)
+
+
+def test_a_product_sold_in_the_size_asked_for_matches_it_by_its_words(db, client, tenant):
+    # GIVEN a cobalt bit sold in 1/4 in. (a variant), and a titanium one with 1/4 in. in
+    # its name
+    _put(client, tenant, [
+        product("cobalt", "Cobalt Twist Drill Bit", 900, variants=[
+            {"sku": "c-18", "size": "1/8 in.", "stock": 4},
+            {"sku": "c-14", "size": "1/4 in.", "stock": 4}]),
+        product("titanium", "Titanium-Coated 1/4 in. Twist Drill Bit", 700),
+        product("saw", "Hole Saw Kit", 2900),
+    ])
+    # WHEN a shopper asks for a 1/4 inch cobalt bit, THEN the cobalt bit has every word
+    scores = _lexical(db, tenant.organization_id, "1/4 inch cobalt drill bit")
+    assert scores["cobalt"] > scores["titanium"]
+    # and has all of the query: the shift finds nothing missing in it
+    rows = _rows(db, tenant.organization_id, "1/4 inch cobalt drill bit", shift=True)
+    assert next(r for r in rows if r["external_id"] == "cobalt")["coverage"] == \
+        pytest.approx(1.0)

@@ -70,6 +70,10 @@ def product_row(product: ProductIn) -> dict[str, Any]:
     words: list[str] = []
     for key in _ATTRIBUTE_WORD_KEYS:
         words += _as_list(attrs.get(key))
+    # and every colour and size its variants come in: a shopper's "1/4 inch cobalt drill
+    # bit" is the cobalt bit sold in 1/4 in., not only a product that says 1/4 in. in its
+    # name
+    words += colors + sizes
     row = {
         "external_id": product.external_id,
         "name": product.name,
