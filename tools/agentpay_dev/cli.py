@@ -68,6 +68,15 @@ def cmd_catalog_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_esci(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from agentpay_dev.catalog.esci import build_esci_set
+
+    print(json.dumps(build_esci_set(Path(args.products), Path(args.judgments), Path(args.out))))
+    return 0
+
+
 def cmd_knowledge_load(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -245,6 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
                            "the current build options, searches and indexing going on")
     p.add_argument("--org", required=True, type=_uuid)
     p.set_defaults(func=cmd_catalog_rebuild_graph)
+    p = catalog.add_parser("esci", help="Amazon's Shopping Queries (ESCI) judgments as files "
+                           "for `bench relevance --catalog --graded`")
+    p.add_argument("--products", required=True, help="ESCI products (CSV, or .tsv)")
+    p.add_argument("--judgments", required=True, help="ESCI judgments (CSV, or .tsv)")
+    p.add_argument("--out", required=True, help="directory for catalog.jsonl and graded.jsonl")
+    p.set_defaults(func=cmd_catalog_esci)
 
     knowledge = sub.add_parser("knowledge", help="the store's help articles").add_subparsers(
         dest="knowledge_cmd", required=True)
