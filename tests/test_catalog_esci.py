@@ -30,16 +30,22 @@ JUDGMENTS = [
 ]
 
 
-def _write(tmp_path, delimiter=",", suffix=".csv"):
+def _write(tmp_path, tsv=False):
+    suffix = ".tsv" if tsv else ".csv"
     products, judgments = tmp_path / f"products{suffix}", tmp_path / f"judgments{suffix}"
+    rows = [["query_id", "query", "product_id", "esci_label"], *JUDGMENTS]
+    if tsv:  # tab-separated, no quoting: a quote is a character like any other
+        products.write_text("".join("\t".join(
+            str(v).replace("\n", " ") for v in row) + "\n"
+            for row in [list(PRODUCTS[0]), *(p.values() for p in PRODUCTS)]))
+        judgments.write_text("".join("\t".join(row) + "\n" for row in rows))
+        return products, judgments
     with products.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(PRODUCTS[0]), delimiter=delimiter)
+        writer = csv.DictWriter(handle, fieldnames=list(PRODUCTS[0]))
         writer.writeheader()
         writer.writerows(PRODUCTS)
     with judgments.open("w", newline="") as handle:
-        writer = csv.writer(handle, delimiter=delimiter)
-        writer.writerow(["query_id", "query", "product_id", "esci_label"])
-        writer.writerows(JUDGMENTS)
+        csv.writer(handle).writerows(rows)
     return products, judgments
 
 
@@ -75,7 +81,7 @@ def test_products_and_judgments_become_a_catalog_and_graded_queries(tmp_path, ca
 
 
 def test_the_set_is_what_bench_relevance_reads(db, tmp_path, capsys):
-    products, judgments = _write(tmp_path, delimiter="\t", suffix=".tsv")
+    products, judgments = _write(tmp_path, tsv=True)
     out = tmp_path / "set"
     assert main(["catalog", "esci", "--products", str(products), "--judgments",
                  str(judgments), "--out", str(out)]) == 0
@@ -86,6 +92,8 @@ def test_the_set_is_what_bench_relevance_reads(db, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["products"] == 3 and report["queries"] == 3
     assert report["queries_with_judged_products"] == 3
+    names = {json.loads(line)["name"] for line in (out / "catalog.jsonl").open()}
+    assert 'Glass Kettle with "Blue" LED' in names
     assert 0 < report["ndcg_at_10"]["project"] <= 1
 
 

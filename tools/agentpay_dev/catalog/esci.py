@@ -5,8 +5,8 @@ ESCI (github.com/amazon-science/esci-data, Apache-2.0) has real shoppers' querie
 with up to 40 products judged by people: Exact, Substitute, Complement or Irrelevant.
 Any extract in its column names works: products with `product_id` and `product_title`
 (and, when there, `product_description`, `product_bullet_point`, `product_brand`,
-`product_color`), judgments with `query`, `product_id` and `esci_label`; CSV, or TSV when
-the file ends in .tsv. The data is not part of this repository: a store's engineer points
+`product_color`), judgments with `query`, `product_id` and `esci_label`; CSV, or TSV (no
+quoting) when the file ends in .tsv. The data is not part of this repository: a store's engineer points
 this at their copy.
 
 Grades: Exact 3, Substitute 2, Complement 1, Irrelevant 0, so nDCG's gains (2^g - 1) are
@@ -37,8 +37,10 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}", code="file_not_found")
     with path.open(newline="", encoding="utf-8") as handle:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        yield from csv.DictReader(handle, delimiter=delimiter)
+        if path.suffix.lower() == ".tsv":  # tabs between fields, no quoting
+            yield from csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        else:
+            yield from csv.DictReader(handle)
 
 
 def _require(row: dict[str, str], columns: Iterable[str], path: Path) -> None:
