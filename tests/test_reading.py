@@ -823,3 +823,22 @@ def test_chucking_it_in_the_wash_is_no_add():
 def test_a_budget_that_must_not_be_exceeded_is_a_cap(text):
     reading = reading_of(text)
     assert reading.price_max == 6000 and "exceed" not in reading.words
+
+
+@pytest.mark.parametrize("text, compound", [
+    ("a fragrance free beanie", "fragrance free"),
+    ("beanie, fragrance-free please", "fragrance-free"),
+    ("gluten free dog collar", "gluten free"),
+    ("a hoodie that's pill resistant", "pill resistant"),
+])
+def test_a_qualifier_goes_whole_or_ranks_and_never_leaves_its_last_word(text, compound):
+    # the store's listings name "free" (sulfate free) but not fragrance, gluten or pill:
+    # "free" alone would find the sulfate-free one, so the compound only ranks
+    reading = reading_of(text)
+    assert not any(m in ("free", "resistant") for m in reading.modifiers), reading.modifiers
+    assert compound in reading.uses
+
+
+def test_a_qualifier_whose_words_the_store_has_still_narrows():
+    reading = reading_of("sulfate free hoodie")
+    assert reading.modifiers == ["sulfate free"] and "sulfate free" not in reading.uses

@@ -613,19 +613,58 @@ def _with_phrase(phrase: str, low: str) -> str:
     return ""
 
 
+# Words that say something of the word before them only: "fragrance free", "water
+# resistant", "pet friendly". Without that word they would ask for another thing: "free"
+# alone finds the oil-free cream, not the fragrance-free one.
+_QUALIFYING = frozenset({"free", "less", "proof", "resistant", "safe", "friendly",
+                         "repellent", "repellant", "based"})
+
+
+def _compounds(phrase: str) -> list[tuple[int, int]]:
+    """(start, end) token spans of the qualifier's compounds: a word and the qualifying
+    words after it ("fragrance free"), or one hyphenated word ("fragrance-free")."""
+    tokens, spans, i = phrase.split(), [], 0
+    while i < len(tokens):
+        j = i + 1
+        while j < len(tokens) and tokens[j] in _QUALIFYING and not tokens[j - 1][0].isdigit():
+            j += 1
+        if j > i + 1 or "-" in tokens[i].strip("-"):
+            spans.append((i, j))
+        i = j
+    return spans
+
+
+def _known(word: str, vocab: Vocabulary) -> bool:
+    return vocab.has_word(word) or ("-" in word and all(
+        vocab.has_word(part) for part in word.split("-") if part))
+
+
 def _store_words(phrase: str, vocab: Vocabulary) -> str:
     """The words of a qualifier that some product of the store has, numbers kept with the
-    unit or word they count ("0 degree", "2 batteries")."""
+    unit or word they count ("0 degree", "2 batteries"); a compound goes whole or not at
+    all ("fragrance free" where no listing names fragrance: not "free")."""
     tokens = phrase.split()
+    dropped = {k for start, end in _compounds(phrase) for k in range(start, end)
+               if not all(_known(t, vocab) for t in tokens[start:end])}
     kept = []
     for i, w in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if i in dropped:
+            continue
         if w[0].isdigit():
             if nxt and (nxt in size_units() or vocab.has_word(nxt)):
                 kept.append(w)
         elif vocab.has_word(w) or (kept and kept[-1][0].isdigit() and w in size_units()):
             kept.append(w)
     return " ".join(kept) if any(not w[0].isdigit() for w in kept) else ""
+
+
+def _unnamed_compounds(phrase: str, vocab: Vocabulary) -> list[str]:
+    """The qualifier's compounds no listing's name has ("fragrance free"): a description
+    may still say them, so they rank."""
+    tokens = phrase.split()
+    return [" ".join(tokens[start:end]) for start, end in _compounds(phrase)
+            if not all(_known(t, vocab) for t in tokens[start:end])]
 
 
 def _superlative(low: str, reading: Reading) -> None:
@@ -1055,6 +1094,8 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         # the product is known: a qualifier the store has no word for is narrative ("I've
         # just started running again after having my little one"), not a filter, unless
         # it is what the product comes "with" ("with a phone pocket": ranking words)
+        r.uses += [c for mod in r.modifiers if not _with_phrase(mod, low)
+                   for c in _unnamed_compounds(mod, vocab)]
         r.modifiers = [m for m in (_with_phrase(mod, low) or _store_words(mod, vocab)
                                    for mod in r.modifiers) if m]
     # "colour walnut": said as the colour, not the wood
