@@ -25,6 +25,25 @@ from agentpay.orchestrator.negotiation import NegotiationRules, rules_of
 from agentpay.orchestrator.shopping import ShoppingState
 
 MAX_SHOWN = 10
+EARLIER_LISTS = 2  # lists shown before the last one, newest first
+
+
+def _ids(products: list[dict]) -> list[Any]:
+    return [p.get("external_id") for p in products]
+
+
+def back_to(state: dict[str, Any], oldest: bool) -> bool:
+    """Show again a list shown before the last one: the oldest kept ("the very first one
+    you showed me"), else the one before ("go back to the first one"). The list it
+    replaces is kept in its place. False when there is none."""
+    earlier = list(state.get("earlier_shown") or [])
+    if not earlier or not state.get("last_shown"):
+        return False
+    index = len(earlier) - 1 if oldest else 0
+    state["earlier_shown"] = earlier[:index] + [state["last_shown"]] + earlier[index + 1:]
+    state["last_shown"] = earlier[index]
+    state.pop("focus", None)
+    return True
 
 
 @dataclass
@@ -83,7 +102,12 @@ class TurnContext:
         return self.state.get("last_shown") or []
 
     def show(self, products: list[dict]) -> None:
-        """Remember what the shopper now sees, for "the second one" next turn."""
+        """Remember what the shopper now sees, for "the second one" next turn, and the
+        lists before it, for "go back to the very first one you showed me"."""
+        before = self.state.get("last_shown") or []
+        if products and before and _ids(products) != _ids(before):
+            self.state["earlier_shown"] = ([before] + list(
+                self.state.get("earlier_shown") or []))[:EARLIER_LISTS]
         self.state["last_shown"] = products[:MAX_SHOWN]
         if len(products) == 1:
             self.state["focus"] = products[0]

@@ -129,8 +129,11 @@ def _product_question(ctx: TurnContext, intent: str, entities: list[dict], readi
         return search_for_pick(ctx, reading, entities, add=False)
     asked_words = {w for q in reading.questions or [question] for w in q.phrase.split()} \
         | {"many", "much", "long", "big", "made", "tall", "wide", "heavy"}
+    # words naming a product are words of the store's listings or model numbers ("remind
+    # me what those cost": remind names nothing; "the PowerBlend 1200": 1200 does)
     naming = [w for w in reading.words if w not in asked_words and len(w) > 2
-              and not ctx.vocab.is_material_word(w)]
+              and not ctx.vocab.is_material_word(w)
+              and (ctx.vocab.has_word(w) or any(c.isdigit() for c in w))]
     if naming and targets.how in ("focus", "first", "descriptor"):
         named = [p for p in (ctx.last_shown if targets.how == "descriptor" else
                              targets.products) if describes(p, naming)]

@@ -19,7 +19,7 @@ from agentpay.orchestrator import offline, stages
 from agentpay.orchestrator.actions import Action
 from agentpay.orchestrator.cards import text_with_cards
 from agentpay.orchestrator.cart_moves import set_line
-from agentpay.orchestrator.context import TurnContext
+from agentpay.orchestrator.context import TurnContext, back_to
 from agentpay.orchestrator.decide import decide
 from agentpay.orchestrator.generate import generate
 from agentpay.orchestrator.references import available_in
@@ -83,9 +83,21 @@ class _Given:
     entities: list[dict] = field(default_factory=list)
 
 
+# The shopper points back past the list on screen: "go back to the very first jacket you
+# showed me", "the first one you showed me before", "the one from earlier".
+_BACK = re.compile(r"\b(?:go(?:ing)?\s{1,3}back\s{1,3}to|very\s{1,3}first|(?:showed|shown)\s{1,3}"
+                   r"(?:me\s{1,3})?(?:before|earlier|at\s{1,3}first|first)|from\s{1,3}(?:before|"
+                   r"earlier)|the\s{1,3}earlier\s{1,3}one|the\s{1,3}(?:first|original)\s{1,3}(?:list|"
+                   r"results?|ones?\s{1,3}you\s{1,3}showed))\b")
+_OLDEST = re.compile(r"\bvery\s{1,3}first\b|\bat\s{1,3}first\b|\boriginal\b")
+
+
 def _understand(ctx: TurnContext, text: str):
     from agentpay.understanding.classifier import classify
 
+    low = text.lower()
+    if _BACK.search(low):
+        back_to(ctx.state, oldest=bool(_OLDEST.search(low)))
     context = {"last_shown": ctx.last_shown, "focus": ctx.state.get("focus"),
                "currency": ctx.currency}
     text = expand_abbreviations(text)  # "blk hoodie sz M": black hoodie size M
