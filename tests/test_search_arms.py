@@ -155,7 +155,8 @@ WOOL = [product(f"wool-{i}", f"Blue Wool {kind}") for i, kind in
 def _any_word_arm_ran(db, organization_id, query: str, depth: int) -> tuple[bool, set]:
     """Whether the any-word full-text arm ran, and the full-text matches among the rows."""
     plans, rows = _explained(db, organization_id, query, depth)
-    return (_gated_part_ran(plans, "One-Time Filter: ((InitPlan"),
+    # the gate: fewer products with every word than `depth` ("(InitPlan n).col1 < '2'")
+    return (_gated_part_ran(plans, f".col1 < '{depth}'::"),
             {r["external_id"] for r in rows if r["text_match"]})
 
 
@@ -341,3 +342,26 @@ def test_under_price_stock_colour_or_size_filters_the_vector_arm_brings_half_as_
     assert vector_depth(40, unfiltered) == 40
     assert vector_depth(40, filtered) == 20
     assert vector_depth(12, filtered) == 10  # never fewer than a page
+
+
+def test_the_any_word_tier_ranks_the_products_with_the_query_s_rarest_words(
+        client, tenant, local_queue, drain, db, monkeypatch):
+    from agentpay.catalog import search_repository as repo
+
+    # GIVEN a store where "men" is in many listings and "pomade" in one, none with both
+    # "dove" and "pomade" and "men"
+    client.put("/v1/agent/products", headers=tenant.auth, json={"products": [
+        product(f"tee-{i}", f"Men's Crew Tee No. {i}") for i in range(12)] + [
+        product("pomade", "Dove Care Styling Pomade", 1200),
+        product("soap", "Dove Beauty Bar", 500)]})
+    drain()
+    # WHEN the any-word tier may rank only 4 matches (and the vector arm brings nothing,
+    # to see the full-text arm alone)
+    monkeypatch.setattr(repo, "LEXICAL_RANK_LIMIT", 4)
+    monkeypatch.setattr(repo, "_VECTOR_ARM",
+                        "SELECT NULL::uuid AS id, NULL::float8 AS cosine WHERE false")
+    _, rows = _explained(db, tenant.organization_id, "dove mens pomade", depth=10)
+    matched = {r["external_id"] for r in rows if r["text_match"]}
+    # THEN it reads the products with the rare words, not the first four tees
+    assert {"pomade", "soap"} <= matched
+    assert rows[0]["external_id"] == "pomade"

@@ -243,29 +243,52 @@ def test_an_upgrade_counts_every_stores_products(fresh_url, tmp_path):  # noqa: 
     assert lexemes == {"oak": 2, "tabl": 1, "chair": 1}
 
 
-def test_by_default_the_lexical_score_is_still_cover_density(db, client, tenant):
+def test_by_default_the_lexical_score_is_bm25_and_cover_density_stays_an_option(
+        db, client, tenant):
     from agentpay.catalog import search
     from agentpay.catalog import search_repository as repo
     from agentpay.catalog.search_repository import Ranking
     from agentpay.embeddings import get_embedder
 
-    # GIVEN a store; WHEN it is searched with the default ranking
+    # GIVEN a store where one word is rare and one is common
     _put(client, tenant, [product("pot", "Stainless Pot", 3000),
-                          product("kettle", "Stainless Kettle", 3000)])
-    assert Ranking().lexical == "cover_density" and not Ranking().shift_to_vector
+                          product("pan", "Stainless Pan", 3000),
+                          product("kettle", "Enamel Kettle", 3000)])
+    assert Ranking().lexical == "bm25" and not Ranking().shift_to_vector
+    # WHEN it is searched with the default ranking, THEN the scores are BM25's
+    scores = _lexical(db, tenant.organization_id, "stainless kettle")
+    assert scores["kettle"] == pytest.approx(_bm25(1.0, _idf(3, 1), 2, 2.0))
+    assert scores["pot"] == pytest.approx(_bm25(1.0, _idf(3, 2), 2, 2.0))
+    default = _rows_default(db, tenant.organization_id, "stainless kettle")
+    assert {r["external_id"]: r["lexical_raw"] for r in default} == pytest.approx(scores)
 
+    # AND cover density can still be asked for: ts_rank_cd's scores
     query = "stainless kettle"
     with db.connection() as conn:
         rows = repo.hybrid_search(
             conn, tenant.organization_id, query, search.to_tsquery_text(query),
             search.query_vectors.get(get_embedder(), query), repo.Filters(), 40, None,
-            search.to_tsquery_all(query), Ranking(k=10, min_semantic=-1.0))
+            search.to_tsquery_all(query),
+            Ranking(k=10, min_semantic=-1.0, lexical="cover_density"))
         expected = {r["external_id"]: r["rank"] for r in conn.execute(
             """SELECT external_id, ts_rank_cd(search_vector, to_tsquery('english', %s), 32)
                       ::float8 AS rank FROM products WHERE organization_id = %s""",
             (search.to_tsquery_text(query), tenant.organization_id))}
-    # THEN each candidate's lexical score is ts_rank_cd's
     assert {r["external_id"]: r["lexical_raw"] for r in rows} == pytest.approx(expected)
+
+
+def _rows_default(db, organization_id, query: str) -> list[dict]:
+    """The search statement's rows with the default ranking, as search() runs it."""
+    from agentpay.catalog import search
+    from agentpay.catalog import search_repository as repo
+    from agentpay.embeddings import get_embedder
+
+    with db.connection() as conn:
+        return repo.hybrid_search(
+            conn, organization_id, query, search.to_tsquery_text(query),
+            search.query_vectors.get(get_embedder(), query), repo.Filters(), 40, None,
+            search.to_tsquery_all(query), repo.Ranking(k=100, min_semantic=-1.0),
+            words=" ".join(search.query_terms(query)))
 
 
 def test_a_product_sold_in_the_size_asked_for_matches_it_by_its_words(db, client, tenant):

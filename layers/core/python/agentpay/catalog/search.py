@@ -112,7 +112,7 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
            weights: Weights | None = None, depth: int | None = None,
            ef_search: int = DATABASE_EF_SEARCH,
            min_semantic: float = MIN_SEMANTIC,
-           lexical: LexicalScore = "cover_density",
+           lexical: LexicalScore = "bm25",
            shift_to_vector: bool = False) -> list[SearchHit]:
     """Top-k products of one organization for a shopper's query.
 
