@@ -105,7 +105,8 @@ def test_the_bench_ranks_graded_queries_both_ways_in_one_run(db, tmp_path, capsy
     # the other rankings and each arm alone, over the same queries: the vector alone
     # finds the couch, the words alone cannot
     variants = report["variants"]
-    assert set(variants) == {"bm25_shift", "bm25", "rrf", "lexical_only", "vector_only"}
+    assert set(variants) == {"shift_to_vector", "cover_density", "rrf", "lexical_only",
+                             "vector_only"}
     assert all(0 <= v <= 1 for v in variants.values())
     assert variants["vector_only"] > 0
     # the throwaway store is gone

@@ -137,10 +137,10 @@ def read_catalog(path: Path) -> list[Any]:
 # variants as the generated set's bench.
 VARIANTS: dict[str, dict[str, Any]] = {
     "project": {},
-    "bm25_shift": {"lexical": "bm25", "shift_to_vector": True},
-    "bm25": {"lexical": "bm25"},
+    "shift_to_vector": {"shift_to_vector": True},
+    "cover_density": {"lexical": "cover_density", "weights": Weights(0.45, 0.25, 0.30)},
     "rrf": {"fusion": "rrf"},
-    "lexical_only": {"weights": Weights(0.65, 0.35, 0.0)},
+    "lexical_only": {"weights": Weights(0.8, 0.2, 0.0)},
     "vector_only": {"weights": Weights(0.0, 0.0, 1.0)},
 }
 
