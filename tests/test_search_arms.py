@@ -365,3 +365,36 @@ def test_the_any_word_tier_ranks_the_products_with_the_query_s_rarest_words(
     # THEN it reads the products with the rare words, not the first four tees
     assert {"pomade", "soap"} <= matched
     assert rows[0]["external_id"] == "pomade"
+
+
+class _Counting:
+    """A connection stand-in for search(): counts the search statements, and whether each
+    planned the spelling correction."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.statements = conn, []
+
+    def pipeline(self):
+        return self.conn.pipeline()
+
+    def execute(self, sql, params=None):
+        if "WITH vec" in sql:
+            self.statements.append("fixes AS" in sql)
+        return self.conn.execute(sql, params)
+
+
+@pytest.mark.parametrize("query, statements, hit", [
+    ("trail running shoe", [False], {"shoe-1"}),  # spelt as the store spells it: one
+    ("runnning shoe", [False, True], {"shoe-1", "shoe-2"}),  # a word nobody has: two
+    ("backpaking tnet", [False, True], {"tent-1"}),
+])
+def test_a_search_plans_the_correction_only_for_a_word_no_product_has(
+        shoes, db, query, statements, hit):
+    from agentpay.catalog.search import search
+
+    with db.connection() as conn:
+        spy = _Counting(conn)
+        hits = search(spy, shoes.organization_id, query, k=5)
+    assert spy.statements == statements
+    assert hits[0].product["external_id"] in hit
+    assert "typos" not in hits[0].product

@@ -133,17 +133,22 @@ def search(conn: psycopg.Connection, organization_id: UUID, query: str, *, k: in
     ranking = Ranking(k=k, fusion=fusion, weights=weights or Weights(),
                       min_semantic=min_semantic, lexical=lexical,
                       shift_to_vector=shift_to_vector)
-    args = (organization_id, text, to_tsquery_text(text), vector, filters, depth,
-            typo_terms, to_tsquery_all(text), ranking)
-    rows = repo.hybrid_search(conn, *args, ef_search=max(ef_search, depth),
-                              words=" ".join(query_terms(text)))
+    args = (organization_id, text, to_tsquery_text(text), vector, filters, depth)
+    options = {"ef_search": max(ef_search, depth), "words": " ".join(query_terms(text))}
+    # spelling correction only for a query with a word no product of the store has (one
+    # more statement then): most are spelt as the store spells them
+    rows = repo.hybrid_search(conn, *args, None, to_tsquery_all(text), ranking,
+                              typo_check=typo_terms, **options)
+    if typo_terms and (not rows or rows[0]["typos"]):
+        rows = repo.hybrid_search(conn, *args, typo_terms, to_tsquery_all(text), ranking,
+                                  **options)
     return [SearchHit(_strip(r), float(r["score"]), _matched(r),
                       {"cosine": float(r["cosine"] or 0.0), "lexical": float(r["lexical_part"]),
                        "fuzzy": float(r["fuzzy"])}) for r in rows]
 
 
 _SCORES = ("score", "cosine", "lexical_part", "text_match", "fuzzy", "in_vector",
-           "lexical_raw", "coverage")
+           "lexical_raw", "coverage", "typos")
 
 
 def _matched(row: dict) -> list[str]:
