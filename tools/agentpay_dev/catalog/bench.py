@@ -280,6 +280,19 @@ def bench_indexing(db: Database, size: int = 2000, seed: int | None = None,
     }
 
 
+# The rankings both relevance benches compare: the default (BM25, ADR 0011), the lexical
+# weight a query's words do not earn moved to the cosine, the former default (ts_rank_cd's
+# cover density with its weights), RRF, and each arm alone.
+RELEVANCE_VARIANTS: dict[str, dict[str, Any]] = {
+    "weighted": {},
+    "weighted_shift": {"shift_to_vector": True},
+    "cover_density": {"lexical": "cover_density", "weights": Weights(0.45, 0.25, 0.30)},
+    "rrf": {"fusion": "rrf"},
+    "lexical_only": {"weights": Weights(0.8, 0.2, 0.0)},
+    "vector_only": {"weights": Weights(0.0, 0.0, 1.0)},
+}
+
+
 def bench_relevance(db: Database, size: int = 2000, seed: int = 7) -> dict[str, Any]:
     """nDCG@10 on the project's own graded queries for the demo catalog, per fusion."""
     from agentpay.embeddings import get_embedder
@@ -289,23 +302,12 @@ def bench_relevance(db: Database, size: int = 2000, seed: int = 7) -> dict[str, 
 
     embedder = get_embedder()
     products = generate_catalog(size, seed=seed)
-    variants = {
-        "weighted": {"fusion": "weighted"},  # the default: BM25 (ADR 0011)
-        # the lexical weight a query's words do not earn moved to the cosine; the former
-        # default, ts_rank_cd's cover density with its weights (ADR 0011)
-        "weighted_shift": {"fusion": "weighted", "shift_to_vector": True},
-        "cover_density": {"fusion": "weighted", "lexical": "cover_density",
-                          "weights": Weights(0.45, 0.25, 0.30)},
-        "rrf": {"fusion": "rrf"},
-        "lexical_only": {"fusion": "weighted", "weights": Weights(0.8, 0.2, 0.0)},
-        "vector_only": {"fusion": "weighted", "weights": Weights(0.0, 0.0, 1.0)},
-    }
     out: dict[str, Any] = {"embedder": embedder.name, "products": size,
                            "queries": len(QUERIES), "ndcg_at_10": {}, "by_kind": {}}
     with bench_org(db, "bench-relevance") as org:
         load_inline(db, org, products, embedder)
         with db.connection() as conn:
-            for name, options in variants.items():
+            for name, options in RELEVANCE_VARIANTS.items():
                 def run(query: str, k: int, options=options) -> list[str]:
                     words, filters = parse_shopper_query(query)  # as `agentpay search` does
                     return [h.product["external_id"]

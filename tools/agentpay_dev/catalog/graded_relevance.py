@@ -24,8 +24,8 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from agentpay.catalog.search_repository import Weights
 from agentpay.kit.errors import InvalidInput
+from agentpay_dev.catalog.bench import RELEVANCE_VARIANTS
 from agentpay_dev.catalog.relevance import ndcg_at_k
 
 GRADE_WORDS = {"exact": 2, "partial": 1, "irrelevant": 0}
@@ -133,16 +133,11 @@ def read_catalog(path: Path) -> list[Any]:
     return [item for _, item in items]
 
 
-# The project's search as deployed ("project"), then with other ranking options: the same
-# variants as the generated set's bench.
+# The project's search as deployed ("project"), then the generated set's bench's other
+# rankings, under the same names here as before ("shift_to_vector").
 VARIANTS: dict[str, dict[str, Any]] = {
-    "project": {},
-    "shift_to_vector": {"shift_to_vector": True},
-    "cover_density": {"lexical": "cover_density", "weights": Weights(0.45, 0.25, 0.30)},
-    "rrf": {"fusion": "rrf"},
-    "lexical_only": {"weights": Weights(0.8, 0.2, 0.0)},
-    "vector_only": {"weights": Weights(0.0, 0.0, 1.0)},
-}
+    {"weighted": "project", "weighted_shift": "shift_to_vector"}.get(name, name): options
+    for name, options in RELEVANCE_VARIANTS.items()}
 
 
 def _mean(per_query: Sequence[dict[str, Any]], key: str) -> float:

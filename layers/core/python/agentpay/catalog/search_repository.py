@@ -161,7 +161,7 @@ class Ranking:
     min_semantic: float = MIN_SEMANTIC
     # The full-text score: BM25 with the store's term statistics (migration 0023, ADR
     # 0011), or ts_rank_cd's cover density (the default until this ADR's second part:
-    # nDCG@10 0.614 against BM25's 0.678 on the ESCI set, 0.823 against 0.838 on the
+    # nDCG@10 0.614 against BM25's 0.678 on the ESCI set, 0.823 against 0.841 on the
     # generated one).
     lexical: LexicalScore = "bm25"
     # `weighted`: when no candidate has all of the query's words, the lexical weight not

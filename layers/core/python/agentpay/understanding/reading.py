@@ -639,13 +639,19 @@ def _known(word: str, vocab: Vocabulary) -> bool:
         vocab.has_word(part) for part in word.split("-") if part))
 
 
+def _unnamed_spans(phrase: str, vocab: Vocabulary) -> list[tuple[int, int]]:
+    """The spans of the qualifier's compounds with a word no listing's name has."""
+    tokens = phrase.split()
+    return [(start, end) for start, end in _compounds(phrase)
+            if not all(_known(t, vocab) for t in tokens[start:end])]
+
+
 def _store_words(phrase: str, vocab: Vocabulary) -> str:
     """The words of a qualifier that some product of the store has, numbers kept with the
     unit or word they count ("0 degree", "2 batteries"); a compound goes whole or not at
     all ("fragrance free" where no listing names fragrance: not "free")."""
     tokens = phrase.split()
-    dropped = {k for start, end in _compounds(phrase) for k in range(start, end)
-               if not all(_known(t, vocab) for t in tokens[start:end])}
+    dropped = {k for start, end in _unnamed_spans(phrase, vocab) for k in range(start, end)}
     kept = []
     for i, w in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
@@ -663,8 +669,7 @@ def _unnamed_compounds(phrase: str, vocab: Vocabulary) -> list[str]:
     """The qualifier's compounds no listing's name has ("fragrance free"): a description
     may still say them, so they rank."""
     tokens = phrase.split()
-    return [" ".join(tokens[start:end]) for start, end in _compounds(phrase)
-            if not all(_known(t, vocab) for t in tokens[start:end])]
+    return [" ".join(tokens[start:end]) for start, end in _unnamed_spans(phrase, vocab)]
 
 
 def _superlative(low: str, reading: Reading) -> None:
