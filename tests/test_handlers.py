@@ -206,6 +206,44 @@ def test_ws_resume_replays_what_a_tab_missed(db, conversation, lambda_context, a
                                   "item_count": 0}}
 
 
+def test_ws_resume_shows_the_cards_each_reply_showed(make_store, make_conversation,
+                                                     lambda_context, aws):
+    # GIVEN a shopper whose search showed cards in one tab
+    _, agent = make_store("Resume Cards", [
+        {"external_id": "shoe-trail", "name": "Trail Running Shoe", "price": 11900,
+         "currency": "USD"},
+        {"external_id": "shoe-road", "name": "Road Running Shoe", "price": 9900,
+         "currency": "USD"},
+        {"external_id": "mug-1", "name": "Stoneware Coffee Mug", "price": 1800,
+         "currency": "USD"}])
+    conversation = make_conversation(agent)
+    _connect(conversation, "cards-early=", lambda_context)
+    handler = load_handler("ws_message").handler
+    event = load_event("ws_message_send.json")
+    event["requestContext"]["connectionId"] = "cards-early="
+    event["body"] = json.dumps({"action": "message", "content": "any running shoes?"})
+    assert handler(event, lambda_context)["statusCode"] == 200
+    live = _frames("cards-early=")[-1]
+    assert {p["external_id"] for p in live["products"]} == {"shoe-trail", "shoe-road"}
+    # WHEN the page reloads and its new socket asks for the whole history
+    _connect(conversation, "cards-reload=", lambda_context)
+    event = load_event("ws_message.json")
+    event["requestContext"]["connectionId"] = "cards-reload="
+    event["body"] = json.dumps({"action": "resume", "after_seq": 0})
+    assert handler(event, lambda_context)["statusCode"] == 200
+    frames = _frames("cards-reload=")
+    # THEN the reply comes back with the same cards and the text shown beside them; the
+    # shopper's own message has none
+    assert [f["type"] for f in frames] == ["user_message", "agent_message", "resumed"]
+    assert "products" not in frames[0]
+    replayed = frames[1]
+    assert replayed["replayed"] is True
+    assert [p["external_id"] for p in replayed["products"]] == [
+        p["external_id"] for p in live["products"]]
+    assert replayed["products"][0]["price"] == live["products"][0]["price"]
+    assert replayed["reply_with_cards"] == live["reply_with_cards"]
+
+
 def test_ws_bad_frames_get_error_frames(db, conversation, lambda_context, aws):
     _connect(conversation, "conn-err=", lambda_context)
     handler = load_handler("ws_message").handler

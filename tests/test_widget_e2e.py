@@ -192,6 +192,9 @@ def test_a_shopper_finds_adds_and_checks_out_in_the_widget(demo_stack):
                 f"() => document.querySelector('#agentpay-widget').shadowRoot"
                 f".querySelectorAll('.ap-msg.ap-user').length >= {shown}", timeout=STEP_MS)
             assert page.locator("a.ap-checkout").count() >= 1
+            # and the replies' product cards with it, each reply's under it again
+            page.locator(".ap-card").first.wait_for(timeout=STEP_MS)
+            assert page.locator(".ap-log .ap-products").count() >= 1
 
             # WHEN the stored token is no longer accepted THEN the widget says so and starts
             # a new conversation that works

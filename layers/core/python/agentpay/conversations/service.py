@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from agentpay.agents import repository as agents_repo
 from agentpay.config import Settings
-from agentpay.conversations import repository
+from agentpay.conversations import replayed, repository
 from agentpay.conversations.schemas import (
     BROWSER_CUSTOMER_FIELDS,
     BrowserCustomer,
@@ -434,9 +434,9 @@ def _replay(conn: psycopg.Connection, organization_id: UUID, conversation_id: UU
         raise Conflict("client_message_id was already used for a different message",
                        code="idempotency_key_reused")
     reply = repository.find_reply(conn, organization_id, earlier["id"])
+    shown = replayed.cards(conn, organization_id, [reply]).get(reply["id"], []) if reply else []
     return {"message": earlier, "reply": reply, "conversation": conversation,
-            "replayed": True, "products": [],
-            "reply_with_cards": reply["content"] if reply else None, "cart": cart.summary(
+            "replayed": True, **replayed.frame_parts(reply, shown), "cart": cart.summary(
                 dict(conversation.get("context") or {})),
             "state": ShoppingState.of(conversation.get("context") or {}).model_dump()}
 

@@ -15,6 +15,11 @@ from __future__ import annotations
 
 import re
 
+# The tools whose result a reply shows as cards: a list ("products", its ids recorded as
+# "external_ids") or one product ("product", its id as "external_id").
+LIST_TOOLS = frozenset({"search_products", "compare_products"})
+ONE_TOOL = "product_details"
+
 _ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 _MARKUP = re.compile(r"[*_`]")
 
@@ -49,3 +54,20 @@ def text_with_cards(text: str, products: list[dict]) -> str:
         return text
     out = "\n".join(kept)
     return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+def shown_ids(tool_records: list) -> list[str]:
+    """The products a stored reply showed as cards, from its tool records: the last tool
+    result that listed products or gave one, as ``Outcome.products`` picks it live. A
+    reloaded widget shows them again under the replayed reply."""
+    for record in reversed(tool_records or []):
+        if not isinstance(record, dict) or not record.get("ok"):
+            continue
+        result = record.get("result")
+        if not isinstance(result, dict):
+            continue
+        if record.get("name") in LIST_TOOLS and isinstance(result.get("external_ids"), list):
+            return [i for i in result["external_ids"] if isinstance(i, str)]
+        if record.get("name") == ONE_TOOL and isinstance(result.get("external_id"), str):
+            return [result["external_id"]]
+    return []

@@ -53,6 +53,7 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentpay.config import Settings
+from agentpay.conversations import replayed
 from agentpay.conversations import repository as conversations_repo
 from agentpay.conversations import service as conversations
 from agentpay.conversations.schemas import CartEdit, MessageCreate, MessageOut
@@ -450,11 +451,14 @@ def _resume(db: Database, out: Delivery, connection_id: str, org_id,
         rows = conversations_repo.list_messages(conn, org_id, conversation_id,
                                                 frame.after_seq, RESUME_LIMIT + 1)
         conversation = conversations_repo.get_conversation(conn, org_id, conversation_id)
+        # the products each reply showed, as cards again (at the store's prices now)
+        shown = replayed.cards(conn, org_id, rows[:RESUME_LIMIT])
     for row in rows[:RESUME_LIMIT]:
         payload = MessageOut.model_validate(row).model_dump(mode="json")
         kind = _FRAME_OF_ROLE.get(row["role"], "user_message")
-        out.send(connection_id, _fit({"type": kind, "message": payload,
-                                              "replayed": True}))
+        cards = replayed.frame_parts(row, shown[row["id"]]) if row["id"] in shown else {}
+        out.send(connection_id, _fit({"type": kind, "message": payload, **cards,
+                                      "replayed": True}))
     # the cart as it stands, so a reloaded tab shows it before the next reply
     context = dict((conversation or {}).get("context") or {})
     out.send(connection_id, _fit({"type": "resumed", "count": min(len(rows), RESUME_LIMIT),
