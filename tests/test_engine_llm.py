@@ -82,6 +82,22 @@ def test_an_invented_price_is_overruled_by_the_offline_reply(models, chat):
     assert out["reply"]["usage"]["responder"] == "offline"
 
 
+def test_a_price_gap_the_server_computed_may_be_quoted_and_no_other(models, chat):
+    claude, _ = models
+    chat("show me camping gear")
+    # the gap between the tent ($249.00) and the stove ($59.00) is a fact of this turn
+    claude.reply_text("The stove is $59.00, which is $190.00 less than the tent.")
+    out = chat("which one is cheaper and by how much?")
+    assert out["reply"]["usage"]["responder"] == "llm", out["reply"]["usage"]
+    assert "$190.00 less" in out["reply"]["content"]
+    # a gap the facts do not hold is refused
+    chat("show me camping gear")
+    claude.reply_text("The stove is $59.00, which is $150.00 less than the tent.")
+    out = chat("which one is cheaper and by how much?")
+    assert "$150.00" not in out["reply"]["content"]
+    assert out["reply"]["usage"]["guard"].startswith("unknown amount")
+
+
 def test_claude_down_falls_back_to_openai(models, chat):
     claude, gpt = models
     claude.fail_next(3, status=500)

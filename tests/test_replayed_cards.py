@@ -77,3 +77,15 @@ def test_the_cards_of_a_stored_reply_are_its_last_listing_or_product():
     assert shown_ids([action, search, _record("search_products", count=0,
                                               external_ids=[])]) == []
     assert shown_ids([]) == [] and shown_ids([action, "junk", {"name": 3}]) == []
+
+
+def test_products_looked_up_beside_the_ones_before_are_shown_with_them():
+    action = {"action": {"type": "quote_named"}}
+    first = _record("search_products", count=1, external_ids=["a"])
+    second = {**_record("search_products", count=1, external_ids=["b"]),
+              "arguments": {"append": True}}
+    empty = {**_record("search_products", count=0, external_ids=[]),
+             "arguments": {"append": True}}
+    assert shown_ids([action, first, second]) == ["a", "b"]
+    assert shown_ids([action, first, second, empty]) == ["a", "b"]
+    assert shown_ids([action, second]) == ["b"]

@@ -60,14 +60,28 @@ def shown_ids(tool_records: list) -> list[str]:
     """The products a stored reply showed as cards, from its tool records: the last tool
     result that listed products or gave one, as ``Outcome.products`` picks it live. A
     reloaded widget shows them again under the replayed reply."""
-    for record in reversed(tool_records or []):
-        if not isinstance(record, dict) or not record.get("ok"):
-            continue
-        result = record.get("result")
-        if not isinstance(result, dict):
-            continue
-        if record.get("name") in LIST_TOOLS and isinstance(result.get("external_ids"), list):
-            return [i for i in result["external_ids"] if isinstance(i, str)]
-        if record.get("name") == ONE_TOOL and isinstance(result.get("external_id"), str):
-            return [result["external_id"]]
+    records = [r for r in tool_records or [] if isinstance(r, dict)]
+    for i in range(len(records) - 1, -1, -1):
+        found = _listed(records[i])
+        if found is not None:
+            # lists looked up beside the ones before them ("append": two products named)
+            while i > 0 and (records[i].get("arguments") or {}).get("append"):
+                i -= 1
+                before = _listed(records[i])
+                if before is None:
+                    break
+                found = before + found
+            return list(dict.fromkeys(found))
+        if records[i].get("ok") and records[i].get("name") == ONE_TOOL \
+                and isinstance((records[i].get("result") or {}).get("external_id"), str):
+            return [records[i]["result"]["external_id"]]
     return []
+
+
+def _listed(record: dict) -> list[str] | None:
+    """The ids a tool record listed (None: it listed none)."""
+    result = record.get("result")
+    if not record.get("ok") or record.get("name") not in LIST_TOOLS \
+            or not isinstance(result, dict) or not isinstance(result.get("external_ids"), list):
+        return None
+    return [i for i in result["external_ids"] if isinstance(i, str)]

@@ -493,7 +493,8 @@ def _quote_named(ctx: TurnContext, text: str, reading: Reading) -> Action | None
             continue
         base = base or said
         state, _ = update(ShoppingState(), replace(said, superlative=None, sort=None))
-        wanted.append(search_arguments(state, ctx.vocab, k=1))
+        wanted.append({**search_arguments(state, ctx.vocab, k=1),
+                       "named": " ".join(part.split())[:300]})
     if len(wanted) < 2 or all(not w.get("brands") for w in wanted) and any(
             p.get("external_id") for p in ctx.last_shown):
         return None  # the kind on screen, said twice, is a pick, not two products
@@ -547,6 +548,9 @@ def _about_this_search(ctx: TurnContext, reading: Reading) -> bool:
 
 _EACH_OPTION = re.compile(r"\b(?:one|1|a\s{1,3}pair)\s{1,3}(?:in|for)\b[^.?!]{1,60}\b(?:and|&|plus)\s{1,3}"
                           r"(?:one|1|a\s{1,3}pair|another)\s{1,3}(?:in|for)\b", re.IGNORECASE)
+_BY_HOW_MUCH = re.compile(r"\bby\s{1,3}how\s{1,3}much\b|\bhow\s{1,3}much\s{1,3}(?:cheaper|less|more|"
+                          r"dearer|pricier)\b|\b(?:price|cost)\s{1,3}difference\b|"
+                          r"\bdifference\s{1,3}in\s{1,3}(?:price|cost)\b", re.IGNORECASE)
 _NEXT_ON_LIST = re.compile(r"\s{0,3}(?:also|and|plus|now|then|next|oh\s{1,3}and)\b",
                            re.IGNORECASE)
 _GO_WITH = re.compile(r"\b(?:go(?:ing)?\s{1,3}(?:with|for)|i'?ll\s{1,3}(?:go\s{1,3}with|have)|"
@@ -602,13 +606,23 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             action = add(ctx, targets.products, entities, reading, targets,
                           reason=f"the {reading.superlative} of those shown")
         else:
-            ctx.focus(targets.products[0])
+            chosen = targets.products[0]
+            ctx.focus(chosen)
+            steps = [ToolStep("product_details", {"external_id": chosen["external_id"]})]
+            params = {"superlative": reading.superlative, "scope": "shown"}
+            others = [p for p in ctx.last_shown if p.get("external_id") != chosen["external_id"]
+                      and p.get("currency") == chosen.get("currency")
+                      and isinstance(p.get("price_minor"), int)]
+            if _BY_HOW_MUCH.search(text) and others:
+                # "which one is cheaper and by how much": the next one in that order too,
+                # read before the chosen one (which keeps the focus), and the gap
+                runner_up = sorted(others, key=lambda p: p["price_minor"],
+                                   reverse=reading.superlative != "cheapest")[0]
+                steps.insert(0, ToolStep("product_details",
+                                         {"external_id": runner_up["external_id"]}))
+                params["by_how_much"] = True
             action = Action("select_product", f"the {reading.superlative} of those shown",
-                            steps=[ToolStep("product_details",
-                                            {"external_id": targets.products[0][
-                                                "external_id"]})],
-                            stage="consideration",
-                            params={"superlative": reading.superlative, "scope": "shown"})
+                            steps=steps, stage="consideration", params=params)
     action.intent = "add_to_cart" if buy else "price_inquiry"
     return action
 

@@ -52,14 +52,22 @@ class TurnOutcome:
         return [{"action": self.action.record()}] + [r.record() for r in self.results]
 
     def products(self) -> list[dict]:
-        """Products this reply shows (for cards in a widget)."""
-        for r in reversed(self.results):
+        """Products this reply shows (for cards in a widget): the last list or product
+        found, with the lists it was looked up beside ("append": two products named)."""
+        for i in range(len(self.results) - 1, -1, -1):
+            r = self.results[i]
             if r.ok and r.data:
                 if "products" in r.data:
-                    return [{k: v for k, v in p.items() if k not in ("score", "matched",
-                                                                      "variants",
-                                                                      "description")}
-                            for p in r.data["products"]]
+                    found = list(r.data["products"])
+                    while r.arguments.get("append") and i > 0:
+                        i, r = i - 1, self.results[i - 1]
+                        if not (r.ok and r.data and "products" in r.data):
+                            break
+                        found = list(r.data["products"]) + found
+                    unique = {p["external_id"]: p for p in found[::-1]}  # first kept
+                    return [{k: v for k, v in unique[e].items()
+                             if k not in ("score", "matched", "variants", "description")}
+                            for e in dict.fromkeys(p["external_id"] for p in found)]
                 if "product" in r.data:
                     p = r.data["product"]
                     return [{k: v for k, v in p.items() if k not in ("variants",

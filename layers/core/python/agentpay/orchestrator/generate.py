@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentpay.kit import deadline
-from agentpay.orchestrator import cart, guard, negotiation
+from agentpay.orchestrator import cart, guard, negotiation, offline
 from agentpay.orchestrator.actions import Action
 from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.default import MODEL_TOOLS, default_registry, enabled_tools
@@ -65,7 +65,17 @@ def facts_of(action: Action, results: list[ToolResult], ctx: TurnContext) -> dic
         # what the store told us about this shopper (name, locale, past orders...)
         "customer": ctx.conversation.get("customer") or {},
         "hesitation_signals": [h["signal"] for h in ctx.hesitation[-5:]],
+        # "by how much": the gap between the two products read, computed here
+        **({"price_gap": gap} if (gap := _price_gap(action, results)) else {}),
     }
+
+
+def _price_gap(action: Action, results: list[ToolResult]) -> dict | None:
+    read = [r.data["product"] for r in results
+            if r.name == "product_details" and r.ok and r.data]
+    if not action.params.get("by_how_much") or len(read) < 2:
+        return None
+    return offline.price_gap(read[-1], read[0])
 
 
 # How a store team member's message reads in the model's history (the store's own words,

@@ -69,9 +69,9 @@ def urls_in(text: str) -> set[str]:
 # Money the server computed, in minor units, and the same amounts as it formatted them.
 _AMOUNT_KEYS = frozenset({"price_minor", "unit_price_minor", "compare_at_minor",
                           "base_total_minor", "subtotal_minor", "discount_minor",
-                          "total_minor"})
+                          "total_minor", "difference_minor"})
 _FORMATTED_KEYS = frozenset({"price", "compare_at", "base_total", "subtotal", "discount",
-                             "total"})
+                             "total", "difference"})
 _PERCENT_KEYS = frozenset({"percent", "discount_percent"})
 _URL_KEYS = frozenset({"url", "image_url"})
 # Passages of the store's own help articles (search_knowledge): the store's word on its

@@ -166,7 +166,11 @@ def _selection_reply(action: Action, results: list[ToolResult]) -> str:
     if added is not None:
         return _added(added) if added.ok else _cart_problem(added)
     search = next((r for r in results if r.name == "search_products" and r.ok), None)
-    details = next((r for r in results if r.name == "product_details" and r.ok), None)
+    read = [r for r in results if r.name == "product_details" and r.ok]
+    details = read[-1] if read else None  # the chosen one is read last
+    if search is None and details is not None and len(read) > 1 \
+            and action.params.get("by_how_much"):
+        return _price_gap_reply(which, details.data["product"], read[0].data["product"])
     if search is not None:
         if not search.data["products"]:
             return (f"I couldn't find any {action.params.get('described', 'match')} in stock "
@@ -182,6 +186,30 @@ def _selection_reply(action: Action, results: list[ToolResult]) -> str:
     return (f"{scope[0].upper()}{scope[1:]} is {p['name']} at {p['price']}"
             + (f" (was {p['compare_at']})" if p.get("compare_at") else "")
             + ". Shall I add it to your cart?")
+
+
+def price_gap(chosen: dict, other: dict) -> dict | None:
+    """How far apart two products' prices are, as the catalog has them (None across
+    currencies): "which one is cheaper and by how much"."""
+    if chosen.get("currency") != other.get("currency"):
+        return None
+    gap = abs(int(other["price_minor"]) - int(chosen["price_minor"]))
+    return {"difference_minor": gap, "currency": chosen["currency"],
+            "difference": format_money(gap, chosen["currency"])}
+
+
+def _price_gap_reply(which: str, chosen: dict, other: dict) -> str:
+    gap = price_gap(chosen, other)
+    head = (f"The {which} of those is {chosen['name']} at {chosen['price']}"
+            + (f" (was {chosen['compare_at']})" if chosen.get("compare_at") else ""))
+    if gap is None:
+        return f"{head}. Shall I add it to your cart?"
+    if gap["difference_minor"] == 0:
+        return (f"{chosen['name']} and {other['name']} cost the same, {chosen['price']}. "
+                "Which one would you like?")
+    than = "less" if which == "cheapest" else "more"
+    return (f"{head}: {gap['difference']} {than} than {other['name']} ({other['price']}). "
+            "Shall I add it to your cart?")
 
 
 def _added(r: ToolResult, cart: dict | None = None) -> str:

@@ -10,7 +10,7 @@ from agentpay.catalog.search import query_terms, search
 from agentpay.catalog.search_repository import Filters, browse
 from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.products import details, summary
-from agentpay.tools.ranking import at_least, extreme, rank, saying
+from agentpay.tools.ranking import at_least, extreme, named_first, rank, saying
 from agentpay.tools.registry import Tool, ToolFailure
 from agentpay.understanding.lexicon import size_units
 
@@ -153,6 +153,8 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
             relaxed.append(f"at least {args['measure_min']}")
     if args.get("prefer"):
         ranked = saying(ranked, args["prefer"])
+    if args.get("named"):  # one product the shopper called by its name
+        ranked = named_first(ranked, args["named"])
     if args.get("append"):  # a second product named is another one than the first
         on_screen = {p.get("external_id") for p in ctx.last_shown}
         ranked = [p for p in ranked if p.get("external_id") not in on_screen]
@@ -215,6 +217,9 @@ SEARCH = Tool(
             "exclude_colors": _WORDS, "require": _WORDS, "exclude_words": _WORDS,
             "features": _WORDS, "color_words": _WORDS, "size_keys": _WORDS,
             "prefer": _WORDS, "append": {"type": "boolean"},
+            # the words by which the shopper named one product ("the cairnline hard
+            # cooler 25 qt"): the product they name best comes first
+            "named": {"type": "string", "maxLength": 300},
             "gender": {"type": "string", "enum": ["men", "women"]},
             "sort": {"type": "string", "enum": ["cheapest", "most_expensive", "newest",
                                                 "on_sale"]},

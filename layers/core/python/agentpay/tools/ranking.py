@@ -134,3 +134,27 @@ def at_least(products: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         if any(m is not None and m >= float(value) for m in measures):
             out.append(p)
     return out
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def named_first(products: list[dict[str, Any]], named: str) -> list[dict[str, Any]]:
+    """The products in order of how well the shopper's words name them: first how many
+    of the words the product's name and brand have, then how little of its name the
+    shopper left out. "The cairnline hard cooler 25 qt" is the Cairnline Hard Cooler,
+    25 qt, not the Cairnline Glacier Chest Hard Cooler, 25 qt that search may rank
+    first; ties keep the search's order."""
+    said = {_stem(w) for w in words(named)}
+    if not said:
+        return products
+
+    def fit(p: dict[str, Any]) -> tuple[float, float]:
+        name = {_stem(w) for w in words(str(p.get("name") or ""))}
+        known = name | {_stem(w) for w in words(str(p.get("brand") or ""))}
+        return (-len(said & known) / len(said),
+                -(len(said & name) / len(name) if name else 0.0))
+
+    order = sorted(range(len(products)), key=lambda i: (fit(products[i]), i))
+    return [products[i] for i in order]
