@@ -85,3 +85,40 @@ def test_how_much_more_the_dearest_costs_than_the_next(client, make_store, make_
            "Ridgeway Hard Cooler, 25 qt ($151.99)" in reply, reply
     # without "by how much" the answer names one product, as before
     assert "more than" not in say("which is the cheapest?")
+
+
+BAGS = [
+    {"external_id": "bag-down", "name": "Kestrel 35°F Down Sleeping Bag", "price": 19500,
+     "currency": "USD", "category": "Camping", "description": "Light enough for summer hikes.",
+     "attributes": {"product_type": "Sleeping Bag", "material": "650-fill down"}},
+    {"external_id": "bag-synth", "name": "Kestrel 0°F Winter Sleeping Bag", "price": 12399,
+     "currency": "USD", "category": "Camping", "description": "Has a two-way zipper.",
+     "attributes": {"product_type": "Sleeping Bag", "material": "synthetic insulation"}},
+]
+
+
+def test_a_question_about_one_product_on_screen_is_answered_from_its_listing(
+        client, make_store, make_conversation):
+    # "what's the insulation in the first one" reads to the classifier like a comparison
+    # (one message among many): it asks about one product, and its listing answers
+    _, agent = make_store("Bag Questions", BAGS)
+    conv = make_conversation(agent)
+    cid = conv["conversation"]["id"]
+
+    def say(text: str) -> dict:
+        response = client.post(f"/v1/agent/conversations/{cid}/messages",
+                               json={"content": text}, headers=bearer(conv["token"]))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    shown = [p["external_id"] for p in say("show me sleeping bags")["products"]]
+    first = next(b for b in BAGS if b["external_id"] == shown[0])
+    second = next(b for b in BAGS if b["external_id"] == shown[1])
+    out = say("what's the insulation in the first one")
+    assert out["reply"]["tool_calls"][0]["action"]["type"] == "answer_question"
+    assert first["attributes"]["material"] in out["reply"]["content"]
+    assert second["attributes"]["material"] in say(
+        "whats the fabric in the second one")["reply"]["content"]
+    # comparing two is still a comparison
+    both = say("compare the first and the second one")
+    assert both["reply"]["tool_calls"][0]["action"]["type"] == "compare_products"

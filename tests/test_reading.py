@@ -496,7 +496,9 @@ def test_what_it_all_comes_to_is_the_cart_total():
     ("how much torque does it have?", "attr", "torque"),
     ("whats the weight capacity on the studio one?", "measure", "hold"),
     ("whats the main ingredient in the first one", "material", ""),
-    ("can it go in the wash?", "yesno", "machine washable")])
+    ("can it go in the wash?", "yesno", "machine washable"),
+    ("what's the insulation in the first one", "attr", "insulation"),
+    ("whats the battery in it?", "attr", "battery")])
 def test_questions_about_a_product_s_facts(text, kind, phrase):
     question = reading_of(text).question
     assert question is not None and (question.kind, question.phrase) == (kind, phrase)

@@ -166,6 +166,11 @@ LEASH = {"name": "Tailwind Leather Dog Leash, 6 ft.", "price": "$43.50",
                       {"size": "6 ft.", "color": "Gray", "stock": 3}]}
 
 
+BAG = {"name": "Nightfall 0°F Sleeping Bag", "price": "$123.99",
+       "description": "Built for backpacking, it has a mummy hood.",
+       "attributes": {"material": "synthetic insulation", "temp_rating_f": 0,
+                      "closure": "two-way zipper"},
+       "sizes": ["Regular", "Long"], "colors": ["Sand"], "variants": []}
 BLENDER = {"name": "Kestrel 1200 Blender", "price": "$89.00", "description": "",
            "attributes": {"capacity_oz": 64, "wattage": 1200}, "sizes": [], "colors": ["Red"],
            "variants": [{"size": None, "color": "Red", "stock": 2}]}
@@ -188,6 +193,13 @@ BLENDER = {"name": "Kestrel 1200 Blender", "price": "$89.00", "description": "",
     (LEASH, Question("material"), True, "full-grain leather"),
     (LEASH, Question("colors"), True, "Gray"),
     (BLENDER, Question("measure", "many ounces"), True, "64 ounces"),  # capacity_oz
+    # what it is made of, by another name, and a word of an attribute's value
+    (LEASH, Question("attr", "fabric"), True, "made of full-grain leather"),
+    (DRILL, Question("attr", "filling"), True, "made of glass-filled nylon"),
+    (BAG, Question("attr", "insulation"), True, "made of synthetic insulation"),
+    (BAG, Question("attr", "zipper"), True, "closure two-way zipper"),  # a value's word
+    (BAG, Question("attr", "hood"), True, "mummy hood"),  # the listing's sentence
+    (BLENDER, Question("attr", "fabric"), None, "doesn't give its fabric"),
 ])
 def test_answers_come_from_the_listing(product, question, verdict, says):
     text, got = answer(product, question)

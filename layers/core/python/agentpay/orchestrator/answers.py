@@ -179,6 +179,10 @@ def answer_measure(p: dict[str, Any], dimension: str) -> tuple[str, bool | None]
     return (f"The listing for {name} doesn't give its {noun}, so I'd rather not guess.", None)
 
 
+# what a shopper calls what a product is made of
+MADE_OF = frozenset({"material", "fabric", "filling", "fill", "stuffing", "insulation"})
+
+
 def answer_material(p: dict[str, Any]) -> tuple[str, bool | None]:
     material = _attrs(p).get("material")
     if isinstance(material, str) and material:
@@ -219,6 +223,11 @@ def answer_attr(p: dict[str, Any], word: str) -> tuple[str, bool | None]:
         if stem in k and not isinstance(v, bool):
             name = k[:k.rindex("_")] if _unit(k) else k  # "capacity_l" is the capacity
             return f"{p['name']}: {name.replace('_', ' ')} {_number(v)}{_unit(k)}.", True
+    if singular(word) in MADE_OF and isinstance(_attrs(p).get("material"), str):
+        return answer_material(p)  # "what's the fabric / filling in it"
+    for k, v in _attrs(p).items():  # "what's the insulation in it": material "synthetic
+        if isinstance(v, str) and re.search(rf"\b{re.escape(singular(word))}", v.lower()):
+            return f"{p['name']}: {k.replace('_', ' ')} {v}.", True  # insulation"
     for size in p.get("sizes") or []:
         if stem in str(size).lower():
             return f"{p['name']} is {size}.", True

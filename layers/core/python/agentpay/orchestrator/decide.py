@@ -114,6 +114,10 @@ def _name_match(phrase: str, items: list[dict]) -> list[dict]:
 def _product_question(ctx: TurnContext, intent: str, entities: list[dict], reading: Reading,
                       text: str) -> Action | None:
     question = reading.question
+    if intent == "compare_products" and question is not None and not _COMPARE.search(text) \
+            and sum(1 for e in entities if e.get("type") == "reference") <= 1 \
+            and not re.search(r"\b(?:both|each|two|all)\b", text, re.IGNORECASE):
+        intent = "product_details"  # "what's the insulation in the first one": one product
     if question is None or intent in ("add_to_cart", "remove_from_cart", "checkout",
                                       "view_cart", "compare_products"):
         return None

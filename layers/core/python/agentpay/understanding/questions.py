@@ -36,7 +36,7 @@ _Q_TAG = re.compile(
     r"correct|isn'?t\s{1,3}it|aren'?t\s{1,3}they|no)?\s{0,3}\?")
 _Q_WHAT = re.compile(
     r"\bwhat(?:'?s|\s{1,3}is|\s{1,3}are)?\s{1,3}(?:the\s{1,3})?(?P<a>[a-z]{2,20})\s{1,3}(?:is|are|"
-    r"does|do|on|of|for)\s{1,3}(?:the|this|that|it|they|those|these|them|your)\b")
+    r"does|do|on|of|for|in)\s{1,3}(?:the|this|that|it|they|those|these|them|your)\b")
 _Q_HOW_MUCH = re.compile(r"\bhow\s{1,3}much\s{1,3}(?P<a>[a-z]{3,20})\s{1,3}(?:does|do|is|can|will|"
                          r"would|are)\b")
 QUESTION_WORDS = frozenset({"how", "what", "whats", "which", "does", "take", "much", "long",
