@@ -35,6 +35,9 @@ _BRAND_TAILS = frozenset({"co", "inc", "ltd", "llc", "company", "the"})
 MAX_PHRASE = 5
 
 
+# materials named by a kind of them ("carbon fiber", "merino wool", "memory foam")
+_GENERIC_MATERIALS = frozenset({"fiber", "fibre", "foam", "wool", "insulation", "fleece"})
+
 @dataclass(frozen=True)
 class TypeMatch:
     """Product types a message names: `labels` share the longest matched ending
@@ -84,9 +87,14 @@ class Vocabulary:
             v.brands.setdefault(brand_phrase(label), label)
         for label in by_kind["material"]:
             v.materials.setdefault(norm_phrase(label), label)
-        # a material's head word ("full-grain leather": leather), not its qualifiers
-        v.material_words = frozenset(m.split()[-1] for m in v.materials
-                                     if len(m.split()[-1]) > 3)
+        # a material's head word ("full-grain leather": leather), not its qualifiers; of a
+        # kind of fibre, foam or wool the word before too, as shoppers say it ("carbon"
+        # poles, "merino" socks, "memory" foam)
+        v.material_words = frozenset(
+            [m.split()[-1] for m in v.materials if len(m.split()[-1]) > 3]
+            + [m.split()[-2] for m in v.materials if len(m.split()) > 1
+               and m.split()[-1] in _GENERIC_MATERIALS and m.split()[-2].isalpha()
+               and len(m.split()[-2]) > 3])
         for label in by_kind["color"]:
             v.colors.setdefault(colour_key(label), label)
         for label in by_kind["size"]:

@@ -661,6 +661,8 @@ def buying(intent: str, entities: list[dict], reading: Reading, counted: bool = 
     if not referred or reading.question or reading.details or intent in (
             "compare_products", "remove_from_cart"):
         return False
+    if _GO_WITH.search(reading.text) and not reading.text.rstrip().endswith("?"):
+        return True  # "go with the carbon ones": chosen
     ordinal = any(e.get("type") == "reference" and "ordinal" in (e.get("value") or {})
                   for e in entities)
     # "the first one in black" buys; "the grey ones" only points (its colour is its name)

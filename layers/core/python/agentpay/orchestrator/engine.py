@@ -337,6 +337,24 @@ class Engine:
                                 ctx.conversation.get("customer"))
         return _Given(action.intent or "view_cart"), Reading(), action, results, draft
 
+    def _play_parts(self, ctx: TurnContext, parts: list[str], seq: int, allowed,
+                    timings: dict[str, float]) -> list:
+        """Each request of the message in turn. Parts that each picked one product ("the
+        cheapest carbon pair and the cheapest aluminium pair") leave every pick on screen,
+        for "go with the carbon ones" next."""
+        played, picks = [], []
+        for part in parts:
+            before = ctx.state.get("last_shown")
+            played.append(self._play(ctx, part, seq, allowed, timings))
+            after = ctx.state.get("last_shown") or []
+            if after is not before and len(after) == 1:
+                picks.append(after[0])
+        ids = list(dict.fromkeys(p.get("external_id") for p in picks))
+        if len(ids) > 1:
+            by_id = {p.get("external_id"): p for p in picks}
+            ctx.show([by_id[i] for i in ids])
+        return played
+
     def run(self, ctx: TurnContext, text: str, seq: int, *,
             on_delta: Callable[[str], None] | None = None,
             on_restart: Callable[[], None] | None = None,
@@ -347,8 +365,8 @@ class Engine:
         message is that change, whatever its words."""
         timings: dict[str, float] = {}
         allowed = enabled_tools(ctx.agent)
-        played = [self._edit(ctx, cart_edit, seq, allowed, timings)] if cart_edit else [
-            self._play(ctx, part, seq, allowed, timings) for part in split_requests(text)]
+        played = [self._edit(ctx, cart_edit, seq, allowed, timings)] if cart_edit else \
+            self._play_parts(ctx, split_requests(text), seq, allowed, timings)
         understanding, _, action, _, _ = played[-1]
         results = [r for p in played for r in p[3]]
         # "My cat is very big and likes to climb. I want a cat tree…": the part that asks

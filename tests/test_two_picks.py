@@ -1,0 +1,62 @@
+"""Two kinds of one product asked about together or in turn: "the cheapest carbon pair and
+the cheapest aluminium pair", then "go with the carbon ones"; "any aluminium ones?" after
+carbon ones asks for aluminium instead of both."""
+
+from __future__ import annotations
+
+from conftest import bearer
+
+
+def _pole(eid: str, name: str, price: int, material: str) -> dict:
+    return {"external_id": eid, "name": name, "price": price, "currency": "USD",
+            "category": "Hiking", "attributes": {"product_type": "Trekking Poles",
+                                                 "material": material}}
+
+
+POLES = [_pole("cf-1", "Skyridge Collapsible Carbon Trekking Poles", 6850, "carbon fiber"),
+         _pole("cf-2", "Skyridge Pro Carbon Trekking Poles", 11900, "carbon fiber"),
+         _pole("al-1", "Trailstick Aluminum Trekking Poles", 3499, "7075 aluminum"),
+         _pole("al-2", "Trailstick Folding Aluminum Trekking Poles", 7395, "7075 aluminum"),
+         {"external_id": "sock-1", "name": "Merino Hiking Socks", "price": 2200,
+          "currency": "USD", "category": "Hiking",
+          "attributes": {"product_type": "Hiking Socks", "material": "merino wool"}}]
+
+
+def _chat(client, make_store, make_conversation, store: str):
+    _, agent = make_store(store, POLES)
+    conv = make_conversation(agent)
+    cid = conv["conversation"]["id"]
+
+    def say(text: str) -> dict:
+        response = client.post(f"/v1/agent/conversations/{cid}/messages",
+                               json={"content": text}, headers=bearer(conv["token"]))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return say
+
+
+def test_the_cheapest_of_two_materials_then_one_of_them_bought(client, make_store,
+                                                               make_conversation):
+    say = _chat(client, make_store, make_conversation, "Two Picks")
+    out = say("trekking poles - what's the cheapest carbon pair you have and the cheapest "
+              "aluminium pair?")
+    reply = out["reply"]["content"]
+    assert "Skyridge Collapsible Carbon Trekking Poles" in reply, reply
+    assert "Trailstick Aluminum Trekking Poles at $34.99" in reply, reply
+    assert "carbon aluminum" not in reply  # the second pick is aluminium, not both
+    # both picks stay on screen: the one named next is one of them, and "go with" buys it
+    out = say("go with the carbon ones")
+    assert [li["external_id"] for li in out["cart"]["lines"]] == ["cf-1"], \
+        out["reply"]["content"]
+
+
+def test_another_material_asked_for_replaces_the_first(client, make_store,
+                                                        make_conversation):
+    say = _chat(client, make_store, make_conversation, "Material Swap")
+    first = say("show me carbon trekking poles")
+    assert {p["external_id"] for p in first["products"]} == {"cf-1", "cf-2"}
+    out = say("any aluminium ones?")
+    assert {p["external_id"] for p in out["products"]} == {"al-1", "al-2"}, \
+        out["reply"]["content"]
+    assert "carbon" not in out["reply"]["content"].lower()
