@@ -60,3 +60,30 @@ def test_another_material_asked_for_replaces_the_first(client, make_store,
     assert {p["external_id"] for p in out["products"]} == {"al-1", "al-2"}, \
         out["reply"]["content"]
     assert "carbon" not in out["reply"]["content"].lower()
+
+
+SOCKS = [{"external_id": f"sock-{i}", "name": name, "price": price, "currency": "USD",
+          "category": "Hiking", "attributes": {"product_type": "Hiking Socks",
+                                               "material": "merino wool"}}
+         for i, (name, price) in enumerate([("Merino Hiking Socks", 2200),
+                                            ("Cushioned Merino Crew Socks", 1650),
+                                            ("Lightweight Merino Ankle Socks", 1900)], 2)]
+
+
+def test_the_cheapest_of_another_kind_than_on_screen_is_the_store_s(client, make_store,
+                                                                     make_conversation):
+    _, agent = make_store("Other Kind", POLES[:4] + SOCKS)
+    conv = make_conversation(agent)
+    cid = conv["conversation"]["id"]
+
+    def say(text: str) -> dict:
+        response = client.post(f"/v1/agent/conversations/{cid}/messages",
+                               json={"content": text}, headers=bearer(conv["token"]))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    assert len(say("show me trekking poles")["products"]) == 4
+    out = say("and the cheapest hiking socks?")
+    assert "Cushioned Merino Crew Socks at $16.50" in out["reply"]["content"], \
+        out["reply"]["content"]
+    assert [p["external_id"] for p in out["products"]] == ["sock-3"]

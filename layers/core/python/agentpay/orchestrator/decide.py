@@ -317,6 +317,10 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             action.params["then"] = "answer_question"
             action.intent = "product_details"
         return action
+    if reading.superlative and reading.types and not reading.scope_catalog \
+            and not _about_this_search(ctx, reading) and not asks_about:
+        # "and the cheapest fleece jacket?" with down jackets on screen: the store's
+        reading = replace(reading, scope_catalog=True)
     if reading.superlative and (_about_this_search(ctx, reading) or reading.scope_catalog) \
             and not asks_about and not (
             intent in ("discount_request", "price_objection") and HAGGLE.search(
