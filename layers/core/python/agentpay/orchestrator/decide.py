@@ -556,6 +556,9 @@ def _about_this_search(ctx: TurnContext, reading: Reading) -> bool:
 
 _EACH_OPTION = re.compile(r"\b(?:one|1|a\s{1,3}pair)\s{1,3}(?:in|for)\b[^.?!]{1,60}\b(?:and|&|plus)\s{1,3}"
                           r"(?:one|1|a\s{1,3}pair|another)\s{1,3}(?:in|for)\b", re.IGNORECASE)
+_HAVE_IT = re.compile(r"\s{0,3}(?:(?:so|and|ok|hey|hi)[,\s]{1,3})?(?:(?:do|does|did)\s{1,3}(?:you|u|ya|they|it)"
+                      r"\s{1,3}(?:have|got|carry|stock|sell|come)|have\s{1,3}(?:you|u)\s{1,3}got|"
+                      r"(?:is|are)\s{1,3}there|any\s{1,3}chance)\b", re.IGNORECASE)
 _BY_HOW_MUCH = re.compile(r"\bby\s{1,3}how\s{1,3}much\b|\bhow\s{1,3}much\s{1,3}(?:cheaper|less|more|"
                           r"dearer|pricier)\b|\b(?:price|cost)\s{1,3}difference\b|"
                           r"\bdifference\s{1,3}in\s{1,3}(?:price|cost)\b", re.IGNORECASE)
@@ -665,6 +668,8 @@ def buying(intent: str, entities: list[dict], reading: Reading, counted: bool = 
     if not referred or reading.question or reading.details or intent in (
             "compare_products", "remove_from_cart"):
         return False
+    if _HAVE_IT.match(reading.text):
+        return False  # "do you have the first one in medium?": asked, not bought
     if _GO_WITH.search(reading.text) and not reading.text.rstrip().endswith("?"):
         return True  # "go with the carbon ones": chosen
     ordinal = any(e.get("type") == "reference" and "ordinal" in (e.get("value") or {})
@@ -679,14 +684,29 @@ def _availability(ctx: TurnContext, entities: list[dict], reading: Reading,
     """"Do you have it in walnut?", "in size 9?": about the product in focus, or, with a
     list on screen, a refinement whose best match comes into focus."""
     focus = ctx.state.get("focus")
+    params = {"size": reading.sizes[0] if reading.sizes else None,
+              "color": reading.colors[0] if reading.colors else None}
+    params = {k: v for k, v in params.items() if v}
+    if ctx.last_shown and any(e.get("type") == "reference" and "ordinal" in (
+            e.get("value") or {}) for e in entities):
+        # "do you have the first one in medium?": that one, in that size
+        targets = resolve(entities, replace(reading, sizes=[], colors=[]), text,
+                          shown=ctx.last_shown, focus=None, cart_lines=[], vocab=ctx.vocab,
+                          types=ctx.shopping.product_types)
+        if targets.how == "ordinal" and targets.products:
+            ctx.focus(targets.products[0])
+            # the size and colour asked about are the ones wanted, for "add it" next
+            ctx.shopping.sizes = list(reading.sizes) or ctx.shopping.sizes
+            ctx.shopping.colors = list(reading.colors) or ctx.shopping.colors
+            return Action("check_availability", "availability of the product picked",
+                          steps=[ToolStep("product_details",
+                                          {"external_id": targets.products[0]["external_id"]})],
+                          params=params, stage="consideration", intent="availability")
     if focus and re.search(r"\b(?:it|that|this|that\s{1,3}one|this\s{1,3}one)\b",
                            text, re.IGNORECASE):
-        params = {"size": reading.sizes[0] if reading.sizes else None,
-                  "color": reading.colors[0] if reading.colors else None}
         return Action("check_availability", "availability of the product in focus",
                       steps=[ToolStep("product_details", {"external_id": focus["external_id"]})],
-                      params={k: v for k, v in params.items() if v}, stage="consideration",
-                      intent="availability")
+                      params=params, stage="consideration", intent="availability")
     if not ctx.shopping.active() and not ctx.last_shown:
         return None
     action = search_from_state(ctx, reading)

@@ -496,12 +496,16 @@ def _availability(p: dict, params: dict[str, Any]) -> str:
             sizes = [s for s in p.get("sizes") or []]
             return (f"{p['name']} doesn't come in size {size}. It comes in "
                     f"{_options(sizes)}.")
+        label = matching[0].get("size") or size  # the store's spelling ("M")
         if sum(int(v.get("stock", 0) or 0) for v in matching) > 0:
-            return (f"Yes — {p['name']} is in stock in size {size}{_at(matching)}. Shall I "
-                    "add it to your cart?")
+            colours = list(dict.fromkeys(str(v["color"]) for v in matching
+                                         if v.get("color") and int(v.get("stock", 0) or 0) > 0))
+            which = f", in {_options(colours)}" if not color and len(colours) > 1 else ""
+            return (f"Yes — {p['name']} is in stock in size {label}{which}{_at(matching)}. "
+                    "Shall I add it to your cart?")
         others = sorted({str(v["size"]) for v in variants
                          if int(v.get("stock", 0) or 0) > 0 and v.get("size")})
-        return (f"Sorry, {p['name']} is sold out in size {size}."
+        return (f"Sorry, {p['name']} is sold out in size {label}."
                 + (f" It's available in {_options(others)}." if others else ""))
     if color and variants:
         matching = [v for v in variants if str(v.get("color", "")).lower() == str(color).lower()]
