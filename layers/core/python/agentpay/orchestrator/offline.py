@@ -110,6 +110,9 @@ def _search_reply(action: Action, r: ToolResult) -> str:
     items = r.data["products"]
     described = action.params.get("described") or action.params.get("query", "that")
     relaxed = r.data.get("relaxed") or []
+    if not items and action.params.get("not_carried"):
+        return (f"I couldn't find {action.params['not_carried']} in this store. Is there "
+                "something else I can look for?")
     if not items:
         filters = action.params.get("filters") or {}
         narrowed = any(k in filters for k in ("price_min", "price_max", "colors", "sizes",
@@ -125,7 +128,7 @@ def _search_reply(action: Action, r: ToolResult) -> str:
         head = (f"I couldn't find any with “{', '.join(relaxed)}”, so here are the closest "
                 f"matches: {described}")
     elif action.params.get("not_carried"):
-        head = (f"I couldn't find any {action.params['not_carried']} in this store — here's "
+        head = (f"I couldn't find {action.params['not_carried']} in this store — here's "
                 "the closest I have")
     if action.params.get("focus_top"):
         top = next((p for p in items if p.get("in_stock", True)), items[0])

@@ -11,7 +11,7 @@ from agentpay.orchestrator.actions import Action, ToolStep
 from agentpay.orchestrator.buying import add_options, count_of
 from agentpay.orchestrator.context import TurnContext
 from agentpay.orchestrator.references import descriptor_words
-from agentpay.orchestrator.shopping import search_arguments, update
+from agentpay.orchestrator.shopping import ShoppingState, search_arguments, update
 from agentpay.understanding.entities import is_product_word
 from agentpay.understanding.lexicon import singular
 from agentpay.understanding.reading import Reading
@@ -30,17 +30,33 @@ def _not_carried(ctx: TurnContext, state) -> str | None:
                    for w in (word, singular(word)))
 
     said = state.query.split()
-    if not is_product_word(singular(said[-1])):
-        return None
     # "yoga mats" where no product is a mat; "wine glasses" where "glass" is only a lamp's
     unknown = [w for w in said if len(w) > 2 and w.isalpha() and not known(w)]
-    return state.query if unknown else None
+    if not unknown:
+        return None
+    if is_product_word(singular(said[-1])):
+        return f"any {state.query}"
+    # "a gift for my mum, she loves gardening": an interest no listing names
+    content = [w for w in said if w not in _GIFT_WORDS]
+    if content and all(w in unknown for w in content):
+        return f"anything for {' '.join(content)}"
+    return None
+
+
+_GIFT_WORDS = frozenset({"gift", "gifts", "present", "presents", "something", "stuff", "idea",
+                         "ideas"})
 
 
 def search_from_state(ctx: TurnContext, reading: Reading, *, recommend: bool = False,
             then: str | None = None, k: int = 5) -> Action:
     """Update the shopping state from the message and search from the state."""
-    state, change = update(ctx.shopping, reading)
+    base = ctx.shopping
+    if reading.words and _not_carried(ctx, base) and not set(reading.words) & set(
+            base.query.split()):
+        # "gift ideas for a coffee lover" after yoga mats the store has none of: nothing
+        # of that search to narrow, so this one starts afresh
+        base = ShoppingState()
+    state, change = update(base, reading)
     if change == "none":
         return Action("ask_clarification", "no product words in a search",
                       question="what_looking_for", params={"kind": "what"})
