@@ -87,3 +87,13 @@ def test_the_cheapest_of_another_kind_than_on_screen_is_the_store_s(client, make
     assert "Cushioned Merino Crew Socks at $16.50" in out["reply"]["content"], \
         out["reply"]["content"]
     assert [p["external_id"] for p in out["products"]] == ["sock-3"]
+
+
+def test_a_wish_with_a_budget_said_in_passing_is_searched_cheapest_first(
+        client, make_store, make_conversation):
+    say = _chat(client, make_store, make_conversation, "Budget Hint")
+    out = say("hi! im after trekking poles for hiking, nothing too pricey")
+    assert out["reply"]["tool_calls"][0]["action"]["type"] == "search_products", \
+        out["reply"]["content"]
+    prices = [p["price_minor"] for p in out["products"]]
+    assert prices == sorted(prices) and prices[0] == 3499, out["reply"]["content"]

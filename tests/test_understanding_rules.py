@@ -125,3 +125,18 @@ def test_rule_path_costs_microseconds() -> None:
         costs.append(time.perf_counter_ns() - start)
     costs.sort()
     assert costs[len(costs) // 2] < 1_000_000
+
+
+@pytest.mark.parametrize("text", [
+    "hi! im after a waterproof jacket for hiking, mens, size L, nothing too pricey",
+    "a desk lamp please, not too expensive",
+    "need running shoes for my son, nothing crazy expensive",
+])
+def test_a_budget_said_with_the_wish_is_no_price_objection(text: str) -> None:
+    # "nothing too pricey" holds "too pricey", but objects to no price shown
+    assert classify_rules(text).intent != "price_objection"
+
+
+def test_a_price_still_objected_to_is_an_objection() -> None:
+    assert classify_rules("that's too pricey").intent == "price_objection"
+    assert classify_rules("the jacket is way too expensive").intent == "price_objection"

@@ -153,7 +153,7 @@ _MEN = re.compile(
 _SORT = (
     ("cheapest", re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|"
                             r"most affordable|cheaper|less expensive|inexpensive|cheap|"
-                            r"cheap[- ]?ish|low[- ]cost|bargain|not\s{1,3}too\s{1,3}(?:expensive|"
+                            r"cheap[- ]?ish|low[- ]cost|bargain|(?:not|nothing)\s{1,3}too\s{1,3}(?:expensive|"
                             r"pricey|dear)|budget[- ]friendly)\b")),
     ("most_expensive", re.compile(r"\b(?:most expensive|priciest|pricier|more expensive|"
                                   r"highest[- ]priced?|top of the line|high[- ]end|"

@@ -848,6 +848,11 @@ _CUES.update({
     "SERVICE_TARGET": """service, services, company, business, store, shop, you, your,
         support, experience, staff, website, site, delivery, customer service, people,
         this place, your team, you guys, this app, this chat, this bot, agent""",
+    # a budget said with the wish ("a rain jacket, nothing too pricey"): a search for the
+    # cheaper ones, not an objection to a price
+    "BUDGET_HINT": """nothing too pricey, nothing too expensive, nothing too dear,
+        not too pricey, not too expensive, not too dear, nothing pricey, nothing expensive,
+        nothing overpriced, nothing crazy expensive, nothing super expensive""",
     "OBJECTION_STRONG": """expensive, too expensive, pricey, overpriced, costly, steep,
         too much, a lot of money, can not afford, out of my budget, over my budget,
         above my budget, over budget, beyond my budget, not worth, rip off, a bit much,
@@ -1192,6 +1197,8 @@ def cues_of(norm: Normalized, text: str) -> Cues:
         i += 1
     if oos_hits >= 2:
         labels.add("OOS2")
+    if "BUDGET_HINT" in labels:  # "nothing too pricey": its "too pricey" objects to nothing
+        labels -= {"OBJECTION", "OBJECTION_STRONG"}
     if not labels.isdisjoint(_NONSEARCH):
         labels.add("NONSEARCH")
     if not labels.isdisjoint(_SHOP):
