@@ -49,3 +49,27 @@ def test_asking_for_a_size_of_a_product_shown_answers_and_then_buys_it(
     assert [(li["external_id"], li.get("size"), li.get("color"))
             for li in added["cart"]["lines"]] == [("rj-1", "M", "Plum")], \
         added["reply"]["content"]
+
+
+def test_the_size_asked_about_it_is_kept_through_the_colour_question(
+        client, make_store, make_conversation):
+    _, agent = make_store("Availability Focus", JACKETS)
+    conv = make_conversation(agent)
+    cid = conv["conversation"]["id"]
+
+    def say(text: str) -> dict:
+        response = client.post(f"/v1/agent/conversations/{cid}/messages",
+                               json={"content": text}, headers=bearer(conv["token"]))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    shown = [p["external_id"] for p in say("show me rain jackets")["products"]]
+    which = {1: "first", 2: "second"}[shown.index("rj-1") + 1]
+    say(f"tell me about the {which} one")
+    assert "in stock in size M" in say("do you have it in medium?")["reply"]["content"]
+    asked = say("cool add 2")
+    assert asked["cart"]["item_count"] == 0 and "colour" in asked["reply"]["content"]
+    added = say("plum")
+    assert [(li["external_id"], li.get("size"), li.get("color"), li["quantity"])
+            for li in added["cart"]["lines"]] == [("rj-1", "M", "Plum", 2)], \
+        added["reply"]["content"]

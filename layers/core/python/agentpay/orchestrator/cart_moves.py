@@ -305,8 +305,8 @@ def pending_answer(ctx: TurnContext, intent: str, reading: Reading,
     args = {"external_id": pending["external_id"],
             "quantity": reading.count or pending.get("quantity", 1),
             pending["needs"]: chosen}
-    for key in ("size", "color"):
-        if key != pending["needs"] and pending.get(key):
+    for key in ("size", "color", "size_hint", "color_hint"):
+        if not key.startswith(pending["needs"]) and pending.get(key):
             args[key] = pending[key]
     return Action("add_to_cart", f"answer to which {pending['needs']}",
                   steps=[ToolStep("cart_add", args)], stage="consideration")

@@ -679,6 +679,12 @@ def buying(intent: str, entities: list[dict], reading: Reading, counted: bool = 
                 or (reading.colors and ordinal) or reading.polite)
 
 
+def _wanted_options(ctx: TurnContext, reading: Reading) -> None:
+    """The size and colour asked about are the ones wanted, for "add 2" next."""
+    ctx.shopping.sizes = list(reading.sizes) or ctx.shopping.sizes
+    ctx.shopping.colors = list(reading.colors) or ctx.shopping.colors
+
+
 def _availability(ctx: TurnContext, entities: list[dict], reading: Reading,
                   text: str) -> Action | None:
     """"Do you have it in walnut?", "in size 9?": about the product in focus, or, with a
@@ -695,15 +701,14 @@ def _availability(ctx: TurnContext, entities: list[dict], reading: Reading,
                           types=ctx.shopping.product_types)
         if targets.how == "ordinal" and targets.products:
             ctx.focus(targets.products[0])
-            # the size and colour asked about are the ones wanted, for "add it" next
-            ctx.shopping.sizes = list(reading.sizes) or ctx.shopping.sizes
-            ctx.shopping.colors = list(reading.colors) or ctx.shopping.colors
+            _wanted_options(ctx, reading)
             return Action("check_availability", "availability of the product picked",
                           steps=[ToolStep("product_details",
                                           {"external_id": targets.products[0]["external_id"]})],
                           params=params, stage="consideration", intent="availability")
     if focus and re.search(r"\b(?:it|that|this|that\s{1,3}one|this\s{1,3}one)\b",
                            text, re.IGNORECASE):
+        _wanted_options(ctx, reading)
         return Action("check_availability", "availability of the product in focus",
                       steps=[ToolStep("product_details", {"external_id": focus["external_id"]})],
                       params=params, stage="consideration", intent="availability")

@@ -195,6 +195,9 @@ def _remember_pending(ctx: TurnContext, results: list[ToolResult]) -> None:
             for key in ("size", "color"):
                 if key != needs and r.arguments.get(key):
                     pending[key] = r.arguments[key]
+                # "do you have it in medium?" then "add 2", "navy": the size said before
+                if key != needs and r.arguments.get(f"{key}_hint"):
+                    pending[f"{key}_hint"] = r.arguments[f"{key}_hint"]
             ctx.state["pending"] = pending
 
 
