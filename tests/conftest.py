@@ -336,6 +336,27 @@ def make_conversation(client):
     return make
 
 
+@pytest.fixture
+def shop_chat(client, make_store, make_conversation):
+    """A shopper's conversation with a new store of `products`: ``say(text)`` sends one
+    message (with ``**body`` fields, e.g. client_message_id) and returns the response's
+    JSON, after checking it was answered (201)."""
+    def make(store_name: str, products: list[dict], **agent_fields):
+        _, agent = make_store(store_name, products, **agent_fields)
+        conv = make_conversation(agent)
+        path = f"/v1/agent/conversations/{conv['conversation']['id']}/messages"
+
+        def say(text: str, status: int = 201, **body) -> dict:
+            response = client.post(path, json={"content": text, **body},
+                                   headers=bearer(conv["token"]))
+            assert response.status_code == status, response.text
+            return response.json()
+
+        return say
+
+    return make
+
+
 def load_event(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 

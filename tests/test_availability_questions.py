@@ -4,8 +4,6 @@ next takes the size asked about."""
 
 from __future__ import annotations
 
-from conftest import bearer
-
 
 def _jacket(eid: str, name: str, price: int, stock: dict) -> dict:
     return {"external_id": eid, "name": name, "price": price, "currency": "USD",
@@ -22,18 +20,8 @@ JACKETS = [
 ]
 
 
-def test_asking_for_a_size_of_a_product_shown_answers_and_then_buys_it(
-        client, make_store, make_conversation):
-    _, agent = make_store("Availability", JACKETS)
-    conv = make_conversation(agent)
-    cid = conv["conversation"]["id"]
-
-    def say(text: str) -> dict:
-        response = client.post(f"/v1/agent/conversations/{cid}/messages",
-                               json={"content": text}, headers=bearer(conv["token"]))
-        assert response.status_code == 201, response.text
-        return response.json()
-
+def test_asking_for_a_size_of_a_product_shown_answers_and_then_buys_it(shop_chat):
+    say = shop_chat("Availability", JACKETS)
     shown = [p["external_id"] for p in say("show me rain jackets")["products"]]
     ordinal = {1: "first", 2: "second"}
     cloudburst, stormline = (ordinal[shown.index(e) + 1] for e in ("rj-1", "rj-2"))
@@ -51,18 +39,8 @@ def test_asking_for_a_size_of_a_product_shown_answers_and_then_buys_it(
         added["reply"]["content"]
 
 
-def test_the_size_asked_about_it_is_kept_through_the_colour_question(
-        client, make_store, make_conversation):
-    _, agent = make_store("Availability Focus", JACKETS)
-    conv = make_conversation(agent)
-    cid = conv["conversation"]["id"]
-
-    def say(text: str) -> dict:
-        response = client.post(f"/v1/agent/conversations/{cid}/messages",
-                               json={"content": text}, headers=bearer(conv["token"]))
-        assert response.status_code == 201, response.text
-        return response.json()
-
+def test_the_size_asked_about_it_is_kept_through_the_colour_question(shop_chat):
+    say = shop_chat("Availability Focus", JACKETS)
     shown = [p["external_id"] for p in say("show me rain jackets")["products"]]
     which = {1: "first", 2: "second"}[shown.index("rj-1") + 1]
     say(f"tell me about the {which} one")

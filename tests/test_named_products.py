@@ -5,7 +5,6 @@ which has every one of those words too), and two names find two products."""
 from __future__ import annotations
 
 from agentpay.tools.ranking import named_first
-from conftest import bearer
 
 HARD = {"external_id": "cool-hard", "name": "Ridgeway Hard Cooler, 25 qt", "brand": "Ridgeway",
         "price": 15199, "currency": "USD", "category": "Camping",
@@ -33,50 +32,33 @@ def test_the_product_the_words_name_best_comes_first():
     assert named_first(found, "") == found
 
 
-def test_two_products_named_by_the_shopper_are_both_quoted(client, make_store,
-                                                           make_conversation):
-    _, agent = make_store("Named Coolers", [GLACIER, HARD, SOFT])
-    conv = make_conversation(agent)
-    cid = conv["conversation"]["id"]
+def test_two_products_named_by_the_shopper_are_both_quoted(shop_chat):
+    say = shop_chat("Named Coolers", [GLACIER, HARD, SOFT])
     text = ("whats the difference between the ridgeway hard cooler 25 qt and the ridgeway "
             "glacier chest 25 qt")
-    send = {"content": text, "client_message_id": "named-1"}
-    response = client.post(f"/v1/agent/conversations/{cid}/messages", json=send,
-                           headers=bearer(conv["token"]))
-    assert response.status_code == 201, response.text
-    body = response.json()
+    body = say(text, client_message_id="named-1")
     reply = body["reply"]["content"]
     assert "Ridgeway Hard Cooler, 25 qt — $151.99" in reply, reply
     assert "Glacier Chest Hard Cooler, 25 qt, Black — $214.99" in reply, reply
     # both as cards, now and when the message is sent again
     assert [p["external_id"] for p in body["products"]] == ["cool-hard", "cool-glacier"]
-    again = client.post(f"/v1/agent/conversations/{cid}/messages", json=send,
-                        headers=bearer(conv["token"])).json()
+    again = say(text, status=200, client_message_id="named-1")
     assert [p["external_id"] for p in again["products"]] == ["cool-hard", "cool-glacier"]
     # WHEN they ask which is cheaper and by how much THEN both prices and the gap
-    gap = client.post(f"/v1/agent/conversations/{cid}/messages",
-                      json={"content": "which one is cheaper and by how much"},
-                      headers=bearer(conv["token"])).json()["reply"]["content"]
+    gap = say("which one is cheaper and by how much")["reply"]["content"]
     assert "Ridgeway Hard Cooler, 25 qt at $151.99" in gap, gap
     assert "$63.00 less than Ridgeway Glacier Chest Hard Cooler, 25 qt, Black ($214.99)" in gap
     # and the cheaper one of the two is the one the shopper gets
-    cheaper = client.post(f"/v1/agent/conversations/{cid}/messages",
-                          json={"content": "add the cheaper one in olive"},
-                          headers=bearer(conv["token"])).json()
+    cheaper = say("add the cheaper one in olive")
     assert [(li["external_id"], li.get("color")) for li in cheaper["cart"]["lines"]] == [
         ("cool-hard", "Olive")], cheaper["reply"]["content"]
 
 
-def test_how_much_more_the_dearest_costs_than_the_next(client, make_store, make_conversation):
-    _, agent = make_store("Gap Coolers", [GLACIER, HARD, SOFT])
-    conv = make_conversation(agent)
-    cid = conv["conversation"]["id"]
+def test_how_much_more_the_dearest_costs_than_the_next(shop_chat):
+    chat = shop_chat("Gap Coolers", [GLACIER, HARD, SOFT])
 
     def say(text: str) -> str:
-        response = client.post(f"/v1/agent/conversations/{cid}/messages",
-                               json={"content": text}, headers=bearer(conv["token"]))
-        assert response.status_code == 201, response.text
-        return response.json()["reply"]["content"]
+        return chat(text)["reply"]["content"]
 
     assert "Soft Cooler Bag" in say("show me ridgeway coolers")
     reply = say("which is the priciest, and by how much?")
@@ -97,19 +79,10 @@ BAGS = [
 ]
 
 
-def test_a_question_about_one_product_on_screen_is_answered_from_its_listing(
-        client, make_store, make_conversation):
+def test_a_question_about_one_product_on_screen_is_answered_from_its_listing(shop_chat):
     # "what's the insulation in the first one" reads to the classifier like a comparison
     # (one message among many): it asks about one product, and its listing answers
-    _, agent = make_store("Bag Questions", BAGS)
-    conv = make_conversation(agent)
-    cid = conv["conversation"]["id"]
-
-    def say(text: str) -> dict:
-        response = client.post(f"/v1/agent/conversations/{cid}/messages",
-                               json={"content": text}, headers=bearer(conv["token"]))
-        assert response.status_code == 201, response.text
-        return response.json()
+    say = shop_chat("Bag Questions", BAGS)
 
     shown = [p["external_id"] for p in say("show me sleeping bags")["products"]]
     first = next(b for b in BAGS if b["external_id"] == shown[0])

@@ -3,8 +3,6 @@ what the shopper asks next."""
 
 from __future__ import annotations
 
-from conftest import bearer
-
 KITCHEN = [
     {"external_id": f"k-{i}", "name": name, "price": price, "currency": "USD",
      "category": "Kitchen", "attributes": {"product_type": kind}}
@@ -15,18 +13,8 @@ KITCHEN = [
         ("Brushed Steel Electric Kettle", "Kettle", 6900)])]
 
 
-def test_what_the_store_does_not_sell_is_said_and_a_new_wish_starts_afresh(
-        client, make_store, make_conversation):
-    _, agent = make_store("Kitchen Only", KITCHEN)
-    conv = make_conversation(agent)
-    cid = conv["conversation"]["id"]
-
-    def say(text: str) -> dict:
-        response = client.post(f"/v1/agent/conversations/{cid}/messages",
-                               json={"content": text}, headers=bearer(conv["token"]))
-        assert response.status_code == 201, response.text
-        return response.json()
-
+def test_what_the_store_does_not_sell_is_said_and_a_new_wish_starts_afresh(shop_chat):
+    say = shop_chat("Kitchen Only", KITCHEN)
     reply = say("do you have yoga mats?")["reply"]["content"]
     assert reply.startswith("I couldn't find any yoga mats in this store"), reply
     reply = say("a gift for my dad, he loves fishing")["reply"]["content"]

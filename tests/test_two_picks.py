@@ -4,8 +4,6 @@ carbon ones asks for aluminium instead of both."""
 
 from __future__ import annotations
 
-from conftest import bearer
-
 
 def _pole(eid: str, name: str, price: int, material: str) -> dict:
     return {"external_id": eid, "name": name, "price": price, "currency": "USD",
@@ -22,23 +20,8 @@ POLES = [_pole("cf-1", "Skyridge Collapsible Carbon Trekking Poles", 6850, "carb
           "attributes": {"product_type": "Hiking Socks", "material": "merino wool"}}]
 
 
-def _chat(client, make_store, make_conversation, store: str):
-    _, agent = make_store(store, POLES)
-    conv = make_conversation(agent)
-    cid = conv["conversation"]["id"]
-
-    def say(text: str) -> dict:
-        response = client.post(f"/v1/agent/conversations/{cid}/messages",
-                               json={"content": text}, headers=bearer(conv["token"]))
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    return say
-
-
-def test_the_cheapest_of_two_materials_then_one_of_them_bought(client, make_store,
-                                                               make_conversation):
-    say = _chat(client, make_store, make_conversation, "Two Picks")
+def test_the_cheapest_of_two_materials_then_one_of_them_bought(shop_chat):
+    say = shop_chat("Two Picks", POLES)
     out = say("trekking poles - what's the cheapest carbon pair you have and the cheapest "
               "aluminium pair?")
     reply = out["reply"]["content"]
@@ -51,9 +34,8 @@ def test_the_cheapest_of_two_materials_then_one_of_them_bought(client, make_stor
         out["reply"]["content"]
 
 
-def test_another_material_asked_for_replaces_the_first(client, make_store,
-                                                        make_conversation):
-    say = _chat(client, make_store, make_conversation, "Material Swap")
+def test_another_material_asked_for_replaces_the_first(shop_chat):
+    say = shop_chat("Material Swap", POLES)
     first = say("show me carbon trekking poles")
     assert {p["external_id"] for p in first["products"]} == {"cf-1", "cf-2"}
     out = say("any aluminium ones?")
@@ -70,18 +52,8 @@ SOCKS = [{"external_id": f"sock-{i}", "name": name, "price": price, "currency": 
                                             ("Lightweight Merino Ankle Socks", 1900)], 2)]
 
 
-def test_the_cheapest_of_another_kind_than_on_screen_is_the_store_s(client, make_store,
-                                                                     make_conversation):
-    _, agent = make_store("Other Kind", POLES[:4] + SOCKS)
-    conv = make_conversation(agent)
-    cid = conv["conversation"]["id"]
-
-    def say(text: str) -> dict:
-        response = client.post(f"/v1/agent/conversations/{cid}/messages",
-                               json={"content": text}, headers=bearer(conv["token"]))
-        assert response.status_code == 201, response.text
-        return response.json()
-
+def test_the_cheapest_of_another_kind_than_on_screen_is_the_store_s(shop_chat):
+    say = shop_chat("Other Kind", POLES[:4] + SOCKS)
     assert len(say("show me trekking poles")["products"]) == 4
     out = say("and the cheapest hiking socks?")
     assert "Cushioned Merino Crew Socks at $16.50" in out["reply"]["content"], \
@@ -89,9 +61,8 @@ def test_the_cheapest_of_another_kind_than_on_screen_is_the_store_s(client, make
     assert [p["external_id"] for p in out["products"]] == ["sock-3"]
 
 
-def test_a_wish_with_a_budget_said_in_passing_is_searched_cheapest_first(
-        client, make_store, make_conversation):
-    say = _chat(client, make_store, make_conversation, "Budget Hint")
+def test_a_wish_with_a_budget_said_in_passing_is_searched_cheapest_first(shop_chat):
+    say = shop_chat("Budget Hint", POLES)
     out = say("hi! im after trekking poles for hiking, nothing too pricey")
     assert out["reply"]["tool_calls"][0]["action"]["type"] == "search_products", \
         out["reply"]["content"]
