@@ -185,6 +185,16 @@ def test_ws_message_runs_the_conversation_and_reaches_every_tab(db, conversation
     assert count == 2
 
 
+def _resume(conversation, connection_id: str, after_seq: int, lambda_context) -> list:
+    """A new tab's socket asks for what came after `after_seq`: the frames it gets."""
+    _connect(conversation, connection_id, lambda_context)
+    event = load_event("ws_message.json")
+    event["requestContext"]["connectionId"] = connection_id
+    event["body"] = json.dumps({"action": "resume", "after_seq": after_seq})
+    assert load_handler("ws_message").handler(event, lambda_context)["statusCode"] == 200
+    return _frames(connection_id)
+
+
 def test_ws_resume_replays_what_a_tab_missed(db, conversation, lambda_context, aws):
     _connect(conversation, "early=", lambda_context)
     handler = load_handler("ws_message").handler
@@ -192,12 +202,7 @@ def test_ws_resume_replays_what_a_tab_missed(db, conversation, lambda_context, a
     event["requestContext"]["connectionId"] = "early="
     assert handler(event, lambda_context)["statusCode"] == 200
     # a tab that saw nothing after seq 1 reconnects and asks for the rest
-    _connect(conversation, "late=", lambda_context)
-    event = load_event("ws_message.json")
-    event["requestContext"]["connectionId"] = "late="
-    event["body"] = json.dumps({"action": "resume", "after_seq": 1})
-    assert handler(event, lambda_context)["statusCode"] == 200
-    frames = _frames("late=")
+    frames = _resume(conversation, "late=", 1, lambda_context)
     assert [f["type"] for f in frames] == ["agent_message", "resumed"]
     assert frames[0]["message"]["seq"] == 2 and frames[0]["replayed"] is True
     # the cart comes with it, so a reloaded widget shows it before the next reply
@@ -226,12 +231,7 @@ def test_ws_resume_shows_the_cards_each_reply_showed(make_store, make_conversati
     live = _frames("cards-early=")[-1]
     assert {p["external_id"] for p in live["products"]} == {"shoe-trail", "shoe-road"}
     # WHEN the page reloads and its new socket asks for the whole history
-    _connect(conversation, "cards-reload=", lambda_context)
-    event = load_event("ws_message.json")
-    event["requestContext"]["connectionId"] = "cards-reload="
-    event["body"] = json.dumps({"action": "resume", "after_seq": 0})
-    assert handler(event, lambda_context)["statusCode"] == 200
-    frames = _frames("cards-reload=")
+    frames = _resume(conversation, "cards-reload=", 0, lambda_context)
     # THEN the reply comes back with the same cards and the text shown beside them; the
     # shopper's own message has none
     assert [f["type"] for f in frames] == ["user_message", "agent_message", "resumed"]
