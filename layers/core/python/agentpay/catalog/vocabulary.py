@@ -90,11 +90,15 @@ class Vocabulary:
         # a material's head word ("full-grain leather": leather), not its qualifiers; of a
         # kind of fibre, foam or wool the word before too, as shoppers say it ("carbon"
         # poles, "merino" socks, "memory" foam)
-        v.material_words = frozenset(
-            [m.split()[-1] for m in v.materials if len(m.split()[-1]) > 3]
-            + [m.split()[-2] for m in v.materials if len(m.split()) > 1
-               and m.split()[-1] in _GENERIC_MATERIALS and m.split()[-2].isalpha()
-               and len(m.split()[-2]) > 3])
+        material_words = set()
+        for material in v.materials:
+            *before, head = material.split()
+            if len(head) > 3:
+                material_words.add(head)
+            if before and head in _GENERIC_MATERIALS and before[-1].isalpha() \
+                    and len(before[-1]) > 3:
+                material_words.add(before[-1])
+        v.material_words = frozenset(material_words)
         for label in by_kind["color"]:
             v.colors.setdefault(colour_key(label), label)
         for label in by_kind["size"]:

@@ -223,10 +223,11 @@ def answer_attr(p: dict[str, Any], word: str) -> tuple[str, bool | None]:
         if stem in k and not isinstance(v, bool):
             name = k[:k.rindex("_")] if _unit(k) else k  # "capacity_l" is the capacity
             return f"{p['name']}: {name.replace('_', ' ')} {_number(v)}{_unit(k)}.", True
-    if singular(word) in MADE_OF and isinstance(_attrs(p).get("material"), str):
+    noun = singular(word)
+    if noun in MADE_OF and isinstance(_attrs(p).get("material"), str):
         return answer_material(p)  # "what's the fabric / filling in it"
     for k, v in _attrs(p).items():  # "what's the insulation in it": material "synthetic
-        if isinstance(v, str) and re.search(rf"\b{re.escape(singular(word))}", v.lower()):
+        if isinstance(v, str) and re.search(rf"\b{re.escape(noun)}", v.lower()):
             return f"{p['name']}: {k.replace('_', ' ')} {v}.", True  # insulation"
     for size in p.get("sizes") or []:
         if stem in str(size).lower():

@@ -57,9 +57,9 @@ def text_with_cards(text: str, products: list[dict]) -> str:
 
 
 def shown_ids(tool_records: list) -> list[str]:
-    """The products a stored reply showed as cards, from its tool records: the last tool
-    result that listed products or gave one, as ``Outcome.products`` picks it live. A
-    reloaded widget shows them again under the replayed reply."""
+    """The products a reply shows as cards, from its tool records: the last tool result
+    that listed products (with the lists it was looked up beside) or gave one. Live
+    (``TurnOutcome.products``) and replayed (a reloaded widget) alike."""
     records = [r for r in tool_records or [] if isinstance(r, dict)]
     for i in range(len(records) - 1, -1, -1):
         found = _listed(records[i])

@@ -17,7 +17,7 @@ from typing import Any
 from agentpay.knowledge.tool import steps as knowledge_steps
 from agentpay.orchestrator import offline, stages
 from agentpay.orchestrator.actions import Action
-from agentpay.orchestrator.cards import text_with_cards
+from agentpay.orchestrator.cards import shown_ids, text_with_cards
 from agentpay.orchestrator.cart_moves import set_line
 from agentpay.orchestrator.context import TurnContext, back_to
 from agentpay.orchestrator.decide import decide
@@ -52,27 +52,19 @@ class TurnOutcome:
         return [{"action": self.action.record()}] + [r.record() for r in self.results]
 
     def products(self) -> list[dict]:
-        """Products this reply shows (for cards in a widget): the last list or product
-        found, with the lists it was looked up beside ("append": two products named)."""
-        for i in range(len(self.results) - 1, -1, -1):
-            r = self.results[i]
+        """Products this reply shows (for cards in a widget): the ones ``shown_ids`` picks
+        from its tool records, as a replay picks them, with this turn's data."""
+        found: dict[str, dict] = {}
+        for r in self.results:
             if r.ok and r.data:
-                if "products" in r.data:
-                    found = list(r.data["products"])
-                    while r.arguments.get("append") and i > 0:
-                        i, r = i - 1, self.results[i - 1]
-                        if not (r.ok and r.data and "products" in r.data):
-                            break
-                        found = list(r.data["products"]) + found
-                    unique = {p["external_id"]: p for p in found[::-1]}  # first kept
-                    return [{k: v for k, v in unique[e].items()
-                             if k not in ("score", "matched", "variants", "description")}
-                            for e in dict.fromkeys(p["external_id"] for p in found)]
+                for p in r.data.get("products") or []:
+                    found[p["external_id"]] = {k: v for k, v in p.items() if k not in (
+                        "score", "matched", "variants", "description")}
                 if "product" in r.data:
                     p = r.data["product"]
-                    return [{k: v for k, v in p.items() if k not in ("variants",
-                                                                     "description")}]
-        return []
+                    found[p["external_id"]] = {k: v for k, v in p.items()
+                                               if k not in ("variants", "description")}
+        return [found[i] for i in shown_ids([r.record() for r in self.results]) if i in found]
 
     def text_with_cards(self) -> str:
         """The reply for a client that shows ``products()`` as cards: without the listing

@@ -71,11 +71,8 @@ def facts_of(action: Action, results: list[ToolResult], ctx: TurnContext) -> dic
 
 
 def _price_gap(action: Action, results: list[ToolResult]) -> dict | None:
-    read = [r.data["product"] for r in results
-            if r.name == "product_details" and r.ok and r.data]
-    if not action.params.get("by_how_much") or len(read) < 2:
-        return None
-    return offline.price_gap(read[-1], read[0])
+    pair = offline.compared_pair(action, results)
+    return offline.price_gap(*pair) if pair else None
 
 
 # How a store team member's message reads in the model's history (the store's own words,

@@ -169,11 +169,11 @@ def _selection_reply(action: Action, results: list[ToolResult]) -> str:
     if added is not None:
         return _added(added) if added.ok else _cart_problem(added)
     search = next((r for r in results if r.name == "search_products" and r.ok), None)
-    read = [r for r in results if r.name == "product_details" and r.ok]
-    details = read[-1] if read else None  # the chosen one is read last
-    if search is None and details is not None and len(read) > 1 \
-            and action.params.get("by_how_much"):
-        return _price_gap_reply(which, details.data["product"], read[0].data["product"])
+    details = next((r for r in reversed(results)  # the chosen one is read last
+                    if r.name == "product_details" and r.ok), None)
+    pair = compared_pair(action, results)
+    if search is None and pair is not None:
+        return _price_gap_reply(which, *pair)
     if search is not None:
         if not search.data["products"]:
             return (f"I couldn't find any {action.params.get('described', 'match')} in stock "
@@ -189,6 +189,16 @@ def _selection_reply(action: Action, results: list[ToolResult]) -> str:
     return (f"{scope[0].upper()}{scope[1:]} is {p['name']} at {p['price']}"
             + (f" (was {p['compare_at']})" if p.get("compare_at") else "")
             + ". Shall I add it to your cart?")
+
+
+def compared_pair(action: Action, results: list[ToolResult]) -> tuple[dict, dict] | None:
+    """"Which one is cheaper and by how much": the product chosen (read last) and the one
+    it is measured against (read first), or None when the turn did not ask that."""
+    read = [r.data["product"] for r in results
+            if r.name == "product_details" and r.ok and r.data]
+    if not action.params.get("by_how_much") or len(read) < 2:
+        return None
+    return read[-1], read[0]
 
 
 def price_gap(chosen: dict, other: dict) -> dict | None:

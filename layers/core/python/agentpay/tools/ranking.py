@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentpay.understanding.lexicon import size_key, size_keys, size_number, words
+from agentpay.understanding.lexicon import singular, size_key, size_keys, size_number, words
 
 RELEVANT = 0.6  # share of the best score a product needs to be ranked by stock and fit
 
@@ -136,23 +136,19 @@ def at_least(products: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return out
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def named_first(products: list[dict[str, Any]], named: str) -> list[dict[str, Any]]:
     """The products in order of how well the shopper's words name them: first how many
     of the words the product's name and brand have, then how little of its name the
     shopper left out. "The cairnline hard cooler 25 qt" is the Cairnline Hard Cooler,
     25 qt, not the Cairnline Glacier Chest Hard Cooler, 25 qt that search may rank
     first; ties keep the search's order."""
-    said = {_stem(w) for w in words(named)}
+    said = {singular(w) for w in words(named)}
     if not said:
         return products
 
     def fit(p: dict[str, Any]) -> tuple[float, float]:
-        name = {_stem(w) for w in words(str(p.get("name") or ""))}
-        known = name | {_stem(w) for w in words(str(p.get("brand") or ""))}
+        name = {singular(w) for w in words(str(p.get("name") or ""))}
+        known = name | {singular(w) for w in words(str(p.get("brand") or ""))}
         return (-len(said & known) / len(said),
                 -(len(said & name) / len(name) if name else 0.0))
 
