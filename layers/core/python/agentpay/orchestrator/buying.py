@@ -26,7 +26,7 @@ def add_options(ctx: TurnContext, reading: Reading, color: str | None = None) ->
     if reading.any_color or ctx.shopping.any_color:
         out["any_color"] = True
     wish = reading.size_wish or ctx.shopping.size_wish
-    if wish:
+    if wish in ("largest", "smallest"):  # a size to pick; "the warmest" picked the product
         out["size_wish"] = wish
     return out
 

@@ -14,6 +14,7 @@ from agentpay.knowledge.answers import reply as knowledge_reply
 from agentpay.orchestrator.actions import Action
 from agentpay.tools.products import variant_price_text
 from agentpay.tools.registry import ToolResult
+from agentpay.understanding import measures
 from agentpay.understanding.topics import listing_sentence
 
 # Every reply that offers a person says these words; the engine then takes the shopper's
@@ -124,6 +125,12 @@ def _search_reply(action: Action, r: ToolResult) -> str:
             "refine_search": "Here are the closest matches"}.get(action.type,
                                                                  "Here's what I found")
     head = f"{lead}: {described}"
+    wish = measures.wish_of((action.params.get("filters") or {}).get("size_wish"))
+    if wish is not None:
+        # "the warmest sleeping bag you have": said as asked, with the figure that decided
+        figure = measures.figure(items[0], (action.params.get("filters") or {})["size_wish"])
+        head = f"{wish.label[0].upper()}{wish.label[1:]} {described} here" + (
+            f" ({figure})" if figure else "")
     if relaxed:
         head = (f"I couldn't find any with “{', '.join(relaxed)}”, so here are the closest "
                 f"matches: {described}")

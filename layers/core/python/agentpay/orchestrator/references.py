@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentpay.catalog.vocabulary import Vocabulary
+from agentpay.understanding import measures
 from agentpay.understanding.lexicon import colour_key, singular, size_key, size_keys, words
 from agentpay.understanding.reading import Reading, chat_words
 
@@ -105,7 +106,8 @@ def descriptor_words(entities: list[dict], reading: Reading) -> list[str]:
             for w in words(str(value["descriptor"])):
                 if w not in colour_words and w not in chat_words() and w not in out:
                     out.append(w)
-    return [w for w in out if w not in ("cheapest", "cheaper", "priciest", "expensive",
+    return [w for w in out if w not in measures.WISH_WORDS and w not in (
+                                        "cheapest", "cheaper", "priciest", "expensive",
                                         "longest", "biggest", "largest", "tallest", "widest",
                                         "smallest", "shortest", "narrowest", "longer", "bigger",
                                         "larger", "smaller", "shorter")]
@@ -175,11 +177,17 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
     if picked:
         return Targets(picked, "ordinal", colour)
 
-    if reading.size_wish and len(shown) >= 2:
+    if reading.size_wish in ("largest", "smallest") and len(shown) >= 2:
         measured = [(p, m) for p in shown if (m := _measure(p)) is not None]
         if len(measured) >= 2:  # "I'll take the longest one": by the products' measures
             measured.sort(key=lambda pm: pm[1], reverse=reading.size_wish == "largest")
             return Targets([measured[0][0]], "superlative", colour)
+    elif reading.size_wish and len(shown) >= 2:
+        ends = measures.best(list(shown), reading.size_wish)
+        if len(ends) < len(shown):  # "which one is the warmest?": by their specs
+            return Targets(ends[:1], "superlative", colour)
+        # their listings do not say which: the store's, found by search
+        return Targets([], "unmatched", colour)
 
     several = _each_described(entities, reading, shown, vocab)
     if several is not None:

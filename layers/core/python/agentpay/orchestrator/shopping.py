@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentpay.catalog.vocabulary import Vocabulary
 from agentpay.kit.money import format_money
 from agentpay.understanding.lexicon import colour_key, singular, size_units
+from agentpay.understanding.measures import WishName
 
 if TYPE_CHECKING:  # the reader's tables load with the first message, not with this type
     from agentpay.understanding.reading import Reading
@@ -53,7 +54,8 @@ class ShoppingState(BaseModel):
     exclude_colors: list[str] = Field(default_factory=list)
     any_color: bool = False
     sizes: list[str] = Field(default_factory=list)
-    size_wish: Literal["largest", "smallest"] | None = None
+    size_wish: WishName | None = Field(None, description="a superlative over a measure: the "
+                                       "largest size, the warmest, the lightest")
     measure_min: str | None = Field(None, description="a size key to have at least (60 in)")
     price_min: int | None = Field(None, description="minor units")
     price_max: int | None = Field(None, description="minor units")

@@ -13,6 +13,7 @@ from agentpay.tools.products import details, summary
 from agentpay.tools.ranking import at_least, extreme, named_first, rank, saying
 from agentpay.tools.registry import Tool, ToolFailure
 from agentpay.understanding.lexicon import size_units
+from agentpay.understanding.measures import WISHES
 
 _EXTERNAL_ID = {"type": "string", "minLength": 1, "maxLength": 200}
 _MONEY = {"type": "integer", "minimum": 0, "maximum": 10**12}
@@ -81,6 +82,7 @@ def _filters(args: dict[str, Any], *, require: bool = True) -> Filters:
 
 _ORDER = {"cheapest": "price_asc", "most_expensive": "price_desc", "newest": "newest"}
 POOL = 15  # candidates read to rank by stock and fit before the top k are shown
+WISH_POOL = 300  # products of a kind measured for "the warmest", "the biggest"
 
 
 def _find(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict]:
@@ -91,6 +93,12 @@ def _find(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict
     worded = args.get("prefer") and not filters.product_types and not filters.require
     if sort in _ORDER and narrowed and not worded:
         rows = browse(ctx.conn, ctx.organization_id, filters, _ORDER[sort], POOL * 2)
+        return [dict(r) for r in rows]
+    if args.get("size_wish") in WISHES and filters.product_types and not worded \
+            and not filters.require:
+        # "the warmest sleeping bag you have": every one of that kind is measured, not
+        # only the best fifteen matches of the words
+        rows = browse(ctx.conn, ctx.organization_id, filters, "price_asc", WISH_POOL)
         return [dict(r) for r in rows]
     hits = search(ctx.conn, ctx.organization_id, args["query"], k=POOL, filters=filters,
                   embedder=ctx.embedder)
@@ -223,7 +231,9 @@ SEARCH = Tool(
             "gender": {"type": "string", "enum": ["men", "women"]},
             "sort": {"type": "string", "enum": ["cheapest", "most_expensive", "newest",
                                                 "on_sale"]},
-            "size_wish": {"type": "string", "enum": ["largest", "smallest"]},
+            # a superlative over a measure: the size, or a spec ("warmest": temperature
+            # rating, "brightest": lumens); only the products at that end are shown
+            "size_wish": {"type": "string", "enum": list(WISHES)},
             "measure_min": {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,2})? [a-z]{1,8}$"},
         },
     },

@@ -6,6 +6,7 @@ from typing import Any
 
 from agentpay.catalog import variants as variants_
 from agentpay.kit.money import format_money
+from agentpay.understanding import measures
 
 MAX_VARIANT_PRICES = 20
 
@@ -35,6 +36,9 @@ def summary(product: dict[str, Any]) -> dict[str, Any]:
     for key in ("product_type", "material", "gender"):
         if isinstance(attrs.get(key), str):
             out[key] = attrs[key]
+    figures = measures.specs(product)
+    if figures:  # "which one is the warmest?" is answered from the list on screen
+        out["specs"] = dict(list(figures.items())[:8])
     # what can be bought now: [size, colour] of each variant in stock (for "the cheaper one
     # in white" and for "any colour" without reading the product again)
     variants = product.get("variants") or []

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentpay.understanding.lexicon import singular, size_key, size_keys, size_number, words
+from agentpay.understanding import measures
+from agentpay.understanding.lexicon import singular, size_keys, size_number, words
 
 RELEVANT = 0.6  # share of the best score a product needs to be ranked by stock and fit
 
@@ -48,11 +49,6 @@ def fits(product: dict[str, Any], sizes: list[str], colors: list[str]) -> bool:
     return False
 
 
-def _largest_size(product: dict[str, Any]) -> float:
-    values = [size_number(size_key(str(s))) for s in product.get("sizes") or []]
-    return max((v for v in values if v is not None), default=0.0)
-
-
 def _mentions(product: dict[str, Any], prefer: list[str]) -> int:
     """How many of the preferred words the product's name and description have."""
     if not prefer:
@@ -85,6 +81,7 @@ def rank(products: list[dict[str, Any]], *, sizes: list[str], colors: list[str],
 
     order = list(range(len(products)))
     key_of: dict[int, tuple] = {}
+    wished = measures.order_key(products, size_wish) if size_wish in measures.WISHES else None
     for i, p in enumerate(products):
         key: tuple = (group(p), -_mentions(p, prefer))
         if sort == "cheapest":
@@ -94,10 +91,8 @@ def rank(products: list[dict[str, Any]], *, sizes: list[str], colors: list[str],
         elif sort == "on_sale":
             compare = int(p.get("compare_at_minor") or 0)
             key += (0 if compare > int(p["price_minor"]) else 1,)
-        if size_wish == "largest":
-            key += (-_largest_size(p),)
-        elif size_wish == "smallest":
-            key += (_largest_size(p),)
+        if wished is not None:
+            key += wished[i]
         key_of[i] = key + (i,)
     order.sort(key=lambda i: key_of[i])
     return [products[i] for i in order]
@@ -112,14 +107,13 @@ def saying(products: list[dict[str, Any]], prefer: list[str]) -> list[dict[str, 
 
 
 def extreme(products: list[dict[str, Any]], wish: str) -> list[dict[str, Any]]:
-    """Only the products of the largest (smallest) size among those that can be bought:
-    "the tallest cat tree you have", "the big bag"."""
-    sized = [p for p in products if p.get("in_stock", True) and _largest_size(p)]
-    if not sized:
+    """Only the products at the wished end among those that can be bought: "the tallest
+    cat tree you have", "the big bag", "the warmest sleeping bag" (see `measures`)."""
+    buyable = [p for p in products if p.get("in_stock", True)]
+    if not buyable or not measures.values(buyable, wish) and all(
+            measures.quality_rank(p, wish) for p in buyable):
         return products
-    sizes = [_largest_size(p) for p in sized]
-    best = max(sizes) if wish == "largest" else min(sizes)
-    return [p for p in sized if _largest_size(p) == best]
+    return measures.best(buyable, wish)
 
 
 def at_least(products: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -129,9 +123,9 @@ def at_least(products: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     out = []
     for p in products:
         labels = [str(s) for s in p.get("sizes") or []] or [str(p.get("name") or "")]
-        measures = [size_number(k) for label in labels for k in size_keys(label)
-                    if k.endswith(f" {unit}")]
-        if any(m is not None and m >= float(value) for m in measures):
+        found = [size_number(k) for label in labels for k in size_keys(label)
+                 if k.endswith(f" {unit}")]
+        if any(m is not None and m >= float(value) for m in found):
             out.append(p)
     return out
 

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from agentpay.catalog.vocabulary import TypeMatch, Vocabulary, brand_tokens, edit_distance
+from agentpay.understanding import measures
 from agentpay.understanding.entities import is_product_word
 from agentpay.understanding.lexicon import (
     DATA,
@@ -200,6 +201,8 @@ _SIZE_WISH = (
                             r"version)\b|\b(?:smallest|shortest|narrowest|shorter|smaller|"
                             r"narrower|compact)\b|\btravel[- ]size[d]?\b")),
 )
+# what a superlative measures ("the warmest", "holds the most") before the size's own
+_WISHES = measures.PHRASES + _SIZE_WISH
 _RELAX = (
     ("color", re.compile(
         r"\b(?:any|whatever|whichever|either|no)\s{1,3}(?:colou?r|shade|finish|colou?rway)"
@@ -985,7 +988,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         if rx.search(low):
             r.sort = key
             break
-    for key, rx in _SIZE_WISH:
+    for key, rx in _WISHES:
         if rx.search(low):
             r.size_wish = key
             break
@@ -1028,7 +1031,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
 
                     + [m.span() for m in _RECIPIENT.finditer(masked)
                        if m.group("w") in _PEOPLE_WORDS]
-                    + [m.span() for _, rx in _SIZE_WISH for m in rx.finditer(masked)])
+                    + [m.span() for _, rx in _WISHES for m in rx.finditer(masked)])
     skip = {w for c in colours + was + r.exclude_colors for w in c.split()}
     skip |= {w for b in r.brands + r.exclude_brands for w in brand_tokens(b)}
     skip |= _NOT_PRODUCT | set(r.sizes)
