@@ -133,3 +133,47 @@ def test_the_most_powerful_one_is_found_when_the_list_cannot_say(shop_chat):
     out = say("the most powerful one please")
     assert [li["external_id"] for li in out["cart"]["lines"]] == ["bl-3"], \
         out["reply"]["content"]
+
+
+@pytest.mark.parametrize("text,figures", [
+    ("sleeping bag rated to 0 F?", ["0 f"]),
+    ("a bag rated 20°F or warmer", ["20 f"]),
+    ("comfort rating of -5 c", ["-5 c"]),
+    ("a 1200 watt blender", ["1200 w"]),
+    ("a 22 litre day pack", ["22 l"]),
+    ("size 10 f", []),
+    ("under 20 bucks", []),
+])
+def test_a_spec_figure_is_read_as_one(text, figures):
+    assert measures.read_figures(text.lower()) == figures
+
+
+@pytest.mark.parametrize("product,figure,fits", [
+    ({"attributes": {"temp_rating_f": 0}}, "0 f", True),
+    ({"attributes": {"temp_rating_f": 20}}, "0 f", False),
+    ({"attributes": {"temp_rating_c": -7}}, "19.4 f", True),
+    ({"attributes": {"capacity_l": 22}}, "22 l", True),
+    ({"attributes": {"capacity_qt": 25}}, "25 qt", True),
+    ({"name": "Hard Cooler, 25 qt"}, "25 qt", True),
+    ({"name": "Cocoon 0°F Sleeping Bag"}, "0 f", True),
+    ({"attributes": {"wattage": 1200}}, "1200 w", True),
+    ({"attributes": {"voltage": 20}}, "20 w", None),
+    ({"name": "Plain Blender"}, "1200 w", None),
+])
+def test_a_figure_fits_the_listing_that_has_it(product, figure, fits):
+    assert measures.fits_figure(product, figure) is fits
+
+
+def test_a_figure_asked_for_brings_the_products_that_have_it(shop_chat):
+    say = shop_chat("Rated Bags", BAGS + BLENDERS)
+    out = say("sleeping bag rated to 20 F?")
+    assert [p["external_id"] for p in out["products"]][:1] == ["bag-20"], \
+        out["reply"]["content"]
+    out = say("do you have a 1500 watt blender")
+    assert out["products"][0]["external_id"] == "bl-3", out["reply"]["content"]
+    assert "couldn't find" not in out["reply"]["content"]  # the figure is in its listing
+
+
+def test_a_figure_the_store_sells_as_a_size_stays_a_size():
+    reading = reading_of("got anything tinted with spf 50?")
+    assert reading.figures == [] and reading.sizes, (reading.figures, reading.sizes)

@@ -57,6 +57,8 @@ class ShoppingState(BaseModel):
     size_wish: WishName | None = Field(None, description="a superlative over a measure: the "
                                        "largest size, the warmest, the lightest")
     measure_min: str | None = Field(None, description="a size key to have at least (60 in)")
+    figures: list[str] = Field(default_factory=list,
+                               description="spec figures asked for: 0 f, 1200 w, 22 l")
     price_min: int | None = Field(None, description="minor units")
     price_max: int | None = Field(None, description="minor units")
     currency: str | None = None
@@ -220,6 +222,8 @@ def _constrain(state: ShoppingState, r: Reading) -> None:
         state.sizes = []
     if r.size_wish:
         state.size_wish = r.size_wish  # type: ignore[assignment]
+    if r.figures:
+        state.figures = list(r.figures)
     if r.measure_min:
         state.measure_min = r.measure_min
         state.sizes = [k for k in state.sizes if k != r.measure_min]
@@ -345,6 +349,8 @@ def search_arguments(state: ShoppingState, vocab: Vocabulary, k: int = 5) -> dic
         args["size_wish"] = state.size_wish
     if state.measure_min:
         args["measure_min"] = state.measure_min
+    if state.figures:
+        args["figures"] = state.figures[:4]
     return args
 
 

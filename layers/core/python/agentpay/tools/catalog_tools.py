@@ -10,7 +10,7 @@ from agentpay.catalog.search import query_terms, search
 from agentpay.catalog.search_repository import Filters, browse
 from agentpay.orchestrator.context import TurnContext
 from agentpay.tools.products import details, summary
-from agentpay.tools.ranking import at_least, extreme, named_first, rank, saying
+from agentpay.tools.ranking import at_least, extreme, named_first, rank, saying, with_figures
 from agentpay.tools.registry import Tool, ToolFailure
 from agentpay.understanding.lexicon import size_units
 from agentpay.understanding.measures import WISHES
@@ -94,8 +94,8 @@ def _find(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict
     if sort in _ORDER and narrowed and not worded:
         rows = browse(ctx.conn, ctx.organization_id, filters, _ORDER[sort], POOL * 2)
         return [dict(r) for r in rows]
-    if args.get("size_wish") in WISHES and filters.product_types and not worded \
-            and not filters.require:
+    if (args.get("size_wish") in WISHES or args.get("figures")) and filters.product_types \
+            and not worded and not filters.require:
         # "the warmest sleeping bag you have": every one of that kind is measured, not
         # only the best fifteen matches of the words
         rows = browse(ctx.conn, ctx.organization_id, filters, "price_asc", WISH_POOL)
@@ -159,6 +159,9 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
             ranked = enough
         else:
             relaxed.append(f"at least {args['measure_min']}")
+    if args.get("figures"):  # "rated to 0 F": the bags rated 0 °F, when there are any
+        ranked, found = with_figures(ranked, args["figures"])
+        relaxed = [x for x in relaxed if x not in found]
     if args.get("prefer"):
         ranked = saying(ranked, args["prefer"])
     if args.get("named"):  # one product the shopper called by its name
@@ -235,6 +238,10 @@ SEARCH = Tool(
             # rating, "brightest": lumens); only the products at that end are shown
             "size_wish": {"type": "string", "enum": list(WISHES)},
             "measure_min": {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,2})? [a-z]{1,8}$"},
+            # spec figures asked for ("rated to 0 F": "0 f", "1200 w", "22 l"): the
+            # products whose listing has that figure come first
+            "figures": {"type": "array", "maxItems": 4, "items": {
+                "type": "string", "pattern": r"^-?\d{1,6}(\.\d{1,2})? [a-z]{1,6}$"}},
         },
     },
     fn=_search,

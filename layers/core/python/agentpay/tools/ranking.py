@@ -116,6 +116,23 @@ def extreme(products: list[dict[str, Any]], wish: str) -> list[dict[str, Any]]:
     return measures.best(buyable, wish)
 
 
+def with_figures(products: list[dict[str, Any]], figures: list[str]
+                 ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The products whose listing has every figure asked for first; only those when two
+    or more do. Also the words of the figures that some product has ("1200 watt"), which
+    are then no words that nobody's listing says."""
+    fit = [p for p in products if all(measures.fits_figure(p, f) for f in figures)]
+    if not fit:
+        return products, []
+    rest = [p for p in products if p not in fit] if len(fit) < 2 else []
+    found = []
+    for f in figures:
+        number, _, unit = f.partition(" ")
+        found += [f"{number} {w}" for w, u in [(unit, unit), *measures.UNIT_WORDS.items()]
+                  if u == unit]
+    return fit + rest, found
+
+
 def at_least(products: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     """The products measuring `key` ("60 in") or more in its unit, by their sizes or, for
     one size only, their name ("Cat Tree, 72 in."): "minimum 60 inch"."""

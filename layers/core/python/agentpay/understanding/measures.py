@@ -306,3 +306,86 @@ def figure(product: dict[str, Any], name: str) -> str:
                 return f"{head.replace('_', ' ')} {number:g}{_SHOWN_UNIT[unit]}"
             return f"{key.replace('_', ' ')} {number:g}"
     return ""
+
+
+# A figure asked for: "rated to 0 F", "a 1200 watt blender", "22 litre day pack". Sizes
+# the store sells are read as sizes first; these are the figures of a spec sheet.
+_FIGURE = re.compile(
+    r"(?<![\d.])(?P<n>-?\d{1,6}(?:\.\d{1,2})?)\s{0,2}(?:-\s{0,2})?(?:"
+    r"(?P<temp>(?:°|º|degrees?\s{0,2}|deg\s{0,2})(?:f|c|fahrenheit|celsius)?|(?:f|c)(?=\s{0,3}"
+    r"(?:$|[?.!,]|bag|sleeping|rated|rating)))|"
+    r"(?P<unit>watts?|w|volts?|v|lumens?|lm|mah|litres?|liters?|l|qt|quarts?|gal|gallons?|"
+    r"cups?|ml|lbs?|pounds?|kg|pieces?|pcs?))\b", re.IGNORECASE)
+_SPF = re.compile(r"\bspf\s{0,2}(\d{1,3})\b", re.IGNORECASE)
+_RATED = re.compile(r"\b(?:rated|rating|temp(?:erature)?|comfort|down\s{1,3}to|to)\b")
+# the unit of a figure -> (the dimension, the keys it is compared with, its factor)
+_FIGURE_UNITS = {
+    "w": ("power", re.compile(r"watt"), 1.0), "v": ("power", re.compile(r"volt"), 1.0),
+    "lumen": ("brightness", _KEYS["brightness"], 1.0),
+    "mah": ("capacity", re.compile(r"mah"), 1.0),
+    "l": ("capacity", re.compile(r"capacity|volume"), 1000.0),
+    "qt": ("capacity", re.compile(r"capacity|volume"), 946.0),
+    "gal": ("capacity", re.compile(r"capacity|volume"), 3785.0),
+    "cup": ("capacity", re.compile(r"capacity|volume|cups"), 237.0),
+    "ml": ("capacity", re.compile(r"capacity|volume"), 1.0),
+    "lb": ("weight", _KEYS["weight"], 16.0), "kg": ("weight", _KEYS["weight"], 35.274),
+    "piece": ("pieces", _KEYS["pieces"], 1.0), "spf": ("spf", _KEYS["spf"], 1.0),
+    "f": ("warmth", re.compile(r"temp"), 1.0), "c": ("warmth", re.compile(r"temp"), 1.0),
+}
+# how shoppers spell a figure's unit -> the unit it is kept in
+UNIT_WORDS = {"watt": "w", "watts": "w", "volt": "v", "volts": "v", "lumens": "lumen",
+              "lm": "lumen", "litre": "l", "litres": "l", "liter": "l", "liters": "l",
+              "quart": "qt", "quarts": "qt", "gallon": "gal", "gallons": "gal",
+              "cups": "cup", "lbs": "lb", "pound": "lb", "pounds": "lb", "pieces": "piece",
+              "pc": "piece", "pcs": "piece"}
+
+
+def read_figures(low: str) -> list[str]:
+    """The spec figures a lower-cased message asks for, as "<number> <unit>" ("0 f",
+    "1200 w", "22 l"). A bare "20 degrees" is a temperature only beside "rated" or the
+    like, and counts in Fahrenheit."""
+    out: list[str] = []
+    for m in _FIGURE.finditer(low):
+        number = m.group("n")
+        if m.group("temp") is not None:
+            temp = m.group("temp").strip()
+            scale = "c" if temp.endswith(("c", "celsius")) else "f"
+            said_scale = temp.endswith(("f", "c", "fahrenheit", "celsius"))
+            if not (said_scale and ("°" in temp or "º" in temp or "deg" in temp)) and \
+                    not _RATED.search(low[max(0, m.start() - 25):m.start()]):
+                continue  # "size 10 f"? only a rating when said as one
+            out.append(f"{number} {scale}")
+        else:
+            unit = m.group("unit").lower()
+            out.append(f"{number} {UNIT_WORDS.get(unit, unit)}")
+    out += [f"{m.group(1)} spf" for m in _SPF.finditer(low)]
+    return list(dict.fromkeys(out))
+
+
+def fits_figure(product: dict[str, Any], figure: str) -> bool | None:
+    """Whether the product's spec is that figure (within 2%); None when its listing has
+    no figure of that kind."""
+    number_s, _, unit = figure.partition(" ")
+    spec = _FIGURE_UNITS.get(unit)
+    if spec is None:
+        return None
+    dimension, keys, factor = spec
+    wanted = float(number_s)
+    if unit == "c":
+        wanted = wanted * 9 / 5 + 32
+    found = []
+    for key, number in specs(product).items():
+        if _KEYS[dimension].search(key) and keys.search(key):
+            if dimension == "warmth":
+                found.append(number * 9 / 5 + 32 if key.endswith("_c") else number)
+            else:
+                found.append(number * (_key_unit(key) if dimension in ("weight", "capacity")
+                                       else 1.0))
+    if dimension in ("weight", "capacity"):
+        wanted *= factor
+    if not found:
+        text = _from_text(product, dimension)
+        if text is None:
+            return None
+        found = [-text if dimension == "warmth" else text]
+    return any(abs(f - wanted) <= 0.02 * max(abs(wanted), 1.0) for f in found)

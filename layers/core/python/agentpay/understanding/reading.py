@@ -72,6 +72,7 @@ class Reading:
     sort: str | None = None
     size_wish: str | None = None
     measure_min: str | None = None        # "minimum 60 inch": a size key, this or more
+    figures: list[str] = field(default_factory=list)  # "rated to 0 F": "0 f" (measures)
     relax: set[str] = field(default_factory=set)
     replace: bool = False
     superlative: str | None = None        # cheapest | most_expensive, as a selection
@@ -112,7 +113,8 @@ class Reading:
                     or self.sizes or self.gender or self.features or self.materials
                     or self.price_min is not None or self.price_max is not None
                     or self.exclude_colors or self.exclude_brands or self.exclude_words
-                    or self.relax or self.sort or self.size_wish or self.measure_min)
+                    or self.relax or self.sort or self.size_wish or self.measure_min
+                    or self.figures)
 
     def product_words(self) -> bool:
         return bool(self.types or self.category or self.words)
@@ -129,7 +131,7 @@ class Reading:
         if len(self.questions) > 1:
             out["questions"] = [{"kind": q.kind, "phrase": q.phrase} for q in self.questions]
         for key in ("brands", "exclude_brands", "colors", "exclude_colors", "sizes",
-                    "features", "materials", "exclude_words", "modifiers", "uses", "words"):
+                    "figures", "features", "materials", "exclude_words", "modifiers", "uses", "words"):
             if getattr(self, key):
                 out[key] = list(getattr(self, key))
         if self.relax:
@@ -947,6 +949,12 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         key = size_key(f"{m.group('n') or m.group('n2')} {m.group('u') or m.group('u2')}")
         r.measure_min = key
         r.sizes = [k for k in r.sizes if not k[0].isdigit()]  # "6 ft" read as "72 in" too
+    # a figure the store sells as a size ("spf 50", "600 lumen") is read as that size
+    sized = {" ".join(sorted(size_key(k).split())) for k in [*r.sizes, r.measure_min or ""]}
+    r.figures = [f for f in measures.read_figures(spell_numbers(low))
+                 if " ".join(sorted(size_key(f).split())) not in sized
+                 and not vocab.has_size(size_key(f)) and not vocab.has_size(
+                     size_key(" ".join(reversed(f.split()))))]
     m = _CONTAINER_QTY.search(spell_numbers(low))
     if m and not vocab.has_size(size_key(re.sub(r"\s{1,3}of$", "", m.group()))):
         r.quantity = _number(re.sub(r"\s{1,3}of$", "", m.group("n")))  # not "100 pieces"
