@@ -40,6 +40,7 @@ from agentpay.orchestrator.references import (
     describes,
     descriptor_words,
     lacks_colour,
+    of_each_kind,
     resolve,
 )
 from agentpay.orchestrator.searching import (
@@ -599,6 +600,10 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             all(w in _listing_text(p) for w in said) for p in ctx.last_shown):
         # "and the cheapest aluminium pair?" with only carbon ones on screen: the store's
         reading = replace(reading, scope_catalog=True)
+    if reading.scope_catalog and of_each_kind(text, ctx.last_shown):
+        # "the cheapest of each that you have" after two kinds were looked for: each list
+        # on screen is that kind's search, so of those
+        reading = replace(reading, scope_catalog=False)
     if reading.scope_catalog or not ctx.last_shown:
         if reading.select_count > 1 and not buy:
             reading.sort = reading.superlative  # "the 3 cheapest you have": a short list

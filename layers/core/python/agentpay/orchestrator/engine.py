@@ -25,6 +25,7 @@ from agentpay.orchestrator.generate import generate
 from agentpay.orchestrator.references import available_in
 from agentpay.tools.default import default_registry, enabled_tools
 from agentpay.tools.registry import ToolResult
+from agentpay.understanding.kinds import split_kinds
 from agentpay.understanding.lexicon import expand_abbreviations
 from agentpay.understanding.reading import Reading, read
 from agentpay.understanding.requests import split_requests
@@ -291,8 +292,10 @@ class Engine:
         return found
 
     def _play(self, ctx: TurnContext, text: str, seq: int, allowed: list[str],
-              timings: dict[str, float]) -> tuple[Any, Reading, Action, list[ToolResult], str]:
-        """One request: understood, decided, its tools run, its grounded draft written."""
+              timings: dict[str, float], beside: bool = False
+              ) -> tuple[Any, Reading, Action, list[ToolResult], str]:
+        """One request: understood, decided, its tools run, its grounded draft written.
+        `beside`: what it finds joins the list on screen (a second kind asked for)."""
         t0 = time.perf_counter()
         understanding, reading = _understand(ctx, text)
         timings["understand"] = timings.get("understand", 0.0) + (time.perf_counter() - t0) * 1000
@@ -308,6 +311,8 @@ class Engine:
         for step in action.steps:
             if step.after_ok and results and not results[-1].ok:
                 continue
+            if beside and step.name == "search_products":
+                step.arguments["append"] = True
             results.append(self.registry.invoke(ctx, step.name, step.arguments,
                                                 allowed=allowed))
         results += self._follow_up(ctx, action, results, allowed, reading)
@@ -333,19 +338,21 @@ class Engine:
         return _Given(action.intent or "view_cart"), Reading(), action, results, draft
 
     def _play_parts(self, ctx: TurnContext, parts: list[str], seq: int, allowed,
-                    timings: dict[str, float]) -> list:
+                    timings: dict[str, float], kinds: bool = False) -> list:
         """Each request of the message in turn. Parts that each picked one product ("the
         cheapest carbon pair and the cheapest aluminium pair") leave every pick on screen,
-        for "go with the carbon ones" next."""
+        for "go with the carbon ones" next; parts that each look for a kind (`kinds`:
+        "a shampoo and a conditioner") list what they find beside each other, for "add
+        the shampoo" next."""
         played, picks = [], []
-        for part in parts:
+        for i, part in enumerate(parts):
             before = ctx.state.get("last_shown")
-            played.append(self._play(ctx, part, seq, allowed, timings))
+            played.append(self._play(ctx, part, seq, allowed, timings, beside=kinds and i > 0))
             after = ctx.state.get("last_shown") or []
             if after is not before and len(after) == 1:
                 picks.append(after[0])
         ids = list(dict.fromkeys(p.get("external_id") for p in picks))
-        if len(ids) > 1:
+        if len(ids) > 1 and not kinds:
             by_id = {p.get("external_id"): p for p in picks}
             ctx.show([by_id[i] for i in ids])
         return played
@@ -360,8 +367,10 @@ class Engine:
         message is that change, whatever its words."""
         timings: dict[str, float] = {}
         allowed = enabled_tools(ctx.agent)
+        parts = split_requests(text)
+        kinds = split_kinds(text, ctx.vocab) if len(parts) == 1 and not cart_edit else None
         played = [self._edit(ctx, cart_edit, seq, allowed, timings)] if cart_edit else \
-            self._play_parts(ctx, split_requests(text), seq, allowed, timings)
+            self._play_parts(ctx, kinds or parts, seq, allowed, timings, kinds=bool(kinds))
         understanding, _, action, _, _ = played[-1]
         results = [r for p in played for r in p[3]]
         # "My cat is very big and likes to climb. I want a cat tree…": the part that asks

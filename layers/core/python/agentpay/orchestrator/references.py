@@ -126,6 +126,16 @@ def _measure(p: dict[str, Any]) -> float | None:
     return None
 
 
+_OF_EACH = re.compile(r"\b(?:of\s{1,3}(?:each|both)|each\s{1,3}(?:kind|type|one)|one\s{1,3}of\s{1,3}each|"
+                      r"for\s{1,3}(?:each|both))\b")
+
+
+def of_each_kind(text: str, shown: list[dict]) -> bool:
+    """"The cheapest of each" with two kinds on screen: one of every kind shown."""
+    return bool(_OF_EACH.search(text.lower())) and len(
+        {p.get("product_type") for p in shown if p.get("product_type")}) > 1
+
+
 def _by_price(products: list[dict], cheapest: bool) -> list[dict]:
     return sorted(products, key=lambda p: (not p.get("in_stock", True),
                                            int(p["price_minor"]) * (1 if cheapest else -1)))
@@ -147,7 +157,8 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
         pool = [p for p in shown if available_in(p, colour_labels, reading.sizes)] \
             or [p for p in shown if not colour_labels or available_in(p, colour_labels)] \
             or list(shown)
-        if types:
+        each = _OF_EACH.search(low) and len({p.get("product_type") for p in pool}) > 1
+        if types and not each:
             pool = [p for p in pool if p.get("product_type") in types] or pool
         if reading.sizes:  # "the cheapest of those in a 7": of those that come in a 7
             pool = [p for p in pool if _has_size(p, reading.sizes) or all(
@@ -156,6 +167,12 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
         ranked = sorted(pool, key=lambda p: (_colour_rank(p, colour_labels),
                                              not p.get("in_stock", True),
                                              int(p["price_minor"]) * (1 if cheapest else -1)))
+        kinds = list(dict.fromkeys(p.get("product_type") for p in ranked
+                                   if p.get("product_type")))
+        if len(kinds) > 1 and each:
+            # "the cheapest of each" with shampoos and conditioners on screen: one per kind
+            return Targets([next(p for p in ranked if p.get("product_type") == k)
+                            for k in kinds[:4]], "superlative", colour)
         return Targets(ranked[:max(1, reading.select_count)], "superlative", colour)
 
     m = _FIRST_N.search(low)

@@ -1,0 +1,83 @@
+"""Two kinds of product asked for in one breath: "a shampoo and a conditioner, both sulfate
+free", "sulfate free shampoo and conditioner", "a volumizing shampoo and a hydrating
+conditioner, both 12 oz". A shop assistant looks for each; so does the engine, as two
+requests, each with what was said of both.
+
+Split only where the store's vocabulary names a product type on each side of "and" (or
+"&", "plus") and the two are different types, and the whole phrase is not one product's
+name ("salt and pepper grinder" names a grinder). What follows "both" or "each" goes with
+each kind; so do the qualifiers before the first kind when the second is said bare.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentpay.catalog.vocabulary import TypeMatch, Vocabulary
+from agentpay.understanding.lexicon import singular, words
+
+_AND = re.compile(r"\s{1,3}(?:and|&|plus)\s{1,3}(?:also\s{1,3})?", re.IGNORECASE)
+# what the kinds share: "..., both sulfate free", "... both in 12 oz", "each under 30"
+_SHARED = re.compile(r"[,;]?\s{0,3}\b(?:both|each|all\s{1,3}of\s{1,3}them)\b\s{0,3}(?:of\s{1,3}"
+                     r"them\s{1,3})?(?:(?:should|must|need\s{1,3}to)\s{1,3}be\s{1,3}|are\s{1,3}|"
+                     r"to\s{1,3}be\s{1,3})?", re.IGNORECASE)
+_ARTICLE = re.compile(r"\s{0,3}(?:an?|some|the|one|a\s{1,3}pair\s{1,3}of)\s{1,3}", re.IGNORECASE)
+# "the shampoo and the conditioner": products on screen, picked, not kinds looked for
+_REFERENCE = re.compile(r"\s{0,3}(?:the|that|this|those|these|it|them|both)\b", re.IGNORECASE)
+_REFERENCE_END = re.compile(r"\b(?:the|that|this|those|these)\s{1,3}(?:[a-z0-9-]{1,20}\s{1,3})"
+                            r"{0,2}[a-z0-9-]{1,20}\s{0,3}$", re.IGNORECASE)
+_STOP = re.compile(r"[,;.!?]|\s(?:for|in|with|under|below|that|which)\s", re.IGNORECASE)
+
+
+def _kind(phrase: str, vocab: Vocabulary) -> TypeMatch | None:
+    return vocab.find_types([singular(w) for w in words(phrase)])
+
+
+def split_kinds(text: str, vocab: Vocabulary) -> list[str] | None:
+    """The message as one request per kind, or None when it asks for one kind."""
+    for m in _AND.finditer(text):
+        left, right = text[:m.start()], text[m.end():]
+        if _REFERENCE.match(right) or _REFERENCE_END.search(left):
+            continue  # "add the shampoo and the conditioner": both on screen already
+        shared = []
+        marker = _SHARED.search(right)
+        if marker:
+            shared.append(right[marker.end():].strip(" ,;.!?"))
+            right = right[:marker.start()]
+        stop = _STOP.search(right)
+        if stop and _kind(right[stop.start():], vocab) is None:
+            # "a shampoo and a conditioner for curly hair": what follows the second kind
+            # goes with both when it names no third one
+            shared.insert(0, right[stop.start():].strip(" ,;"))
+            right = right[:stop.start()]
+        said_alone = bool(_ARTICLE.match(f" {right}"))
+        right = _ARTICLE.sub(" ", f" {right}", count=1).strip(" ,;")
+        first, second = _kind(left, vocab), _kind(right, vocab)
+        if first is None or second is None or set(first.labels) & set(second.labels):
+            continue
+        whole = _kind(f"{left} {m.group().strip()} {right}", vocab)
+        if whole is not None and set(whole.labels) - set(first.labels) - set(second.labels):
+            continue  # one product's name: "salt and pepper grinder"
+        if len(words(right)) > len(second.words) + 4 or len(words(left)) > 30:
+            continue  # a sentence, not a list of two things
+        # "sulfate free shampoo and conditioner": the second said bare takes the first's
+        # qualifiers, in the first's phrase
+        bare = not said_alone and len(words(right)) == len(second.words)
+        part_b = _replace_kind(left, first, right) if bare else right
+        tail = "".join(f", {s}" for s in shared if s)
+        return [f"{left.strip(' ,;')}{tail}", f"{part_b.strip(' ,;')}{tail}"]
+    return None
+
+
+def _replace_kind(phrase: str, kind: TypeMatch, by: str) -> str:
+    """`phrase` with its words naming `kind` replaced by `by` (plural or not)."""
+    tokens = phrase.split()
+    wanted = list(kind.words)
+    for i in range(len(tokens) - len(wanted), -1, -1):
+        window = [singular(w.strip(",.;!?").lower()) for w in tokens[i:i + len(wanted)]]
+        if window == wanted:
+            head = tokens[:i]
+            if head and head[-1].lower() in ("a", "an"):
+                head = head[:-1]  # "a rain jacket and hiking boots": no "a hiking boots"
+            return " ".join(head + [by] + tokens[i + len(wanted):])
+    return by
