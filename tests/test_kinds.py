@@ -19,20 +19,22 @@ VOCAB = Vocabulary.from_terms([{"kind": "type", "term": t} for t in TYPES]
 
 @pytest.mark.parametrize("text,parts", [
     ("i need a shampoo and a conditioner, both sulfate free",
-     ["i need a shampoo, sulfate free", "conditioner, sulfate free"]),
+     ["i need a shampoo, sulfate free", "i need a conditioner, sulfate free"]),
     ("a shampoo and a conditioner for curly hair both sulfate free please",
      ["a shampoo, for curly hair, sulfate free please",
-      "conditioner, for curly hair, sulfate free please"]),
+      "a conditioner, for curly hair, sulfate free please"]),
     ("need a volumizing shampoo and a hydrating conditioner, both 12 oz",
-     ["need a volumizing shampoo, 12 oz", "hydrating conditioner, 12 oz"]),
+     ["need a volumizing shampoo, 12 oz", "need a hydrating conditioner, 12 oz"]),
     ("sulfate free shampoo and conditioner", ["sulfate free shampoo", "sulfate free conditioner"]),
     ("running shoes and socks", ["running shoes", "socks"]),
-    ("a headlamp and a tent", ["a headlamp", "tent"]),
+    ("a headlamp and a tent", ["a headlamp", "a tent"]),
+    ("I want the Trailbeam 300 headlamp and the Ridgeline 2 tent",
+     ["I want the Trailbeam 300 headlamp", "I want the Ridgeline 2 tent"]),
     ("a rain jacket and hiking boots, both waterproof",
      ["a rain jacket, waterproof", "hiking boots, waterproof"]),
 ])
 def test_two_kinds_become_one_request_each(text, parts):
-    assert split_kinds(text, VOCAB) == parts
+    assert split_kinds(text, VOCAB, on_screen=False) == parts
 
 
 @pytest.mark.parametrize("text", [
@@ -43,7 +45,7 @@ def test_two_kinds_become_one_request_each(text, parts):
     "shampoo",
 ])
 def test_one_kind_stays_one_request(text):
-    assert split_kinds(text, VOCAB) is None
+    assert split_kinds(text, VOCAB, on_screen=True) is None
 
 
 def _item(eid: str, name: str, price: int, ptype: str, benefit: str) -> dict:

@@ -417,8 +417,23 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         action.intent = "recommendation" if intent == "recommendation" else "product_search"
         # the last thing done was putting the focus in the cart: a list is being bought
         just_added = bool(lines) and lines[-1]["external_id"] == focus_id
-        listing = just_added and bool(_ALSO.match(text)) and not text.rstrip().endswith("?") \
-            and specific(ctx, reading)
+        wanted = _WANT_THE.search(text)
+        if wanted and reading.brands and not text.rstrip().endswith("?") \
+                and action.type != "ask_clarification":
+            # "I want the Zentrik Slim 10 power bank": bought when the words name one
+            # product of the store (checked on what the search finds), else shown
+            action.params.update(then="add_to_cart", focus_top=True,
+                                 if_named=re.split(r"[,.;!?]", text[wanted.end():])[0],
+                                 add={"quantity": reading.quantity or 1,
+                                      **add_options(ctx, reading)})
+            action.intent = "add_to_cart"
+            return action
+        # "also a 4 foot nylon leash, cheapest you have": the next item, and which one
+        picked = bool(reading.sort in ("cheapest", "most_expensive") and _PICKED.search(text)
+                      or reading.superlative)
+        listing = just_added and not text.rstrip().endswith("?") and (
+            bool(_ALSO.match(text)) and specific(ctx, reading)
+            or bool(_ALSO_ANY.match(text)) and picked)
         if (reading.quantity or listing) and (reading.types or listing and reading.new_noun) \
                 and action.type != "ask_clarification":
             # "also unscented cat litter, 2 bags": counted, so wanted; "and the hydrating
@@ -443,6 +458,12 @@ _PICKS = re.compile(r"\b(?:the\s{1,3}[a-z]{1,20}\s{1,3}ones?|the\s{1,3}(?:first|
 _PAY_WORDS = re.compile(r"\b(?:check\s{0,3}out|pay|payment|checkout)\b", re.IGNORECASE)
 _ALSO = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\s{1,3}(?:the|that|those)\b",
                    re.IGNORECASE)
+_WANT_THE = re.compile(r"\bi(?:'d|\s{1,3}would)?\s{1,3}(?:want|like|need|'?ll\s{1,3}(?:take|have)|will\s{1,3}"
+                       r"(?:take|have))\s{1,3}(?:the|that)\s{1,3}", re.IGNORECASE)
+# which one is said, not only the kind of price ("something cheapish")
+_PICKED = re.compile(r"\b(?:cheapest|least\s{1,3}expensive|most\s{1,3}affordable|lowest\s{1,3}price[d]?|"
+                     r"priciest|most\s{1,3}expensive)\b", re.IGNORECASE)
+_ALSO_ANY = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(?:compare|compared|comparison|vs\.?|versus|difference|differ)\b",
                       re.IGNORECASE)
 _PARTS = re.compile(r"\band\b|\bvs\.?(?=\s)|\bversus\b|\bor\b|\bwith\b|,|/", re.IGNORECASE)

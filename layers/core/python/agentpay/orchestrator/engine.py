@@ -200,6 +200,24 @@ def _names_all(phrase: str, name: str) -> bool:
     return bool(_name_match(phrase, [{"name": name}]))
 
 
+_NOT_NAME = frozenset({"the", "a", "an", "and", "with", "in", "of", "one", "please", "pls"})
+
+
+def _named_one(phrase: str, products: list[dict]) -> bool:
+    """Whether the shopper's words name the first product found, in stock, and not the
+    next: every word of theirs is in its brand and name (a number as a whole word: "Slim
+    10" is not "Slim 20000mAh")."""
+    said = [w for w in re.findall(r"[a-z0-9]+", phrase.lower()) if w not in _NOT_NAME]
+
+    def named(p: dict) -> bool:
+        have = re.findall(r"[a-z0-9]+", f"{p.get('brand') or ''} {p.get('name') or ''}".lower())
+        return all(w in have if w.isdigit() else any(h.startswith(w.removesuffix("s"))
+                                                     for h in have) for w in said)
+
+    return bool(said) and products[0].get("in_stock", True) and named(products[0]) \
+        and not (len(products) > 1 and named(products[1]))
+
+
 class Engine:
     """Runs one turn, with no transaction open: the caller claims the turn before and saves
     the outcome after (conversations.service.send_message). State changes stay in the
@@ -242,8 +260,15 @@ class Engine:
             # "need 6 pairs" over a choice: shown, and the count kept for the pick
             action.params.pop("then")
             action.intent = "product_search"
+        if action.params.get("then") == "add_to_cart" and action.params.get("if_named") \
+                and not _named_one(action.params["if_named"], products):
+            # "I want the Zentrik Slim power bank" with two of them: shown, not bought
+            action.params.pop("then")
+            action.intent = "product_search"
         if action.params.get("then") == "add_to_cart":
             wanted = (action.params.get("filters") or {}).get("colors") or []
+            if action.params.get("if_named"):
+                top = products[0]  # the one named, not the first in stock
             top = next((p for p in products if wanted and available_in(p, wanted)), top)
             ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})
             args = {"quantity": 1, **(action.params.get("add") or {}),
@@ -368,7 +393,8 @@ class Engine:
         timings: dict[str, float] = {}
         allowed = enabled_tools(ctx.agent)
         parts = split_requests(text)
-        kinds = split_kinds(text, ctx.vocab) if len(parts) == 1 and not cart_edit else None
+        kinds = split_kinds(text, ctx.vocab, on_screen=bool(ctx.last_shown)) \
+            if len(parts) == 1 and not cart_edit else None
         played = [self._edit(ctx, cart_edit, seq, allowed, timings)] if cart_edit else \
             self._play_parts(ctx, kinds or parts, seq, allowed, timings, kinds=bool(kinds))
         understanding, _, action, _, _ = played[-1]

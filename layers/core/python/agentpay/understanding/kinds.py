@@ -26,6 +26,10 @@ _ARTICLE = re.compile(r"\s{0,3}(?:an?|some|the|one|a\s{1,3}pair\s{1,3}of)\s{1,3}
 _REFERENCE = re.compile(r"\s{0,3}(?:the|that|this|those|these|it|them|both)\b", re.IGNORECASE)
 _REFERENCE_END = re.compile(r"\b(?:the|that|this|those|these)\s{1,3}(?:[a-z0-9-]{1,20}\s{1,3})"
                             r"{0,2}[a-z0-9-]{1,20}\s{0,3}$", re.IGNORECASE)
+# what asks for the first kind: "i need ", "I want " before its article
+_LEAD = re.compile(r"\s{0,3}((?:[a-z']{1,12}\s{1,3}){0,4}?)(?:an?|some|the|one)\s", re.IGNORECASE)
+_SENTENCE = re.compile(r"\b(?:i|i'm|im|you|we|is|are|was|it's|my|me|need|want|like)\b",
+                       re.IGNORECASE)
 _STOP = re.compile(r"[,;.!?]|\s(?:for|in|with|under|below|that|which)\s", re.IGNORECASE)
 
 
@@ -33,11 +37,12 @@ def _kind(phrase: str, vocab: Vocabulary) -> TypeMatch | None:
     return vocab.find_types([singular(w) for w in words(phrase)])
 
 
-def split_kinds(text: str, vocab: Vocabulary) -> list[str] | None:
-    """The message as one request per kind, or None when it asks for one kind."""
+def split_kinds(text: str, vocab: Vocabulary, on_screen: bool = True) -> list[str] | None:
+    """The message as one request per kind, or None when it asks for one kind.
+    `on_screen`: products are listed, so "the shampoo and the conditioner" may be them."""
     for m in _AND.finditer(text):
         left, right = text[:m.start()], text[m.end():]
-        if _REFERENCE.match(right) or _REFERENCE_END.search(left):
+        if on_screen and (_REFERENCE.match(right) or _REFERENCE_END.search(left)):
             continue  # "add the shampoo and the conditioner": both on screen already
         shared = []
         marker = _SHARED.search(right)
@@ -50,7 +55,8 @@ def split_kinds(text: str, vocab: Vocabulary) -> list[str] | None:
             # goes with both when it names no third one
             shared.insert(0, right[stop.start():].strip(" ,;"))
             right = right[:stop.start()]
-        said_alone = bool(_ARTICLE.match(f" {right}"))
+        article = _ARTICLE.match(f" {right}")
+        said_alone = article is not None
         right = _ARTICLE.sub(" ", f" {right}", count=1).strip(" ,;")
         first, second = _kind(left, vocab), _kind(right, vocab)
         if first is None or second is None or set(first.labels) & set(second.labels):
@@ -58,12 +64,17 @@ def split_kinds(text: str, vocab: Vocabulary) -> list[str] | None:
         whole = _kind(f"{left} {m.group().strip()} {right}", vocab)
         if whole is not None and set(whole.labels) - set(first.labels) - set(second.labels):
             continue  # one product's name: "salt and pepper grinder"
-        if len(words(right)) > len(second.words) + 4 or len(words(left)) > 30:
+        if len(words(right)) > len(second.words) + 7 or len(words(left)) > 30 \
+                or _SENTENCE.search(right):
             continue  # a sentence, not a list of two things
         # "sulfate free shampoo and conditioner": the second said bare takes the first's
         # qualifiers, in the first's phrase
         bare = not said_alone and len(words(right)) == len(second.words)
-        part_b = _replace_kind(left, first, right) if bare else right
+        # "I want the X and the Y": the Y is wanted too ("I want the Y")
+        lead = _LEAD.match(left)
+        part_b = _replace_kind(left, first, right) if bare else (
+            f"{lead.group(1) if lead else ''}{article.group().strip() + ' ' if article else ''}"
+            f"{right}")
         tail = "".join(f", {s}" for s in shared if s)
         return [f"{left.strip(' ,;')}{tail}", f"{part_b.strip(' ,;')}{tail}"]
     return None
