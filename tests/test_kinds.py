@@ -89,3 +89,53 @@ def test_the_cheapest_of_each_that_you_have_is_of_the_two_lists(shop_chat):
     out = say("add the cheapest of each that you have")
     assert sorted(li["external_id"] for li in out["cart"]["lines"]) == ["co-3", "sh-3"], \
         out["reply"]["content"]
+
+
+COLOURED = Vocabulary.from_terms(
+    [{"kind": "type", "term": t} for t in ("Nail Polish", "Coffee Mug")]
+    + [{"kind": "color", "term": c} for c in ("nude beige", "crimson", "navy", "sage", "cream",
+                                              "black")], version=1, words_=["gloss"])
+
+
+@pytest.mark.parametrize("text,parts", [
+    (("grab me a few nail polishes: a nude one, a red one and a navy one. cheapest of each "
+     "is fine"), ["grab me a nude nail polish, cheapest is fine",
+                 "grab me a red nail polish, cheapest is fine",
+                 "grab me a navy nail polish, cheapest is fine"]),
+    ("i need 2 mugs, one in sage and one in cream", ["i need a sage mug", "i need a cream mug"]),
+])
+def test_one_kind_in_colours_said_as_items_is_one_request_each(text, parts):
+    from agentpay.understanding.kinds import split_colours
+    assert split_colours(text, COLOURED) == parts
+
+
+@pytest.mark.parametrize("text", ["a black one and a cream one",  # no kind: those on screen
+                                  "a sage mug", "do you have a navy one?",
+                                  "a cream and black mug"])    # one two-tone mug
+def test_no_colour_list_no_split(text):
+    from agentpay.understanding.kinds import split_colours
+    assert split_colours(text, COLOURED) is None
+
+
+def _polish(eid: str, name: str, price: int, colour: str) -> dict:
+    return {"external_id": eid, "name": name, "price": price, "currency": "USD",
+            "category": "Beauty", "attributes": {"product_type": "Nail Polish"},
+            "variants": [{"sku": f"{eid}-v", "color": colour, "stock": 4}]}
+
+
+POLISH = [_polish("np-n1", "Gloss Nail Polish, Nude Beige", 1500, "Nude Beige"),
+          _polish("np-n2", "Salon Nail Polish, Nude Beige", 1100, "Nude Beige"),
+          _polish("np-r1", "Gloss Nail Polish, Crimson", 1300, "Crimson"),
+          _polish("np-r2", "Salon Nail Polish, Crimson", 1900, "Crimson"),
+          _polish("np-v1", "Gloss Nail Polish, Navy", 1250, "Navy"),
+          {**_polish("np-2c", "Quick-Dry Nail Polish", 1800, "Nude Beige"),
+           "variants": [{"sku": "np-2c-n", "color": "Nude Beige", "stock": 3},
+                        {"sku": "np-2c-r", "color": "Crimson", "stock": 3}]}]
+
+
+def test_the_cheapest_of_each_colour_goes_in(shop_chat):
+    say = shop_chat("Polish Bar", POLISH)
+    out = say("grab me a few nail polishes: a nude one, a red one and a navy one. cheapest "
+              "of each is fine")
+    assert sorted(li["external_id"] for li in out["cart"]["lines"]) == \
+        ["np-n2", "np-r1", "np-v1"], out["reply"]["content"]

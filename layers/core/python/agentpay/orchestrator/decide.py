@@ -616,6 +616,11 @@ def _superlative(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         # "also add one of the tinted spf 30 ones, whichever is cheapest": none on screen is
         # one, so the store's
         reading = replace(reading, scope_catalog=True)
+    labels = [label for c in reading.colors for label in ctx.vocab.colour_labels(c)]
+    if not reading.scope_catalog and ctx.last_shown and labels and not any(
+            available_in(p, labels) for p in ctx.last_shown):
+        # "a red nail polish, cheapest is fine" with only a nude one on screen: the store's
+        reading = replace(reading, scope_catalog=True)
     said = [w for m in reading.materials for w in m.split() if len(w) > 2]
     if not reading.scope_catalog and ctx.last_shown and said and not any(
             all(w in _listing_text(p) for w in said) for p in ctx.last_shown):

@@ -25,7 +25,7 @@ from agentpay.orchestrator.generate import generate
 from agentpay.orchestrator.references import available_in
 from agentpay.tools.default import default_registry, enabled_tools
 from agentpay.tools.registry import ToolResult
-from agentpay.understanding.kinds import split_kinds
+from agentpay.understanding.kinds import split_colours, split_kinds
 from agentpay.understanding.lexicon import expand_abbreviations
 from agentpay.understanding.reading import Reading, read
 from agentpay.understanding.requests import split_requests
@@ -370,7 +370,12 @@ class Engine:
         "a shampoo and a conditioner") list what they find beside each other, for "add
         the shampoo" next."""
         played, picks = [], []
+        start = ctx.shopping.model_copy(deep=True)
         for i, part in enumerate(parts):
+            if kinds and i:
+                # each kind from what was looked for before the message: the red nail
+                # polish is not also the nude one just found
+                ctx.shopping = start.model_copy(deep=True)
             before = ctx.state.get("last_shown")
             played.append(self._play(ctx, part, seq, allowed, timings, beside=kinds and i > 0))
             after = ctx.state.get("last_shown") or []
@@ -393,8 +398,9 @@ class Engine:
         timings: dict[str, float] = {}
         allowed = enabled_tools(ctx.agent)
         parts = split_requests(text)
-        kinds = split_kinds(text, ctx.vocab, on_screen=bool(ctx.last_shown)) \
-            if len(parts) == 1 and not cart_edit else None
+        kinds = None if cart_edit else split_colours(text, ctx.vocab) or (
+            split_kinds(text, ctx.vocab, on_screen=bool(ctx.last_shown))
+            if len(parts) == 1 else None)
         played = [self._edit(ctx, cart_edit, seq, allowed, timings)] if cart_edit else \
             self._play_parts(ctx, kinds or parts, seq, allowed, timings, kinds=bool(kinds))
         understanding, _, action, _, _ = played[-1]

@@ -1,4 +1,4 @@
-"""Two kinds of product asked for in one breath: "a shampoo and a conditioner, both sulfate
+"""Several products asked for in one breath, of two kinds or in several colours: "a shampoo and a conditioner, both sulfate
 free", "sulfate free shampoo and conditioner", "a volumizing shampoo and a hydrating
 conditioner, both 12 oz". A shop assistant looks for each; so does the engine, as two
 requests, each with what was said of both.
@@ -7,6 +7,10 @@ Split only where the store's vocabulary names a product type on each side of "an
 "&", "plus") and the two are different types, and the whole phrase is not one product's
 name ("salt and pepper grinder" names a grinder). What follows "both" or "each" goes with
 each kind; so do the qualifiers before the first kind when the second is said bare.
+
+One kind in several colours said as separate items ("a nude one, a red one and a navy
+one", "one in sage and one in cream") is one request per colour; "cheapest of each" is
+the cheapest of each colour.
 """
 
 from __future__ import annotations
@@ -92,3 +96,32 @@ def _replace_kind(phrase: str, kind: TypeMatch, by: str) -> str:
                 head = head[:-1]  # "a rain jacket and hiking boots": no "a hiking boots"
             return " ".join(head + [by] + tokens[i + len(wanted):])
     return by
+
+
+# an item of a list said by its colour: "a nude one", "one in navy"
+_COLOUR_ITEM = re.compile(r"\b(?:(?:an?|one)\s{1,3}(?P<a>[a-z]{3,12}(?:\s{1,3}[a-z]{3,12})?)\s{1,3}"
+                          r"one|one\s{1,3}in\s{1,3}(?P<b>[a-z]{3,12}(?:\s{1,3}(?!(?:and|or|one|"
+                          r"please|pls|too)\b)[a-z]{3,12})?))\b", re.IGNORECASE)
+_PICK_EACH = re.compile(r"\b(?P<w>cheapest|priciest|most\s{1,3}expensive|least\s{1,3}expensive)"
+                        r"(?:\s{1,3}(?:of|for)\s{1,3}(?:each|them\s{1,3}all|all))?\b", re.IGNORECASE)
+
+
+def split_colours(text: str, vocab: Vocabulary) -> list[str] | None:
+    """One request per colour when one kind is asked for in colours said as separate items,
+    else None."""
+    items = [m for m in _COLOUR_ITEM.finditer(text)
+             if vocab.colour_labels((m.group("a") or m.group("b")).lower())]
+    if len(items) < 2 or len(items) > 4:
+        return None
+    kind = _kind(text[:items[0].start()], vocab) or _kind(text, vocab)
+    if kind is None:
+        return None
+    named = " ".join(kind.words)
+    lead = text[:items[0].start()]
+    # the request before the list, up to the kind it names: "grab me a few"
+    verb = re.split(r"\b(?:an?|some|a\s{1,3}few|a\s{1,3}couple(?:\s{1,3}of)?|\d{1,2}|two|three|"
+                    r"four)\b", lead, maxsplit=1, flags=re.IGNORECASE)[0].strip(" ,;:")
+    pick = _PICK_EACH.search(text[items[-1].end():]) or _PICK_EACH.search(lead)
+    how = f", {pick.group('w').lower()} is fine" if pick else ""
+    return [f"{verb} a {(m.group('a') or m.group('b')).lower()} {named}{how}".strip()
+            for m in items]
