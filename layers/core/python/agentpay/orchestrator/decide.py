@@ -47,6 +47,7 @@ from agentpay.orchestrator.searching import (
     ask_which,
     details_of,
     lookup,
+    more_of,
     search_for_pick,
     search_from_state,
     select_from_catalog,
@@ -297,6 +298,11 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         # "take the speaker out" with nothing in the cart: said so, not a search for speakers
         return Action("remove_from_cart", "the cart is empty", params={"empty": True},
                       intent="remove_from_cart")
+    if reading.more and not (reading.constraints() or reading.add_words or reading.words) \
+            and intent not in ("add_to_cart", "remove_from_cart", "checkout", "view_cart"):
+        action = more_of(ctx)  # "any others?", "show me more"
+        action.intent = "product_search"
+        return action
     compared = _compare_named(ctx, text) or _quote_named(ctx, text, reading)
     if compared is not None:
         return compared

@@ -114,6 +114,9 @@ def _search_reply(action: Action, r: ToolResult) -> str:
     if not items and action.params.get("not_carried"):
         return (f"I couldn't find {action.params['not_carried']} in this store. Is there "
                 "something else I can look for?")
+    if not items and action.params.get("more"):
+        return (f"That's every {described} I have that fits. Want me to widen the search, "
+                "or look at one of those more closely?")
     if not items:
         filters = action.params.get("filters") or {}
         narrowed = any(k in filters for k in ("price_min", "price_max", "colors", "sizes",
@@ -125,6 +128,8 @@ def _search_reply(action: Action, r: ToolResult) -> str:
             "refine_search": "Here are the closest matches"}.get(action.type,
                                                                  "Here's what I found")
     head = f"{lead}: {described}"
+    if action.params.get("more"):
+        head = f"Here are more: {described}"
     wish = measures.wish_of((action.params.get("filters") or {}).get("size_wish"))
     if wish is not None:
         # "the warmest sleeping bag you have": said as asked, with the figure that decided

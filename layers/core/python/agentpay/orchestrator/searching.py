@@ -86,6 +86,22 @@ def search_from_state(ctx: TurnContext, reading: Reading, *, recommend: bool = F
                   steps=[ToolStep("search_products", args)], stage="browsing", params=params)
 
 
+def more_of(ctx: TurnContext) -> Action:
+    """"Any others?": the same search, past the products it has shown."""
+    if not ctx.shopping.active():
+        return Action("ask_clarification", "more of nothing being looked for",
+                      question="what_looking_for", params={"kind": "what"})
+    args = search_arguments(ctx.shopping, ctx.vocab)
+    seen = ctx.state.get("seen") or [p.get("external_id") for p in ctx.last_shown]
+    args["exclude_ids"] = [i for i in seen if isinstance(i, str)][:60]
+    return Action("search_products", f"more of {args['query']!r}",
+                  steps=[ToolStep("search_products", args)], stage="browsing",
+                  params={"query": args["query"], "change": "more", "more": True,
+                          "described": ctx.shopping.describe(ctx.currency),
+                          "filters": {k: v for k, v in args.items()
+                                      if k not in ("query", "k", "exclude_ids")}})
+
+
 def select_from_catalog(ctx: TurnContext, reading: Reading, add: bool,
                          entities: list[dict] | None = None) -> Action:
     """"The cheapest you have": search the whole store (the state's filters, by price)

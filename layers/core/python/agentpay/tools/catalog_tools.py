@@ -86,13 +86,20 @@ WISH_POOL = 300  # products of a kind measured for "the warmest", "the biggest"
 
 
 def _find(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict]:
+    found = _found(ctx, args, filters)
+    skip = set(args.get("exclude_ids") or [])
+    return [p for p in found if p["external_id"] not in skip] if skip else found
+
+
+def _found(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict]:
     sort = args.get("sort")
+    pool = POOL + len(args.get("exclude_ids") or [])  # "any others?": past those seen
     narrowed = filters.product_types or filters.category or filters.brands
     # "your cheapest travel backpack" in a store of categories: the words pick the
     # products, then the order; with a product type or required words, the filters do
     worded = args.get("prefer") and not filters.product_types and not filters.require
     if sort in _ORDER and narrowed and not worded:
-        rows = browse(ctx.conn, ctx.organization_id, filters, _ORDER[sort], POOL * 2)
+        rows = browse(ctx.conn, ctx.organization_id, filters, _ORDER[sort], pool * 2)
         return [dict(r) for r in rows]
     if (args.get("size_wish") in WISHES or args.get("figures")) and filters.product_types \
             and not worded and not filters.require:
@@ -100,7 +107,7 @@ def _find(ctx: TurnContext, args: dict[str, Any], filters: Filters) -> list[dict
         # only the best fifteen matches of the words
         rows = browse(ctx.conn, ctx.organization_id, filters, "price_asc", WISH_POOL)
         return [dict(r) for r in rows]
-    hits = search(ctx.conn, ctx.organization_id, args["query"], k=POOL, filters=filters,
+    hits = search(ctx.conn, ctx.organization_id, args["query"], k=pool, filters=filters,
                   embedder=ctx.embedder)
     return [h.product | {"score": round(h.score, 4), "matched": h.matched} for h in hits]
 
@@ -175,7 +182,12 @@ def _search(ctx: TurnContext, args: dict[str, Any]) -> dict[str, Any]:
     shown = [{k_: v for k_, v in item.items() if k_ not in ("score", "matched")}
              for item in items]
     # "append": a second product looked up in the same turn joins the first on screen
-    ctx.show((ctx.last_shown if args.get("append") else []) + shown)
+    if shown or not args.get("exclude_ids"):  # no more to show: what was shown stays
+        ctx.show((ctx.last_shown if args.get("append") else []) + shown)
+        # what this search has shown so far, for "any others?" next
+        seen = list(ctx.state.get("seen") or []) if args.get("exclude_ids") or args.get(
+            "append") else []
+        ctx.state["seen"] = list(dict.fromkeys(seen + [i["external_id"] for i in shown]))[:60]
     ctx.state["last_query"] = {"query": args["query"],
                                **{k_: args[k_] for k_ in ("price_min", "price_max", "sizes")
                                   if args.get(k_) is not None}}
@@ -231,6 +243,9 @@ SEARCH = Tool(
             # the words by which the shopper named one product ("the cairnline hard
             # cooler 25 qt"): the product they name best comes first
             "named": {"type": "string", "maxLength": 300},
+            # products already shown for this search ("any others?": the next ones)
+            "exclude_ids": {"type": "array", "maxItems": 60,
+                            "items": {"type": "string", "maxLength": 200}},
             "gender": {"type": "string", "enum": ["men", "women"]},
             "sort": {"type": "string", "enum": ["cheapest", "most_expensive", "newest",
                                                 "on_sale"]},

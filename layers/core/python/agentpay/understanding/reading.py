@@ -104,6 +104,7 @@ class Reading:
     exclude_types: list[str] = field(default_factory=list)   # "not a sectional"
     topic: str | None = None              # a store-policy topic asked about (topics.py)
     same_line: bool = False               # "from the same line": the brand being looked at
+    more: bool = False                    # "any others?", "show me more": the next ones
     uses: list[str] = field(default_factory=list)  # what it is for ("for smoothies"): ranks
     guessed_type: bool = False            # the type rests on a spelling fix ("blendr")
 
@@ -523,6 +524,14 @@ def _gender(low: str, vocab: Vocabulary) -> str | None:
 _TOO_MUCH = re.compile(r"\b(?:a\s{1,3})?(?:little\s{1,3}|tad\s{1,3})?bit\s{1,3}(?:too\s{1,3})?"
                        r"(?:pricey|expensive|much|steep|high|dear|rich|big|small|large|long|"
                        r"short|heavy|bulky)\b")
+# more of what is being looked at: "any others?", "show me more", "what else have you got"
+_MORE = re.compile(
+    r"\b(?:any|got\s{1,3}any|have\s{1,3}(?:you|u)\s{1,3}got\s{1,3}any|are\s{1,3}there\s{1,3}any|"
+    r"show(?:\s{1,3}me)?(?:\s{1,3}some)?|see(?:\s{1,3}some)?|got|list|give\s{1,3}me"
+    r"(?:\s{1,3}some)?)\s{1,3}(?:more|others|other\s{1,3}(?:ones|options|choices)|different\s{1,3}ones)\b"
+    r"(?!\s{1,3}(?:than|colou?rs?|sizes?|info|information|details?)\b)|"
+    r"\bmore\s{1,3}(?:options|choices)\b|\bwhat\s{1,3}else\s{1,3}(?:do|have|you|is|ya)\b|"
+    r"\b(?:next|another)\s{1,3}(?:page|few|batch|bunch)\b|\bshow\s{1,3}(?:me\s{1,3})?more\b")
 _SAME_LINE = re.compile(r"\b(?:from\s{1,3})?(?:the\s{1,3})?same\s{1,3}(?:line|range|collection|"
                         r"series|brand|make|maker|set)\b")
 _PURPOSE = re.compile(r"\b(?:for|4)\s{1,3}(?:the\s{1,3}|my\s{1,3}|our\s{1,3}|a\s{1,3}|an\s{1,3}|"
@@ -1016,6 +1025,9 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     containers += [m.span() for m in _TOO_MUCH.finditer(low)]
     same = [m.span() for m in _SAME_LINE.finditer(low)]
     r.same_line = bool(same)
+    more = [m.span() for m in _MORE.finditer(low)]
+    r.more = bool(more)
+    containers += more
     containers += same
     # "150 tops", "80 max": the budget's own marker is no product word
     containers += [(int(e["end"]), int(e["end"]) + m.end()) for e in entities
