@@ -34,6 +34,13 @@ def test_more_results_then_none_then_the_list_stays(shop_chat):
     more = [p["external_id"] for p in out["products"]]
     assert len(more) == 3 and not set(more) & set(first), out["reply"]["content"]
     out = say("show me more")
-    assert "every water bottle" in out["reply"]["content"], out["reply"]["content"]
+    assert "all I have for water bottle" in out["reply"]["content"], out["reply"]["content"]
     out = say("what's the difference between the first two")
     assert [p["external_id"] for p in out["products"]][:2] == more[:2], out["reply"]["content"]
+
+
+def test_more_of_what_the_store_does_not_sell_says_so(shop_chat):
+    say = shop_chat("Bottle Shop Two", BOTTLES)
+    say("do you sell yoga mats")
+    out = say("any others?")
+    assert "don't have any yoga mats" in out["reply"]["content"], out["reply"]["content"]

@@ -111,12 +111,15 @@ def _search_reply(action: Action, r: ToolResult) -> str:
     items = r.data["products"]
     described = action.params.get("described") or action.params.get("query", "that")
     relaxed = r.data.get("relaxed") or []
+    if not items and action.params.get("more"):
+        if action.params.get("not_carried"):  # "any others?" after the closest there was
+            return (f"I don't have {action.params['not_carried']}: those were the closest I "
+                    "could find. Is there something else I can look for?")
+        return (f"That's all I have for {described}. Want me to widen the search, or look "
+                "at one of those more closely?")
     if not items and action.params.get("not_carried"):
         return (f"I couldn't find {action.params['not_carried']} in this store. Is there "
                 "something else I can look for?")
-    if not items and action.params.get("more"):
-        return (f"That's every {described} I have that fits. Want me to widen the search, "
-                "or look at one of those more closely?")
     if not items:
         filters = action.params.get("filters") or {}
         narrowed = any(k in filters for k in ("price_min", "price_max", "colors", "sizes",

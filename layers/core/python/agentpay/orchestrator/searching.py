@@ -94,12 +94,14 @@ def more_of(ctx: TurnContext) -> Action:
     args = search_arguments(ctx.shopping, ctx.vocab)
     seen = ctx.state.get("seen") or [p.get("external_id") for p in ctx.last_shown]
     args["exclude_ids"] = [i for i in seen if isinstance(i, str)][:60]
+    params = {"query": args["query"], "change": "more", "more": True,
+              "described": ctx.shopping.describe(ctx.currency),
+              "filters": {k: v for k, v in args.items() if k not in ("query", "k", "exclude_ids")}}
+    missing = _not_carried(ctx, ctx.shopping)
+    if missing:
+        params["not_carried"] = missing  # "any others?" after yoga mats the store has none of
     return Action("search_products", f"more of {args['query']!r}",
-                  steps=[ToolStep("search_products", args)], stage="browsing",
-                  params={"query": args["query"], "change": "more", "more": True,
-                          "described": ctx.shopping.describe(ctx.currency),
-                          "filters": {k: v for k, v in args.items()
-                                      if k not in ("query", "k", "exclude_ids")}})
+                  steps=[ToolStep("search_products", args)], stage="browsing", params=params)
 
 
 def select_from_catalog(ctx: TurnContext, reading: Reading, add: bool,
