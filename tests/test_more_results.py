@@ -44,3 +44,17 @@ def test_more_of_what_the_store_does_not_sell_says_so(shop_chat):
     say("do you sell yoga mats")
     out = say("any others?")
     assert "don't have any yoga mats" in out["reply"]["content"], out["reply"]["content"]
+
+
+@pytest.mark.parametrize("text", ["can I get it by friday?", "could i have them before christmas",
+                                  "can i get it delivered to canada", "can i get it today?"])
+def test_when_it_would_arrive_is_no_order(text):
+    assert not reading_of(text).add_words
+
+
+def test_can_i_get_it_by_friday_answers_and_adds_nothing(shop_chat):
+    say = shop_chat("Bottle Shop Three", BOTTLES)
+    say("show me water bottles")
+    say("tell me about the second one")
+    out = say("can I get it by friday?")
+    assert out["cart"]["lines"] == [], out["reply"]["content"]

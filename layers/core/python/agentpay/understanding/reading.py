@@ -524,6 +524,15 @@ def _gender(low: str, vocab: Vocabulary) -> str | None:
 _TOO_MUCH = re.compile(r"\b(?:a\s{1,3})?(?:little\s{1,3}|tad\s{1,3})?bit\s{1,3}(?:too\s{1,3})?"
                        r"(?:pricey|expensive|much|steep|high|dear|rich|big|small|large|long|"
                        r"short|heavy|bulky)\b")
+# when it would arrive, not an order: "can I get it by friday?", "could I have them before
+# christmas", "can I get it delivered to Canada"
+_BY_WHEN = re.compile(
+    r"\b(?:get|have|receive)\s{1,3}(?:it|them|this|that|these|those|one|the\s{1,3}[a-z]{1,20}"
+    r"(?:\s{1,3}one)?)?\s{0,3}(?:(?:by|before|until|for|in\s{1,3}time\s{1,3}for|on)\s{1,3}"
+    r"(?:this\s{1,3}|next\s{1,3}|the\s{1,3})?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"tomorrow|tonight|(?:the\s{1,3})?weekend|week(?:end)?|christmas|xmas|thanksgiving|"
+    r"(?:her|his|my|their)\s{1,3}birthday|\d{1,2}(?:st|nd|rd|th)?\b)|delivered|shipped|"
+    r"sent\s{1,3}to|overnight|next[- ]day|same[- ]day|today)")
 # more of what is being looked at: "any others?", "show me more", "what else have you got"
 _MORE = re.compile(
     r"\b(?:any|got\s{1,3}any|have\s{1,3}(?:you|u)\s{1,3}got\s{1,3}any|are\s{1,3}there\s{1,3}any|"
@@ -947,7 +956,8 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     r.replace = bool(_REPLACE.search(low))
     r.own_size = bool(_OWN_SIZE.search(low))
     # "take the first one back out" takes out, whatever "take the first" says
-    r.add_words = bool(_ADD_WORDS.search(low)) and not _REMOVE_WORDS.search(low)
+    r.add_words = bool(_ADD_WORDS.search(low)) and not _REMOVE_WORDS.search(low) \
+        and not _BY_WHEN.search(low)  # "can I get it by friday?" asks about delivery
     negated = _negations(low, vocab, r)
 
     short = len(words(low)) <= 3 and "?" not in low
