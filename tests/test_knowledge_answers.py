@@ -216,3 +216,24 @@ def test_a_product_named_with_a_store_question_gets_the_article_when_its_listing
     # THEN the product is found, its listing read, and the shipping page answers
     assert _tools(turn) == ["search_products", "product_details", "search_knowledge"]
     assert "We ship to the United States and Canada." in _reply(turn)
+
+
+def test_delivery_asked_before_buying_is_answered_from_the_shipping_page(
+        make_store, put_articles, say):
+    # GIVEN a store whose contact page names the weekdays and whose shipping page the times
+    tenant, agent = make_store("Delivery Store", SHOES)
+    put_articles(tenant, [SHIPPING, article(
+        "contact", "Contact us", "# Opening hours\n\nOur team answers Monday to Friday, "
+        "9 am to 5 pm Eastern.", url="https://shop.example/contact")])
+    send = say(agent)
+    send("running shoes")
+    # WHEN the shopper asks whether it can arrive by a day THEN shipping answers, not hours,
+    # and nothing goes in the cart
+    turn = send("can I get it by friday?")
+    assert "shop.example/help/shipping" in _reply(turn), _reply(turn)
+    assert turn["cart"]["lines"] == []
+    # AND "if I order today" is about delivery, not an order to look up
+    turn = send("when would it arrive if i order today?")
+    assert "shop.example/help/shipping" in _reply(turn), _reply(turn)
+    assert "order_support" not in [c.get("action", {}).get("type")
+                                   for c in turn["reply"]["tool_calls"]]

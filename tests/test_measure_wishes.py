@@ -177,3 +177,14 @@ def test_a_figure_asked_for_brings_the_products_that_have_it(shop_chat):
 def test_a_figure_the_store_sells_as_a_size_stays_a_size():
     reading = reading_of("got anything tinted with spf 50?")
     assert reading.figures == [] and reading.sizes, (reading.figures, reading.sizes)
+
+
+def test_how_bright_or_warm_it_is_is_its_figure(shop_chat):
+    say = shop_chat("Spec Answers", BAGS + [_p("lamp-x", "Beamwise Trail Headlamp", 3000,
+                                                 "Headlamp", lumens=450)])
+    say("show me headlamps")
+    out = say("how bright is it")
+    assert "lumens 450" in out["reply"]["content"], out["reply"]["content"]
+    say("show me sleeping bags")
+    out = say("how warm is the Ridgeway Alpine one")
+    assert "5°F" in out["reply"]["content"], out["reply"]["content"]

@@ -3,7 +3,8 @@
 Candidates come from Postgres in one statement (any shared word by full text, and the
 nearest by meaning); each is then judged by the question's telling words
 (`knowledge/words.py`): a passage must hold at least half of them, or sit under a heading
-of the topic asked about (the reading's topic: "returns", "shipping", …). Among those,
+of the topic asked about (the reading's topic: "returns", "shipping", …); one that says
+nothing of that topic comes after those that do. Among those,
 more of the question's words, then the topic in the heading, then the fused lexical and
 cosine scores, then the earlier section rank first. Meaning alone never answers: a passage with none of the
 question's words is a guess, and a guess about a store's policy is worse than "I don't
@@ -26,6 +27,7 @@ MIN_SHARE = 0.5
 # … Canada" before "Express isn't available to Canada"): between two passages as good,
 # the earlier.
 ORDER_PRIOR = 0.1
+OFF_TOPIC = 2.0  # what a passage with none of the asked topic's words gives up
 
 
 @dataclass
@@ -60,8 +62,11 @@ def search(conn: psycopg.Connection, organization_id: UUID, question: str,
                 or topical):
             continue
         fused = 0.5 * r["lexical"] / top_lexical + 0.5 * max(float(r["cosine"]), 0.0)
+        # asked about shipping, a passage that says nothing of it comes after those that
+        # do, whatever words it shares: "can I get it by friday?" is not about opening hours
+        off_topic = OFF_TOPIC if on_topic and not topical and not said else 0.0
         found.append(Found(r["external_id"], r["title"], r["url"], r["heading"], r["body"],
                            round(2 * share + 0.5 * topical + 0.25 * said + fused
-                                 - ORDER_PRIOR * r["ordinal"], 4), words, topical))
+                                 - ORDER_PRIOR * r["ordinal"] - off_topic, 4), words, topical))
     found.sort(key=lambda f: f.score, reverse=True)
     return found[:k]

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from agentpay.tools.products import variant_price_text
+from agentpay.understanding import measures
 from agentpay.understanding.lexicon import singular, size_units, split_sentences, words
 from agentpay.understanding.reading import Question
 
@@ -26,6 +27,10 @@ _DIMENSIONS = {
     "high": ("height", "tall"), "deep": ("depth", "deep"), "thick": ("thickness", "thick"),
     "heavy": ("weight", "heavy"), "hold": ("capacity", "hold"),
 }
+
+# "how bright is it": the spec a superlative over the same measure compares (measures)
+_SPEC_WISH = {"bright": "brightest", "warm": "warmest", "powerful": "most_powerful",
+              "loud": "quietest", "quiet": "quietest"}
 
 
 def _attrs(p: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +159,10 @@ def answer_measure(p: dict[str, Any], dimension: str) -> tuple[str, bool | None]
             return f"From the listing for {name}: “{sentence}”", True
         return ((f"The listing for {name} doesn't give its {dimension.split()[-1]}, so I'd "
                 "rather not guess."), None)
+    if dimension in _SPEC_WISH:  # "how bright is it": its lumens, "how warm": its rating
+        figure = measures.figure(p, _SPEC_WISH[dimension])
+        if figure:
+            return f"{name}: {figure}.", True
     noun, adjective = _DIMENSIONS.get(dimension, (dimension, dimension))
     if dimension in ("big", "large", "dimensions", "size"):
         facts = [f"{k.replace('_', ' ').rsplit(' ', 1)[0]} {_number(v)} {_unit(k)}".strip()

@@ -469,6 +469,9 @@ _WANT_THE = re.compile(r"\bi(?:'d|\s{1,3}would)?\s{1,3}(?:want|like|need|'?ll\s{
 # which one is said, not only the kind of price ("something cheapish")
 _PICKED = re.compile(r"\b(?:cheapest|least\s{1,3}expensive|most\s{1,3}affordable|lowest\s{1,3}price[d]?|"
                      r"priciest|most\s{1,3}expensive)\b", re.IGNORECASE)
+_NOT_ORDERED_YET = re.compile(r"\b(?:if|when|once)\s{1,3}(?:i|we)\s{1,3}(?:order|buy|purchase|place|"
+                              r"check\s{0,3}out|get\s{1,3}it)\b|\bordered\s{1,3}(?:today|now|tonight)\b",
+                              re.IGNORECASE)
 _ALSO_ANY = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(?:compare|compared|comparison|vs\.?|versus|difference|differ)\b",
                       re.IGNORECASE)
@@ -864,6 +867,12 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         topic = _POLICY_TOPICS[intent]
         return Action("answer_policy", f"{topic} question", params={"topic": topic},
                       steps=_policy_product(ctx) + knowledge_steps(ctx, text, topic))
+    if intent == "order_status" and not first_of(entities, "order_id") \
+            and _NOT_ORDERED_YET.search(text):
+        # "when would it arrive if I order today?": delivery times, not an order to find
+        return Action("answer_policy", "shipping question", params={"topic": "shipping"},
+                      steps=_policy_product(ctx) + knowledge_steps(ctx, text, "shipping"),
+                      intent="shipping_info")
     if intent in ("order_status", "order_change"):
         return Action("order_support", "question about an existing order",
                       params={"order_id": first_of(entities, "order_id"), "kind": intent})

@@ -46,7 +46,8 @@ _NOT_AN_ATTR = frozenset({"money", "does", "would", "will", "are", "the", "this"
 _Q_DOES = re.compile(_Q_LEAD + r"(?:does|do|will|would|can|could)\s{1,3}" + _Q_SUBJECT
                      + r"\s{1,3}(?P<q>[^?.!]{1,80})")
 _Q_MEASURE = re.compile(
-    r"\bhow\s{1,3}(?P<d>long|big|tall|wide|high|deep|heavy|large|thick|wide|many\s{1,3}"
+    r"\bhow\s{1,3}(?P<d>long|big|tall|wide|high|deep|heavy|large|thick|wide|bright|warm|"
+    r"powerful|loud|quiet|many\s{1,3}"
     r"[a-z]{1,20})\s{1,3}(?:is|are|r|does|do)\b|\bhow\s{1,3}much\s{1,3}(?:does|do)\s{1,3}"
     r"(?:it|they|this|that)\s{1,3}(?P<w>weigh|hold)\b|\bwhat(?:'?s|\s{1,3}is|\s{1,3}are)?"
     r"\s{1,3}(?:the\s{1,3})?(?:[a-z]{1,12}\s{1,3})?(?P<n>length|width|height|weight|capacity|"
