@@ -81,3 +81,18 @@ def test_a_product_named_in_full_but_sold_out_is_said_so(shop_chat):
     out = say("i want the voltwise slim 10 power bank")
     assert out["cart"]["lines"] == [], out["reply"]["content"]
     assert "out of stock" in out["reply"]["content"].lower(), out["reply"]["content"]
+
+
+def test_swapping_to_a_colour_names_the_product_found(shop_chat):
+    navy_sold_out = {**_p("lea-9", "Trekhound Nylon Dog Leash, 4 ft., Navy", 1650, "Dog Leash",
+                          "Trekhound", "4 ft.", "Navy"),
+                     "variants": [{"sku": "lea-9-v", "size": "4 ft.", "color": "Navy",
+                                   "stock": 0},
+                                  {"sku": "lea-9-w", "size": "6 ft.", "color": "Navy",
+                                   "stock": 2}]}
+    say = shop_chat("Swap Shop", PETS + [navy_sold_out])
+    say("show me nylon dog leashes, 4 ft")
+    say("add the first one")
+    out = say("swap it for navy")
+    reply = out["reply"]["content"]
+    assert "Trekhound Nylon Dog Leash, 4 ft., Navy" in reply and "out of stock" in reply, reply

@@ -58,3 +58,15 @@ def test_can_i_get_it_by_friday_answers_and_adds_nothing(shop_chat):
     say("tell me about the second one")
     out = say("can I get it by friday?")
     assert out["cart"]["lines"] == [], out["reply"]["content"]
+
+
+@pytest.mark.parametrize("text,adds", [("whats in my cart", False), ("is it in my cart?", False),
+                                       ("anything in my basket yet", False),
+                                       ("2 of those in my cart please", True),
+                                       ("also throw in a beanie", True),
+                                       ("chuck in 2 mugs", True),
+                                       ("a throw blanket please", False)])
+def test_the_cart_asked_about_is_no_add(text, adds):
+    assert reading_of(text).add_words is adds
+    if adds and "throw" in text:
+        assert "throw" not in reading_of(text).words

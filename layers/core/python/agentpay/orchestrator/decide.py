@@ -303,6 +303,21 @@ def _in_context(ctx: TurnContext, intent: str, entities: list[dict], text: str,
         action = more_of(ctx)  # "any others?", "show me more"
         action.intent = "product_search"
         return action
+    across = _ANY_OF.search(text)
+    if across and len(ctx.last_shown) >= 2 and not reading.add_words and not (
+            reading.constraints()  # "which ones are below $120?": the search narrows
+            or reading.superlative or reading.size_wish or reading.sort
+            or across.group("q").lower().startswith(("the ", "cheap", "least", "most", "lowest",
+                                                     "highest", "best"))):
+        # "do any of them have pit zips?": each one on screen, read and answered
+        phrase = across.group("q").strip()
+        kind = "includes" if (across.group("v") or "").lower() in (
+            "have", "has", "come", "comes", "include") else "yesno"
+        return Action("answer_question", "a question about each product shown",
+                      steps=[ToolStep("product_details", {"external_id": p["external_id"]})
+                             for p in ctx.last_shown[:5]],
+                      params={"question": {"kind": kind, "phrase": phrase}, "across": True},
+                      intent="product_details")
     compared = _compare_named(ctx, text) or _quote_named(ctx, text, reading)
     if compared is not None:
         return compared
@@ -472,6 +487,13 @@ _PICKED = re.compile(r"\b(?:cheapest|least\s{1,3}expensive|most\s{1,3}affordable
 _NOT_ORDERED_YET = re.compile(r"\b(?:if|when|once)\s{1,3}(?:i|we)\s{1,3}(?:order|buy|purchase|place|"
                               r"check\s{0,3}out|get\s{1,3}it)\b|\bordered\s{1,3}(?:today|now|tonight)\b",
                               re.IGNORECASE)
+_ANY_OF = re.compile(
+    r"\b(?:(?:(?:do|does)\s{1,3}(?:any|either|some)(?:\s{1,3}of\s{1,3}(?:them|these|those|"
+    r"the\s{1,3}[a-z]{2,20}))?|which\s{1,3}(?:ones|of\s{1,3}(?:them|these|those))|"
+    r"which\s{1,3}[a-z]{2,20}s)\s{1,3}(?P<v>have|has|come|comes|include|are|is)"
+    r"|(?P<v2>are|is|r)\s{1,3}(?:any|either|some)\s{1,3}of\s{1,3}(?:them|these|those))"
+    # "do any of them come in navy?" is a colour asked for: the search narrows
+    r"\s{1,3}(?:with\s{1,3})?(?!in\s)(?P<q>[^?.!]{2,60})", re.IGNORECASE)
 _ALSO_ANY = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(?:compare|compared|comparison|vs\.?|versus|difference|differ)\b",
                       re.IGNORECASE)

@@ -242,9 +242,12 @@ class Engine:
         if action.params.get("then") == "replace_in_cart":
             old = action.params["replace"]
             wanted = (action.params.get("filters") or {}).get("colors") or []
-            top = next((p for p in products if p["external_id"] != old["external_id"]
-                        and p.get("in_stock", True)
-                        and (not wanted or available_in(p, wanted))), None)
+            sizes = (action.params.get("filters") or {}).get("size_keys") or []
+            # "swap it for navy" in L: one that comes in navy in L, else one in navy
+            others = [p for p in products if p["external_id"] != old["external_id"]
+                      and p.get("in_stock", True)]
+            top = next((p for p in others if available_in(p, wanted, sizes)), None) or next(
+                (p for p in others if not wanted or available_in(p, wanted)), None)
             if top is None:
                 return []
             ctx.focus({k: v for k, v in top.items() if k not in ("score", "matched")})

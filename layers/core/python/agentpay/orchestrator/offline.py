@@ -326,6 +326,8 @@ def respond(action: Action, results: list[ToolResult], agent: dict, state: dict,
         return _selection_reply(action, results)
     if t == "update_quantity":
         return _quantity_reply(action, results)
+    if t == "answer_question" and action.params.get("across"):
+        return _across_reply(action, results)
     if t == "answer_question":
         from agentpay.orchestrator.answers import answer
         from agentpay.understanding.reading import Question
@@ -560,6 +562,30 @@ def _at(matching: list[dict]) -> str:
     return f" at {prices.pop()}" if len(prices) == 1 and None not in prices else ""
 
 
+def _across_reply(action: Action, results: list[ToolResult]) -> str:
+    """"Do any of them have pit zips?": the ones whose listing says so, by name."""
+    from agentpay.orchestrator.answers import answer
+    from agentpay.understanding.reading import Question
+
+    q = action.params.get("question") or {}
+    phrase = str(q.get("phrase") or "that")
+    yes, no = [], []
+    for r in results:
+        if r.name == "product_details" and r.ok:
+            p = r.data["product"]
+            verdict = answer(p, Question(q.get("kind", "yesno"), phrase))[1]
+            (yes if verdict else no).append(p["name"])
+    has = q.get("kind") == "includes"
+    if not yes:
+        return (f"None of these listings say they {'have' if has else 'are'} {phrase}, so "
+                "I'd rather not promise it. Want me to look for ones that do?")
+    names = yes[0] if len(yes) == 1 else ", ".join(yes[:-1]) + " and " + yes[-1]
+    if not no:
+        return f"Yes, all of them: {names}."
+    verb = ("has" if len(yes) == 1 else "have") if has else ("is" if len(yes) == 1 else "are")
+    return f"Of these, {names} {verb} {phrase}."
+
+
 def _cart_problem(r: ToolResult) -> str:
     code = r.error["code"] if r.error else ""
     details = (r.error or {}).get("details") or {}
@@ -572,10 +598,11 @@ def _cart_problem(r: ToolResult) -> str:
         return f"That size isn't available. It comes in {_options(details.get('sizes', []))}."
     if code == "color_unavailable":
         return f"That colour isn't available. It comes in {_options(details.get('colors', []))}."
-    if code == "out_of_stock":
+    if code == "out_of_stock":  # named: it may not be the product the shopper had in mind
         sizes = details.get("in_stock_sizes") or []
-        return ("Sorry, that one is out of stock"
-                + (f" in that size — it's available in {_options(sizes)}." if sizes else "."))
+        said = str((r.error or {}).get("message") or "that one is out of stock")
+        return (f"Sorry, {said}"
+                + (f" — it's available in {_options(sizes)}." if sizes else "."))
     if code == "not_enough_stock":
         return f"Sorry, there are only {details.get('available')} left. Shall I add those?"
     if code == "quantity_limit":

@@ -282,10 +282,14 @@ _QTY_LESS = re.compile(
 _PICKED = (r"(?:it|that|this|them|those|these|one|two|three|\d{1,2}|the\s{1,3}(?:first|second|"
            r"third|fourth|fifth|last|cheapest|cheaper|other|same|[a-z]{1,20}\s{1,3}one))")
 # "stick it in", "chuck those in": the verb is no product ("glue stick" still is)
-_PUT_IT = r"(?:stick|chuck|toss|bung|put|pop|throw)\s{1,3}(?:it|them|that|those|this|one)"
+_PUT_IT = (r"(?:stick|chuck|toss|bung|put|pop|throw)\s{1,3}(?:(?:it|them|that|those|this|one)|"
+           r"in(?=\s{1,3}(?:an?|some|the|\d{1,2}|two|three|another)\b))")  # "throw in a beanie"
 _ADVERB = r"(?:(?:still|just|definitely|probably|actually|then|go\s{1,3}ahead\s{1,3}and)\s{1,3})?"
 _ADD_WORDS = re.compile(
-    r"\b(?:add|put(?!\s{1,3}(?:it\s{1,3}|them\s{1,3}|this\s{1,3})?together)|throw|pop|i'?ll\s{1,3}"
+    r"\b(?:add|put(?!\s{1,3}(?:it\s{1,3}|them\s{1,3}|this\s{1,3})?together)|"
+    # "throw in a beanie", "chuck in 2 mugs", not "a throw blanket"
+    r"throw(?!\s{1,3}(?:blanket|pillow|rug)s?\b)|(?:chuck|toss|bung)(?=\s{1,3}in\s{1,3}(?:an?|"
+    r"some|\d{1,2}|two|three|another)\b)|pop|i'?ll\s{1,3}"
     + _ADVERB + r"(?:take|have|get|buy)|i\s{1,3}(?:will|"
     r"would|'d)\s{1,3}" + _ADVERB + r"(?:take|like|get|buy)\s{1,3}" + _PICKED + r"|(?:(?<=\bcan\si\s)|(?<=\bcould\si\s)|(?<=\bmay\si\s)|(?<!\bi\s))(?<!\bcan\s)(?:get|give|gimme)\s{1,3}(?:me\s{1,3})?"
     + _PICKED + r"|grab|buy|order\s{1,3}" + _PICKED + r"|(?:we'?ll|we\s{1,3}will|ill)\s{1,3}"
@@ -524,6 +528,12 @@ def _gender(low: str, vocab: Vocabulary) -> str | None:
 _TOO_MUCH = re.compile(r"\b(?:a\s{1,3})?(?:little\s{1,3}|tad\s{1,3})?bit\s{1,3}(?:too\s{1,3})?"
                        r"(?:pricey|expensive|much|steep|high|dear|rich|big|small|large|long|"
                        r"short|heavy|bulky)\b")
+# what is in the cart asked about, not something put in it: "what's in my cart?"
+_CART_ASKED = re.compile(
+    r"\b(?:what(?:'?s|\s{1,3}is|\s{1,3}do\s{1,3}i\s{1,3}have)|anything|how\s{1,3}many\s{1,3}"
+    r"(?:things|items)?|is\s{1,3}(?:it|that|this|there\s{1,3}anything)|are\s{1,3}(?:they|those|"
+    r"these))\s{1,3}(?:[a-z']{1,12}\s{1,3}){0,3}?in(?:to)?\s{1,3}(?:my|the|your)\s{1,3}"
+    r"(?:cart|basket|bag|trolley)\b")
 # when it would arrive, not an order: "can I get it by friday?", "could I have them before
 # christmas", "can I get it delivered to Canada"
 _BY_WHEN = re.compile(
@@ -956,7 +966,8 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     r.replace = bool(_REPLACE.search(low))
     r.own_size = bool(_OWN_SIZE.search(low))
     # "take the first one back out" takes out, whatever "take the first" says
-    r.add_words = bool(_ADD_WORDS.search(low)) and not _REMOVE_WORDS.search(low) \
+    r.add_words = bool(_ADD_WORDS.search(_CART_ASKED.sub(" ", low))) \
+        and not _REMOVE_WORDS.search(low) \
         and not _BY_WHEN.search(low)  # "can I get it by friday?" asks about delivery
     negated = _negations(low, vocab, r)
 
