@@ -188,3 +188,11 @@ def test_how_bright_or_warm_it_is_is_its_figure(shop_chat):
     say("show me sleeping bags")
     out = say("how warm is the Ridgeway Alpine one")
     assert "5°F" in out["reply"]["content"], out["reply"]["content"]
+
+
+def test_how_big_it_is_without_measures_says_the_size_is_not_given(shop_chat):
+    say = shop_chat("Big Question", [_p("sofa-1", "Calloway Sectional Sofa", 99900, "Sofa"),
+                                     _p("sofa-2", "Harlow Sofa", 89900, "Sofa")])
+    say("show me sofas")
+    out = say("how big is the first one")
+    assert "doesn't give its size" in out["reply"]["content"], out["reply"]["content"]

@@ -844,3 +844,11 @@ def test_a_qualifier_goes_whole_or_ranks_and_never_leaves_its_last_word(text, co
 def test_a_qualifier_whose_words_the_store_has_still_narrows():
     reading = reading_of("sulfate free hoodie")
     assert reading.modifiers == ["sulfate free"] and "sulfate free" not in reading.uses
+
+
+def test_the_thing_wanted_is_before_what_it_is_for_after_looking_for():
+    vocab = Vocabulary.from_terms([{"kind": "type", "term": t} for t in ("Throw Blanket", "Sofa")],
+                                  version=1, words_=["cozy", "couch"])
+    reading = reading_of("hi! looking for a cozy blanket for the couch", vocab)
+    assert reading.types is not None and reading.types.labels == ("Throw Blanket",), \
+        reading.types

@@ -26,6 +26,7 @@ _DIMENSIONS = {
     "long": ("length", "long"), "wide": ("width", "wide"), "tall": ("height", "tall"),
     "high": ("height", "tall"), "deep": ("depth", "deep"), "thick": ("thickness", "thick"),
     "heavy": ("weight", "heavy"), "hold": ("capacity", "hold"),
+    "big": ("size", "big"), "large": ("size", "large"), "dimensions": ("size", "big"),
 }
 
 # "how bright is it": the spec a superlative over the same measure compares (measures)

@@ -628,13 +628,16 @@ def _knows(vocab: Vocabulary):
 def _head_types(low: str, said: list[str], vocab: Vocabulary):
     """The product types named before "with ..." or "for <doing> ...": the thing wanted,
     not what it comes with or is used on."""
-    m = _COMES_WITH.search(low)
-    if not m:
-        return None
-    head = set(words(low[:m.start()]))
-    tokens = vocab.correct(with_synonyms([singular(part) for w in said if w in head
-                                          for part in w.split("-") if part], _knows(vocab)))
-    return vocab.find_types(tokens) if tokens else None
+    for m in _COMES_WITH.finditer(low):
+        # the first "with"/"for" after a product type: "looking for a cozy blanket for the
+        # couch" is a blanket ("for a" before it names nothing)
+        head = set(words(low[:m.start()]))
+        tokens = vocab.correct(with_synonyms([singular(part) for w in said if w in head
+                                              for part in w.split("-") if part], _knows(vocab)))
+        found = vocab.find_types(tokens) if tokens else None
+        if found is not None:
+            return found
+    return None
 
 
 def _with_phrase(phrase: str, low: str) -> str:
