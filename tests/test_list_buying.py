@@ -96,3 +96,26 @@ def test_swapping_to_a_colour_names_the_product_found(shop_chat):
     out = say("swap it for navy")
     reply = out["reply"]["content"]
     assert "Trekhound Nylon Dog Leash, 4 ft., Navy" in reply and "out of stock" in reply, reply
+
+
+def test_an_offer_taken_in_passing_goes_to_checkout(shop_chat):
+    say = shop_chat("Haggle Shop", PETS, rules={"max_discount_percent": 10})
+    say("show me dog collars")
+    say("add the first one")
+    offer = say("can you do 20% off?")
+    assert "5% off" in offer["reply"]["content"], offer["reply"]["content"]
+    out = say("fine, 10% then")  # a counter to 5%: no yes
+    assert not any(c.get("name") == "create_checkout_link"
+                   for c in out["reply"]["tool_calls"]), out["reply"]["content"]
+    offer = say("come on, can you do 10%?")
+    assert "10% off" in offer["reply"]["content"], offer["reply"]["content"]
+    out = say("fine, 10% then")
+    assert any(c.get("name") == "create_checkout_link" for c in out["reply"]["tool_calls"]), \
+        out["reply"]["content"]
+
+
+def test_not_too_bright_asks_for_no_bright(shop_chat):
+    from understanding_store import reading_of
+
+    reading = reading_of("i want a desk lamp thats not too bright for my bedside")
+    assert "bright" not in reading.words + reading.modifiers

@@ -37,7 +37,8 @@ CASES: dict[str, list[str]] = {
     "view_cart": ["what's in my basket?", "show me my cart", "what's my cart total?"],
     "checkout": ["I'll take it, how do I pay?", "I'm ready to check out",
                  "how do I place an order?"],
-    "discount_request": ["any promo code?", "can you do $90?", "is there a discount?"],
+    "discount_request": ["any promo code?", "can you do $90?", "is there a discount?",
+                         "come on, can you do 10%?", "could you go down to 10 percent please"],
     "price_objection": ["hmm, that's a bit expensive", "too pricey for me",
                         "that's out of my budget"],
     "payment_help": ["do you take PayPal?", "my card was declined",
@@ -140,3 +141,8 @@ def test_a_budget_said_with_the_wish_is_no_price_objection(text: str) -> None:
 def test_a_price_still_objected_to_is_an_objection() -> None:
     assert classify_rules("that's too pricey").intent == "price_objection"
     assert classify_rules("the jacket is way too expensive").intent == "price_objection"
+
+
+@pytest.mark.parametrize("text", ["what about the 15% vitamin c serum", "how about a 100% cotton tee"])
+def test_a_percentage_in_a_product_is_no_discount(text: str) -> None:
+    assert classify_rules(text).intent != "discount_request", text

@@ -35,6 +35,7 @@ from agentpay.orchestrator.cart_moves import (
     swap,
 )
 from agentpay.orchestrator.context import TurnContext
+from agentpay.orchestrator.negotiation import active_offer
 from agentpay.orchestrator.references import (
     available_in,
     describes,
@@ -183,6 +184,10 @@ def decide(ctx: TurnContext, intent: str, entities: list[dict], text: str,
             set(reading.types.labels) & set(ctx.shopping.product_types)):
         # "how long is the strand?" about string lights: no misspelt TV stand
         reading = replace(reading, types=None)
+    if intent == "unknown" and (ctx.state.get("proposal") or {}).get("type") \
+            and _ACCEPTS.match(text) and "?" not in text and len(text.split()) <= 8:
+        # "fine, 10% then": taken when 10% is on offer, else asked for
+        intent = "affirm" if _percent_is_offered(ctx, text) else "discount_request"
     answered = pending_answer(ctx, intent, reading, text)
     if answered is not None:
         return answered
@@ -494,10 +499,24 @@ _ANY_OF = re.compile(
     r"|(?P<v2>are|is|r)\s{1,3}(?:any|either|some)\s{1,3}of\s{1,3}(?:them|these|those))"
     # "do any of them come in navy?" is a colour asked for: the search narrows
     r"\s{1,3}(?:with\s{1,3})?(?!in\s)(?P<q>[^?.!]{2,60})", re.IGNORECASE)
+_ACCEPTS = re.compile(r"\s{0,3}(?:fine|ok(?:ay)?|alright|all\s{1,3}right|sure|deal|go\s{1,3}on|"
+                      r"go\s{1,3}ahead|i\s{1,3}guess|that\s{1,3}works|works\s{1,3}for\s{1,3}me)\b",
+                      re.IGNORECASE)
 _ALSO_ANY = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(?:compare|compared|comparison|vs\.?|versus|difference|differ)\b",
                       re.IGNORECASE)
 _PARTS = re.compile(r"\band\b|\bvs\.?(?=\s)|\bversus\b|\bor\b|\bwith\b|,|/", re.IGNORECASE)
+
+
+def _percent_is_offered(ctx: TurnContext, text: str) -> bool:
+    """No percentage said, or the one on offer: "fine, 10% then" takes a 10% offer and is
+    no yes to a 5% one."""
+    said = re.findall(r"(\d{1,2}(?:\.\d{1,2})?)\s{0,2}(?:%|percent)", text, re.IGNORECASE)
+    if not said:
+        return True
+    offer = active_offer(ctx.negotiation, ctx.now)
+    return offer is not None and all(
+        abs(float(p) - float(offer.get("percent") or 0)) < 0.01 for p in said)
 
 
 def _compare_named(ctx: TurnContext, text: str) -> Action | None:

@@ -528,6 +528,11 @@ def _gender(low: str, vocab: Vocabulary) -> str | None:
 _TOO_MUCH = re.compile(r"\b(?:a\s{1,3})?(?:little\s{1,3}|tad\s{1,3})?bit\s{1,3}(?:too\s{1,3})?"
                        r"(?:pricey|expensive|much|steep|high|dear|rich|big|small|large|long|"
                        r"short|heavy|bulky)\b")
+# a quality wanted in moderation is no word the listing must say: "a desk lamp that's not
+# too bright" does not ask for "bright"
+_NOT_TOO = re.compile(r"\b(?:that'?s\s{1,3}|thats\s{1,3}|which\s{1,3}is\s{1,3})?(?:not|nothing|"
+                      r"isn'?t)\s{1,3}(?:too|very|overly|super|that|so)\s{1,3}"
+                      r"(?!pricey|expensive|dear|costly|cheap)[a-z]{3,15}\b")
 # what is in the cart asked about, not something put in it: "what's in my cart?"
 _CART_ASKED = re.compile(
     r"\b(?:what(?:'?s|\s{1,3}is|\s{1,3}do\s{1,3}i\s{1,3}have)|anything|how\s{1,3}many\s{1,3}"
@@ -1047,6 +1052,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     containers += [m.span() for m in re.finditer(r"\b" + _PUT_IT + r"\b", low)]
     containers += [m.span() for _, rx in _RELAX for m in rx.finditer(low)]
     containers += [m.span() for m in _TOO_MUCH.finditer(low)]
+    containers += [m.span() for m in _NOT_TOO.finditer(low)]
     same = [m.span() for m in _SAME_LINE.finditer(low)]
     r.same_line = bool(same)
     more = [m.span() for m in _MORE.finditer(low)]

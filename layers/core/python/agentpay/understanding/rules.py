@@ -752,6 +752,7 @@ checkout .93 : BUY GENERIC_ITEM ! PRODUCT COLOR ATTR PRICE_RANGE OOS OOS_HARD LI
 checkout .92 : BUY IT_REF ! OOS OOS_HARD LIST_OOS DETAILS PRICE_Q RETURN REFUND ORDER_N
 # negotiation
 discount_request .96 : OFFER_PRICE MONEY
+discount_request .95 : OFFER_PRICE PERCENT
 discount_request .96 : DISCOUNT ! BANK OOS OOS_HARD
 discount_request .90 : DISCOUNT_WEAK IT_REF|REF|PRICE_Q ! OOS OOS_HARD PRODUCT SEARCH
 price_objection .95 : OBJECTION_STRONG ! CANCEL ORDER_N OOS
@@ -1132,6 +1133,10 @@ _RX_REF = re.compile(
 _RX_IT = re.compile(r"(?=[it])\b(?:it|this|that|these|those|them|this\s+one|that\s+one)\b",
                     re.IGNORECASE)
 _RX_NUM = re.compile(r"\d")
+# a percentage said as a price, not a product's ("the 15% vitamin c serum")
+_RX_PERCENT = re.compile(r"(?=\d)\d{1,2}(?:\.\d{1,2})?\s?(?:%|percent\b|pct\b)(?=\s{0,3}(?:$|[?.!,]|"
+                         r"off\b|discount|then\b|please\b|pls\b|instead\b|and\b|or\b|at\b))",
+                         re.IGNORECASE)
 
 
 def _regex_cues(text: str) -> set[str]:
@@ -1144,6 +1149,8 @@ def _regex_cues(text: str) -> set[str]:
             out.add("MONEY")
         if _RX_RANGE.search(text):
             out.add("PRICE_RANGE")
+        if _RX_PERCENT.search(text):
+            out.add("PERCENT")  # "can you do 10%?": with an offer word, a discount asked
     if _RX_QTY.search(text):
         out.add("QUANTITY")
     if _RX_REF.search(text):
