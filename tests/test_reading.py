@@ -852,3 +852,11 @@ def test_the_thing_wanted_is_before_what_it_is_for_after_looking_for():
     reading = reading_of("hi! looking for a cozy blanket for the couch", vocab)
     assert reading.types is not None and reading.types.labels == ("Throw Blanket",), \
         reading.types
+
+
+@pytest.mark.parametrize("text", ["need a gift for a 10 year old who loves trains",
+                                  "something for my 10-year-old", "a toy for a 10 yo"])
+def test_an_age_is_no_size_and_no_product_word(text):
+    reading = reading_of(text)
+    assert reading.sizes == [] and not {"10", "year", "old", "yo"} & set(reading.words), \
+        (reading.sizes, reading.words)

@@ -528,6 +528,10 @@ def _gender(low: str, vocab: Vocabulary) -> str | None:
 _TOO_MUCH = re.compile(r"\b(?:a\s{1,3})?(?:little\s{1,3}|tad\s{1,3})?bit\s{1,3}(?:too\s{1,3})?"
                        r"(?:pricey|expensive|much|steep|high|dear|rich|big|small|large|long|"
                        r"short|heavy|bulky)\b")
+# someone's age, not a size or a product word: "a 5 year old", "my 3-year-old", "aged 7"
+_AGE = re.compile(r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+                  r"[\s-]{0,3}(?:years?|yrs?|months?|mo)[\s-]{0,3}olds?\b|\b\d{1,2}\s{0,2}(?:yo|y/o)\b|"
+                  r"\baged?\s{1,3}\d{1,2}\b", re.IGNORECASE)
 # a quality wanted in moderation is no word the listing must say: "a desk lamp that's not
 # too bright" does not ask for "bright"
 _NOT_TOO = re.compile(r"\b(?:that'?s\s{1,3}|thats\s{1,3}|which\s{1,3}is\s{1,3})?(?:not|nothing|"
@@ -904,6 +908,10 @@ def _size_of(m: re.Match) -> str:
     return f"{m.group('n') or m.group('m')} person"
 
 
+def _spans(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in rx.finditer(text)]
+
+
 def _blank(text: str, spans) -> str:
     for s, e in spans:
         text = text[:s] + " " * (e - s) + text[e:]
@@ -980,7 +988,10 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     negated = _negations(low, vocab, r)
 
     short = len(words(low)) <= 3 and "?" not in low
-    r.sizes, _ = _find_sizes(text, spell_numbers(low), vocab, short=short)
+    # "a gift for a 5 year old": an age, no size 5
+    r.sizes, _ = _find_sizes(_blank(text, _spans(_AGE, text)),
+                             _blank(spell_numbers(low), _spans(_AGE, spell_numbers(low))), vocab,
+                             short=short)
     if (m := _AT_LEAST_MEASURE.search(low)) and not re.search(  # "nothing wider than 48 in"
             r"\b(?:nothing|no|not|never|n't)\s{1,3}(?:[a-z]{1,12}\s{1,3})?$", low[:m.start()]):
         # "minimum 60 inch": that or more, not exactly
@@ -1053,6 +1064,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     containers += [m.span() for _, rx in _RELAX for m in rx.finditer(low)]
     containers += [m.span() for m in _TOO_MUCH.finditer(low)]
     containers += [m.span() for m in _NOT_TOO.finditer(low)]
+    containers += _spans(_AGE, low)
     same = [m.span() for m in _SAME_LINE.finditer(low)]
     r.same_line = bool(same)
     more = [m.span() for m in _MORE.finditer(low)]
