@@ -482,8 +482,9 @@ _BUY_IT = re.compile(r"\bbuy\s{1,3}(?:it|this|that|this\s{1,3}one|that\s{1,3}one
 _PICKS = re.compile(r"\b(?:the\s{1,3}[a-z]{1,20}\s{1,3}ones?|the\s{1,3}(?:first|second|third|fourth|"
                     r"fifth|last|cheapest|cheaper|other))\b", re.IGNORECASE)
 _PAY_WORDS = re.compile(r"\b(?:check\s{0,3}out|pay|payment|checkout)\b", re.IGNORECASE)
-_ALSO = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\s{1,3}(?:the|that|those)\b",
-                   re.IGNORECASE)
+_ALSO_WORD = r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)"
+_ALSO = re.compile(_ALSO_WORD + r"\s{1,3}(?:the|that|those)\b", re.IGNORECASE)
+_ALSO_ANY = re.compile(_ALSO_WORD + r"\b", re.IGNORECASE)
 _WANT_THE = re.compile(r"\bi(?:'d|\s{1,3}would)?\s{1,3}(?:want|like|need|'?ll\s{1,3}(?:take|have)|will\s{1,3}"
                        r"(?:take|have))\s{1,3}(?:the|that)\s{1,3}", re.IGNORECASE)
 # which one is said, not only the kind of price ("something cheapish")
@@ -502,7 +503,6 @@ _ANY_OF = re.compile(
 _ACCEPTS = re.compile(r"\s{0,3}(?:fine|ok(?:ay)?|alright|all\s{1,3}right|sure|deal|go\s{1,3}on|"
                       r"go\s{1,3}ahead|i\s{1,3}guess|that\s{1,3}works|works\s{1,3}for\s{1,3}me)\b",
                       re.IGNORECASE)
-_ALSO_ANY = re.compile(r"\s{0,3}(?:and|also|plus|oh\s{1,3}and|and\s{1,3}also)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(?:compare|compared|comparison|vs\.?|versus|difference|differ)\b",
                       re.IGNORECASE)
 _PARTS = re.compile(r"\band\b|\bvs\.?(?=\s)|\bversus\b|\bor\b|\bwith\b|,|/", re.IGNORECASE)
@@ -517,6 +517,12 @@ def _percent_is_offered(ctx: TurnContext, text: str) -> bool:
     offer = active_offer(ctx.negotiation, ctx.now)
     return offer is not None and all(
         abs(float(p) - float(offer.get("percent") or 0)) < 0.01 for p in said)
+
+
+def _topic_answer(ctx: TurnContext, text: str, topic: str) -> Action:
+    """A store question on `topic`: the product in view's listing, then the store's pages."""
+    return Action("answer_policy", f"{topic} question", params={"topic": topic},
+                  steps=_policy_product(ctx) + knowledge_steps(ctx, text, topic))
 
 
 def _compare_named(ctx: TurnContext, text: str) -> Action | None:
@@ -905,15 +911,13 @@ def _by_intent(ctx: TurnContext, intent: str, entities: list[dict], text: str,
                 action.params.update(then="answer_policy", topic=_POLICY_TOPICS[intent])
                 action.intent = intent
                 return action
-        topic = _POLICY_TOPICS[intent]
-        return Action("answer_policy", f"{topic} question", params={"topic": topic},
-                      steps=_policy_product(ctx) + knowledge_steps(ctx, text, topic))
+        return _topic_answer(ctx, text, _POLICY_TOPICS[intent])
     if intent == "order_status" and not first_of(entities, "order_id") \
             and _NOT_ORDERED_YET.search(text):
         # "when would it arrive if I order today?": delivery times, not an order to find
-        return Action("answer_policy", "shipping question", params={"topic": "shipping"},
-                      steps=_policy_product(ctx) + knowledge_steps(ctx, text, "shipping"),
-                      intent="shipping_info")
+        action = _topic_answer(ctx, text, "shipping")
+        action.intent = "shipping_info"
+        return action
     if intent in ("order_status", "order_change"):
         return Action("order_support", "question about an existing order",
                       params={"order_id": first_of(entities, "order_id"), "kind": intent})

@@ -373,9 +373,9 @@ class Engine:
         "a shampoo and a conditioner") list what they find beside each other, for "add
         the shampoo" next."""
         played, picks = [], []
-        start = ctx.shopping.model_copy(deep=True)
+        start = ctx.shopping.model_copy(deep=True) if kinds else None
         for i, part in enumerate(parts):
-            if kinds and i:
+            if start is not None and i:
                 # each kind from what was looked for before the message: the red nail
                 # polish is not also the nude one just found
                 ctx.shopping = start.model_copy(deep=True)

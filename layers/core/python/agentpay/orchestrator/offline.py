@@ -133,10 +133,11 @@ def _search_reply(action: Action, r: ToolResult) -> str:
     head = f"{lead}: {described}"
     if action.params.get("more"):
         head = f"Here are more: {described}"
-    wish = measures.wish_of((action.params.get("filters") or {}).get("size_wish"))
+    wished = (action.params.get("filters") or {}).get("size_wish")
+    wish = measures.wish_of(wished)
     if wish is not None:
         # "the warmest sleeping bag you have": said as asked, with the figure that decided
-        figure = measures.figure(items[0], (action.params.get("filters") or {})["size_wish"])
+        figure = measures.figure(items[0], wished)
         head = f"{wish.label[0].upper()}{wish.label[1:]} {described} here" + (
             f" ({figure})" if figure else "")
     if relaxed:

@@ -157,7 +157,7 @@ def resolve(entities: list[dict], reading: Reading, text: str, *, shown: list[di
         pool = [p for p in shown if available_in(p, colour_labels, reading.sizes)] \
             or [p for p in shown if not colour_labels or available_in(p, colour_labels)] \
             or list(shown)
-        each = _OF_EACH.search(low) and len({p.get("product_type") for p in pool}) > 1
+        each = of_each_kind(low, pool)
         if types and not each:
             pool = [p for p in pool if p.get("product_type") in types] or pool
         if reading.sizes:  # "the cheapest of those in a 7": of those that come in a 7

@@ -109,11 +109,8 @@ def saying(products: list[dict[str, Any]], prefer: list[str]) -> list[dict[str, 
 def extreme(products: list[dict[str, Any]], wish: str) -> list[dict[str, Any]]:
     """Only the products at the wished end among those that can be bought: "the tallest
     cat tree you have", "the big bag", "the warmest sleeping bag" (see `measures`)."""
-    buyable = [p for p in products if p.get("in_stock", True)]
-    if not buyable or not measures.values(buyable, wish) and all(
-            measures.quality_rank(p, wish) for p in buyable):
-        return products
-    return measures.best(buyable, wish)
+    ends = measures.at_end([p for p in products if p.get("in_stock", True)], wish)
+    return products if ends is None else ends
 
 
 def with_figures(products: list[dict[str, Any]], figures: list[str]

@@ -60,7 +60,6 @@ def split_kinds(text: str, vocab: Vocabulary, on_screen: bool = True) -> list[st
             shared.insert(0, right[stop.start():].strip(" ,;"))
             right = right[:stop.start()]
         article = _ARTICLE.match(f" {right}")
-        said_alone = article is not None
         right = _ARTICLE.sub(" ", f" {right}", count=1).strip(" ,;")
         first, second = _kind(left, vocab), _kind(right, vocab)
         if first is None or second is None or set(first.labels) & set(second.labels):
@@ -73,7 +72,7 @@ def split_kinds(text: str, vocab: Vocabulary, on_screen: bool = True) -> list[st
             continue  # a sentence, not a list of two things
         # "sulfate free shampoo and conditioner": the second said bare takes the first's
         # qualifiers, in the first's phrase
-        bare = not said_alone and len(words(right)) == len(second.words)
+        bare = article is None and len(words(right)) == len(second.words)
         # "I want the X and the Y": the Y is wanted too ("I want the Y")
         lead = _LEAD.match(left)
         part_b = _replace_kind(left, first, right) if bare else (
@@ -102,6 +101,8 @@ def _replace_kind(phrase: str, kind: TypeMatch, by: str) -> str:
 _COLOUR_ITEM = re.compile(r"\b(?:(?:an?|one)\s{1,3}(?P<a>[a-z]{3,12}(?:\s{1,3}[a-z]{3,12})?)\s{1,3}"
                           r"one|one\s{1,3}in\s{1,3}(?P<b>[a-z]{3,12}(?:\s{1,3}(?!(?:and|or|one|"
                           r"please|pls|too)\b)[a-z]{3,12})?))\b", re.IGNORECASE)
+_COUNTED = re.compile(r"\b(?:an?|some|a\s{1,3}few|a\s{1,3}couple(?:\s{1,3}of)?|\d{1,2}|two|three|"
+                      r"four)\b", re.IGNORECASE)
 _PICK_EACH = re.compile(r"\b(?P<w>cheapest|priciest|most\s{1,3}expensive|least\s{1,3}expensive)"
                         r"(?:\s{1,3}(?:of|for)\s{1,3}(?:each|them\s{1,3}all|all))?\b", re.IGNORECASE)
 
@@ -109,19 +110,17 @@ _PICK_EACH = re.compile(r"\b(?P<w>cheapest|priciest|most\s{1,3}expensive|least\s
 def split_colours(text: str, vocab: Vocabulary) -> list[str] | None:
     """One request per colour when one kind is asked for in colours said as separate items,
     else None."""
-    items = [m for m in _COLOUR_ITEM.finditer(text)
-             if vocab.colour_labels((m.group("a") or m.group("b")).lower())]
+    items = [(m, (m.group("a") or m.group("b")).lower()) for m in _COLOUR_ITEM.finditer(text)]
+    items = [(m, colour) for m, colour in items if vocab.colour_labels(colour)]
     if len(items) < 2 or len(items) > 4:
         return None
-    kind = _kind(text[:items[0].start()], vocab) or _kind(text, vocab)
+    lead = text[:items[0][0].start()]
+    kind = _kind(lead, vocab) or _kind(text, vocab)
     if kind is None:
         return None
     named = " ".join(kind.words)
-    lead = text[:items[0].start()]
     # the request before the list, up to the kind it names: "grab me a few"
-    verb = re.split(r"\b(?:an?|some|a\s{1,3}few|a\s{1,3}couple(?:\s{1,3}of)?|\d{1,2}|two|three|"
-                    r"four)\b", lead, maxsplit=1, flags=re.IGNORECASE)[0].strip(" ,;:")
-    pick = _PICK_EACH.search(text[items[-1].end():]) or _PICK_EACH.search(lead)
+    verb = _COUNTED.split(lead, maxsplit=1)[0].strip(" ,;:")
+    pick = _PICK_EACH.search(text[items[-1][0].end():]) or _PICK_EACH.search(lead)
     how = f", {pick.group('w').lower()} is fine" if pick else ""
-    return [f"{verb} a {(m.group('a') or m.group('b')).lower()} {named}{how}".strip()
-            for m in items]
+    return [f"{verb} a {colour} {named}{how}".strip() for _, colour in items]

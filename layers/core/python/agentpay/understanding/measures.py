@@ -135,11 +135,6 @@ def wish_of(name: str | None) -> Wish | None:
     return WISHES.get(name or "")
 
 
-def read_wish(low: str) -> str | None:
-    """The wish a lower-cased message says, if any."""
-    return next((name for name, rx in PHRASES if rx.search(low)), None)
-
-
 def _key_unit(key: str) -> float:
     suffix = key.rsplit("_", 1)[-1]
     return _UNIT.get(suffix, 1.0) if "_" in key else 1.0
@@ -170,10 +165,14 @@ def specs(product: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def _fahrenheit(number: float, scale: str) -> float:
+    return number * 9 / 5 + 32 if scale == "c" else number
+
+
 def _signed(dimension: str, key: str, number: float) -> float:
     """Higher is more of the dimension: a 0°F bag is warmer than a 35°F one."""
     if dimension == "warmth" and "tog" not in key:
-        return -(number * 9 / 5 + 32 if key.endswith("_c") else number)
+        return -_fahrenheit(number, key.rsplit("_", 1)[-1])
     if dimension in ("weight", "capacity", "length", "height", "width"):
         return number * _key_unit(key)
     return number
@@ -188,7 +187,7 @@ def _from_text(product: dict[str, Any], dimension: str) -> float | None:
         if m:
             number, unit = float(m.group(1)), (m.group(2) or "").lower()
             if dimension == "warmth":
-                return -(number * 9 / 5 + 32 if unit == "c" else number)
+                return -_fahrenheit(number, unit)
             if dimension == "power" and unit.startswith("v"):
                 continue  # volts and watts do not compare
             return number * _UNIT.get(unit, 1.0)
@@ -275,16 +274,22 @@ def order_key(products: list[dict[str, Any]], name: str) -> list[tuple[int, floa
     return out
 
 
-def best(products: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+def at_end(products: list[dict[str, Any]], name: str) -> list[dict[str, Any]] | None:
     """Only the products at the wished end, when the wish measures any of them; else the
-    ones whose listing says the quality; else all, unchanged."""
+    ones whose listing says the quality; else None: nothing tells them apart."""
     if name not in WISHES or not products:
-        return products
+        return None
     keys = order_key(products, name)
     top = min(keys)
     if top[0] == 2:
-        return products
+        return None
     return [p for p, k in zip(products, keys, strict=True) if k == top]
+
+
+def best(products: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """`at_end`, or all of them, unchanged, when nothing tells them apart."""
+    ends = at_end(products, name)
+    return products if ends is None else ends
 
 
 _SHOWN_UNIT = {"f": "°F", "c": "°C", "lb": " lb", "lbs": " lb", "oz": " oz", "g": " g",
@@ -370,22 +375,14 @@ def fits_figure(product: dict[str, Any], figure: str) -> bool | None:
     if spec is None:
         return None
     dimension, keys, factor = spec
-    wanted = float(number_s)
-    if unit == "c":
-        wanted = wanted * 9 / 5 + 32
-    found = []
-    for key, number in specs(product).items():
-        if _KEYS[dimension].search(key) and keys.search(key):
-            if dimension == "warmth":
-                found.append(number * 9 / 5 + 32 if key.endswith("_c") else number)
-            else:
-                found.append(number * (_key_unit(key) if dimension in ("weight", "capacity")
-                                       else 1.0))
-    if dimension in ("weight", "capacity"):
-        wanted *= factor
+    # on the scale `_signed` and `_from_text` measure in (warmth: minus degrees F)
+    wanted = -_fahrenheit(float(number_s), unit) if dimension == "warmth" \
+        else float(number_s) * factor
+    found = [_signed(dimension, key, number) for key, number in specs(product).items()
+             if _KEYS[dimension].search(key) and keys.search(key)]
     if not found:
         text = _from_text(product, dimension)
         if text is None:
             return None
-        found = [-text if dimension == "warmth" else text]
+        found = [text]
     return any(abs(f - wanted) <= 0.02 * max(abs(wanted), 1.0) for f in found)

@@ -988,10 +988,10 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
     negated = _negations(low, vocab, r)
 
     short = len(words(low)) <= 3 and "?" not in low
+    spelled = spell_numbers(low)
     # "a gift for a 5 year old": an age, no size 5
     r.sizes, _ = _find_sizes(_blank(text, _spans(_AGE, text)),
-                             _blank(spell_numbers(low), _spans(_AGE, spell_numbers(low))), vocab,
-                             short=short)
+                             _blank(spelled, _spans(_AGE, spelled)), vocab, short=short)
     if (m := _AT_LEAST_MEASURE.search(low)) and not re.search(  # "nothing wider than 48 in"
             r"\b(?:nothing|no|not|never|n't)\s{1,3}(?:[a-z]{1,12}\s{1,3})?$", low[:m.start()]):
         # "minimum 60 inch": that or more, not exactly
@@ -1000,16 +1000,16 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
         r.sizes = [k for k in r.sizes if not k[0].isdigit()]  # "6 ft" read as "72 in" too
     # a figure the store sells as a size ("spf 50", "600 lumen") is read as that size
     sized = {" ".join(sorted(size_key(k).split())) for k in [*r.sizes, r.measure_min or ""]}
-    r.figures = [f for f in measures.read_figures(spell_numbers(low))
+    r.figures = [f for f in measures.read_figures(spelled)
                  if " ".join(sorted(size_key(f).split())) not in sized
                  and not vocab.has_size(size_key(f)) and not vocab.has_size(
                      size_key(" ".join(reversed(f.split()))))]
-    m = _CONTAINER_QTY.search(spell_numbers(low))
+    m = _CONTAINER_QTY.search(spelled)
     if m and not vocab.has_size(size_key(re.sub(r"\s{1,3}of$", "", m.group()))):
         r.quantity = _number(re.sub(r"\s{1,3}of$", "", m.group("n")))  # not "100 pieces"
     r.count = r.quantity
-    m = _ADD_COUNT.search(spell_numbers(low))
-    if r.count is None and m and not _UNIT_AFTER.match(spell_numbers(low), m.end()):
+    m = _ADD_COUNT.search(spelled)
+    if r.count is None and m and not _UNIT_AFTER.match(spelled, m.end()):
         r.count = _number(m.group("n"))  # "add 2 cobalt leggings"
     for e in entities:
         if e.get("type") == "quantity" and r.count is None and not str(
@@ -1051,7 +1051,7 @@ def read(text: str, entities: list[dict], vocab: Vocabulary, *, currency: str = 
             break
     r.scope_catalog = bool(_CATALOG_SCOPE.search(low))
     _superlative(low, r)
-    _quantity(spell_numbers(low), r)
+    _quantity(spelled, r)
     r.question = question_of(low)
     r.questions = questions_of(low, r.question)
     r.details = bool(_DETAILS.search(low))
